@@ -1,0 +1,21 @@
+/**
+ * The one table of card verbs. Cards put `verb` into `Action.Execute` data and the router
+ * dispatches on the same constants, so the compiler knows every verb on both sides.
+ */
+export const VERBS = {
+  submitInvite: 'invite.submit',
+  approve: 'request.approve',
+  deny: 'request.deny',
+  cancel: 'request.cancel',
+} as const;
+
+export type Verb = (typeof VERBS)[keyof typeof VERBS];
+
+export const ALL_VERBS: readonly Verb[] = Object.values(VERBS);
+
+/** Datasets a `Data.Query` typeahead on a card may ask the bot for. */
+export const DATASETS = {
+  groups: 'groups',
+} as const;
+
+export type Dataset = (typeof DATASETS)[keyof typeof DATASETS];

@@ -1,0 +1,108 @@
+/** Domain types shared by the workflow, the store, the worker and the cards. */
+
+export const REQUEST_STATES = [
+  'pending',
+  'approved',
+  'executing',
+  'completed',
+  'failed',
+  'denied',
+  'cancelled',
+  'expired',
+] as const;
+export type RequestState = (typeof REQUEST_STATES)[number];
+
+/** States in which nothing more will happen to a request. */
+export const FINAL_STATES: readonly RequestState[] = ['completed', 'failed', 'denied', 'cancelled', 'expired'];
+
+/** A person as Teams identifies them: the Entra object id is the identity, the name is for display. */
+export interface Person {
+  aadObjectId: string;
+  name: string;
+}
+
+export interface NamedRef {
+  id: string;
+  displayName: string;
+}
+
+/** What the requester asked for on the invite form, after validation. */
+export interface InviteDetails {
+  /** Lower-cased, trimmed address. */
+  email: string;
+  displayName: string;
+  message: string;
+  groups: NamedRef[];
+  directoryRole?: NamedRef;
+  justification: string;
+}
+
+export interface Decision {
+  outcome: 'approved' | 'denied';
+  by: Person;
+  at: string;
+  reason?: string;
+}
+
+/** What execution produced, kept on the request so every card can show it. */
+export interface ExecutionOutcome {
+  guestId?: string;
+  redeemUrl?: string;
+  failedStep?: string;
+  error?: string;
+}
+
+export interface AccessRequest {
+  id: string;
+  kind: 'invite';
+  state: RequestState;
+  /** Incremented by every transition; transitions compare it to detect concurrent changes. */
+  version: number;
+  requester: Person;
+  /** Tenant the request was made in. */
+  tenantId: string;
+  details: InviteDetails;
+  createdAt: string;
+  updatedAt: string;
+  decision?: Decision;
+  outcome?: ExecutionOutcome;
+}
+
+export type StepStatus = 'done' | 'failed';
+
+/** One execution step's stored result; `key` is stable (`invite`, `group:<id>`, `role:<id>`). */
+export interface ExecutionStep {
+  requestId: string;
+  key: string;
+  status: StepStatus;
+  /** Step output needed by later steps or cards (guest id, redeem URL, "already a member"). */
+  output: Record<string, string>;
+  error?: string;
+  updatedAt: string;
+}
+
+export interface AuditEntry {
+  requestId?: string;
+  /** Entra object id of the person who acted, or `system` for the worker. */
+  actor: string;
+  action: string;
+  /** Teams activity id or job id that caused the entry. */
+  source?: string;
+  detail?: Record<string, string | number | boolean | null>;
+  at: string;
+}
+
+/** Where a card was posted, so it can be updated in place later. */
+export interface CardMessage {
+  requestId: string;
+  role: 'requester' | 'approval';
+  conversationKey: string;
+  activityId: string;
+}
+
+export interface Job {
+  id: string;
+  requestId: string;
+  attempts: number;
+  leaseUntil: string;
+}
