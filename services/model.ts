@@ -52,6 +52,14 @@ export interface ExecutionOutcome {
   error?: string;
 }
 
+/** Facts gathered when the request was filed, shown to approvers to help them decide. */
+export interface ApprovalContext {
+  /** Guests from the same domain already in the directory; absent when Graph could not say. */
+  guestsFromDomain?: number;
+  /** Why the approval went where it went (e.g. no approver reachable). */
+  routingNote?: string;
+}
+
 export interface AccessRequest {
   id: string;
   kind: 'invite';
@@ -64,6 +72,7 @@ export interface AccessRequest {
   details: InviteDetails;
   createdAt: string;
   updatedAt: string;
+  context?: ApprovalContext;
   decision?: Decision;
   outcome?: ExecutionOutcome;
 }

@@ -1,0 +1,130 @@
+/**
+ * Validation of values read back from storage (JSON columns, enum-like text columns) and
+ * normalisation of values written to it. Storage-agnostic, so any Store implementation can use it.
+ * A value that does not match its type is reported as a StoreDataError naming the column and row,
+ * never the value itself (it may hold personal data).
+ */
+import { z } from 'zod';
+import {
+  REQUEST_STATES,
+  type ApprovalContext,
+  type AuditEntry,
+  type CardMessage,
+  type Decision,
+  type ExecutionOutcome,
+  type InviteDetails,
+  type RequestState,
+  type StepStatus,
+} from '../model';
+
+/** Stored data that cannot be read as its domain type (corruption or a foreign writer). */
+export class StoreDataError extends Error {
+  override readonly name = 'StoreDataError';
+}
+
+const namedRefSchema = z.object({ id: z.string(), displayName: z.string() });
+const personSchema = z.object({ aadObjectId: z.string(), name: z.string() });
+
+const inviteDetailsSchema: z.ZodType<InviteDetails> = z.object({
+  email: z.string(),
+  displayName: z.string(),
+  message: z.string(),
+  groups: z.array(namedRefSchema),
+  directoryRole: namedRefSchema.optional(),
+  justification: z.string(),
+});
+
+const approvalContextSchema: z.ZodType<ApprovalContext> = z.object({
+  guestsFromDomain: z.number().optional(),
+  routingNote: z.string().optional(),
+});
+
+const decisionSchema: z.ZodType<Decision> = z.object({
+  outcome: z.enum(['approved', 'denied']),
+  by: personSchema,
+  at: z.string(),
+  reason: z.string().optional(),
+});
+
+const outcomeSchema: z.ZodType<ExecutionOutcome> = z.object({
+  guestId: z.string().optional(),
+  redeemUrl: z.string().optional(),
+  failedStep: z.string().optional(),
+  error: z.string().optional(),
+});
+
+const stepOutputSchema: z.ZodType<Record<string, string>> = z.record(z.string(), z.string());
+
+type AuditDetail = NonNullable<AuditEntry['detail']>;
+const auditDetailSchema: z.ZodType<AuditDetail> = z.record(
+  z.string(),
+  z.union([z.string(), z.number(), z.boolean(), z.null()]),
+);
+
+const referenceSchema: z.ZodType<Record<string, unknown>> = z.record(z.string(), z.unknown());
+
+const requestStateSchema: z.ZodType<RequestState> = z.enum(REQUEST_STATES);
+const requestKindSchema = z.literal('invite');
+const stepStatusSchema: z.ZodType<StepStatus> = z.enum(['done', 'failed']);
+const cardRoleSchema: z.ZodType<CardMessage['role']> = z.enum(['requester', 'approval']);
+
+function check<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    const issues = result.error.issues
+      .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(value)'}: ${issue.message}`)
+      .join('; ');
+    throw new StoreDataError(`${where} does not match its type: ${issues}`);
+  }
+  return result.data;
+}
+
+/** Parses stored JSON text; the result still has to go through `decode`. */
+export function parseJsonText(text: string, where: string): unknown {
+  try {
+    const value: unknown = JSON.parse(text);
+    return value;
+  } catch {
+    throw new StoreDataError(`${where} is not valid JSON`);
+  }
+}
+
+/** Checks a stored value (a parsed JSON column or an enum-like text column) against its domain type. */
+export const decode = {
+  inviteDetails: (value: unknown, where: string): InviteDetails => check(inviteDetailsSchema, value, where),
+  approvalContext: (value: unknown, where: string): ApprovalContext => check(approvalContextSchema, value, where),
+  decision: (value: unknown, where: string): Decision => check(decisionSchema, value, where),
+  outcome: (value: unknown, where: string): ExecutionOutcome => check(outcomeSchema, value, where),
+  stepOutput: (value: unknown, where: string): Record<string, string> => check(stepOutputSchema, value, where),
+  auditDetail: (value: unknown, where: string): AuditDetail => check(auditDetailSchema, value, where),
+  reference: (value: unknown, where: string): Record<string, unknown> => check(referenceSchema, value, where),
+  requestState: (value: unknown, where: string): RequestState => check(requestStateSchema, value, where),
+  requestKind: (value: unknown, where: string): 'invite' => check(requestKindSchema, value, where),
+  stepStatus: (value: unknown, where: string): StepStatus => check(stepStatusSchema, value, where),
+  cardRole: (value: unknown, where: string): CardMessage['role'] => check(cardRoleSchema, value, where),
+};
+
+/** The form in which addresses are stored and compared. */
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+/**
+ * Canonical UTC ISO-8601 text (`2024-05-01T09:30:00.000Z`). Every stored timestamp has this form,
+ * so text comparison and ordering match time order. Throws on an unparseable value.
+ */
+export function isoTimestamp(value: string | Date, what: string): string {
+  const date = typeof value === 'string' ? new Date(value) : value;
+  if (Number.isNaN(date.getTime())) {
+    throw new RangeError(`${what} is not a valid timestamp`);
+  }
+  return date.toISOString();
+}
+
+/** Checks a LIMIT argument. */
+export function checkLimit(limit: number): number {
+  if (!Number.isSafeInteger(limit) || limit < 0) {
+    throw new RangeError(`limit must be a non-negative integer, got ${String(limit)}`);
+  }
+  return limit;
+}

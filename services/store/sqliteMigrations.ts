@@ -1,0 +1,143 @@
+import type { Database } from 'better-sqlite3';
+
+/**
+ * One schema step. Steps run in list order and are never edited once released: a change to the
+ * schema is a new step appended at the end. `PRAGMA user_version` holds how many steps have run.
+ */
+export interface Migration {
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    name: 'initial schema',
+    sql: `
+      CREATE TABLE requests (
+        id             TEXT    PRIMARY KEY,
+        kind           TEXT    NOT NULL,
+        state          TEXT    NOT NULL,
+        version        INTEGER NOT NULL CHECK (version >= 1),
+        requester_id   TEXT    NOT NULL,
+        requester_name TEXT    NOT NULL,
+        tenant_id      TEXT    NOT NULL,
+        email          TEXT    NOT NULL CHECK (email = lower(email)),
+        details        TEXT    NOT NULL CHECK (json_valid(details)),
+        context        TEXT             CHECK (context IS NULL OR json_valid(context)),
+        decision       TEXT             CHECK (decision IS NULL OR json_valid(decision)),
+        outcome        TEXT             CHECK (outcome IS NULL OR json_valid(outcome)),
+        created_at     TEXT    NOT NULL,
+        updated_at     TEXT    NOT NULL
+      );
+      CREATE INDEX requests_email_state ON requests (email, state);
+      CREATE INDEX requests_requester_created ON requests (requester_id, created_at);
+      CREATE INDEX requests_state_created ON requests (state, created_at);
+
+      CREATE TABLE execution_steps (
+        request_id TEXT NOT NULL REFERENCES requests (id),
+        step_key   TEXT NOT NULL,
+        status     TEXT NOT NULL CHECK (status IN ('done', 'failed')),
+        output     TEXT NOT NULL CHECK (json_valid(output)),
+        error      TEXT,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (request_id, step_key)
+      );
+
+      CREATE TABLE jobs (
+        id          TEXT    PRIMARY KEY,
+        request_id  TEXT    NOT NULL UNIQUE REFERENCES requests (id),
+        state       TEXT    NOT NULL CHECK (state IN ('queued', 'running', 'done')),
+        attempts    INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+        run_after   TEXT    NOT NULL,
+        lease_owner TEXT,
+        lease_until TEXT,
+        last_error  TEXT,
+        created_at  TEXT    NOT NULL
+      );
+      CREATE INDEX jobs_state_run_after ON jobs (state, run_after);
+      CREATE INDEX jobs_state_lease_until ON jobs (state, lease_until);
+
+      CREATE TABLE conversations (
+        key        TEXT PRIMARY KEY,
+        reference  TEXT NOT NULL CHECK (json_valid(reference)),
+        updated_at TEXT NOT NULL
+      );
+
+      CREATE TABLE settings (
+        key        TEXT PRIMARY KEY,
+        value      TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+
+      CREATE TABLE card_messages (
+        request_id       TEXT NOT NULL REFERENCES requests (id),
+        role             TEXT NOT NULL,
+        conversation_key TEXT NOT NULL,
+        activity_id      TEXT NOT NULL,
+        UNIQUE (request_id, role, conversation_key, activity_id)
+      );
+
+      -- No foreign key on request_id: some entries concern no request (settings changes).
+      CREATE TABLE audit_log (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        request_id TEXT,
+        actor      TEXT NOT NULL,
+        action     TEXT NOT NULL,
+        source     TEXT,
+        detail     TEXT CHECK (detail IS NULL OR json_valid(detail)),
+        at         TEXT NOT NULL
+      );
+      CREATE INDEX audit_log_request ON audit_log (request_id, id);
+      CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+      BEGIN
+        SELECT RAISE(ABORT, 'audit_log is append-only');
+      END;
+      CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+      BEGIN
+        SELECT RAISE(ABORT, 'audit_log is append-only');
+      END;
+    `,
+  },
+];
+
+export interface MigrationResult {
+  /** Schema version before `migrate` ran. */
+  from: number;
+  /** Schema version now (always `migrations.length`). */
+  to: number;
+}
+
+function schemaVersion(db: Database): number {
+  const value = db.pragma('user_version', { simple: true });
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+    throw new Error(`unexpected PRAGMA user_version: ${String(value)}`);
+  }
+  return value;
+}
+
+/**
+ * Runs the steps the database has not run yet, all in one write transaction, and records the new
+ * version. Running it again is a no-op. A database written by a newer release (more steps than this
+ * code knows) is refused rather than used.
+ */
+export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS): MigrationResult {
+  const run = db.transaction((): MigrationResult => {
+    // Read inside the (immediate) transaction so two processes opening the file at once cannot
+    // both run the same step.
+    const from = schemaVersion(db);
+    if (from > migrations.length) {
+      throw new Error(
+        `database schema version ${from} is newer than this release knows (${migrations.length}); refusing to use it`,
+      );
+    }
+    for (const migration of migrations.slice(from)) {
+      db.exec(migration.sql);
+    }
+    if (from < migrations.length) {
+      // PRAGMA takes no bound parameters; the value is an integer we computed.
+      db.pragma(`user_version = ${migrations.length}`);
+    }
+    return { from, to: migrations.length };
+  });
+  return run.immediate();
+}

@@ -1,0 +1,345 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import type { AccessRequest, AuditEntry, CardMessage, ExecutionStep, Job, RequestState } from '../model';
+import { checkLimit, isoTimestamp, normalizeEmail } from './codecs';
+import { migrate } from './sqliteMigrations';
+import {
+  auditFromRow,
+  auditToRow,
+  cardMessageFromRow,
+  cardMessageToRow,
+  conversationFromRow,
+  jobFromRow,
+  requestFromRow,
+  requestToRow,
+  settingValueFromRow,
+  stepFromRow,
+  stepToRow,
+  type AuditRow,
+  type CardMessageRow,
+  type RequestRow,
+  type StepRow,
+} from './sqliteRows';
+import type { NewRequest, Store, StoredConversation, TransitionInput, TransitionResult } from './store';
+
+export interface SqliteStoreOptions {
+  /**
+   * Clock for timestamps the caller does not supply (steps, conversations, settings). Request
+   * and job times come from the caller: `createdAt`, and the audit entry's `at` for transitions.
+   */
+  now?: () => Date;
+  /** How long a statement waits for another connection's write lock before failing. */
+  busyTimeoutMs?: number;
+}
+
+const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+
+type Db = Database.Database;
+
+/** Every statement the store runs, prepared once per connection. */
+function prepareStatements(db: Db) {
+  return {
+    insertRequest: db.prepare<RequestRow>(`
+      INSERT INTO requests (id, kind, state, version, requester_id, requester_name, tenant_id, email,
+                            details, context, decision, outcome, created_at, updated_at)
+      VALUES (@id, @kind, @state, @version, @requester_id, @requester_name, @tenant_id, @email,
+              @details, @context, @decision, @outcome, @created_at, @updated_at)`),
+    getRequest: db.prepare<[string]>('SELECT * FROM requests WHERE id = ?'),
+    findRequestsByEmail: db.prepare<{ email: string; states: string }>(`
+      SELECT * FROM requests
+      WHERE email = @email AND state IN (SELECT value FROM json_each(@states))
+      ORDER BY created_at, rowid`),
+    listRequestsByRequester: db.prepare<{ requester_id: string; limit: number }>(`
+      SELECT * FROM requests WHERE requester_id = @requester_id
+      ORDER BY created_at DESC, rowid DESC LIMIT @limit`),
+    listRequestsByState: db.prepare<{ states: string; limit: number }>(`
+      SELECT * FROM requests WHERE state IN (SELECT value FROM json_each(@states))
+      ORDER BY created_at, rowid LIMIT @limit`),
+    // The compare-and-set: changes the row only if nobody changed it since the caller read it.
+    transition: db.prepare<{
+      id: string;
+      from: string;
+      version: number;
+      to: string;
+      decision: string | null;
+      outcome: string | null;
+      updated_at: string;
+    }>(`
+      UPDATE requests
+      SET state = @to, version = version + 1,
+          decision = COALESCE(@decision, decision), outcome = COALESCE(@outcome, outcome),
+          updated_at = @updated_at
+      WHERE id = @id AND state = @from AND version = @version
+      RETURNING *`),
+
+    getSteps: db.prepare<[string]>('SELECT * FROM execution_steps WHERE request_id = ? ORDER BY rowid'),
+    saveStep: db.prepare<StepRow>(`
+      INSERT INTO execution_steps (request_id, step_key, status, output, error, updated_at)
+      VALUES (@request_id, @step_key, @status, @output, @error, @updated_at)
+      ON CONFLICT (request_id, step_key) DO UPDATE
+      SET status = excluded.status, output = excluded.output, error = excluded.error,
+          updated_at = excluded.updated_at`),
+
+    // One job per request. Enqueueing again while a job is queued or running changes nothing;
+    // enqueueing after it finished (an admin retry) queues it afresh.
+    enqueueJob: db.prepare<{ id: string; request_id: string; at: string }>(`
+      INSERT INTO jobs (id, request_id, state, attempts, run_after, created_at)
+      VALUES (@id, @request_id, 'queued', 0, @at, @at)
+      ON CONFLICT (request_id) DO UPDATE
+      SET state = 'queued', attempts = 0, run_after = excluded.run_after, created_at = excluded.created_at,
+          lease_owner = NULL, lease_until = NULL, last_error = NULL
+      WHERE jobs.state = 'done'`),
+    claimJob: db.prepare<{ worker: string; now: string; lease_until: string }>(`
+      UPDATE jobs
+      SET state = 'running', lease_owner = @worker, lease_until = @lease_until, attempts = attempts + 1
+      WHERE id = (
+        SELECT id FROM jobs
+        WHERE (state = 'queued' AND run_after <= @now) OR (state = 'running' AND lease_until < @now)
+        ORDER BY created_at, rowid
+        LIMIT 1)
+      RETURNING id, request_id, attempts, lease_until`),
+    completeJob: db.prepare<[string]>(`UPDATE jobs SET state = 'done', lease_until = NULL WHERE id = ?`),
+    // A finished job stays finished: a worker whose lease lapsed cannot re-queue another's work.
+    releaseJob: db.prepare<{ id: string; run_after: string; last_error: string }>(`
+      UPDATE jobs
+      SET state = 'queued', run_after = @run_after, last_error = @last_error,
+          lease_owner = NULL, lease_until = NULL
+      WHERE id = @id AND state <> 'done'`),
+    jobExists: db.prepare<[string]>('SELECT 1 FROM jobs WHERE id = ?'),
+
+    saveConversation: db.prepare<{ key: string; reference: string; updated_at: string }>(`
+      INSERT INTO conversations (key, reference, updated_at) VALUES (@key, @reference, @updated_at)
+      ON CONFLICT (key) DO UPDATE SET reference = excluded.reference, updated_at = excluded.updated_at`),
+    getConversation: db.prepare<[string]>('SELECT * FROM conversations WHERE key = ?'),
+
+    getSetting: db.prepare<[string]>('SELECT value FROM settings WHERE key = ?'),
+    setSetting: db.prepare<{ key: string; value: string; updated_at: string }>(`
+      INSERT INTO settings (key, value, updated_at) VALUES (@key, @value, @updated_at)
+      ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`),
+
+    saveCardMessage: db.prepare<CardMessageRow>(`
+      INSERT INTO card_messages (request_id, role, conversation_key, activity_id)
+      VALUES (@request_id, @role, @conversation_key, @activity_id)
+      ON CONFLICT DO NOTHING`),
+    listCardMessages: db.prepare<[string]>('SELECT * FROM card_messages WHERE request_id = ? ORDER BY rowid'),
+
+    appendAudit: db.prepare<AuditRow>(`
+      INSERT INTO audit_log (request_id, actor, action, source, detail, at)
+      VALUES (@request_id, @actor, @action, @source, @detail, @at)`),
+    listAudit: db.prepare<[string]>('SELECT * FROM audit_log WHERE request_id = ? ORDER BY id'),
+
+    ping: db.prepare('SELECT 1'),
+  };
+}
+
+type Statements = ReturnType<typeof prepareStatements>;
+
+/**
+ * The Store on one SQLite file (one instance of the bot). better-sqlite3 is synchronous; the
+ * methods still return promises so callers are written for the asynchronous PostgreSQL store.
+ * Every multi-statement write runs in one IMMEDIATE transaction (takes the write lock up front, so
+ * two connections to the same file cannot deadlock upgrading read locks).
+ */
+export class SqliteStore implements Store {
+  private readonly db: Db;
+  private readonly statements: Statements;
+  private readonly now: () => Date;
+
+  /** Opens (creating if needed) the database file; `':memory:'` gives a private in-memory store. */
+  static open(path: string, options: SqliteStoreOptions = {}): SqliteStore {
+    if (path !== ':memory:' && path !== '') {
+      mkdirSync(dirname(resolve(path)), { recursive: true });
+    }
+    const db = new Database(path);
+    try {
+      return new SqliteStore(db, options);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+  }
+
+  /** Configures the connection (WAL, busy timeout, foreign keys) and brings the schema up to date. */
+  constructor(db: Db, options: SqliteStoreOptions = {}) {
+    const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+    if (!Number.isSafeInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
+      throw new RangeError('busyTimeoutMs must be a non-negative integer');
+    }
+    db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+    db.pragma('journal_mode = WAL'); // an in-memory database stays in 'memory' mode
+    db.pragma('foreign_keys = ON');
+    migrate(db);
+    this.db = db;
+    this.statements = prepareStatements(db);
+    this.now = options.now ?? (() => new Date());
+  }
+
+  async createRequest(request: NewRequest, audit: AuditEntry): Promise<AccessRequest> {
+    const createdAt = isoTimestamp(request.createdAt, 'createdAt');
+    const stored: AccessRequest = { ...request, state: 'pending', version: 1, createdAt, updatedAt: createdAt };
+    const auditRow = auditToRow(auditFor(request.id, audit));
+    return this.write(() => {
+      this.statements.insertRequest.run(requestToRow(stored));
+      this.statements.appendAudit.run(auditRow);
+      return this.readRequest(request.id) ?? missing('request', request.id);
+    });
+  }
+
+  async getRequest(id: string): Promise<AccessRequest | undefined> {
+    return this.readRequest(id);
+  }
+
+  async findRequestsByEmail(email: string, states: readonly RequestState[]): Promise<AccessRequest[]> {
+    if (states.length === 0) return [];
+    return this.statements.findRequestsByEmail
+      .all({ email: normalizeEmail(email), states: JSON.stringify(states) })
+      .map(requestFromRow);
+  }
+
+  async listRequestsByRequester(aadObjectId: string, limit: number): Promise<AccessRequest[]> {
+    return this.statements.listRequestsByRequester
+      .all({ requester_id: aadObjectId, limit: checkLimit(limit) })
+      .map(requestFromRow);
+  }
+
+  async listRequestsByState(states: readonly RequestState[], limit: number): Promise<AccessRequest[]> {
+    checkLimit(limit);
+    if (states.length === 0) return [];
+    return this.statements.listRequestsByState.all({ states: JSON.stringify(states), limit }).map(requestFromRow);
+  }
+
+  async transition(input: TransitionInput): Promise<TransitionResult> {
+    const auditRow = auditToRow(auditFor(input.id, input.audit));
+    // The transition happens when its audit entry says it did; the job becomes runnable then too.
+    const at = auditRow.at;
+    return this.write((): TransitionResult => {
+      const row = this.statements.transition.get({
+        id: input.id,
+        from: input.from,
+        version: input.expectedVersion,
+        to: input.to,
+        decision: input.patch?.decision === undefined ? null : JSON.stringify(input.patch.decision),
+        outcome: input.patch?.outcome === undefined ? null : JSON.stringify(input.patch.outcome),
+        updated_at: at,
+      });
+      if (row === undefined) {
+        return { ok: false, current: this.readRequest(input.id) };
+      }
+      this.statements.appendAudit.run(auditRow);
+      if (input.enqueueJob === true) {
+        this.statements.enqueueJob.run({ id: randomUUID(), request_id: input.id, at });
+      }
+      return { ok: true, request: requestFromRow(row) };
+    });
+  }
+
+  async getSteps(requestId: string): Promise<ExecutionStep[]> {
+    return this.statements.getSteps.all(requestId).map(stepFromRow);
+  }
+
+  async saveStep(step: Omit<ExecutionStep, 'updatedAt'>): Promise<void> {
+    this.statements.saveStep.run(stepToRow({ ...step, updatedAt: this.timestamp() }));
+  }
+
+  async claimJob(workerId: string, leaseMs: number, now: Date): Promise<Job | undefined> {
+    if (!Number.isFinite(leaseMs) || leaseMs <= 0) {
+      throw new RangeError('leaseMs must be a positive number');
+    }
+    const nowIso = isoTimestamp(now, 'now');
+    const leaseUntil = isoTimestamp(new Date(now.getTime() + leaseMs), 'lease end');
+    return this.write(() => {
+      const row = this.statements.claimJob.get({ worker: workerId, now: nowIso, lease_until: leaseUntil });
+      return row === undefined ? undefined : jobFromRow(row);
+    });
+  }
+
+  async completeJob(jobId: string): Promise<void> {
+    this.write(() => {
+      if (this.statements.completeJob.run(jobId).changes === 0) missing('job', jobId);
+    });
+  }
+
+  async releaseJob(jobId: string, runAfter: Date, lastError: string): Promise<void> {
+    const runAfterIso = isoTimestamp(runAfter, 'runAfter');
+    this.write(() => {
+      const { changes } = this.statements.releaseJob.run({ id: jobId, run_after: runAfterIso, last_error: lastError });
+      if (changes === 0 && this.statements.jobExists.get(jobId) === undefined) missing('job', jobId);
+    });
+  }
+
+  async saveConversation(key: string, reference: Record<string, unknown>): Promise<void> {
+    this.statements.saveConversation.run({ key, reference: JSON.stringify(reference), updated_at: this.timestamp() });
+  }
+
+  async getConversation(key: string): Promise<StoredConversation | undefined> {
+    const row = this.statements.getConversation.get(key);
+    return row === undefined ? undefined : conversationFromRow(row);
+  }
+
+  async getSetting(key: string): Promise<string | undefined> {
+    const row = this.statements.getSetting.get(key);
+    return row === undefined ? undefined : settingValueFromRow(row);
+  }
+
+  async setSetting(key: string, value: string, audit: AuditEntry): Promise<void> {
+    const auditRow = auditToRow(audit);
+    const updatedAt = this.timestamp();
+    this.write(() => {
+      this.statements.setSetting.run({ key, value, updated_at: updatedAt });
+      this.statements.appendAudit.run(auditRow);
+    });
+  }
+
+  async saveCardMessage(card: CardMessage): Promise<void> {
+    this.statements.saveCardMessage.run(cardMessageToRow(card));
+  }
+
+  async listCardMessages(requestId: string): Promise<CardMessage[]> {
+    return this.statements.listCardMessages.all(requestId).map(cardMessageFromRow);
+  }
+
+  async appendAudit(entry: AuditEntry): Promise<void> {
+    this.statements.appendAudit.run(auditToRow(entry));
+  }
+
+  async listAudit(requestId: string): Promise<AuditEntry[]> {
+    return this.statements.listAudit.all(requestId).map(auditFromRow);
+  }
+
+  async ping(): Promise<void> {
+    this.statements.ping.get();
+  }
+
+  /** Closes the connection; closing twice is harmless. */
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+
+  private readRequest(id: string): AccessRequest | undefined {
+    const row = this.statements.getRequest.get(id);
+    return row === undefined ? undefined : requestFromRow(row);
+  }
+
+  /** Runs `fn` in an IMMEDIATE transaction; any throw rolls everything back. */
+  private write<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
+  private timestamp(): string {
+    return isoTimestamp(this.now(), 'clock');
+  }
+}
+
+/** The audit entry of a request write is about that request. */
+function auditFor(requestId: string, audit: AuditEntry): AuditEntry {
+  if (audit.requestId !== undefined && audit.requestId !== requestId) {
+    throw new Error(`audit entry names request ${audit.requestId} but the write is to request ${requestId}`);
+  }
+  return { ...audit, requestId };
+}
+
+function missing(what: string, id: string): never {
+  throw new Error(`${what} ${id} not found`);
+}
