@@ -1,0 +1,86 @@
+/** The approver's card: what is asked, by whom, for whom and why; approve or deny with a reason. */
+import type { AccessRequest } from '../services/model';
+import { adaptiveCard, type Action, type AdaptiveCard, type CardElement } from './adaptiveCard';
+import { errorText, execute, factSet, text, title } from './elements';
+import { md, type Markdown } from './markdown';
+import { decisionText, emailDomain, outcomeBlocks, requestFacts, requestTitle } from './requestView';
+import { VERBS } from './verbs';
+
+export interface ApprovalContext {
+  /** Guests from the same domain already in the directory; undefined when it could not be read. */
+  guestsFromDomain?: number;
+}
+
+export interface ApprovalModel {
+  request: AccessRequest;
+  context: ApprovalContext;
+  /** Why the last deny did not go through (e.g. no reason given), shown next to the deny button. */
+  denyError?: string;
+  /** Shown above everything else, e.g. that another approver decided first. */
+  notice?: string;
+}
+
+/** Id of the reason input in the deny form; `action.data.reason` carries it. */
+export const DENY_REASON_INPUT_ID = 'reason';
+
+export function approvalCard(model: ApprovalModel): AdaptiveCard {
+  const { request } = model;
+  const { details } = request;
+  const pending = request.state === 'pending';
+
+  const body: CardElement[] = [];
+  if (model.notice) body.push(text(md`${model.notice}`, { color: 'Warning', bold: true }));
+  body.push(
+    title(requestTitle(request)),
+    text(md`**${request.requester.name}** asks to invite **${details.email}** as a guest.`, { spacing: 'Small' }),
+    factSet(requestFacts(request, { requester: true })),
+    text(guestsFromDomainText(details.email, model.context.guestsFromDomain), { subtle: true }),
+  );
+  if (details.directoryRole) {
+    body.push(
+      text(md`This request grants a directory role: review carefully.`, { color: 'Warning', bold: true }),
+    );
+  }
+  if (request.decision) {
+    const denied = request.decision.outcome === 'denied';
+    body.push(text(decisionText(request.decision), { color: denied ? 'Attention' : 'Good', bold: true }));
+  }
+  body.push(...outcomeBlocks(request));
+
+  const actions: Action[] = [];
+  if (pending) {
+    if (model.denyError) body.push(errorText(md`${model.denyError}`));
+    actions.push(
+      execute(VERBS.approve, 'Approve', { requestId: request.id }, { style: 'positive', associatedInputs: 'none' }),
+      {
+        type: 'Action.ShowCard',
+        title: 'Deny',
+        card: {
+          type: 'AdaptiveCard',
+          body: [
+            {
+              type: 'Input.Text',
+              id: DENY_REASON_INPUT_ID,
+              label: 'Reason for denying',
+              isMultiline: true,
+              isRequired: true,
+              errorMessage: 'Give a reason: the requester sees it.',
+            },
+          ],
+          actions: [
+            execute(VERBS.deny, 'Confirm deny', { requestId: request.id }, { style: 'destructive', associatedInputs: 'auto' }),
+          ],
+        },
+      },
+    );
+  }
+  return adaptiveCard(body, actions);
+}
+
+function guestsFromDomainText(email: string, count: number | undefined): Markdown {
+  const domain = emailDomain(email);
+  if (count === undefined) return md`Guests from ${domain} already in the directory: unknown`;
+  return count === 1
+    ? md`1 guest from ${domain} already in the directory`
+    : md`${count} guests from ${domain} already in the directory`;
+}

@@ -1,0 +1,148 @@
+/** The invite form: what an employee fills in to ask for a guest invitation. */
+import type { NamedRef } from '../services/model';
+import { adaptiveCard, type AdaptiveCard, type CardElement, type Choice, type InputChoiceSet, type InputText } from './adaptiveCard';
+import { errorText, execute, text, title } from './elements';
+import { md } from './markdown';
+import { DATASETS, VERBS } from './verbs';
+
+/** The form's values as the user typed them (not yet validated), keyed by input id. */
+export interface InviteFormValues {
+  displayName: string;
+  email: string;
+  message: string;
+  groupIds: string[];
+  /** Empty (or `NO_DIRECTORY_ROLE`, as the form sends it) when no directory role is asked. */
+  directoryRoleId: string;
+  justification: string;
+}
+
+/** Input ids on the form; the submitted `action.data` carries the values under these keys. */
+export type InviteFormField = keyof InviteFormValues;
+
+export const INVITE_FORM_FIELDS: readonly InviteFormField[] = [
+  'displayName',
+  'email',
+  'message',
+  'groupIds',
+  'directoryRoleId',
+  'justification',
+];
+
+/**
+ * Value of the "No directory role" choice. A choice with an empty value fails the Adaptive Cards
+ * validator ("All choices ... must have their title and value properties set"), so the form sends
+ * this word instead; `values.directoryRoleId` uses '' for the same meaning.
+ */
+export const NO_DIRECTORY_ROLE = 'none';
+
+export const MESSAGE_MAX_LENGTH = 500;
+export const JUSTIFICATION_MAX_LENGTH = 1000;
+
+export interface InviteFormModel {
+  values: InviteFormValues;
+  /** Message shown right below a field, e.g. after server-side validation. */
+  errors: Partial<Record<InviteFormField, string>>;
+  /** A message about the whole form, shown above the fields. */
+  formError?: string;
+  /** Groups offered as static choices; with `groupSearch` they must include the selected groups. */
+  groupChoices: NamedRef[];
+  /** When true, the groups field also searches the directory as the user types (Data.Query). */
+  groupSearch: boolean;
+  /** Directory roles the requester may ask for; empty means the form has no role field. */
+  roleChoices: NamedRef[];
+}
+
+
+/** The invite form, keeping what the user typed and naming each error next to its field. */
+export function inviteFormCard(model: InviteFormModel): AdaptiveCard {
+  const { values, errors } = model;
+  const body: CardElement[] = [
+    title(md`Invite a guest`),
+    text(md`An approver reviews every request before the guest is invited.`, { subtle: true, spacing: 'Small' }),
+  ];
+  if (model.formError) body.push(errorText(md`${model.formError}`));
+
+  const field = (id: InviteFormField, input: CardElement): void => {
+    body.push(input);
+    const error = errors[id];
+    if (error) body.push(errorText(md`${error}`));
+  };
+
+  field('displayName', textInput('displayName', "Guest's display name", values.displayName, {
+    placeholder: 'For example: Adele Vance (Contoso)',
+  }));
+  field('email', textInput('email', "Guest's email address", values.email, {
+    style: 'Email',
+    isRequired: true,
+    errorMessage: "Enter the guest's email address.",
+    placeholder: 'name@example.com',
+  }));
+  field('message', textInput('message', 'Personal message in the invitation', values.message, {
+    isMultiline: true,
+    maxLength: MESSAGE_MAX_LENGTH,
+  }));
+  const groups = groupsInput(model);
+  if (groups) field('groupIds', groups);
+  if (model.roleChoices.length > 0) field('directoryRoleId', roleInput(model.roleChoices, values.directoryRoleId));
+  field('justification', textInput('justification', 'Business justification', values.justification, {
+    isMultiline: true,
+    maxLength: JUSTIFICATION_MAX_LENGTH,
+    isRequired: true,
+    errorMessage: 'Explain why the guest needs access.',
+  }));
+
+  return adaptiveCard(body, [
+    execute(VERBS.submitInvite, 'Send request', {}, { style: 'positive', associatedInputs: 'auto' }),
+  ]);
+}
+
+type TextInputOptions = Omit<InputText, 'type' | 'id' | 'label' | 'value'>;
+
+function textInput(id: InviteFormField, label: string, value: string, options: TextInputOptions): InputText {
+  const input: InputText = { type: 'Input.Text', id, label, ...options };
+  if (value) input.value = value;
+  return input;
+}
+
+/**
+ * Multi-select of groups. Selected values only render when a choice carries them, so a selected
+ * group missing from `groupChoices` (found by search earlier) keeps a choice titled with its id.
+ * Without choices and without search there is nothing to pick, and no field.
+ */
+function groupsInput(model: InviteFormModel): InputChoiceSet | undefined {
+  const { groupChoices, groupSearch, values } = model;
+  if (!groupSearch && groupChoices.length === 0) return undefined;
+  const choices: Choice[] = groupChoices.map(choice);
+  for (const id of values.groupIds) {
+    if (!groupChoices.some((group) => group.id === id)) choices.push({ title: id, value: id });
+  }
+  const input: InputChoiceSet = {
+    type: 'Input.ChoiceSet',
+    id: 'groupIds',
+    label: 'Groups to add the guest to',
+    isMultiSelect: true,
+    choices,
+  };
+  if (groupSearch) {
+    input.style = 'filtered';
+    input['choices.data'] = { type: 'Data.Query', dataset: DATASETS.groups };
+    input.placeholder = 'Search groups';
+  }
+  if (values.groupIds.length > 0) input.value = values.groupIds.join(',');
+  return input;
+}
+
+/** Optional single-select; the first choice, "No directory role", sends `NO_DIRECTORY_ROLE`. */
+function roleInput(roles: NamedRef[], selected: string): InputChoiceSet {
+  return {
+    type: 'Input.ChoiceSet',
+    id: 'directoryRoleId',
+    label: 'Directory role',
+    choices: [{ title: 'No directory role', value: NO_DIRECTORY_ROLE }, ...roles.map(choice)],
+    value: selected || NO_DIRECTORY_ROLE,
+  };
+}
+
+function choice(ref: NamedRef): Choice {
+  return { title: ref.displayName, value: ref.id };
+}

@@ -1,0 +1,122 @@
+/** What several cards say about a request: its state in words, its facts, its decision and outcome. */
+import type { AccessRequest, Decision, InviteDetails, NamedRef, RequestState } from '../services/model';
+import type { Fact, TextBlock } from './adaptiveCard';
+import { formatDateTime } from './dates';
+import { fact, text } from './elements';
+import { joinMarkdown, md, type Markdown } from './markdown';
+
+/** The state of a request as the people involved read it. */
+export const STATE_LABELS: Readonly<Record<RequestState, string>> = {
+  pending: 'Waiting for approval',
+  approved: 'Approved — inviting the guest',
+  executing: 'Approved — inviting the guest',
+  completed: 'Guest invited',
+  failed: 'Failed',
+  denied: 'Denied',
+  cancelled: 'Cancelled',
+  expired: 'Expired',
+};
+
+export function stateLabel(state: RequestState): string {
+  return STATE_LABELS[state];
+}
+
+export function requestTitle(request: AccessRequest): Markdown {
+  return md`Guest access request ${request.id}`;
+}
+
+/** The part of the guest's address after `@`, lower-cased. */
+export function emailDomain(email: string): string {
+  const at = email.lastIndexOf('@');
+  return at < 0 ? '' : email.slice(at + 1).toLowerCase();
+}
+
+export function groupsText(groups: readonly NamedRef[]): Markdown {
+  if (groups.length === 0) return md`None`;
+  return joinMarkdown(
+    groups.map((group) => md`${group.displayName}`),
+    md`, `,
+  );
+}
+
+export function roleText(role: NamedRef | undefined): Markdown {
+  return role ? md`${role.displayName}` : md`None`;
+}
+
+export interface RequestFactsOptions {
+  /** Add who asked (the approver needs it; the requester knows). */
+  requester?: boolean;
+}
+
+/** The facts of a request in the order people read them: who, for whom, what, why, when, where it stands. */
+export function requestFacts(request: AccessRequest, options: RequestFactsOptions = {}): Fact[] {
+  const { details } = request;
+  const facts: Fact[] = [];
+  if (options.requester) facts.push(fact('Requested by', md`${request.requester.name}`));
+  facts.push(fact('Guest', md`${details.email}`));
+  facts.push(fact('Display name', details.displayName ? md`${details.displayName}` : md`Not given`));
+  facts.push(fact('Groups', groupsText(details.groups)));
+  facts.push(fact('Directory role', roleText(details.directoryRole)));
+  facts.push(fact('Justification', md`${details.justification}`));
+  if (details.message) facts.push(fact('Personal message', md`${details.message}`));
+  facts.push(fact('Submitted', md`${formatDateTime(request.createdAt)}`));
+  facts.push(fact('State', md`${stateLabel(request.state)}`));
+  return facts;
+}
+
+/** "Approved by X on <date>" or "Denied by X on <date>: <reason>". */
+export function decisionText(decision: Decision): Markdown {
+  const when = formatDateTime(decision.at);
+  if (decision.outcome === 'approved') return md`Approved by ${decision.by.name} on ${when}`;
+  return decision.reason
+    ? md`Denied by ${decision.by.name} on ${when}: ${decision.reason}`
+    : md`Denied by ${decision.by.name} on ${when}`;
+}
+
+/**
+ * Names an execution step in words. Step keys are `invite`, `group:<id>` and `role:<id>`; the
+ * names come from the request, and an unknown key is shown as it is.
+ */
+export function describeStep(step: string, details: InviteDetails): Markdown {
+  if (step === 'invite') return md`sending the invitation`;
+  const [kind, id] = splitOnce(step, ':');
+  if (kind === 'group' && id !== undefined) {
+    const group = details.groups.find((g) => g.id === id);
+    return md`adding the guest to group ${group ? group.displayName : id}`;
+  }
+  if (kind === 'role' && id !== undefined) {
+    const role = details.directoryRole?.id === id ? details.directoryRole : undefined;
+    return md`assigning the directory role ${role ? role.displayName : id}`;
+  }
+  return md`${step}`;
+}
+
+function splitOnce(value: string, separator: string): [string, string | undefined] {
+  const at = value.indexOf(separator);
+  return at < 0 ? [value, undefined] : [value.slice(0, at), value.slice(at + separator.length)];
+}
+
+/** What happened after the decision, for the states that have something to say. */
+export function outcomeBlocks(request: AccessRequest): TextBlock[] {
+  const outcome = request.outcome ?? {};
+  switch (request.state) {
+    case 'completed':
+      return [text(md`Guest invited: ${request.details.email}`, { color: 'Good' })];
+    case 'failed': {
+      const step = outcome.failedStep ? describeStep(outcome.failedStep, request.details) : undefined;
+      const reason = outcome.error ? md`${outcome.error}` : md`no reason was given`;
+      const line = step ? md`Failed while ${step}: ${reason}` : md`Failed: ${reason}`;
+      return [text(line, { color: 'Attention' })];
+    }
+    case 'cancelled':
+      return [text(md`Cancelled on ${formatDateTime(request.updatedAt)}`)];
+    case 'expired':
+      return [text(md`Expired without a decision on ${formatDateTime(request.updatedAt)}`)];
+    case 'pending':
+    case 'approved':
+    case 'executing':
+    case 'denied':
+      return [];
+  }
+}
+
