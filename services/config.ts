@@ -210,7 +210,7 @@ function readDomains(text: string, key: string, problems: string[]): string[] {
 
 function splitList(text: string): string[] {
   return text
-    .split(/[,;\s]+/)
+    .split(/[,;\n]+/)
     .map((part) => part.trim())
     .filter((part) => part !== '');
 }

@@ -1,0 +1,56 @@
+import { z } from 'zod';
+
+/**
+ * Schemas for the values Teams sends with invokes. Everything that arrives in an activity is
+ * untrusted input: it is parsed here, and code past this point sees only these types.
+ */
+
+/** `adaptiveCard/action` (Action.Execute): the verb and the card's data merged with its inputs. */
+export const adaptiveCardActionValue = z.object({
+  action: z.object({
+    type: z.literal('Action.Execute'),
+    verb: z.string().max(100),
+    data: z.record(z.string(), z.unknown()).optional().default({}),
+  }),
+});
+
+/** `application/search` from an Input.ChoiceSet with `Data.Query`. */
+export const searchInvokeValue = z.object({
+  dataset: z.string().max(100).optional().default(''),
+  queryText: z.string().max(200).optional().default(''),
+  queryOptions: z
+    .object({ skip: z.number().int().min(0).optional(), top: z.number().int().min(1).max(100).optional() })
+    .optional(),
+});
+
+const text = (max: number) => z.string().max(max * 4).optional().default('');
+
+/** The invite form's inputs, as Adaptive Cards send them (multi-select choices come comma-joined). */
+export const inviteFormData = z.object({
+  displayName: text(256),
+  email: text(254),
+  message: text(500),
+  groupIds: z
+    .union([z.string().max(20 * 40 * 2), z.array(z.string().max(40))])
+    .optional()
+    .default('')
+    .transform((value) => (Array.isArray(value) ? value : value.split(',')).map((id) => id.trim()).filter((id) => id !== '')),
+  directoryRoleId: text(40),
+  justification: text(1000),
+});
+
+/** Buttons on request cards carry the request id and nothing else the server would rely on. */
+export const requestActionData = z.object({
+  requestId: z.string().min(1).max(40),
+});
+
+export const denyActionData = requestActionData.extend({
+  reason: z.string().max(2000).optional().default(''),
+});
+
+/** The parts of an activity's sender and conversation the bot relies on. */
+export const activityIdentity = z.object({
+  from: z.object({ aadObjectId: z.string().min(1).max(64), name: z.string().max(256).optional() }),
+});
+
+export type InviteFormData = z.infer<typeof inviteFormData>;

@@ -1,0 +1,192 @@
+import {
+  ActivityTypes,
+  TeamsActivityHandler,
+  TurnContext,
+  type AdaptiveCardInvokeResponse,
+  type InvokeResponse,
+} from 'botbuilder';
+import { helpCard } from '../cards/helpCard';
+import { DATASETS } from '../cards/verbs';
+import type { Clock } from '../services/clock';
+import type { Logger } from '../services/logger';
+import type { RequestWorkflow } from '../services/requestWorkflow';
+import type { Store } from '../services/store/store';
+import { adaptiveCardActionValue, searchInvokeValue } from './activitySchemas';
+import { unknownCommandCard } from './commands/helpCommand';
+import type { ActionHandler, CommandHandler, Turn } from './handlers';
+import { errorResponse } from './invokeResponses';
+import { sendCard } from './send';
+import { actorOf, channelIdOf, commandText, conversationKeys, isPersonalChat, tenantOf } from './turn';
+
+export interface BotDependencies {
+  workflow: RequestWorkflow;
+  store: Store;
+  commands: readonly CommandHandler[];
+  actions: readonly ActionHandler[];
+  /** Activities from any other tenant are refused. */
+  expectedTenantId: string;
+  clock: Clock;
+  logger: Logger;
+}
+
+/**
+ * Routes Teams activities: typed commands to command handlers, card buttons to verb handlers,
+ * typeahead queries to the workflow. It holds no business rules; it finds out who acts (from the
+ * activity's sender, never from card data) and turns service results into cards.
+ */
+export class GuestAccessBot extends TeamsActivityHandler {
+  private readonly actions: ReadonlyMap<string, ActionHandler>;
+
+  constructor(private readonly deps: BotDependencies) {
+    super();
+    this.actions = new Map(deps.actions.map((a) => [a.verb, a]));
+    this.onMessage(async (context, next) => {
+      await this.handleMessage(context);
+      await next();
+    });
+    this.onConversationUpdate(async (context, next) => {
+      await this.welcome(context);
+      await next();
+    });
+    this.onInstallationUpdate(async (context, next) => {
+      await this.welcome(context);
+      await next();
+    });
+  }
+
+  override async run(context: TurnContext): Promise<void> {
+    const tenant = tenantOf(context.activity);
+    if (tenant !== this.deps.expectedTenantId) {
+      this.deps.logger.warn({ activityId: context.activity.id, type: context.activity.type }, 'activity from another tenant refused');
+      if (context.activity.type === ActivityTypes.Invoke) {
+        const refusal: InvokeResponse = { status: 403, body: errorResponse(403, 'Forbidden', 'This bot serves another organisation.') };
+        await context.sendActivity({ type: ActivityTypes.InvokeResponse, value: refusal });
+      }
+      return;
+    }
+    await this.rememberConversation(context);
+    await super.run(context);
+  }
+
+  protected override async onInvokeActivity(context: TurnContext): Promise<InvokeResponse> {
+    const name = context.activity.name;
+    if (name === 'adaptiveCard/action') return this.invokeResponse(await this.handleCardAction(context));
+    if (name === 'application/search') return this.invokeResponse(await this.handleSearch(context));
+    return super.onInvokeActivity(context);
+  }
+
+  private invokeResponse(response: AdaptiveCardInvokeResponse | { statusCode: number; type: string; value: unknown }): InvokeResponse {
+    return { status: response.statusCode, body: response };
+  }
+
+  private async handleMessage(context: TurnContext): Promise<void> {
+    const turn = this.turnFor(context);
+    if (!turn) {
+      await context.sendActivity('I could not tell who you are, so I cannot help with guest access here.');
+      return;
+    }
+    const text = commandText(context);
+    if (!text) {
+      await sendCard(context, helpCard({ commands: this.helpLines() }));
+      return;
+    }
+    for (const command of this.deps.commands) {
+      const args = command.match(text);
+      if (args !== undefined) {
+        turn.logger.info({ command: command.usage }, 'command');
+        await command.handle(turn, args);
+        return;
+      }
+    }
+    await sendCard(context, unknownCommandCard(this.deps.commands, text));
+  }
+
+  private async handleCardAction(context: TurnContext): Promise<AdaptiveCardInvokeResponse> {
+    const parsed = adaptiveCardActionValue.safeParse(context.activity.value);
+    if (!parsed.success) return errorResponse(400, 'BadRequest', 'This card action was not understood.');
+    const handler = this.actions.get(parsed.data.action.verb);
+    if (!handler) return errorResponse(400, 'NotSupported', 'This button is not supported any more. Type "help" to start again.');
+    const turn = this.turnFor(context);
+    if (!turn) return errorResponse(401, 'Unauthorized', 'I could not tell who clicked, so nothing was changed.');
+    const data = handler.schema.safeParse(parsed.data.action.data);
+    if (!data.success) return errorResponse(400, 'BadRequest', 'The card sent data I did not expect; nothing was changed.');
+    turn.logger.info({ verb: handler.verb }, 'card action');
+    return handler.handle(turn, data.data);
+  }
+
+  private async handleSearch(context: TurnContext) {
+    const parsed = searchInvokeValue.safeParse(context.activity.value);
+    if (!parsed.success || parsed.data.dataset !== DATASETS.groups) {
+      return errorResponse(400, 'BadRequest', 'This search is not supported.');
+    }
+    if (!this.turnFor(context)) return errorResponse(401, 'Unauthorized', 'I could not tell who is searching.');
+    const groups = await this.deps.workflow.searchGroups(parsed.data.queryText);
+    return {
+      statusCode: 200,
+      type: 'application/vnd.microsoft.search.searchResponse',
+      value: { results: groups.map((g) => ({ title: g.displayName, value: g.id })) },
+    };
+  }
+
+  private turnFor(context: TurnContext): Turn | undefined {
+    const actor = actorOf(context.activity);
+    const tenantId = tenantOf(context.activity);
+    if (!actor || !tenantId) return undefined;
+    const source = context.activity.id ?? 'unknown';
+    return {
+      context,
+      actor,
+      tenantId,
+      workflow: this.deps.workflow,
+      store: this.deps.store,
+      logger: this.deps.logger.child({ activityId: source }),
+      source,
+    };
+  }
+
+  /**
+   * Stores where to reach people later: a user's 1:1 chat under their object id, a channel under
+   * its id (with the channel itself as the conversation, so later posts start new threads).
+   */
+  private async rememberConversation(context: TurnContext): Promise<void> {
+    const { activity } = context;
+    const reference = TurnContext.getConversationReference(activity);
+    const channelId = channelIdOf(activity);
+    const actor = actorOf(activity);
+    if (channelId) {
+      const channelReference = { ...reference, conversation: { ...reference.conversation, id: channelId, isGroup: true, conversationType: 'channel' } };
+      await this.deps.store.saveConversation(conversationKeys.channel(channelId), toRecord(channelReference));
+    } else if (actor && isPersonalChat(activity)) {
+      await this.deps.store.saveConversation(conversationKeys.user(actor.aadObjectId), toRecord(reference));
+    }
+  }
+
+  /** Says hello once, when the bot is added to someone's personal scope. */
+  private async welcome(context: TurnContext): Promise<void> {
+    const { activity } = context;
+    if (!isPersonalChat(activity)) return;
+    const botAdded = activity.type === ActivityTypes.InstallationUpdate
+      ? activity.action === 'add'
+      : (activity.membersAdded ?? []).some((m) => m.id === activity.recipient?.id);
+    if (!botAdded) return;
+    const actor = actorOf(activity);
+    if (!actor) return;
+    const greeted = `greeted:${actor.aadObjectId}`;
+    if (await this.deps.store.getSetting(greeted)) return;
+    await this.deps.store.setSetting(greeted, activity.timestamp ? String(activity.timestamp) : 'yes', {
+      actor: actor.aadObjectId,
+      action: 'bot_installed',
+      source: activity.id,
+      at: this.deps.clock.now().toISOString(),
+    });
+    await sendCard(context, helpCard({ intro: `Hi ${actor.name}! I handle guest access for your organisation.`, commands: this.helpLines() }));
+  }
+
+  private helpLines() {
+    return this.deps.commands.map((c) => ({ command: c.usage, description: c.description }));
+  }
+}
+
+function toRecord(value: object): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(value)) as Record<string, unknown>;
+}

@@ -1,0 +1,17 @@
+import type { AdaptiveCardInvokeResponse } from 'botbuilder';
+import type { AdaptiveCard } from '../cards/adaptiveCard';
+
+/** Replaces the card the user clicked with this one. */
+export function cardResponse(card: AdaptiveCard): AdaptiveCardInvokeResponse {
+  return { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: card as unknown as Record<string, unknown> };
+}
+
+/** Shows a short message to the user who clicked, leaving the card as it is. */
+export function messageResponse(text: string): AdaptiveCardInvokeResponse {
+  return { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: text as unknown as Record<string, unknown> };
+}
+
+/** Teams' typed error answer: a 4xx status with a code and a message the user sees. */
+export function errorResponse(statusCode: 400 | 401 | 403 | 404 | 409 | 500, code: string, message: string): AdaptiveCardInvokeResponse {
+  return { statusCode, type: 'application/vnd.microsoft.error', value: { code, message } as unknown as Record<string, unknown> };
+}

@@ -1,0 +1,107 @@
+import type { CloudAdapter, ConversationReference, TurnContext } from 'botbuilder';
+import { z } from 'zod';
+import type { AdaptiveCard } from '../cards/adaptiveCard';
+import { approvalCard } from '../cards/approvalCard';
+import { noticeCard } from '../cards/noticeCard';
+import { requestStatusCard } from '../cards/requestStatusCard';
+import type { Logger } from '../services/logger';
+import type { AccessRequest, CardMessage } from '../services/model';
+import type { ApprovalTarget, Notifier, RequestEvent } from '../services/notifier';
+import type { Store } from '../services/store/store';
+import { cardActivity } from './send';
+import { conversationKeys } from './turn';
+
+/** The parts of a stored reference that a proactive turn needs. */
+const storedReference = z
+  .object({
+    serviceUrl: z.string().url(),
+    channelId: z.string(),
+    conversation: z.object({ id: z.string().min(1) }).passthrough(),
+  })
+  .passthrough();
+
+/**
+ * Sends and updates cards outside of a user's turn, through the adapter and the conversation
+ * references the bot stored when people talked to it. Delivery problems are logged and reported
+ * as `false`; they never undo what the workflow decided.
+ */
+export class ProactiveNotifier implements Notifier {
+  constructor(
+    private readonly adapter: CloudAdapter,
+    /** The bot's app id; empty in local mode. */
+    private readonly appId: string,
+    private readonly store: Store,
+    private readonly logger: Logger,
+  ) {}
+
+  async sendApprovalCard(target: ApprovalTarget, request: AccessRequest): Promise<boolean> {
+    const key = target.kind === 'channel' ? conversationKeys.channel(target.channelId) : conversationKeys.user(target.aadObjectId);
+    const card = approvalCard({ request, context: request.context ?? {} });
+    const activityId = await this.send(key, card, request.id);
+    if (!activityId) return false;
+    await this.store.saveCardMessage({ requestId: request.id, role: 'approval', conversationKey: key, activityId });
+    return true;
+  }
+
+  async refreshCards(request: AccessRequest): Promise<void> {
+    const cards = await this.store.listCardMessages(request.id);
+    await Promise.all(cards.map((card) => this.update(card, request)));
+  }
+
+  async notifyUser(aadObjectId: string, request: AccessRequest, event: RequestEvent): Promise<boolean> {
+    return (await this.send(conversationKeys.user(aadObjectId), noticeFor(request, event), request.id)) !== undefined;
+  }
+
+  async notifyChannel(channelId: string, request: AccessRequest, event: RequestEvent): Promise<boolean> {
+    return (await this.send(conversationKeys.channel(channelId), noticeFor(request, event), request.id)) !== undefined;
+  }
+
+  private async update(card: CardMessage, request: AccessRequest): Promise<void> {
+    const content = card.role === 'requester' ? requestStatusCard({ request }) : approvalCard({ request, context: request.context ?? {} });
+    await this.withConversation(card.conversationKey, request.id, async (context) => {
+      await context.updateActivity({ ...cardActivity(content), id: card.activityId });
+    });
+  }
+
+  private async send(key: string, card: AdaptiveCard, requestId: string): Promise<string | undefined> {
+    let sentId: string | undefined;
+    await this.withConversation(key, requestId, async (context) => {
+      sentId = (await context.sendActivity(cardActivity(card)))?.id;
+    });
+    return sentId;
+  }
+
+  /** Runs `work` in a proactive turn of the stored conversation; false when there is none or it fails. */
+  private async withConversation(key: string, requestId: string, work: (context: TurnContext) => Promise<void>): Promise<boolean> {
+    const stored = await this.store.getConversation(key);
+    const reference = storedReference.safeParse(stored?.reference);
+    if (!reference.success) {
+      this.logger.info({ requestId, conversation: key.split(':')[0] }, 'no stored conversation to reach');
+      return false;
+    }
+    try {
+      await this.adapter.continueConversationAsync(this.appId, reference.data as unknown as Partial<ConversationReference>, work);
+      return true;
+    } catch (error) {
+      this.logger.warn({ requestId, conversation: key.split(':')[0], err: error instanceof Error ? error.message : String(error) }, 'proactive delivery failed');
+      return false;
+    }
+  }
+}
+
+/** Decisions get a short notice; outcomes get the whole status card (redeem link, or the failed step and why). */
+function noticeFor(request: AccessRequest, event: RequestEvent): AdaptiveCard {
+  const who = request.decision?.by.name ?? 'An approver';
+  const guest = request.details.email;
+  switch (event) {
+    case 'approved':
+      return noticeCard({ title: `Request ${request.id} approved`, text: `${who} approved your request for ${guest}. I am inviting the guest now.`, tone: 'good' });
+    case 'denied':
+      return noticeCard({ title: `Request ${request.id} denied`, text: `${who} denied your request for ${guest}. Reason: ${request.decision?.reason ?? 'none given'}`, tone: 'attention' });
+    case 'cancelled':
+      return noticeCard({ title: `Request ${request.id} cancelled`, text: `The request for ${guest} was cancelled.` });
+    case 'completed':
+    case 'failed':
+      return requestStatusCard({ request });
+  }
+}

@@ -1,0 +1,66 @@
+import type { Clock } from './clock';
+import type { GraphDirectory } from './graph/graphDirectory';
+import type { NamedRef } from './model';
+
+export type CatalogDirectory = Pick<
+  GraphDirectory,
+  'listAssignableGroups' | 'searchAssignableGroups' | 'getRoleDefinitions' | 'listUserMembers'
+>;
+
+/** How many groups the form lists as plain choices before it switches to typeahead search. */
+export const STATIC_GROUP_CHOICES = 50;
+
+interface Cached<T> {
+  value: T;
+  expiresAt: number;
+}
+
+/**
+ * Directory lists that every form and every approval needs (groups to offer, role names, the
+ * approvers), cached for a short while so that opening a form does not cost a Graph walk.
+ */
+export class DirectoryCatalog {
+  private groupsCache?: Cached<{ groups: NamedRef[]; more: boolean }>;
+  private rolesCache?: Cached<NamedRef[]>;
+  private approversCache?: Cached<NamedRef[]>;
+
+  constructor(
+    private readonly directory: CatalogDirectory,
+    private readonly settings: { assignableDirectoryRoles: readonly string[]; approverGroupId: string },
+    private readonly clock: Clock,
+    private readonly ttlMs = 60_000,
+  ) {}
+
+  /** The groups offered as static choices, and whether there are more than can be listed. */
+  async offeredGroups(): Promise<{ groups: NamedRef[]; more: boolean }> {
+    this.groupsCache = await this.fresh(this.groupsCache, async () => {
+      const { groups, more } = await this.directory.listAssignableGroups(STATIC_GROUP_CHOICES);
+      return { groups: groups.map(({ id, displayName }) => ({ id, displayName })), more };
+    });
+    return this.groupsCache.value;
+  }
+
+  async searchGroups(text: string, limit: number): Promise<NamedRef[]> {
+    const groups = await this.directory.searchAssignableGroups(text, limit);
+    return groups.map(({ id, displayName }) => ({ id, displayName }));
+  }
+
+  /** The directory roles admins allowed in configuration, with their names. */
+  async assignableRoles(): Promise<NamedRef[]> {
+    if (this.settings.assignableDirectoryRoles.length === 0) return [];
+    this.rolesCache = await this.fresh(this.rolesCache, () => this.directory.getRoleDefinitions(this.settings.assignableDirectoryRoles));
+    return this.rolesCache.value;
+  }
+
+  /** Users of the approver group, nested groups included. */
+  async approvers(): Promise<NamedRef[]> {
+    this.approversCache = await this.fresh(this.approversCache, () => this.directory.listUserMembers(this.settings.approverGroupId));
+    return this.approversCache.value;
+  }
+
+  private async fresh<T>(cached: Cached<T> | undefined, load: () => Promise<T>): Promise<Cached<T>> {
+    const now = this.clock.now().getTime();
+    if (cached && cached.expiresAt > now) return cached;
+    return { value: await load(), expiresAt: now + this.ttlMs };
+  }
+}

@@ -1,0 +1,252 @@
+import type { Clock } from './clock';
+import type { GraphDirectory } from './graph/graphDirectory';
+import { GraphFailure, toGraphFailure } from './graph/graphErrors';
+import type { Logger } from './logger';
+import type { AccessRequest, AuditEntry, ExecutionStep, Job } from './model';
+import type { WorkQueue } from './requestWorkflow';
+import type { Store } from './store/store';
+
+export type ExecutionDirectory = Pick<GraphDirectory, 'findUsersByEmail' | 'invite' | 'addGroupMember' | 'assignDirectoryRole'>;
+
+export interface WorkerOptions {
+  workerId: string;
+  /** How long a claimed job belongs to this worker before another may take it over. */
+  leaseMs: number;
+  /** How often the worker looks for work it was not told about (restarts, retries). */
+  pollMs: number;
+  /** Transient failures tolerated before a request is marked failed. */
+  maxAttempts: number;
+  /** First retry delay when Graph gives no Retry-After; doubles per attempt, capped at 5 minutes. */
+  backoffBaseMs: number;
+}
+
+export const DEFAULT_WORKER_OPTIONS: Omit<WorkerOptions, 'workerId'> = {
+  leaseMs: 5 * 60_000,
+  pollMs: 1_000,
+  maxAttempts: 8,
+  backoffBaseMs: 2_000,
+};
+
+const MAX_BACKOFF_MS = 5 * 60_000;
+
+/** A step that failed, named the way a requester can understand. */
+class StepFailure extends Error {
+  constructor(
+    readonly stepKey: string,
+    readonly stepLabel: string,
+    readonly failure: GraphFailure,
+  ) {
+    super(`${stepLabel}: ${failure.userMessage}`);
+  }
+}
+
+/**
+ * Executes approved requests outside any click: invite, then each group, then the directory role.
+ * Every step's result is stored before the next starts, so a restart resumes where it stopped and
+ * never invites twice; "already a member" counts as done.
+ */
+export class ExecutionWorker implements WorkQueue {
+  private timer?: NodeJS.Timeout;
+  private draining?: Promise<void>;
+  private drainAgain = false;
+  private stopped = false;
+
+  constructor(
+    private readonly deps: {
+      store: Store;
+      directory: ExecutionDirectory;
+      settings: { inviteRedirectUrl: string };
+      clock: Clock;
+      logger: Logger;
+      options: WorkerOptions;
+      /** Told when a request reaches completed or failed, to notify people. */
+      onFinished: (request: AccessRequest) => void;
+    },
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    this.timer = setInterval(() => this.poke(), this.deps.options.pollMs);
+    this.timer.unref();
+    this.poke();
+  }
+
+  /** Looks for work now (after an approval) instead of at the next poll. */
+  poke(): void {
+    if (this.stopped) return;
+    if (this.draining) {
+      this.drainAgain = true;
+      return;
+    }
+    this.draining = this.drain()
+      .catch((error: unknown) => this.deps.logger.error({ err: String(error) }, 'worker drain failed'))
+      .finally(() => {
+        this.draining = undefined;
+        if (this.drainAgain && !this.stopped) {
+          this.drainAgain = false;
+          this.poke();
+        }
+      });
+  }
+
+  /** Runs every job that is due now, one after another. */
+  async drain(): Promise<void> {
+    const { store, clock, options } = this.deps;
+    for (;;) {
+      if (this.stopped) return;
+      const job = await store.claimJob(options.workerId, options.leaseMs, clock.now());
+      if (!job) return;
+      await this.runJob(job);
+    }
+  }
+
+  /** Resolves when the worker is idle (tests and shutdown). */
+  async settled(): Promise<void> {
+    while (this.draining) await this.draining;
+  }
+
+  /** Stops taking new jobs and waits for the one in hand. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.settled();
+  }
+
+  private async runJob(job: Job): Promise<void> {
+    const { store, logger } = this.deps;
+    const log = logger.child({ jobId: job.id, requestId: job.requestId });
+    let request = await store.getRequest(job.requestId);
+    if (request?.state === 'approved') {
+      const started = await store.transition({
+        id: request.id,
+        from: 'approved',
+        expectedVersion: request.version,
+        to: 'executing',
+        audit: this.audit('execution_started', job, request.id, { attempt: job.attempts }),
+      });
+      request = started.ok ? started.request : started.current;
+    } else if (request?.state === 'executing') {
+      await store.appendAudit(this.audit('execution_resumed', job, request.id, { attempt: job.attempts }));
+    }
+    if (!request || request.state !== 'executing') {
+      log.info({ state: request?.state ?? 'missing' }, 'job has nothing to do');
+      await store.completeJob(job.id);
+      return;
+    }
+
+    try {
+      const outcome = await this.executeSteps(request);
+      const done = await store.transition({
+        id: request.id,
+        from: 'executing',
+        expectedVersion: request.version,
+        to: 'completed',
+        patch: { outcome },
+        audit: this.audit('request_completed', job, request.id),
+      });
+      await store.completeJob(job.id);
+      log.info('request completed');
+      if (done.ok) this.deps.onFinished(done.request);
+    } catch (error) {
+      await this.handleFailure(request, job, error);
+    }
+  }
+
+  private async executeSteps(request: AccessRequest): Promise<{ guestId: string; redeemUrl?: string }> {
+    const steps = new Map((await this.deps.store.getSteps(request.id)).map((s) => [s.key, s]));
+    const invited = await this.step(request, steps, 'invite', 'Invite the guest', () => this.invite(request));
+    const guestId = invited.guestId ?? '';
+    for (const group of request.details.groups) {
+      await this.step(request, steps, `group:${group.id}`, `Add the guest to ${group.displayName}`, async () => ({
+        result: await this.deps.directory.addGroupMember(group.id, guestId),
+      }));
+    }
+    const role = request.details.directoryRole;
+    if (role) {
+      await this.step(request, steps, `role:${role.id}`, `Assign the directory role ${role.displayName}`, async () => ({
+        result: await this.deps.directory.assignDirectoryRole(role.id, guestId),
+      }));
+    }
+    return { guestId, redeemUrl: invited.redeemUrl || undefined };
+  }
+
+  /**
+   * A retried invitation must not send a second e-mail: if the address already belongs to a guest
+   * (an earlier attempt succeeded but its answer was lost, or someone else invited them), that
+   * guest is used.
+   */
+  private async invite(request: AccessRequest): Promise<Record<string, string>> {
+    const { directory, settings } = this.deps;
+    const existing = (await directory.findUsersByEmail(request.details.email))[0];
+    if (existing?.userType === 'Guest') return { guestId: existing.id, redeemUrl: '', existing: 'true' };
+    if (existing) {
+      throw new GraphFailure(400, 'AlreadyMember', 'The address belongs to a member of your organisation, so no guest was invited.');
+    }
+    const invitation = await directory.invite({
+      email: request.details.email,
+      displayName: request.details.displayName,
+      message: request.details.message,
+      redirectUrl: settings.inviteRedirectUrl,
+    });
+    return { guestId: invitation.guestId, redeemUrl: invitation.redeemUrl };
+  }
+
+  private async step(
+    request: AccessRequest,
+    steps: Map<string, ExecutionStep>,
+    key: string,
+    label: string,
+    run: () => Promise<Record<string, string>>,
+  ): Promise<Record<string, string>> {
+    const done = steps.get(key);
+    if (done?.status === 'done') return done.output;
+    let output: Record<string, string>;
+    try {
+      output = await run();
+    } catch (error) {
+      throw new StepFailure(key, label, toGraphFailure(error));
+    }
+    await this.deps.store.saveStep({ requestId: request.id, key, status: 'done', output });
+    return output;
+  }
+
+  private async handleFailure(request: AccessRequest, job: Job, error: unknown): Promise<void> {
+    const { store, clock, options, logger } = this.deps;
+    const failure = error instanceof StepFailure ? error.failure : toGraphFailure(error);
+    const stepKey = error instanceof StepFailure ? error.stepKey : 'execution';
+    const stepLabel = error instanceof StepFailure ? error.stepLabel : 'Run the request';
+    const log = logger.child({ jobId: job.id, requestId: request.id, step: stepKey, status: failure.status, code: failure.code });
+
+    if (failure.transient && job.attempts < options.maxAttempts) {
+      const waitMs = failure.retryAfterSeconds !== undefined
+        ? failure.retryAfterSeconds * 1000
+        : Math.min(MAX_BACKOFF_MS, options.backoffBaseMs * 2 ** (job.attempts - 1));
+      const runAfter = new Date(clock.now().getTime() + waitMs);
+      await store.releaseJob(job.id, runAfter, `${failure.status} ${failure.code}`);
+      await store.appendAudit(this.audit('execution_retry_scheduled', job, request.id, { step: stepKey, status: failure.status, waitMs }));
+      log.warn({ waitMs }, 'transient failure, will retry');
+      return;
+    }
+
+    const reason = failure.transient ? `${failure.userMessage} Gave up after ${job.attempts} attempts.` : failure.userMessage;
+    await store.saveStep({ requestId: request.id, key: stepKey, status: 'failed', output: {}, error: reason });
+    const invited = (await store.getSteps(request.id)).find((s) => s.key === 'invite' && s.status === 'done');
+    const failed = await store.transition({
+      id: request.id,
+      from: 'executing',
+      expectedVersion: request.version,
+      to: 'failed',
+      patch: {
+        outcome: { guestId: invited?.output.guestId, redeemUrl: invited?.output.redeemUrl || undefined, failedStep: stepLabel, error: reason },
+      },
+      audit: this.audit('request_failed', job, request.id, { step: stepKey, status: failure.status, code: failure.code }),
+    });
+    await store.completeJob(job.id);
+    log.warn('request failed');
+    if (failed.ok) this.deps.onFinished(failed.request);
+  }
+
+  private audit(action: string, job: Job, requestId: string, detail?: AuditEntry['detail']): AuditEntry {
+    return { requestId, actor: 'system', action, source: `job:${job.id}`, detail, at: this.deps.clock.now().toISOString() };
+  }
+}

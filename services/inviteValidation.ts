@@ -1,0 +1,114 @@
+import { isDirectoryId } from './ids';
+
+/** The invite form's fields, as the card names its inputs. */
+export const INVITE_FIELDS = ['displayName', 'email', 'message', 'groupIds', 'directoryRoleId', 'justification'] as const;
+export type InviteField = (typeof INVITE_FIELDS)[number];
+export type FieldErrors = Partial<Record<InviteField, string>>;
+
+/** What the form sent back, as typed. */
+export interface InviteFormValues {
+  displayName: string;
+  email: string;
+  message: string;
+  groupIds: string[];
+  directoryRoleId: string;
+  justification: string;
+}
+
+export interface InvitePolicy {
+  allowedGuestDomains: readonly string[];
+  blockedGuestDomains: readonly string[];
+  assignableDirectoryRoles: readonly string[];
+}
+
+export const LIMITS = {
+  email: 254,
+  emailLocalPart: 64,
+  displayName: 256,
+  message: 500,
+  justificationMin: 10,
+  justification: 1000,
+  groups: 20,
+} as const;
+
+/** Characters Entra's invitation API refuses before the @ of an address. */
+const FORBIDDEN_LOCAL_CHARS = /[~!#$%^&*()+=[\]{}\\/|;:"<>?,\s]/;
+const DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+
+export function emptyInviteForm(email = ''): InviteFormValues {
+  return { displayName: '', email, message: '', groupIds: [], directoryRoleId: '', justification: '' };
+}
+
+export function normaliseEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+export function domainOf(email: string): string {
+  return email.slice(email.lastIndexOf('@') + 1);
+}
+
+/** Checks the address's form; returns a sentence for the requester, or undefined when fine. */
+export function checkEmailSyntax(email: string): string | undefined {
+  if (!email) return 'Enter the guest\'s e-mail address.';
+  if (email.length > LIMITS.email) return `An e-mail address has at most ${LIMITS.email} characters.`;
+  const at = email.lastIndexOf('@');
+  if (at <= 0 || at !== email.indexOf('@')) return 'Enter one address of the form name@company.com.';
+  const local = email.slice(0, at);
+  const domain = email.slice(at + 1);
+  if (local.length > LIMITS.emailLocalPart) return `The part before the @ has at most ${LIMITS.emailLocalPart} characters.`;
+  const forbidden = FORBIDDEN_LOCAL_CHARS.exec(local);
+  if (forbidden) {
+    const shown = /\s/.test(forbidden[0]) ? 'spaces' : `"${forbidden[0]}"`;
+    return `Microsoft Entra invitations do not accept ${shown} before the @.`;
+  }
+  if (/^[.-]|[.-]$/.test(local) || local.includes('..')) return 'The part before the @ cannot start or end with "." or "-", or contain "..".';
+  if (!DOMAIN.test(domain)) return `"${domain}" is not a valid domain.`;
+  return undefined;
+}
+
+function matchesDomain(domain: string, listed: string): boolean {
+  return domain === listed || domain.endsWith(`.${listed}`);
+}
+
+/** Checks the domain against the admin's allow and block lists. */
+export function checkDomainPolicy(email: string, policy: InvitePolicy): string | undefined {
+  const domain = domainOf(email);
+  if (policy.blockedGuestDomains.some((blocked) => matchesDomain(domain, blocked))) {
+    return `Guests from ${domain} cannot be invited: the domain is blocked by your admins.`;
+  }
+  if (policy.allowedGuestDomains.length > 0 && !policy.allowedGuestDomains.some((allowed) => matchesDomain(domain, allowed))) {
+    return `Guests from ${domain} cannot be invited: allowed domains are ${policy.allowedGuestDomains.join(', ')}.`;
+  }
+  return undefined;
+}
+
+/**
+ * Everything that can be checked without the directory. The workflow adds the directory checks
+ * (existing user, pending request, groups that exist) on top.
+ */
+export function validateInviteForm(values: InviteFormValues, policy: InvitePolicy): FieldErrors {
+  const errors: FieldErrors = {};
+  const email = normaliseEmail(values.email);
+  const emailProblem = checkEmailSyntax(email) ?? checkDomainPolicy(email, policy);
+  if (emailProblem) errors.email = emailProblem;
+
+  if (values.displayName.trim().length > LIMITS.displayName) {
+    errors.displayName = `A display name has at most ${LIMITS.displayName} characters.`;
+  }
+  if (values.message.trim().length > LIMITS.message) {
+    errors.message = `The personal message has at most ${LIMITS.message} characters.`;
+  }
+  const justification = values.justification.trim();
+  if (!justification) errors.justification = 'Say why this guest needs access: approvers decide on it.';
+  else if (justification.length < LIMITS.justificationMin) errors.justification = `Give approvers a little more to go on (at least ${LIMITS.justificationMin} characters).`;
+  else if (justification.length > LIMITS.justification) errors.justification = `The justification has at most ${LIMITS.justification} characters.`;
+
+  if (values.groupIds.length > LIMITS.groups) errors.groupIds = `Choose at most ${LIMITS.groups} groups.`;
+  else if (values.groupIds.some((id) => !isDirectoryId(id))) errors.groupIds = 'One of the chosen groups is not a directory group; choose again.';
+
+  const role = values.directoryRoleId.trim().toLowerCase();
+  if (role && !policy.assignableDirectoryRoles.includes(role)) {
+    errors.directoryRoleId = 'That directory role cannot be requested here; your admins choose which roles can be.';
+  }
+  return errors;
+}

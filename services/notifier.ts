@@ -1,0 +1,23 @@
+import type { AccessRequest } from './model';
+
+/** Where an approval card goes: the approvals channel an admin chose, or one approver's 1:1 chat. */
+export type ApprovalTarget = { kind: 'channel'; channelId: string } | { kind: 'user'; aadObjectId: string };
+
+/** What happened to a request, for notices to people. */
+export type RequestEvent = 'approved' | 'denied' | 'cancelled' | 'completed' | 'failed';
+
+/**
+ * Proactive messages, owned by the services and implemented in bot/ with the adapter and the
+ * stored conversation references. Every method reports delivery instead of throwing, because a
+ * person who cannot be reached must not undo a decision already stored.
+ */
+export interface Notifier {
+  /** Posts an approval card; false when the target has no stored conversation or the post failed. */
+  sendApprovalCard(target: ApprovalTarget, request: AccessRequest): Promise<boolean>;
+  /** Re-renders every card already posted for this request (the requester's and the approvers'). */
+  refreshCards(request: AccessRequest): Promise<void>;
+  /** Sends a notice to one person's 1:1 chat with the bot; false when they cannot be reached. */
+  notifyUser(aadObjectId: string, request: AccessRequest, event: RequestEvent): Promise<boolean>;
+  /** Sends a notice to the approvals channel; false when none is set or it cannot be reached. */
+  notifyChannel(channelId: string, request: AccessRequest, event: RequestEvent): Promise<boolean>;
+}

@@ -1,0 +1,99 @@
+import { ConfigError, loadConfig, type LocalDefaults } from '../../services/config';
+
+const local: LocalDefaults = {
+  tenantId: '00000000-0000-0000-0000-0000000000001',
+  approverGroupId: '6c1f6c0e-2a55-4c59-9d4f-0b1d7a5e0001',
+  adminGroupId: '6c1f6c0e-2a55-4c59-9d4f-0b1d7a5e0002',
+};
+const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
+const APP = '11111111-2222-3333-4444-555555555555';
+
+function problemsOf(env: Record<string, string>, defaults?: LocalDefaults): string[] {
+  try {
+    loadConfig(env, defaults);
+    return [];
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+}
+
+describe('loadConfig', () => {
+  it('runs in local mode with the simulated directory when nothing is set', () => {
+    const config = loadConfig({}, local);
+    expect(config.directoryMode).toBe('simulated');
+    expect(config.microsoftAppId).toBe('');
+    expect(config.port).toBe(3978);
+    expect(config.expectedTenantId).toBe(local.tenantId);
+    expect(config.approverGroupId).toBe(local.approverGroupId);
+    expect(config.sqlitePath).toBe('./data/guest-access.db');
+    expect(config.inviteRedirectUrl).toBe('https://myapps.microsoft.com');
+    expect(config.assignableDirectoryRoles).toEqual([]);
+  });
+
+  it('uses a loopback GRAPH_BASE_URL without credentials', () => {
+    const config = loadConfig({ GRAPH_BASE_URL: 'http://127.0.0.1:5001/v1.0' }, local);
+    expect(config.directoryMode).toBe('loopback');
+    expect(config.graphBaseUrl).toBe('http://127.0.0.1:5001');
+  });
+
+  it('uses the real tenant when Azure credentials are set', () => {
+    const config = loadConfig({
+      MicrosoftAppId: APP,
+      MicrosoftAppPassword: 'secret',
+      MicrosoftAppTenantId: TENANT,
+      AZURE_TENANT_ID: TENANT,
+      AZURE_CLIENT_ID: APP,
+      AZURE_CLIENT_SECRET: 'secret',
+      APPROVER_GROUP_ID: local.approverGroupId,
+      ADMIN_GROUP_ID: local.adminGroupId,
+    });
+    expect(config.directoryMode).toBe('tenant');
+    expect(config.graphBaseUrl).toBe('https://graph.microsoft.com');
+    expect(config.microsoftAppType).toBe('SingleTenant');
+    expect(config.expectedTenantId).toBe(TENANT);
+  });
+
+  it('names every problem at once', () => {
+    const problems = problemsOf({
+      PORT: 'eighty',
+      MicrosoftAppId: APP,
+      GRAPH_BASE_URL: 'http://graph.example.com',
+      ALLOWED_GUEST_DOMAINS: 'fabrikam.com, not a domain',
+      BLOCKED_GUEST_DOMAINS: 'fabrikam.com',
+      ASSIGNABLE_DIRECTORY_ROLES: 'Guest Inviter',
+      INVITE_REDIRECT_URL: 'http://example.com',
+      LOG_LEVEL: 'loud',
+    });
+    const text = problems.join('\n');
+    expect(text).toContain('PORT "eighty"');
+    expect(text).toContain('MicrosoftAppId is set but MicrosoftAppPassword is empty');
+    expect(text).toContain('MicrosoftAppTenantId is empty');
+    expect(text).toContain('GRAPH_BASE_URL');
+    expect(text).toContain('"not a domain"');
+    expect(text).toContain('fabrikam.com is in both');
+    expect(text).toContain('ASSIGNABLE_DIRECTORY_ROLES entry "Guest Inviter"');
+    expect(text).toContain('INVITE_REDIRECT_URL');
+    expect(text).toContain('LOG_LEVEL');
+    expect(text).toContain('APPROVER_GROUP_ID is empty');
+  });
+
+  it('requires the approver and admin groups for a real tenant', () => {
+    const problems = problemsOf({ AZURE_TENANT_ID: TENANT, AZURE_CLIENT_ID: APP, AZURE_CLIENT_SECRET: 'x' }, local);
+    expect(problems).toEqual(expect.arrayContaining([expect.stringContaining('APPROVER_GROUP_ID is empty'), expect.stringContaining('ADMIN_GROUP_ID is empty')]));
+  });
+
+  it('refuses a password without an app id', () => {
+    expect(problemsOf({ MicrosoftAppPassword: 'x' }, local)).toEqual([expect.stringContaining('MicrosoftAppPassword is set but MicrosoftAppId is empty')]);
+  });
+
+  it('reads domain lists case-insensitively and without a leading @', () => {
+    const config = loadConfig({ ALLOWED_GUEST_DOMAINS: '@Fabrikam.com; contoso.com' }, local);
+    expect(config.allowedGuestDomains).toEqual(['fabrikam.com', 'contoso.com']);
+  });
+
+  it('ConfigError message lists each problem on its own line', () => {
+    const error = new ConfigError(['first', 'second']);
+    expect(error.message).toBe('The configuration has 2 problem(s):\n  - first\n  - second');
+  });
+});
