@@ -1,0 +1,74 @@
+/**
+ * `npm start`: reads `.env`, validates the configuration, starts the simulated directory in-process
+ * when no Graph settings are given, then the bot. Prints which mode, directory and store are in use.
+ */
+import { config as loadDotEnv } from 'dotenv';
+import { createApp } from '../bot/app';
+import { ConfigError, loadConfig, type AppConfig } from '../services/config';
+import { createLogger } from '../services/logger';
+import { demoWellKnownIds } from '../simulator/seed';
+import { startSimulator, type RunningSimulator } from '../simulator/server';
+
+async function main(): Promise<void> {
+  loadDotEnv({ quiet: true });
+  const demo = demoWellKnownIds();
+  let config: AppConfig;
+  try {
+    config = loadConfig(process.env, { tenantId: demo.tenantId, approverGroupId: demo.approverGroupId, adminGroupId: demo.adminGroupId });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`Not started. ${error.message}\nSee .env.example for every setting.\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = createLogger(config.logLevel);
+
+  let simulator: RunningSimulator | undefined;
+  if (config.directoryMode === 'simulated') {
+    simulator = await startSimulator({ port: 0 });
+    config = { ...config, graphBaseUrl: simulator.url };
+  }
+
+  const app = createApp({ config, logger });
+  let url: string;
+  try {
+    url = await app.listen(config.port);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    process.stderr.write(code === 'EADDRINUSE' ? `Not started: port ${config.port} is in use. Stop what uses it or set PORT.\n` : `Not started: ${String(error)}\n`);
+    await app.close();
+    await simulator?.close();
+    process.exit(1);
+  }
+
+  const directory = {
+    simulated: `simulated directory "${demo.tenantDisplayName}" in-process at ${config.graphBaseUrl}/v1.0`,
+    loopback: `simulated directory at ${config.graphBaseUrl}/v1.0 (no token)`,
+    tenant: `Microsoft Graph at ${config.graphBaseUrl}/v1.0, tenant ${config.expectedTenantId}`,
+  }[config.directoryMode];
+  const mode = config.microsoftAppId
+    ? `tenant mode: Bot Framework tokens required for app ${config.microsoftAppId}`
+    : 'local mode: no MicrosoftAppId, so /api/messages accepts unsigned requests (Agents Playground)';
+  process.stdout.write(
+    [
+      `Guest access bot listening on ${url}/api/messages`,
+      `  Mode:      ${mode}`,
+      `  Directory: ${directory}`,
+      `  Store:     SQLite at ${config.sqlitePath}`,
+      `  Tenant:    ${config.expectedTenantId}`,
+      '',
+    ].join('\n'),
+  );
+
+  const stop = async (signal: string) => {
+    process.stdout.write(`${signal}: finishing work in hand and stopping.\n`);
+    await app.close();
+    await simulator?.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+}
+
+void main();

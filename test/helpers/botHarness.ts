@@ -1,0 +1,87 @@
+import { createApp, type App } from '../../bot/app';
+import { loadConfig, type AppConfig } from '../../services/config';
+import { createLogger } from '../../services/logger';
+import { SqliteStore } from '../../services/store/sqliteStore';
+import { demoWellKnownIds, DEMO_USER_IDS } from '../../simulator/seed';
+import { startSimulator, type RunningSimulator } from '../../simulator/server';
+import { RecordingConnector } from './recordingConnector';
+import { teamsActivities, type TeamsUser } from './teamsActivities';
+
+/** People of the demo tenant, by role. */
+export const people = {
+  /** An employee with no special role. */
+  alex: { aadObjectId: DEMO_USER_IDS.alexWilber, name: 'Alex Wilber' },
+  /** An approver. */
+  megan: { aadObjectId: DEMO_USER_IDS.meganBowen, name: 'Megan Bowen' },
+  /** An approver and an admin. */
+  adele: { aadObjectId: DEMO_USER_IDS.adeleVance, name: 'Adele Vance' },
+  /** Another employee with no special role. */
+  isaiah: { aadObjectId: DEMO_USER_IDS.isaiahLanger, name: 'Isaiah Langer' },
+} satisfies Record<string, TeamsUser>;
+
+export interface PostResult {
+  status: number;
+  body: unknown;
+}
+
+/**
+ * The whole bot over HTTP: the simulated directory, an in-memory store, a recording Bot
+ * Connector, and the real restify server, with the worker run by hand for determinism.
+ */
+export class BotHarness {
+  private constructor(
+    readonly app: App,
+    readonly url: string,
+    readonly simulator: RunningSimulator,
+    readonly connector: RecordingConnector,
+    readonly config: AppConfig,
+    readonly activities: ReturnType<typeof teamsActivities>,
+  ) {}
+
+  static async start(env: Record<string, string> = {}): Promise<BotHarness> {
+    const simulator = await startSimulator({ port: 0 });
+    const connector = new RecordingConnector();
+    const serviceUrl = await connector.start();
+    const demo = demoWellKnownIds();
+    const config = {
+      ...loadConfig({ LOG_LEVEL: 'silent', ...env }, demo),
+      graphBaseUrl: simulator.url,
+    };
+    const app = createApp({
+      config,
+      logger: createLogger(config.logLevel),
+      store: SqliteStore.open(':memory:'),
+      startWorker: false,
+    });
+    const url = await app.listen(0, '127.0.0.1');
+    return new BotHarness(app, url, simulator, connector, config, teamsActivities({ serviceUrl, tenantId: config.expectedTenantId }));
+  }
+
+  /** Posts an activity to /api/messages like the Bot Connector does. */
+  async post(activity: unknown, headers: Record<string, string> = {}): Promise<PostResult> {
+    const response = await fetch(`${this.url}/api/messages`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', ...headers },
+      body: typeof activity === 'string' ? activity : JSON.stringify(activity),
+    });
+    const text = await response.text();
+    let body: unknown = text;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      // Not JSON: keep the text.
+    }
+    return { status: response.status, body };
+  }
+
+  /** Lets background notices and the worker finish. */
+  settle(): Promise<void> {
+    return this.app.settle();
+  }
+
+  async stop(): Promise<void> {
+    await this.app.close();
+    await this.simulator.close();
+    await this.connector.stop();
+  }
+}
