@@ -1,3 +1,4 @@
+import type { Writable } from 'node:stream';
 import { createApp, type App } from '../../bot/app';
 import { loadConfig, type AppConfig } from '../../services/config';
 import { createLogger } from '../../services/logger';
@@ -38,7 +39,7 @@ export class BotHarness {
     readonly activities: ReturnType<typeof teamsActivities>,
   ) {}
 
-  static async start(env: Record<string, string> = {}): Promise<BotHarness> {
+  static async start(env: Record<string, string> = {}, options: { logStream?: Writable } = {}): Promise<BotHarness> {
     const simulator = await startSimulator({ port: 0 });
     const connector = new RecordingConnector();
     const serviceUrl = await connector.start();
@@ -49,7 +50,7 @@ export class BotHarness {
     };
     const app = createApp({
       config,
-      logger: createLogger(config.logLevel),
+      logger: createLogger(config.logLevel, options.logStream),
       store: SqliteStore.open(':memory:'),
       startWorker: false,
     });
