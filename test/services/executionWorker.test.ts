@@ -1,0 +1,186 @@
+import { pino } from 'pino';
+import type { DirectoryUser, InviteInput } from '../../services/graph/graphDirectory';
+import { GraphFailure } from '../../services/graph/graphErrors';
+import { ExecutionWorker, type ExecutionDirectory } from '../../services/executionWorker';
+import type { AccessRequest, InviteDetails } from '../../services/model';
+import { SqliteStore } from '../../services/store/sqliteStore';
+
+const silent = pino({ level: 'silent' });
+const GROUP_A = { id: 'aaaaaaaa-0000-0000-0000-00000000000a', displayName: 'Project Falcon' };
+const GROUP_B = { id: 'bbbbbbbb-0000-0000-0000-00000000000b', displayName: 'Contractors' };
+const ROLE = { id: '95e79109-95c0-4d8e-aee3-d01accf2d47b', displayName: 'Guest Inviter' };
+
+/** A directory that records calls and fails on demand, standing in for Graph. */
+class FakeDirectory implements ExecutionDirectory {
+  users: DirectoryUser[] = [];
+  invites: InviteInput[] = [];
+  members = new Set<string>();
+  roles = new Set<string>();
+  failNext: Partial<Record<'invite' | 'group' | 'role', GraphFailure[]>> = {};
+
+  async findUsersByEmail(email: string): Promise<DirectoryUser[]> {
+    return this.users.filter((u) => u.mail === email);
+  }
+  async invite(input: InviteInput) {
+    this.throwIfAsked('invite');
+    this.invites.push(input);
+    const id = `guest-${this.invites.length}`;
+    this.users.push({ id, displayName: input.displayName, mail: input.email, otherMails: [input.email], userPrincipalName: id, userType: 'Guest', externalUserState: 'PendingAcceptance', accountEnabled: true });
+    return { guestId: id, redeemUrl: `https://login.microsoftonline.com/redeem?rd=${id}` };
+  }
+  async addGroupMember(groupId: string, userId: string) {
+    this.throwIfAsked('group');
+    const key = `${groupId}/${userId}`;
+    if (this.members.has(key)) return 'alreadyMember' as const;
+    this.members.add(key);
+    return 'added' as const;
+  }
+  async assignDirectoryRole(roleId: string, principalId: string) {
+    this.throwIfAsked('role');
+    this.roles.add(`${roleId}/${principalId}`);
+    return 'assigned' as const;
+  }
+  private throwIfAsked(kind: 'invite' | 'group' | 'role'): void {
+    const failure = this.failNext[kind]?.shift();
+    if (failure) throw failure;
+  }
+}
+
+const details: InviteDetails = {
+  email: 'jane@fabrikam.com',
+  displayName: 'Jane',
+  message: 'Hi',
+  groups: [GROUP_A, GROUP_B],
+  directoryRole: ROLE,
+  justification: 'Joint project',
+};
+
+async function setup() {
+  let now = new Date('2026-11-26T10:00:00Z');
+  const clock = { now: () => now };
+  const store = SqliteStore.open(':memory:');
+  const directory = new FakeDirectory();
+  const finished: AccessRequest[] = [];
+  const makeWorker = (workerId: string) =>
+    new ExecutionWorker({
+      store,
+      directory,
+      settings: { inviteRedirectUrl: 'https://myapps.microsoft.com' },
+      clock,
+      logger: silent,
+      options: { workerId, leaseMs: 60_000, pollMs: 1_000, maxAttempts: 3, backoffBaseMs: 1_000 },
+      onFinished: (request) => finished.push(request),
+    });
+  const request = await store.createRequest(
+    { id: 'GA-TEST01', kind: 'invite', requester: { aadObjectId: 'alex', name: 'Alex' }, tenantId: 't', details, createdAt: now.toISOString() },
+    { actor: 'alex', action: 'request_created', at: now.toISOString() },
+  );
+  await store.transition({
+    id: request.id,
+    from: 'pending',
+    expectedVersion: request.version,
+    to: 'approved',
+    patch: { decision: { outcome: 'approved', by: { aadObjectId: 'megan', name: 'Megan' }, at: now.toISOString() } },
+    audit: { actor: 'megan', action: 'request_approved', at: now.toISOString() },
+    enqueueJob: true,
+  });
+  return { store, directory, finished, makeWorker, advance: (ms: number) => (now = new Date(now.getTime() + ms)) };
+}
+
+describe('ExecutionWorker', () => {
+  it('invites, joins every group and assigns the role, then completes', async () => {
+    const { store, directory, finished, makeWorker } = await setup();
+    await makeWorker('w1').drain();
+    const request = await store.getRequest('GA-TEST01');
+    expect(request?.state).toBe('completed');
+    expect(request?.outcome).toEqual({ guestId: 'guest-1', redeemUrl: 'https://login.microsoftonline.com/redeem?rd=guest-1' });
+    expect(directory.invites).toEqual([{ email: 'jane@fabrikam.com', displayName: 'Jane', message: 'Hi', redirectUrl: 'https://myapps.microsoft.com' }]);
+    expect([...directory.members]).toEqual([`${GROUP_A.id}/guest-1`, `${GROUP_B.id}/guest-1`]);
+    expect([...directory.roles]).toEqual([`${ROLE.id}/guest-1`]);
+    expect(finished.map((r) => r.state)).toEqual(['completed']);
+    expect((await store.getSteps('GA-TEST01')).map((s) => s.key).sort()).toEqual(['group:' + GROUP_A.id, 'group:' + GROUP_B.id, 'invite', 'role:' + ROLE.id].sort());
+  });
+
+  it('resumes after a restart without inviting twice', async () => {
+    const { store, directory, makeWorker, advance } = await setup();
+    // The first process invites and joins group A, then hangs forever on group B (as if killed).
+    const add = directory.addGroupMember.bind(directory);
+    let calls = 0;
+    directory.addGroupMember = (groupId, userId) => (++calls === 2 ? new Promise<never>(() => undefined) : add(groupId, userId));
+    void makeWorker('w1').drain();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(directory.invites).toHaveLength(1);
+    expect(directory.members.size).toBe(1);
+
+    // Until its lease runs out, nobody else takes the job; then a new process resumes it.
+    const second = makeWorker('w2');
+    await second.drain();
+    expect((await store.getRequest('GA-TEST01'))?.state).toBe('executing');
+    advance(61_000);
+    await second.drain();
+    expect((await store.getRequest('GA-TEST01'))?.state).toBe('completed');
+    expect(directory.invites).toHaveLength(1);
+    expect(directory.members.size).toBe(2);
+    const actions = (await store.listAudit('GA-TEST01')).map((a) => a.action);
+    expect(actions).toEqual(expect.arrayContaining(['execution_started', 'execution_resumed', 'request_completed']));
+  });
+
+  it('uses the guest an earlier attempt created instead of inviting again', async () => {
+    const { store, directory, makeWorker } = await setup();
+    directory.users.push({ id: 'guest-existing', displayName: 'Jane', mail: 'jane@fabrikam.com', otherMails: [], userPrincipalName: 'x', userType: 'Guest', externalUserState: 'PendingAcceptance', accountEnabled: true });
+    await makeWorker('w1').drain();
+    expect(directory.invites).toHaveLength(0);
+    expect((await store.getRequest('GA-TEST01'))?.outcome?.guestId).toBe('guest-existing');
+    expect(directory.members.has(`${GROUP_A.id}/guest-existing`)).toBe(true);
+  });
+
+  it('counts "already a member" as done', async () => {
+    const { store, directory, makeWorker } = await setup();
+    directory.users.push({ id: 'g', displayName: 'Jane', mail: 'jane@fabrikam.com', otherMails: [], userPrincipalName: 'x', userType: 'Guest', externalUserState: null, accountEnabled: true });
+    directory.members.add(`${GROUP_A.id}/g`);
+    await makeWorker('w1').drain();
+    expect((await store.getRequest('GA-TEST01'))?.state).toBe('completed');
+    expect((await store.getSteps('GA-TEST01')).find((s) => s.key === `group:${GROUP_A.id}`)?.output).toEqual({ result: 'alreadyMember' });
+  });
+
+  it('retries a throttled step after Retry-After and completes', async () => {
+    const { store, directory, makeWorker, advance } = await setup();
+    directory.failNext.group = [new GraphFailure(429, 'TooManyRequests', 'Please retry again later.', 10)];
+    const worker = makeWorker('w1');
+    await worker.drain();
+    expect((await store.getRequest('GA-TEST01'))?.state).toBe('executing');
+    advance(5_000);
+    await worker.drain();
+    expect((await store.getRequest('GA-TEST01'))?.state).toBe('executing');
+    advance(6_000);
+    await worker.drain();
+    expect((await store.getRequest('GA-TEST01'))?.state).toBe('completed');
+    expect(directory.invites).toHaveLength(1);
+  });
+
+  it('fails with the step and Graph\'s reason on a permanent error', async () => {
+    const { store, directory, finished, makeWorker } = await setup();
+    directory.failNext.group = [new GraphFailure(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.')];
+    await makeWorker('w1').drain();
+    const request = await store.getRequest('GA-TEST01');
+    expect(request?.state).toBe('failed');
+    expect(request?.outcome?.failedStep).toBe('Add the guest to Project Falcon');
+    expect(request?.outcome?.error).toContain('Insufficient privileges to complete the operation.');
+    expect(request?.outcome?.guestId).toBe('guest-1');
+    expect(finished.map((r) => r.state)).toEqual(['failed']);
+  });
+
+  it('gives up after the last transient attempt', async () => {
+    const { store, directory, makeWorker, advance } = await setup();
+    directory.failNext.invite = [1, 2, 3].map(() => new GraphFailure(503, 'ServiceUnavailable', 'Down'));
+    const worker = makeWorker('w1');
+    for (let i = 0; i < 3; i += 1) {
+      await worker.drain();
+      advance(10 * 60_000);
+    }
+    const request = await store.getRequest('GA-TEST01');
+    expect(request?.state).toBe('failed');
+    expect(request?.outcome?.error).toContain('Gave up after 3 attempts');
+    expect(directory.invites).toHaveLength(0);
+  });
+});
