@@ -1,0 +1,230 @@
+/**
+ * The HTTP side: a plain Node `http` server that reads the request (URL, headers, a capped body),
+ * hands it to the route table and writes Graph-shaped responses, including errors with
+ * `request-id` / `client-request-id` both as headers and inside `innerError`.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Directory } from './directory';
+import { GraphError, graphErrorBody, graphErrors } from './errors';
+import { FaultQueue, faultError, type FaultSpec } from './faults';
+import { parseQueryString, type QueryContext } from './query';
+import { matchRoute, type RouteResult } from './routes';
+import { loadDemoSeed, type SeedFixture } from './seed';
+
+export interface SimulatorOptions {
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default: the demo tenant. */
+  seed?: SeedFixture;
+  /** Request bodies larger than this are refused with 413. Default 1 MiB. */
+  maxBodyBytes?: number;
+  /** Called with one line per request (method, path, status); silent by default. */
+  log?: (line: string) => void;
+}
+
+export interface RunningSimulator {
+  /** e.g. `http://127.0.0.1:5001`: no trailing slash and no `/v1.0`. */
+  url: string;
+  directory: Directory;
+  /** Makes matching requests fail like a throttled or overloaded service (see FaultSpec). */
+  injectFault(fault: FaultSpec): void;
+  /** Drops every fault not yet served. */
+  clearFaults(): void;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
+interface ReadBody {
+  text: string;
+  tooLarge: boolean;
+}
+
+/** Reads the whole body; past the cap it keeps draining (so the client sees the 413) but stores nothing. */
+function readBody(req: IncomingMessage, maxBytes: number): Promise<ReadBody> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        tooLarge = true;
+        chunks.length = 0;
+      } else {
+        chunks.push(chunk);
+      }
+    });
+    req.on('end', () => resolve({ text: tooLarge ? '' : Buffer.concat(chunks).toString('utf8'), tooLarge }));
+    req.on('error', reject);
+  });
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** `scheme://host` the client used, so absolute nextLinks lead back here. */
+function requestOrigin(req: IncomingMessage, fallbackHost: string): string {
+  const forwarded = header(req, 'x-forwarded-proto')?.split(',')[0].trim().toLowerCase();
+  const scheme = forwarded === 'https' ? 'https' : 'http';
+  return `${scheme}://${header(req, 'host') ?? fallbackHost}`;
+}
+
+function isJsonContentType(value: string | undefined): boolean {
+  return value !== undefined && /^application\/json\s*(;|$)/i.test(value.trim());
+}
+
+function decodePath(rawPath: string): string[] {
+  return rawPath
+    .split('/')
+    .filter((s) => s !== '')
+    .map((segment) => {
+      try {
+        // In a path `+` is a literal plus; only percent-escapes are decoded.
+        return decodeURIComponent(segment);
+      } catch {
+        throw graphErrors.badRequest(`The request path contains an invalid percent-encoding: '${segment}'.`);
+      }
+    });
+}
+
+async function handle(
+  req: IncomingMessage,
+  directory: Directory,
+  faults: FaultQueue,
+  fallbackHost: string,
+  maxBodyBytes: number,
+): Promise<RouteResult> {
+  const body = await readBody(req, maxBodyBytes);
+  if (body.tooLarge) {
+    // The simulator's own cap; code and wording are not the real service's.
+    throw new GraphError(413, 'RequestEntityTooLarge', `The request body exceeds the limit of ${maxBodyBytes} bytes.`);
+  }
+  const url = req.url ?? '/';
+  const questionMark = url.indexOf('?');
+  const rawPath = questionMark < 0 ? url : url.slice(0, questionMark);
+  const rawQuery = questionMark < 0 ? '' : url.slice(questionMark + 1);
+  const segments = decodePath(rawPath);
+  if (segments.length === 0 || segments[0].toLowerCase() !== 'v1.0') {
+    throw graphErrors.unknownSegment(segments[0] ?? '/');
+  }
+  const method = (req.method ?? 'GET').toUpperCase();
+  const fault = faults.take(method, `/${segments.slice(1).join('/')}`);
+  if (fault && !fault.afterHandling) throw faultError(fault);
+  const { handler, params } = matchRoute(segments.slice(1), method);
+  const ctx: QueryContext = {
+    query: parseQueryString(rawQuery),
+    eventual: header(req, 'consistencylevel')?.trim().toLowerCase() === 'eventual',
+    origin: requestOrigin(req, fallbackHost),
+    rawPath,
+  };
+  const contentType = header(req, 'content-type');
+  const result = handler({
+    directory,
+    method,
+    params,
+    ctx,
+    json: () => {
+      if (body.text.trim() === '') return undefined;
+      if (!isJsonContentType(contentType)) throw graphErrors.unreadableJson();
+      try {
+        return JSON.parse(body.text) as unknown;
+      } catch {
+        throw graphErrors.unreadableJson();
+      }
+    },
+  });
+  if (fault) throw faultError(fault);
+  return result;
+}
+
+function send(
+  res: ServerResponse,
+  result: RouteResult,
+  ids: { requestId: string; clientRequestId: string },
+  extraHeaders: Readonly<Record<string, string>> = {},
+): void {
+  res.statusCode = result.status;
+  res.setHeader('request-id', ids.requestId);
+  res.setHeader('client-request-id', ids.clientRequestId);
+  for (const [name, value] of Object.entries(extraHeaders)) res.setHeader(name, value);
+  if (result.body !== undefined) {
+    res.setHeader('Content-Type', 'application/json');
+    res.setHeader('OData-Version', '4.0');
+    res.end(JSON.stringify(result.body));
+  } else if (result.text !== undefined) {
+    res.setHeader('Content-Type', 'text/plain');
+    res.end(result.text);
+  } else {
+    res.end();
+  }
+}
+
+export async function startSimulator(options: SimulatorOptions = {}): Promise<RunningSimulator> {
+  const directory = new Directory(options.seed ?? loadDemoSeed());
+  const faults = new FaultQueue();
+  const host = options.host ?? '127.0.0.1';
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  let fallbackHost = host;
+
+  const respond = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const requestId = randomUUID();
+    // The service echoes the caller's client-request-id, or repeats the request-id when none was sent.
+    const clientRequestId = header(req, 'client-request-id')?.slice(0, 200) || requestId;
+    const ids = { requestId, clientRequestId };
+    let result: RouteResult;
+    let extraHeaders: Readonly<Record<string, string>> = {};
+    try {
+      result = await handle(req, directory, faults, fallbackHost, maxBodyBytes);
+    } catch (err) {
+      let graphError: GraphError;
+      if (err instanceof GraphError) {
+        graphError = err;
+      } else {
+        options.log?.(`internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+        graphError = new GraphError(500, 'InternalServerError', 'An unexpected error occurred in the Graph simulator.');
+      }
+      result = { status: graphError.status, body: graphErrorBody(graphError, { ...ids, at: new Date() }) };
+      extraHeaders = graphError.headers;
+    }
+    if (result.status === 413) extraHeaders = { ...extraHeaders, Connection: 'close' };
+    send(res, result, ids, extraHeaders);
+    options.log?.(`${req.method ?? '?'} ${req.url ?? ''} -> ${result.status}`);
+  };
+
+  const server = createServer((req, res) => {
+    respond(req, res).catch(() => {
+      if (!res.headersSent) res.statusCode = 500;
+      res.end();
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  fallbackHost = `${urlHost}:${address.port}`;
+
+  return {
+    url: `http://${fallbackHost}`,
+    directory,
+    injectFault: (fault) => faults.add(fault),
+    clearFaults: () => faults.clear(),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
