@@ -4,7 +4,7 @@ import type { NamedRef } from './model';
 
 export type CatalogDirectory = Pick<
   GraphDirectory,
-  'listAssignableGroups' | 'searchAssignableGroups' | 'getRoleDefinitions' | 'listUserMembers'
+  'listAssignableGroups' | 'searchAssignableGroups' | 'getRoleDefinitions' | 'listUserMembers' | 'listNestedGroups'
 >;
 
 /** How many groups the form lists as plain choices before it switches to typeahead search. */
@@ -23,10 +23,11 @@ export class DirectoryCatalog {
   private groupsCache?: Cached<{ groups: NamedRef[]; more: boolean }>;
   private rolesCache?: Cached<NamedRef[]>;
   private approversCache?: Cached<NamedRef[]>;
+  private protectedCache?: Cached<ReadonlySet<string>>;
 
   constructor(
     private readonly directory: CatalogDirectory,
-    private readonly settings: { assignableDirectoryRoles: readonly string[]; approverGroupId: string },
+    private readonly settings: { assignableDirectoryRoles: readonly string[]; approverGroupId: string; adminGroupId: string },
     private readonly clock: Clock,
     private readonly ttlMs = 60_000,
   ) {}
@@ -34,15 +35,34 @@ export class DirectoryCatalog {
   /** The groups offered as static choices, and whether there are more than can be listed. */
   async offeredGroups(): Promise<{ groups: NamedRef[]; more: boolean }> {
     this.groupsCache = await this.fresh(this.groupsCache, async () => {
-      const { groups, more } = await this.directory.listAssignableGroups(STATIC_GROUP_CHOICES);
-      return { groups: groups.map(({ id, displayName }) => ({ id, displayName })), more };
+      const guarded = await this.protectedGroupIds();
+      const { groups, more } = await this.directory.listAssignableGroups(STATIC_GROUP_CHOICES + guarded.size);
+      const offered = groups.filter((g) => !guarded.has(g.id.toLowerCase())).map(({ id, displayName }) => ({ id, displayName }));
+      return { groups: offered.slice(0, STATIC_GROUP_CHOICES), more: more || offered.length > STATIC_GROUP_CHOICES };
     });
     return this.groupsCache.value;
   }
 
   async searchGroups(text: string, limit: number): Promise<NamedRef[]> {
-    const groups = await this.directory.searchAssignableGroups(text, limit);
-    return groups.map(({ id, displayName }) => ({ id, displayName }));
+    const guarded = await this.protectedGroupIds();
+    const groups = await this.directory.searchAssignableGroups(text, limit + guarded.size);
+    return groups
+      .filter((g) => !guarded.has(g.id.toLowerCase()))
+      .slice(0, limit)
+      .map(({ id, displayName }) => ({ id, displayName }));
+  }
+
+  /**
+   * The approver and admin groups and every group nested in them. Membership of these grants
+   * power in this bot, so a guest request can never put anyone into them.
+   */
+  async protectedGroupIds(): Promise<ReadonlySet<string>> {
+    this.protectedCache = await this.fresh(this.protectedCache, async () => {
+      const roots = [this.settings.approverGroupId, this.settings.adminGroupId];
+      const nested = await Promise.all(roots.map((id) => this.directory.listNestedGroups(id)));
+      return new Set([...roots, ...nested.flat().map((g) => g.id)].map((id) => id.toLowerCase()));
+    });
+    return this.protectedCache.value;
   }
 
   /** The directory roles admins allowed in configuration, with their names. */

@@ -101,7 +101,10 @@ export class RequestWorkflow {
         if (problem) errors.email = problem;
       }
       if (!errors.groupIds && groupIds.length > 0) {
-        groups = (await directory.getAssignableGroups(groupIds)).map(({ id, displayName }) => ({ id, displayName }));
+        const guarded = await this.deps.catalog.protectedGroupIds();
+        groups = (await directory.getAssignableGroups(groupIds))
+          .filter((g) => !guarded.has(g.id.toLowerCase()))
+          .map(({ id, displayName }) => ({ id, displayName }));
         const missing = groupIds.filter((id) => !groups.some((g) => g.id.toLowerCase() === id));
         if (missing.length > 0) errors.groupIds = `${missing.length} of the chosen groups no longer exist or cannot take guests; choose again.`;
       }

@@ -139,12 +139,19 @@ export class GraphDirectory {
 
   /** Users in the group, nested groups included. */
   async listUserMembers(groupId: string): Promise<NamedRef[]> {
+    return this.transitiveMembersOfType(groupId, '#microsoft.graph.user');
+  }
+
+  /** Groups nested in the group, at any depth. */
+  async listNestedGroups(groupId: string): Promise<NamedRef[]> {
+    return this.transitiveMembersOfType(groupId, '#microsoft.graph.group');
+  }
+
+  private async transitiveMembersOfType(groupId: string, type: string): Promise<NamedRef[]> {
     const members = await this.collect<RawMember>(
       `/groups/${pathSegment(groupId)}/transitiveMembers${queryString({ $select: 'id,displayName', $top: MAX_PAGE })}`,
     );
-    return members
-      .filter((m) => m['@odata.type'] === '#microsoft.graph.user')
-      .map((m) => ({ id: m.id, displayName: m.displayName ?? m.id }));
+    return members.filter((m) => m['@odata.type'] === type).map((m) => ({ id: m.id, displayName: m.displayName ?? m.id }));
   }
 
   /** Which of the groups the user belongs to, transitively. */

@@ -79,6 +79,15 @@ describe('invite form validation', () => {
     expect(cardText(card)).toContain('1 of the chosen groups no longer exist or cannot take guests');
   });
 
+  it('never offers or accepts the approver and admin groups, or groups nested in them', async () => {
+    const form = await say(harness, people.isaiah, 'invite');
+    for (const name of ['Guest Access Approvers', 'Guest Access Admins', 'Security Team']) expect(form.text).not.toContain(name);
+    const card = await submit({ email: 'sneaky@fabrikam.com', groupIds: DEMO_GROUP_IDS.securityTeam });
+    expect(cardText(card)).toContain('1 of the chosen groups no longer exist or cannot take guests');
+    const search = await harness.post(harness.activities.search(people.isaiah, 'groups', 'Guest Access'));
+    expect(search.body).toMatchObject({ value: { results: [] } });
+  });
+
   it('requires a justification', async () => {
     expect(cardText(await submit({ email: 'why@fabrikam.com', justification: '' }))).toContain('Say why this guest needs access');
   });
