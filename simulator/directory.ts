@@ -6,6 +6,7 @@
  * Records returned by the getters are the live objects; tests may read them or adjust them to set
  * up a scenario.
  */
+import { AppRoleAssignments, type AppRoleAssignmentRecord } from './appRoleAssignments';
 import { invitationAddressProblem } from './email';
 import { GraphError, graphErrors } from './errors';
 import { idKey, isObjectId, newObjectId, opaqueString, roleAssignmentId } from './ids';
@@ -292,6 +293,8 @@ export class Directory {
   private readonly roleAssignmentList: RoleAssignmentRecord[] = [];
   private readonly invitationList: InvitationRecord[] = [];
   private readonly now: () => Date;
+  /** App role assignments of enterprise applications (their own rules live in appRoleAssignments.ts). */
+  readonly appRoles: AppRoleAssignments;
 
   constructor(seed: SeedFixture, options: DirectoryOptions = {}) {
     const fixture = validateSeed(structuredClone(seed));
@@ -309,6 +312,10 @@ export class Directory {
     }
     for (const sp of fixture.servicePrincipals ?? []) {
       this.servicePrincipalMap.set(idKey(sp.id), servicePrincipalFromSeed(sp));
+    }
+    this.appRoles = new AppRoleAssignments(this, () => this.timestamp());
+    for (const { principalId, resourceId, appRoleId } of fixture.appRoleAssignments ?? []) {
+      this.appRoles.assign({ principalId, resourceId, appRoleId });
     }
     for (const assignment of fixture.roleAssignments ?? []) {
       const role = this.findRoleDefinition(assignment.roleDefinitionId);
@@ -342,6 +349,10 @@ export class Directory {
 
   get roleDefinitions(): RoleDefinitionRecord[] {
     return [...this.roleDefinitionList];
+  }
+
+  get appRoleAssignments(): AppRoleAssignmentRecord[] {
+    return this.appRoles.all;
   }
 
   get roleAssignments(): RoleAssignmentRecord[] {

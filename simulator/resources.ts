@@ -2,6 +2,7 @@
  * The Graph JSON representation of each record: every property the simulator models, in the
  * service's order. `query.ts` then trims it to `$select` or to the default property set.
  */
+import type { AppRoleAssignmentRecord } from './appRoleAssignments';
 import type {
   GroupRecord,
   RoleAssignmentRecord,
@@ -118,6 +119,20 @@ export function roleAssignmentJson(a: RoleAssignmentRecord): JsonObject {
     appScopeId: a.appScopeId,
     principalId: a.principalId,
     roleDefinitionId: a.roleDefinitionId,
+  };
+}
+
+export function appRoleAssignmentJson(a: AppRoleAssignmentRecord): JsonObject {
+  return {
+    id: a.id,
+    deletedDateTime: null,
+    appRoleId: a.appRoleId,
+    createdDateTime: a.createdDateTime,
+    principalDisplayName: a.principalDisplayName,
+    principalId: a.principalId,
+    principalType: a.principalType,
+    resourceDisplayName: a.resourceDisplayName,
+    resourceId: a.resourceId,
   };
 }
 

@@ -7,7 +7,9 @@ import type { Directory, DirectoryObject, InvitationInput } from './directory';
 import { GraphError, graphErrors } from './errors';
 import { isRecord, type JsonObject, type JsonValue } from './json';
 import { countCollection, entityResponse, listCollection, type CollectionSpec, type QueryContext } from './query';
+import { type AppRoleAssignmentRecord } from './appRoleAssignments';
 import {
+  appRoleAssignmentJson,
   groupResource,
   organizationJson,
   roleAssignmentJson,
@@ -16,7 +18,7 @@ import {
   userResource,
   type Resource,
 } from './resources';
-import { DIRECTORY_OBJECT, GROUP, ROLE_ASSIGNMENT, ROLE_DEFINITION, SERVICE_PRINCIPAL, USER } from './schema';
+import { APP_ROLE_ASSIGNMENT, DIRECTORY_OBJECT, GROUP, ROLE_ASSIGNMENT, ROLE_DEFINITION, SERVICE_PRINCIPAL, USER } from './schema';
 import { isObjectId } from './ids';
 
 export interface RouteRequest {
@@ -297,6 +299,49 @@ const addMemberRef: Handler = (req) => {
   return { status: 204 };
 };
 
+const ownersSpec = (req: RouteRequest): CollectionSpec => ({
+  entity: DIRECTORY_OBJECT,
+  contextPath: 'directoryObjects',
+  annotateType: true,
+  filterNeedsAdvanced: true,
+  items: memberResources(req.directory, req.directory.requireServicePrincipal(req.params.id).ownerIds),
+});
+
+const appRoleAssignmentItems = (records: AppRoleAssignmentRecord[]) =>
+  records.map((a) => ({ entity: APP_ROLE_ASSIGNMENT, data: appRoleAssignmentJson(a) }));
+
+const appRoleAssignedToSpec = (req: RouteRequest): CollectionSpec => ({
+  entity: APP_ROLE_ASSIGNMENT,
+  contextPath: `servicePrincipals('${req.params.id}')/appRoleAssignedTo`,
+  items: appRoleAssignmentItems(req.directory.appRoles.toResource(req.directory.requireServicePrincipal(req.params.id).id)),
+});
+
+const userAppRoleAssignmentsSpec = (req: RouteRequest): CollectionSpec => ({
+  entity: APP_ROLE_ASSIGNMENT,
+  contextPath: `users('${req.params.id}')/appRoleAssignments`,
+  items: appRoleAssignmentItems(req.directory.appRoles.ofPrincipal(req.directory.requireUser(req.params.id).id)),
+});
+
+/**
+ * `POST /servicePrincipals/{id}/appRoleAssignedTo` and `POST /users/{id}/appRoleAssignments`:
+ * the body names principal, resource and role, and must agree with the object in the path.
+ */
+const createAppRoleAssignment = (pathNames: 'resourceId' | 'principalId'): Handler => (req) => {
+  const body = requireBodyObject(req, 'microsoft.graph.appRoleAssignment', ['principalId', 'resourceId', 'appRoleId']);
+  const input = {
+    principalId: requiredString(body, 'principalId', 'Request_BadRequest'),
+    resourceId: requiredString(body, 'resourceId', 'Request_BadRequest'),
+    appRoleId: requiredString(body, 'appRoleId', 'Request_BadRequest'),
+  };
+  const pathObject = pathNames === 'resourceId' ? req.directory.requireServicePrincipal(req.params.id) : req.directory.requireUser(req.params.id);
+  if (input[pathNames].toLowerCase() !== pathObject.id.toLowerCase()) {
+    throw graphErrors.requestBadRequest('One or more properties are invalid.');
+  }
+  const assignment = req.directory.appRoles.assign(input);
+  const context = pathNames === 'resourceId' ? `servicePrincipals('${pathObject.id}')/appRoleAssignedTo` : `users('${pathObject.id}')/appRoleAssignments`;
+  return { status: 201, body: { '@odata.context': `${req.ctx.origin}/v1.0/$metadata#${context}/$entity`, ...appRoleAssignmentJson(assignment) } };
+};
+
 const removeMemberRef: Handler = (req) => {
   req.directory.removeMember(req.params.id, req.params.memberId);
   return { status: 204 };
@@ -422,6 +467,15 @@ export const ROUTES: readonly Route[] = [
       GET: (req) =>
         ok(entityResponse(servicePrincipalResource(req.directory.requireServicePrincipal(req.params.id)), req.ctx, 'servicePrincipals')),
     },
+  },
+  { pattern: ['servicePrincipals', ':id', 'owners'], handlers: { GET: list(ownersSpec) } },
+  {
+    pattern: ['servicePrincipals', ':id', 'appRoleAssignedTo'],
+    handlers: { GET: list(appRoleAssignedToSpec), POST: createAppRoleAssignment('resourceId') },
+  },
+  {
+    pattern: ['users', ':id', 'appRoleAssignments'],
+    handlers: { GET: list(userAppRoleAssignmentsSpec), POST: createAppRoleAssignment('principalId') },
   },
   // Alternate key: /servicePrincipals(appId='{appId}')
   { pattern: [/^servicePrincipals\(appId='(?<appId>[^']*)'\)$/i], handlers: { GET: getServicePrincipalByAppId } },

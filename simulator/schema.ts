@@ -262,6 +262,24 @@ export const ROLE_ASSIGNMENT: EntityType = {
   ],
 };
 
+export const APP_ROLE_ASSIGNMENT: EntityType = {
+  name: 'appRoleAssignment',
+  qualifiedName: 'microsoft.graph.appRoleAssignment',
+  resourceName: 'AppRoleAssignment',
+  directoryObject: false,
+  properties: [
+    prop('id', 'string', { returnedByDefault: true }),
+    prop('appRoleId', 'string', { returnedByDefault: true, filter: { eq: D } }),
+    prop('createdDateTime', 'dateTime', { returnedByDefault: true }),
+    prop('deletedDateTime', 'dateTime', { returnedByDefault: true }),
+    prop('principalDisplayName', 'string', { returnedByDefault: true }),
+    prop('principalId', 'string', { returnedByDefault: true, filter: { eq: D } }),
+    prop('principalType', 'string', { returnedByDefault: true }),
+    prop('resourceDisplayName', 'string', { returnedByDefault: true }),
+    prop('resourceId', 'string', { returnedByDefault: true, filter: { eq: D } }),
+  ],
+};
+
 /** Case-insensitive property lookup, as the service matches `$select` and `$filter` names. */
 export function findProperty(entity: EntityType, name: string): PropertyDef | undefined {
   const wanted = name.toLowerCase();

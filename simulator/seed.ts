@@ -117,6 +117,15 @@ export interface SeedRoleAssignment {
   note?: string;
 }
 
+export interface SeedAppRoleAssignment {
+  principalId: string;
+  /** The enterprise application's service principal id. */
+  resourceId: string;
+  /** One of the application's app role ids, or the default access id for apps without roles. */
+  appRoleId: string;
+  note?: string;
+}
+
 export interface SeedFixture {
   note?: string;
   tenant: SeedTenant;
@@ -124,6 +133,7 @@ export interface SeedFixture {
   groups: SeedGroup[];
   servicePrincipals?: SeedServicePrincipal[];
   roleAssignments?: SeedRoleAssignment[];
+  appRoleAssignments?: SeedAppRoleAssignment[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -335,7 +345,7 @@ function label(obj: Record<string, unknown>, where: string): string {
 export function validateSeed(input: unknown): SeedFixture {
   const c = new Checker();
   if (!isRecord(input)) throw new Error('Invalid seed fixture: the fixture must be a JSON object.');
-  c.keys(input, 'fixture', ['note', 'tenant', 'users', 'groups', 'servicePrincipals', 'roleAssignments']);
+  c.keys(input, 'fixture', ['note', 'tenant', 'users', 'groups', 'servicePrincipals', 'roleAssignments', 'appRoleAssignments']);
 
   const tenant = input.tenant;
   if (!isRecord(tenant)) {
@@ -530,6 +540,18 @@ export function validateSeed(input: unknown): SeedFixture {
     const key = `${String(principalId).toLowerCase()}|${String(roleId).toLowerCase()}|${String(assignment.directoryScopeId ?? assignment.appScopeId)}`;
     if (assignmentKeys.has(key)) c.add(at, 'duplicate role assignment');
     assignmentKeys.add(key);
+  });
+
+  c.array(input, 'appRoleAssignments', 'fixture', false).forEach((assignment, i) => {
+    const at = `appRoleAssignments[${i}]`;
+    if (!isRecord(assignment)) return c.add(at, 'must be an object');
+    c.keys(assignment, at, ['principalId', 'resourceId', 'appRoleId', 'note']);
+    const principalId = c.objectId(assignment, 'principalId', at);
+    if (principalId !== undefined) checkRefs([principalId], `${at}.principalId`, ['user', 'group', 'servicePrincipal']);
+    const resourceId = c.objectId(assignment, 'resourceId', at);
+    if (resourceId !== undefined) checkRefs([resourceId], `${at}.resourceId`, ['servicePrincipal']);
+    c.string(assignment, 'appRoleId', at, { required: true });
+    c.string(assignment, 'note', at);
   });
 
   if (c.problems.length > 0) {
