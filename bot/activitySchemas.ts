@@ -27,6 +27,7 @@ const text = (max: number) => z.string().max(max * 4).optional().default('');
 
 /** The invite form's inputs, as Adaptive Cards send them (multi-select choices come comma-joined). */
 export const inviteFormData = z.object({
+  guestId: text(40),
   displayName: text(256),
   email: text(254),
   message: text(500),
@@ -36,6 +37,7 @@ export const inviteFormData = z.object({
     .default('')
     .transform((value) => (Array.isArray(value) ? value : value.split(',')).map((id) => id.trim()).filter((id) => id !== '')),
   directoryRoleId: text(40),
+  appRole: text(80),
   justification: text(1000),
 });
 

@@ -12,7 +12,11 @@ import { DEFAULT_WORKER_OPTIONS, ExecutionWorker, type WorkerOptions } from '../
 import { createGraphClient } from '../services/graph/graphClient';
 import { GraphDirectory } from '../services/graph/graphDirectory';
 import type { Logger } from '../services/logger';
+import { PeriodicTasks } from '../services/periodicTasks';
+import { EXPIRE_PENDING_REQUESTS, RequestExpiry } from '../services/requestExpiry';
 import { newRequestId } from '../services/requestIds';
+import { ApprovalRouter } from '../services/approvalRouting';
+import { RequestValidator } from '../services/requestValidator';
 import { RequestWorkflow } from '../services/requestWorkflow';
 import { RoleService } from '../services/roles';
 import { SqliteStore } from '../services/store/sqliteStore';
@@ -45,6 +49,8 @@ export interface App {
   store: Store;
   workflow: RequestWorkflow;
   worker: ExecutionWorker;
+  /** Request expiry and other timed work, run once across instances (tests call `runDue`). */
+  periodic: PeriodicTasks;
   background: BackgroundTasks;
   directory: GraphDirectory;
   /** Starts listening (port 0 picks a free one) and returns the server's base URL. */
@@ -88,24 +94,51 @@ export function createApp(options: AppOptions): App {
   const catalog = new DirectoryCatalog(directory, config, clock);
   const notifier = new ProactiveNotifier(adapter, config.microsoftAppId, store, logger);
   let workflow: RequestWorkflow | undefined;
+  /** Names this process in job and task leases, so instances sharing a database tell theirs apart. */
+  const instanceId = `instance-${randomUUID()}`;
   const worker = new ExecutionWorker({
     store,
     directory,
     settings: config,
     clock,
     logger,
-    options: { ...DEFAULT_WORKER_OPTIONS, workerId: `worker-${randomUUID()}`, ...options.worker },
+    options: {
+      ...DEFAULT_WORKER_OPTIONS,
+      workerId: instanceId,
+      leaseMs: config.workerLeaseSeconds * 1000,
+      pollMs: config.workerPollMs,
+      backoffBaseMs: config.workerBackoffBaseMs,
+      maxAttempts: config.workerMaxAttempts,
+      ...options.worker,
+    },
     onFinished: (request) => workflow?.announceOutcome(request),
   });
+  const expiry = new RequestExpiry({
+    store,
+    logger,
+    timeoutDays: config.requestTimeoutDays,
+    onExpired: (request) => workflow?.announceOutcome(request),
+  });
+  const periodic = new PeriodicTasks({
+    store,
+    clock,
+    logger,
+    // Timeouts are counted in days, so looking every ten minutes is precise enough.
+    tasks: [{ name: EXPIRE_PENDING_REQUESTS, intervalMs: 10 * 60_000, run: async (now) => void (await expiry.expireStale(now)) }],
+    options: { ownerId: instanceId, tickMs: 30_000, leaseMs: 5 * 60_000 },
+  });
+  const validator = new RequestValidator({ store, directory, catalog, settings: config, logger });
+  const router = new ApprovalRouter({ catalog, roles, notifier, store, settings: config, logger });
   workflow = new RequestWorkflow({
     store,
     directory,
     catalog,
+    validator,
+    router,
     roles,
     notifier,
     queue: worker,
     background,
-    settings: config,
     clock,
     newId: newRequestId,
     logger,
@@ -120,13 +153,17 @@ export function createApp(options: AppOptions): App {
     logger,
   });
   const server = createServer({ adapter, bot, store, logger });
-  if (options.startWorker !== false) worker.start();
+  if (options.startWorker !== false) {
+    worker.start();
+    periodic.start();
+  }
 
   return {
     server,
     store,
     workflow,
     worker,
+    periodic,
     background,
     directory,
     listen: (port, host = '0.0.0.0') =>
@@ -146,6 +183,7 @@ export function createApp(options: AppOptions): App {
       }
     },
     async close() {
+      await periodic.stop();
       await worker.stop();
       await background.idle();
       await new Promise<void>((resolve) => server.close(() => resolve()));

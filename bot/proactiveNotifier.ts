@@ -34,6 +34,11 @@ export class ProactiveNotifier implements Notifier {
     private readonly logger: Logger,
   ) {}
 
+  async canReach(aadObjectId: string): Promise<boolean> {
+    const stored = await this.store.getConversation(conversationKeys.user(aadObjectId));
+    return storedReference.safeParse(stored?.reference).success;
+  }
+
   async sendApprovalCard(target: ApprovalTarget, request: AccessRequest): Promise<boolean> {
     const key = target.kind === 'channel' ? conversationKeys.channel(target.channelId) : conversationKeys.user(target.aadObjectId);
     const card = approvalCard({ request, context: request.context ?? {} });
@@ -100,6 +105,12 @@ function noticeFor(request: AccessRequest, event: RequestEvent): AdaptiveCard {
       return noticeCard({ title: `Request ${request.id} denied`, text: `${who} denied your request for ${guest}. Reason: ${request.decision?.reason ?? 'none given'}`, tone: 'attention' });
     case 'cancelled':
       return noticeCard({ title: `Request ${request.id} cancelled`, text: `The request for ${guest} was cancelled.` });
+    case 'expired':
+      return noticeCard({
+        title: `Request ${request.id} expired`,
+        text: `Nobody decided on your request for ${guest} in time, so it expired. Send a new one if the guest still needs access.`,
+        tone: 'attention',
+      });
     case 'completed':
     case 'failed':
       return requestStatusCard({ request });

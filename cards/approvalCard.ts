@@ -3,12 +3,14 @@ import type { AccessRequest } from '../services/model';
 import { adaptiveCard, type Action, type AdaptiveCard, type CardElement } from './adaptiveCard';
 import { errorText, execute, factSet, text, title } from './elements';
 import { md, type Markdown } from './markdown';
-import { decisionText, emailDomain, outcomeBlocks, requestFacts, requestTitle } from './requestView';
+import { askText, decisionText, emailDomain, outcomeBlocks, requestFacts, requestTitle } from './requestView';
 import { VERBS } from './verbs';
 
 export interface ApprovalContext {
   /** Guests from the same domain already in the directory; undefined when it could not be read. */
   guestsFromDomain?: number;
+  /** Why the card came to these approvers (e.g. the app has no owner who can be reached). */
+  routingNote?: string;
 }
 
 export interface ApprovalModel {
@@ -32,10 +34,11 @@ export function approvalCard(model: ApprovalModel): AdaptiveCard {
   if (model.notice) body.push(text(md`${model.notice}`, { color: 'Warning', bold: true }));
   body.push(
     title(requestTitle(request)),
-    text(md`**${request.requester.name}** asks to invite **${details.email}** as a guest.`, { spacing: 'Small' }),
+    text(askText(request), { spacing: 'Small' }),
     factSet(requestFacts(request, { requester: true })),
-    text(guestsFromDomainText(details.email, model.context.guestsFromDomain), { subtle: true }),
   );
+  if (!details.existingGuestId) body.push(text(guestsFromDomainText(details.email, model.context.guestsFromDomain), { subtle: true }));
+  if (model.context.routingNote) body.push(text(md`${model.context.routingNote}`, { color: 'Warning' }));
   if (details.directoryRole) {
     body.push(
       text(md`This request grants a directory role: review carefully.`, { color: 'Warning', bold: true }),

@@ -39,8 +39,8 @@ export function requestListCard(model: RequestListModel): AdaptiveCard {
 function listItem(request: AccessRequest, showRequester: boolean): Container {
   const created = formatDateTime(request.createdAt);
   const detail = showRequester
-    ? md`${stateLabel(request.state)} · created ${created} by ${request.requester.name}`
-    : md`${stateLabel(request.state)} · created ${created}`;
+    ? md`${stateLabel(request.state, request.details)} · created ${created} by ${request.requester.name}`
+    : md`${stateLabel(request.state, request.details)} · created ${created}`;
   return {
     type: 'Container',
     separator: true,

@@ -1,5 +1,5 @@
 /** What several cards say about a request: its state in words, its facts, its decision and outcome. */
-import type { AccessRequest, Decision, InviteDetails, NamedRef, RequestState } from '../services/model';
+import type { AccessRequest, AppAccess, Decision, InviteDetails, NamedRef, RequestState } from '../services/model';
 import type { Fact, TextBlock } from './adaptiveCard';
 import { formatDateTime } from './dates';
 import { fact, text } from './elements';
@@ -17,12 +17,38 @@ export const STATE_LABELS: Readonly<Record<RequestState, string>> = {
   expired: 'Expired',
 };
 
-export function stateLabel(state: RequestState): string {
-  return STATE_LABELS[state];
+/** For a guest who exists already nothing is invited, so the words speak of access instead. */
+const EXISTING_GUEST_LABELS: Partial<Record<RequestState, string>> = {
+  approved: 'Approved — granting access',
+  executing: 'Approved — granting access',
+  completed: 'Access granted',
+};
+
+export function stateLabel(state: RequestState, details?: InviteDetails): string {
+  return (details?.existingGuestId ? EXISTING_GUEST_LABELS[state] : undefined) ?? STATE_LABELS[state];
 }
 
 export function requestTitle(request: AccessRequest): Markdown {
-  return md`Guest access request ${request.id}`;
+  return request.kind === 'appAccess' ? md`App access request ${request.id}` : md`Guest access request ${request.id}`;
+}
+
+/** "Expense Hub (Example Corp) as Submitter". */
+export function appAccessText(access: AppAccess): Markdown {
+  const app = access.app.publisher ? md`${access.app.displayName} (${access.app.publisher})` : md`${access.app.displayName}`;
+  return md`${app} as ${access.role.displayName}`;
+}
+
+/** One line saying what the requester asks for, with the names in bold. */
+export function askText(request: AccessRequest): Markdown {
+  const { details } = request;
+  const access = details.appAccess;
+  if (details.existingGuestId && access) {
+    return md`**${request.requester.name}** asks to give guest **${details.email}** access to **${appAccessText(access)}**.`;
+  }
+  if (access) {
+    return md`**${request.requester.name}** asks to invite **${details.email}** as a guest with access to **${appAccessText(access)}**.`;
+  }
+  return md`**${request.requester.name}** asks to invite **${details.email}** as a guest.`;
 }
 
 /** The part of the guest's address after `@`, lower-cased. */
@@ -53,14 +79,17 @@ export function requestFacts(request: AccessRequest, options: RequestFactsOption
   const { details } = request;
   const facts: Fact[] = [];
   if (options.requester) facts.push(fact('Requested by', md`${request.requester.name}`));
-  facts.push(fact('Guest', md`${details.email}`));
+  facts.push(fact('Guest', details.existingGuestId ? md`${details.email} (existing guest)` : md`${details.email}`));
   facts.push(fact('Display name', details.displayName ? md`${details.displayName}` : md`Not given`));
-  facts.push(fact('Groups', groupsText(details.groups)));
-  facts.push(fact('Directory role', roleText(details.directoryRole)));
+  if (request.kind === 'invite') {
+    facts.push(fact('Groups', groupsText(details.groups)));
+    facts.push(fact('Directory role', roleText(details.directoryRole)));
+  }
+  if (details.appAccess) facts.push(fact('Application', appAccessText(details.appAccess)));
   facts.push(fact('Justification', md`${details.justification}`));
   if (details.message) facts.push(fact('Personal message', md`${details.message}`));
   facts.push(fact('Submitted', md`${formatDateTime(request.createdAt)}`));
-  facts.push(fact('State', md`${stateLabel(request.state)}`));
+  facts.push(fact('State', md`${stateLabel(request.state, details)}`));
   return facts;
 }
 
@@ -74,7 +103,8 @@ export function decisionText(decision: Decision): Markdown {
 }
 
 /**
- * Names an execution step in words. Step keys are `invite`, `group:<id>` and `role:<id>`; the
+ * Names an execution step in words. Step keys are `invite`, `group:<id>`, `role:<id>` and
+ * `app:<service principal id>:<role id>`; the
  * names come from the request, and an unknown key is shown as it is.
  */
 export function describeStep(step: string, details: InviteDetails): Markdown {
@@ -88,6 +118,7 @@ export function describeStep(step: string, details: InviteDetails): Markdown {
     const role = details.directoryRole?.id === id ? details.directoryRole : undefined;
     return md`assigning the directory role ${role ? role.displayName : id}`;
   }
+  if (kind === 'app' && details.appAccess) return md`giving access to ${appAccessText(details.appAccess)}`;
   return md`${step}`;
 }
 
@@ -100,8 +131,15 @@ function splitOnce(value: string, separator: string): [string, string | undefine
 export function outcomeBlocks(request: AccessRequest): TextBlock[] {
   const outcome = request.outcome ?? {};
   switch (request.state) {
-    case 'completed':
-      return [text(md`Guest invited: ${request.details.email}`, { color: 'Good' })];
+    case 'completed': {
+      const access = request.details.appAccess;
+      const done = request.details.existingGuestId && access
+        ? md`Access granted: ${request.details.email} can use ${appAccessText(access)}`
+        : access
+          ? md`Guest invited: ${request.details.email}, with access to ${appAccessText(access)}`
+          : md`Guest invited: ${request.details.email}`;
+      return [text(done, { color: 'Good' })];
+    }
     case 'failed': {
       const step = outcome.failedStep ? describeStep(outcome.failedStep, request.details) : undefined;
       const reason = outcome.error ? md`${outcome.error}` : md`no reason was given`;

@@ -27,7 +27,21 @@ export interface AppConfig {
   allowedGuestDomains: string[];
   blockedGuestDomains: string[];
   assignableDirectoryRoles: string[];
+  /** App owners' own requests for their app are approved by policy (audited as such). */
+  appOwnersSelfService: boolean;
   sqlitePath: string;
+  /** PostgreSQL connection URL; empty means SQLite at `sqlitePath`, which serves one instance only. */
+  databaseUrl: string;
+  /** Pending requests nobody decided on expire after this many days. */
+  requestTimeoutDays: number;
+  /** How long a claimed execution job belongs to an instance before another may take it over. */
+  workerLeaseSeconds: number;
+  /** How often the worker looks for due jobs it was not told about (restarts, retries, other instances). */
+  workerPollMs: number;
+  /** First retry delay of a transient Graph failure without Retry-After; doubles per attempt. */
+  workerBackoffBaseMs: number;
+  /** Attempts of one execution before a request that keeps failing transiently is marked failed. */
+  workerMaxAttempts: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -121,6 +135,19 @@ export function loadConfig(env: Env, localDefaults?: LocalDefaults): AppConfig {
     problems.push(`ASSIGNABLE_DIRECTORY_ROLES entry "${role}" is not a role definition id (a GUID such as the built-in role's template id).`);
   }
 
+  const appOwnersSelfService = readBoolean(read('APP_OWNERS_SELF_SERVICE'), 'APP_OWNERS_SELF_SERVICE', problems);
+
+  const databaseUrl = read('DATABASE_URL');
+  if (databaseUrl) checkDatabaseUrl(databaseUrl, problems);
+  if (databaseUrl && read('SQLITE_PATH')) {
+    problems.push('DATABASE_URL and SQLITE_PATH are both set: the bot uses one store; clear SQLITE_PATH to use PostgreSQL.');
+  }
+  const requestTimeoutDays = readInteger(read('REQUEST_TIMEOUT_DAYS'), 'REQUEST_TIMEOUT_DAYS', { min: 1, max: 365, fallback: 14, unit: 'days' }, problems);
+  const workerLeaseSeconds = readInteger(read('WORKER_LEASE_SECONDS'), 'WORKER_LEASE_SECONDS', { min: 1, max: 3600, fallback: 300, unit: 'seconds' }, problems);
+  const workerPollMs = readInteger(read('WORKER_POLL_MS'), 'WORKER_POLL_MS', { min: 10, max: 600_000, fallback: 1000, unit: 'milliseconds' }, problems);
+  const workerBackoffBaseMs = readInteger(read('WORKER_BACKOFF_BASE_MS'), 'WORKER_BACKOFF_BASE_MS', { min: 1, max: 600_000, fallback: 2000, unit: 'milliseconds' }, problems);
+  const workerMaxAttempts = readInteger(read('WORKER_MAX_ATTEMPTS'), 'WORKER_MAX_ATTEMPTS', { min: 1, max: 100, fallback: 8, unit: 'attempts' }, problems);
+
   const logLevel = pickOne(read('LOG_LEVEL') || 'info', LOG_LEVELS, 'LOG_LEVEL', problems) ?? 'info';
 
   if (problems.length > 0) throw new ConfigError(problems);
@@ -139,9 +166,24 @@ export function loadConfig(env: Env, localDefaults?: LocalDefaults): AppConfig {
     allowedGuestDomains,
     blockedGuestDomains,
     assignableDirectoryRoles: assignableDirectoryRoles.map((r) => r.toLowerCase()),
+    appOwnersSelfService,
     sqlitePath: read('SQLITE_PATH') || './data/guest-access.db',
+    databaseUrl,
+    requestTimeoutDays,
+    workerLeaseSeconds,
+    workerPollMs,
+    workerBackoffBaseMs,
+    workerMaxAttempts,
     logLevel,
   };
+}
+
+function readBoolean(text: string, key: string, problems: string[]): boolean {
+  if (!text) return false;
+  if (/^(true|yes|1)$/i.test(text)) return true;
+  if (/^(false|no|0)$/i.test(text)) return false;
+  problems.push(`${key} "${text}" must be true or false.`);
+  return false;
 }
 
 function parsePort(text: string, problems: string[]): number {
@@ -152,6 +194,39 @@ function parsePort(text: string, problems: string[]): number {
     return 3978;
   }
   return port;
+}
+
+/** A whole number in range, or the fallback when unset. */
+function readInteger(
+  text: string,
+  key: string,
+  range: { min: number; max: number; fallback: number; unit: string },
+  problems: string[],
+): number {
+  if (!text) return range.fallback;
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < range.min || value > range.max) {
+    problems.push(`${key} "${text}" must be a whole number of ${range.unit} from ${range.min} to ${range.max}.`);
+    return range.fallback;
+  }
+  return value;
+}
+
+/** The URL is never echoed: it may hold a password. */
+function checkDatabaseUrl(text: string, problems: string[]): void {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    problems.push('DATABASE_URL is not a URL: expected postgres://user:password@host:5432/database.');
+    return;
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    problems.push(`DATABASE_URL must start with postgres:// or postgresql:// (it starts with ${url.protocol}//).`);
+    return;
+  }
+  if (!url.hostname && !url.searchParams.get('host')) problems.push('DATABASE_URL names no host: expected postgres://user:password@host:5432/database.');
+  if (decodeURIComponent(url.pathname.replace(/^\//, '')) === '') problems.push('DATABASE_URL names no database: add /<database> after the host.');
 }
 
 function pickOne<T extends string>(text: string, allowed: readonly T[], key: string, problems: string[]): T | undefined {

@@ -1,11 +1,33 @@
 import type { Clock } from './clock';
-import type { GraphDirectory } from './graph/graphDirectory';
+import type { DirectoryApp, GraphDirectory } from './graph/graphDirectory';
 import type { NamedRef } from './model';
 
 export type CatalogDirectory = Pick<
   GraphDirectory,
-  'listAssignableGroups' | 'searchAssignableGroups' | 'getRoleDefinitions' | 'listUserMembers' | 'listNestedGroups'
+  | 'listAssignableGroups'
+  | 'searchAssignableGroups'
+  | 'getRoleDefinitions'
+  | 'listUserMembers'
+  | 'listNestedGroups'
+  | 'listApps'
+  | 'searchApps'
+  | 'listAppOwners'
+  | 'searchGuests'
 >;
+
+/** One choice of the application field: an app and one of its user roles. */
+export interface AppRoleChoice {
+  /** `<service principal id>|<app role id>`, as the form sends it back. */
+  value: string;
+  /** "Expense Hub (Example Corp) — Submitter". */
+  title: string;
+}
+
+/** The application field's choices for an app: one per role a user can be given. */
+export function appRoleChoices(app: DirectoryApp): AppRoleChoice[] {
+  const name = app.publisher ? `${app.displayName} (${app.publisher})` : app.displayName;
+  return app.userRoles.map((role) => ({ value: `${app.id}|${role.id}`, title: `${name} — ${role.displayName}` }));
+}
 
 /** How many groups the form lists as plain choices before it switches to typeahead search. */
 export const STATIC_GROUP_CHOICES = 50;
@@ -24,6 +46,8 @@ export class DirectoryCatalog {
   private rolesCache?: Cached<NamedRef[]>;
   private approversCache?: Cached<NamedRef[]>;
   private protectedCache?: Cached<ReadonlySet<string>>;
+  private appsCache?: Cached<{ choices: AppRoleChoice[]; more: boolean }>;
+  private readonly ownersCache = new Map<string, Cached<NamedRef[]>>();
 
   constructor(
     private readonly directory: CatalogDirectory,
@@ -63,6 +87,34 @@ export class DirectoryCatalog {
       return new Set([...roots, ...nested.flat().map((g) => g.id)].map((id) => id.toLowerCase()));
     });
     return this.protectedCache.value;
+  }
+
+  /** Application-and-role choices offered as static choices, and whether there are more apps. */
+  async offeredAppRoles(): Promise<{ choices: AppRoleChoice[]; more: boolean }> {
+    this.appsCache = await this.fresh(this.appsCache, async () => {
+      const { apps, more } = await this.directory.listApps(STATIC_GROUP_CHOICES);
+      const choices = apps.filter((a) => a.enabled).flatMap(appRoleChoices);
+      return { choices: choices.slice(0, STATIC_GROUP_CHOICES), more: more || choices.length > STATIC_GROUP_CHOICES };
+    });
+    return this.appsCache.value;
+  }
+
+  async searchAppRoles(text: string, limit: number): Promise<AppRoleChoice[]> {
+    const apps = await this.directory.searchApps(text, limit);
+    return apps.filter((a) => a.enabled).flatMap(appRoleChoices).slice(0, limit);
+  }
+
+  async searchGuests(text: string, limit: number): Promise<NamedRef[]> {
+    const guests = await this.directory.searchGuests(text, limit);
+    return guests.map((g) => ({ id: g.id, displayName: g.mail ? `${g.displayName} (${g.mail})` : g.displayName }));
+  }
+
+  /** The application's owners who are users; they decide who of the outside world gets in. */
+  async appOwners(servicePrincipalId: string): Promise<NamedRef[]> {
+    const key = servicePrincipalId.toLowerCase();
+    const cached = await this.fresh(this.ownersCache.get(key), () => this.directory.listAppOwners(servicePrincipalId));
+    this.ownersCache.set(key, cached);
+    return cached.value;
   }
 
   /** The directory roles admins allowed in configuration, with their names. */

@@ -6,7 +6,10 @@ import type { AccessRequest, AuditEntry, ExecutionStep, Job } from './model';
 import type { WorkQueue } from './requestWorkflow';
 import type { Store } from './store/store';
 
-export type ExecutionDirectory = Pick<GraphDirectory, 'findUsersByEmail' | 'invite' | 'addGroupMember' | 'assignDirectoryRole'>;
+export type ExecutionDirectory = Pick<
+  GraphDirectory,
+  'findUsersByEmail' | 'invite' | 'addGroupMember' | 'assignDirectoryRole' | 'assignAppRole'
+>;
 
 export interface WorkerOptions {
   workerId: string;
@@ -29,19 +32,26 @@ export const DEFAULT_WORKER_OPTIONS: Omit<WorkerOptions, 'workerId'> = {
 
 const MAX_BACKOFF_MS = 5 * 60_000;
 
+/** The worker's lease on the job in hand lapsed and another worker took the job over. */
+class LeaseLost extends Error {
+  constructor(readonly jobId: string) {
+    super(`lease on job ${jobId} was lost`);
+  }
+}
+
 /** A step that failed, named the way a requester can understand. */
 class StepFailure extends Error {
   constructor(
     readonly stepKey: string,
-    readonly stepLabel: string,
     readonly failure: GraphFailure,
   ) {
-    super(`${stepLabel}: ${failure.userMessage}`);
+    super(`${stepKey}: ${failure.userMessage}`);
   }
 }
 
 /**
- * Executes approved requests outside any click: invite, then each group, then the directory role.
+ * Executes approved requests outside any click: invite (unless the guest exists already), then
+ * each group, the directory role and the application role.
  * Every step's result is stored before the next starts, so a restart resumes where it stopped and
  * never invites twice; "already a member" counts as done.
  */
@@ -50,6 +60,8 @@ export class ExecutionWorker implements WorkQueue {
   private draining?: Promise<void>;
   private drainAgain = false;
   private stopped = false;
+  /** The lease of the job in hand (jobs run one at a time); `lost` is set by the heartbeat. */
+  private lease?: { jobId: string; lost: boolean };
 
   constructor(
     private readonly deps: {
@@ -96,7 +108,7 @@ export class ExecutionWorker implements WorkQueue {
       if (this.stopped) return;
       const job = await store.claimJob(options.workerId, options.leaseMs, clock.now());
       if (!job) return;
-      await this.runJob(job);
+      await this.withLease(job, () => this.runJob(job));
     }
   }
 
@@ -110,6 +122,32 @@ export class ExecutionWorker implements WorkQueue {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     await this.settled();
+  }
+
+  /**
+   * Renews the job's lease a third of its length apart while the job runs, so a short lease (quick
+   * take-over after a crash) still covers a long execution; a lease found lost stops the job at its
+   * next step, leaving it to the worker that took it over.
+   */
+  private async withLease(job: Job, run: () => Promise<void>): Promise<void> {
+    const { store, clock, options, logger } = this.deps;
+    const lease = { jobId: job.id, lost: false };
+    this.lease = lease;
+    const heartbeat = setInterval(() => {
+      store.extendJobLease(job.id, options.workerId, options.leaseMs, clock.now()).then(
+        (held) => {
+          if (!held) lease.lost = true;
+        },
+        (error: unknown) => logger.warn({ jobId: job.id, err: String(error) }, 'lease renewal failed'),
+      );
+    }, Math.max(10, Math.floor(options.leaseMs / 3)));
+    heartbeat.unref();
+    try {
+      await run();
+    } finally {
+      clearInterval(heartbeat);
+      this.lease = undefined;
+    }
   }
 
   private async runJob(job: Job): Promise<void> {
@@ -153,18 +191,22 @@ export class ExecutionWorker implements WorkQueue {
   }
 
   private async executeSteps(request: AccessRequest): Promise<{ guestId: string; redeemUrl?: string }> {
+    const { directory } = this.deps;
     const steps = new Map((await this.deps.store.getSteps(request.id)).map((s) => [s.key, s]));
-    const invited = await this.step(request, steps, 'invite', 'Invite the guest', () => this.invite(request));
+    const existingGuestId = request.details.existingGuestId;
+    const invited = existingGuestId ? { guestId: existingGuestId } : await this.step(request, steps, 'invite', () => this.invite(request));
     const guestId = invited.guestId ?? '';
     for (const group of request.details.groups) {
-      await this.step(request, steps, `group:${group.id}`, `Add the guest to ${group.displayName}`, async () => ({
-        result: await this.deps.directory.addGroupMember(group.id, guestId),
-      }));
+      await this.step(request, steps, `group:${group.id}`, async () => ({ result: await directory.addGroupMember(group.id, guestId) }));
     }
     const role = request.details.directoryRole;
     if (role) {
-      await this.step(request, steps, `role:${role.id}`, `Assign the directory role ${role.displayName}`, async () => ({
-        result: await this.deps.directory.assignDirectoryRole(role.id, guestId),
+      await this.step(request, steps, `role:${role.id}`, async () => ({ result: await directory.assignDirectoryRole(role.id, guestId) }));
+    }
+    const access = request.details.appAccess;
+    if (access) {
+      await this.step(request, steps, `app:${access.app.id}:${access.role.id}`, async () => ({
+        result: await directory.assignAppRole(access.app.id, guestId, access.role.id),
       }));
     }
     return { guestId, redeemUrl: invited.redeemUrl || undefined };
@@ -195,16 +237,16 @@ export class ExecutionWorker implements WorkQueue {
     request: AccessRequest,
     steps: Map<string, ExecutionStep>,
     key: string,
-    label: string,
     run: () => Promise<Record<string, string>>,
   ): Promise<Record<string, string>> {
     const done = steps.get(key);
     if (done?.status === 'done') return done.output;
+    if (this.lease?.lost) throw new LeaseLost(this.lease.jobId);
     let output: Record<string, string>;
     try {
       output = await run();
     } catch (error) {
-      throw new StepFailure(key, label, toGraphFailure(error));
+      throw new StepFailure(key, toGraphFailure(error));
     }
     await this.deps.store.saveStep({ requestId: request.id, key, status: 'done', output });
     return output;
@@ -212,9 +254,12 @@ export class ExecutionWorker implements WorkQueue {
 
   private async handleFailure(request: AccessRequest, job: Job, error: unknown): Promise<void> {
     const { store, clock, options, logger } = this.deps;
+    if (error instanceof LeaseLost) {
+      logger.warn({ jobId: job.id, requestId: request.id }, 'lease lost to another worker; leaving the job to it');
+      return;
+    }
     const failure = error instanceof StepFailure ? error.failure : toGraphFailure(error);
     const stepKey = error instanceof StepFailure ? error.stepKey : 'execution';
-    const stepLabel = error instanceof StepFailure ? error.stepLabel : 'Run the request';
     const log = logger.child({ jobId: job.id, requestId: request.id, step: stepKey, status: failure.status, code: failure.code });
 
     if (failure.transient && job.attempts < options.maxAttempts) {
@@ -237,7 +282,7 @@ export class ExecutionWorker implements WorkQueue {
       expectedVersion: request.version,
       to: 'failed',
       patch: {
-        outcome: { guestId: invited?.output.guestId, redeemUrl: invited?.output.redeemUrl || undefined, failedStep: stepLabel, error: reason },
+        outcome: { guestId: invited?.output.guestId, redeemUrl: invited?.output.redeemUrl || undefined, failedStep: stepKey, error: reason },
       },
       audit: this.audit('request_failed', job, request.id, { step: stepKey, status: failure.status, code: failure.code }),
     });

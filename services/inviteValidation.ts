@@ -1,17 +1,22 @@
 import { isDirectoryId } from './ids';
+import type { RequestKind } from './model';
 
-/** The invite form's fields, as the card names its inputs. */
-export const INVITE_FIELDS = ['displayName', 'email', 'message', 'groupIds', 'directoryRoleId', 'justification'] as const;
+/** The request forms' fields, as the cards name their inputs. */
+export const INVITE_FIELDS = ['guestId', 'displayName', 'email', 'message', 'groupIds', 'directoryRoleId', 'appRole', 'justification'] as const;
 export type InviteField = (typeof INVITE_FIELDS)[number];
 export type FieldErrors = Partial<Record<InviteField, string>>;
 
 /** What the form sent back, as typed. */
 export interface InviteFormValues {
+  /** An existing guest chosen on the app access form ('' for none). */
+  guestId: string;
   displayName: string;
   email: string;
   message: string;
   groupIds: string[];
   directoryRoleId: string;
+  /** `<service principal id>|<app role id>` from the application field ('' for none). */
+  appRole: string;
   justification: string;
 }
 
@@ -36,7 +41,14 @@ const FORBIDDEN_LOCAL_CHARS = /[~!#$%^&*()+=[\]{}\\/|;:"<>?,\s]/;
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 
 export function emptyInviteForm(email = ''): InviteFormValues {
-  return { displayName: '', email, message: '', groupIds: [], directoryRoleId: '', justification: '' };
+  return { guestId: '', displayName: '', email, message: '', groupIds: [], directoryRoleId: '', appRole: '', justification: '' };
+}
+
+/** Reads the application field's `<service principal id>|<app role id>`; undefined when malformed. */
+export function parseAppRole(value: string): { appId: string; roleId: string } | undefined {
+  const [appId, roleId, ...rest] = value.split('|');
+  if (rest.length > 0 || !appId || !roleId || !isDirectoryId(appId) || !isDirectoryId(roleId)) return undefined;
+  return { appId: appId.toLowerCase(), roleId: roleId.toLowerCase() };
 }
 
 export function normaliseEmail(email: string): string {
@@ -86,11 +98,23 @@ export function checkDomainPolicy(email: string, policy: InvitePolicy): string |
  * Everything that can be checked without the directory. The workflow adds the directory checks
  * (existing user, pending request, groups that exist) on top.
  */
-export function validateInviteForm(values: InviteFormValues, policy: InvitePolicy): FieldErrors {
+export function validateInviteForm(values: InviteFormValues, policy: InvitePolicy, kind: RequestKind = 'invite'): FieldErrors {
   const errors: FieldErrors = {};
   const email = normaliseEmail(values.email);
-  const emailProblem = checkEmailSyntax(email) ?? checkDomainPolicy(email, policy);
-  if (emailProblem) errors.email = emailProblem;
+  const guestId = values.guestId.trim();
+  if (kind === 'appAccess' && guestId) {
+    if (email) errors.email = 'Choose an existing guest or type a new address, not both.';
+    else if (!isDirectoryId(guestId)) errors.guestId = 'Choose the guest again from the list.';
+  } else if (kind === 'appAccess' && !email) {
+    errors.email = 'Choose an existing guest, or type the address of a new one.';
+  } else {
+    const emailProblem = checkEmailSyntax(email) ?? checkDomainPolicy(email, policy);
+    if (emailProblem) errors.email = emailProblem;
+  }
+
+  const appRole = values.appRole.trim();
+  if (kind === 'appAccess' && !appRole) errors.appRole = 'Choose the application and the role the guest needs.';
+  else if (appRole && !parseAppRole(appRole)) errors.appRole = 'Choose the application again from the list.';
 
   if (values.displayName.trim().length > LIMITS.displayName) {
     errors.displayName = `A display name has at most ${LIMITS.displayName} characters.`;

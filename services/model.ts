@@ -26,7 +26,19 @@ export interface NamedRef {
   displayName: string;
 }
 
-/** What the requester asked for on the invite form, after validation. */
+/** What a request is mainly for: a new guest (maybe with an app), or app access for a guest. */
+export const REQUEST_KINDS = ['invite', 'appAccess'] as const;
+export type RequestKind = (typeof REQUEST_KINDS)[number];
+
+/** A role in an enterprise application, as granted to a guest. */
+export interface AppAccess {
+  /** The application's service principal. */
+  app: { id: string; displayName: string; publisher: string | null };
+  /** One of the app's user roles, or default access (the all-zero id) when it declares none. */
+  role: NamedRef;
+}
+
+/** What the requester asked for, after validation. */
 export interface InviteDetails {
   /** Lower-cased, trimmed address. */
   email: string;
@@ -35,6 +47,10 @@ export interface InviteDetails {
   groups: NamedRef[];
   directoryRole?: NamedRef;
   justification: string;
+  /** Access to an enterprise application, granted after the invitation when both are asked. */
+  appAccess?: AppAccess;
+  /** Object id of a guest who exists already: nothing is invited, only access is granted. */
+  existingGuestId?: string;
 }
 
 export interface Decision {
@@ -62,7 +78,7 @@ export interface ApprovalContext {
 
 export interface AccessRequest {
   id: string;
-  kind: 'invite';
+  kind: RequestKind;
   state: RequestState;
   /** Incremented by every transition; transitions compare it to detect concurrent changes. */
   version: number;

@@ -4,7 +4,7 @@ import type { AccessRequest } from './model';
 export type ApprovalTarget = { kind: 'channel'; channelId: string } | { kind: 'user'; aadObjectId: string };
 
 /** What happened to a request, for notices to people. */
-export type RequestEvent = 'approved' | 'denied' | 'cancelled' | 'completed' | 'failed';
+export type RequestEvent = 'approved' | 'denied' | 'cancelled' | 'expired' | 'completed' | 'failed';
 
 /**
  * Proactive messages, owned by the services and implemented in bot/ with the adapter and the
@@ -12,6 +12,8 @@ export type RequestEvent = 'approved' | 'denied' | 'cancelled' | 'completed' | '
  * person who cannot be reached must not undo a decision already stored.
  */
 export interface Notifier {
+  /** Whether the person has a chat with the bot that cards can be sent to. */
+  canReach(aadObjectId: string): Promise<boolean>;
   /** Posts an approval card; false when the target has no stored conversation or the post failed. */
   sendApprovalCard(target: ApprovalTarget, request: AccessRequest): Promise<boolean>;
   /** Re-renders every card already posted for this request (the requester's and the approvers'). */

@@ -1,38 +1,38 @@
+import { SETTING_APPROVALS_CHANNEL, type ApprovalRouter } from './approvalRouting';
 import type { BackgroundTasks } from './backgroundTasks';
 import type { Clock } from './clock';
-import type { DirectoryCatalog } from './directoryCatalog';
+import type { AppRoleChoice, DirectoryCatalog } from './directoryCatalog';
 import type { GraphDirectory } from './graph/graphDirectory';
 import { toGraphFailure } from './graph/graphErrors';
-import {
-  domainOf,
-  emptyInviteForm,
-  normaliseEmail,
-  validateInviteForm,
-  type FieldErrors,
-  type InviteFormValues,
-  type InvitePolicy,
-} from './inviteValidation';
+import { domainOf, emptyInviteForm, normaliseEmail, type FieldErrors, type InviteFormValues } from './inviteValidation';
 import type { Logger } from './logger';
-import type { AccessRequest, AuditEntry, Decision, NamedRef, Person, RequestState } from './model';
-import type { ApprovalTarget, Notifier, RequestEvent } from './notifier';
+import type { AccessRequest, AuditEntry, Decision, NamedRef, Person, RequestKind } from './model';
+import type { Notifier, RequestEvent } from './notifier';
 import type { RoleService } from './roles';
+import type { RequestValidator } from './requestValidator';
 import type { Store } from './store/store';
 
-export type WorkflowDirectory = Pick<GraphDirectory, 'findUsersByEmail' | 'countGuestsFromDomain' | 'getAssignableGroups'>;
+export type WorkflowDirectory = Pick<GraphDirectory, 'findUsersByEmail' | 'countGuestsFromDomain'>;
 
-/** What the invite form needs to render: the values typed, problems found and the choices offered. */
+/** What a request form needs to render: the values typed, problems found and the choices offered. */
 export interface InviteForm {
+  kind: RequestKind;
   values: InviteFormValues;
   errors: FieldErrors;
   formError?: string;
   groupChoices: NamedRef[];
   groupSearch: boolean;
   roleChoices: NamedRef[];
+  /** Application-and-role pairs; with `appSearch` the field also searches as the user types. */
+  appChoices: AppRoleChoice[];
+  appSearch: boolean;
+  /** The guest chosen on the app access form, so it shows again when the form comes back. */
+  guestChoices: NamedRef[];
 }
 
 export type SubmitResult =
   | { ok: false; form: InviteForm }
-  | { ok: true; request: AccessRequest; approversReached: number };
+  | { ok: true; request: AccessRequest; approversReached: number; selfService?: boolean };
 
 export type DecisionResult =
   | { kind: 'decided'; request: AccessRequest }
@@ -46,13 +46,9 @@ export interface WorkQueue {
   poke(): void;
 }
 
-export interface WorkflowSettings extends InvitePolicy {
-  inviteRedirectUrl: string;
-}
+/** Who "decided" a request that a policy approved; audited under this id. */
+export const SELF_SERVICE_POLICY: Person = { aadObjectId: 'policy:app-owners-self-service', name: 'the app owners\' self-service policy' };
 
-/** Requests still in flight for an address: a second request for it would be a duplicate. */
-const OPEN_STATES: readonly RequestState[] = ['pending', 'approved', 'executing'];
-const SETTING_APPROVALS_CHANNEL = 'approvalsChannel';
 const MAX_REASON = 500;
 const LIST_LIMIT = 20;
 
@@ -67,11 +63,12 @@ export class RequestWorkflow {
       store: Store;
       directory: WorkflowDirectory;
       catalog: DirectoryCatalog;
+      validator: RequestValidator;
+      router: ApprovalRouter;
       roles: RoleService;
       notifier: Notifier;
       queue: WorkQueue;
       background: BackgroundTasks;
-      settings: WorkflowSettings;
       clock: Clock;
       newId: () => string;
       logger: Logger;
@@ -80,7 +77,7 @@ export class RequestWorkflow {
 
   /** The empty form (or pre-filled with an address typed after `invite`). */
   async openInviteForm(prefillEmail = ''): Promise<InviteForm> {
-    return this.formWith(emptyInviteForm(prefillEmail.trim()), {}, []);
+    return this.formWith('invite', emptyInviteForm(prefillEmail.trim()), {}, { groups: [] });
   }
 
   /** Typeahead for the groups field. */
@@ -88,59 +85,94 @@ export class RequestWorkflow {
     return this.deps.catalog.searchGroups(text, 25);
   }
 
-  async submitInvite(actor: Person, tenantId: string, values: InviteFormValues, source: string): Promise<SubmitResult> {
-    const { store, directory, settings } = this.deps;
-    const errors = validateInviteForm(values, settings);
-    const email = normaliseEmail(values.email);
-    const groupIds = [...new Set(values.groupIds.map((id) => id.toLowerCase()))];
-
-    let groups: NamedRef[] = [];
-    try {
-      if (!errors.email) {
-        const problem = await this.findDuplicate(email);
-        if (problem) errors.email = problem;
-      }
-      if (!errors.groupIds && groupIds.length > 0) {
-        const guarded = await this.deps.catalog.protectedGroupIds();
-        groups = (await directory.getAssignableGroups(groupIds))
-          .filter((g) => !guarded.has(g.id.toLowerCase()))
-          .map(({ id, displayName }) => ({ id, displayName }));
-        const missing = groupIds.filter((id) => !groups.some((g) => g.id.toLowerCase() === id));
-        if (missing.length > 0) errors.groupIds = `${missing.length} of the chosen groups no longer exist or cannot take guests; choose again.`;
-      }
-    } catch (error) {
-      const failure = toGraphFailure(error);
-      this.deps.logger.warn({ source, status: failure.status, code: failure.code }, 'directory check failed');
-      return { ok: false, form: await this.formWith(values, errors, groups, `Your request was not sent: ${failure.userMessage}`) };
+  /** The app access form (pre-filled with a guest or a new address typed after `request app`). */
+  async openAppAccessForm(prefill = ''): Promise<InviteForm> {
+    const values = emptyInviteForm();
+    const chosen: { groups: NamedRef[]; guest?: NamedRef } = { groups: [] };
+    const email = normaliseEmail(prefill.split(' ')[0] ?? '');
+    if (email) {
+      const guest = (await this.deps.directory.findUsersByEmail(email).catch(() => [])).find((u) => u.userType === 'Guest');
+      if (guest) {
+        values.guestId = guest.id;
+        chosen.guest = { id: guest.id, displayName: guest.mail ? `${guest.displayName} (${guest.mail})` : guest.displayName };
+      } else values.email = email;
     }
-    const roleId = values.directoryRoleId.trim().toLowerCase();
-    const role = roleId ? (await this.deps.catalog.assignableRoles()).find((r) => r.id.toLowerCase() === roleId) : undefined;
-    if (roleId && !role && !errors.directoryRoleId) errors.directoryRoleId = 'That directory role is not offered any more; choose again.';
+    return this.formWith('appAccess', values, {}, chosen);
+  }
 
-    if (Object.keys(errors).length > 0) return { ok: false, form: await this.formWith(values, errors, groups) };
+  /** Typeahead for the guest field of the app access form. */
+  searchGuests(text: string): Promise<NamedRef[]> {
+    return this.deps.catalog.searchGuests(text, 25);
+  }
 
-    const now = this.deps.clock.now().toISOString();
+  /** Typeahead for the application field: one result per app and role. */
+  searchAppRoles(text: string): Promise<AppRoleChoice[]> {
+    return this.deps.catalog.searchAppRoles(text, 25);
+  }
+
+  submitInvite(actor: Person, tenantId: string, values: InviteFormValues, source: string): Promise<SubmitResult> {
+    return this.submit(actor, tenantId, 'invite', values, source);
+  }
+
+  /**
+   * Checks the form, stores the request, and asks the right people. An app owner's request for
+   * their own app is approved by policy when the admins turned that on.
+   */
+  async submit(actor: Person, tenantId: string, kind: RequestKind, values: InviteFormValues, source: string): Promise<SubmitResult> {
+    const { store, validator, router } = this.deps;
+    const checked = await validator.check(kind, values);
+    if (!checked.ok) {
+      const formError = checked.graphProblem ? `Your request was not sent: ${checked.graphProblem}` : undefined;
+      return { ok: false, form: await this.formWith(kind, values, checked.errors, checked.chosen, formError) };
+    }
+    const { details } = checked;
+    const plan = await router.plan(actor, details);
+    const guestsFromDomain = details.existingGuestId ? undefined : await this.guestsFromDomain(domainOf(details.email));
     const request = await store.createRequest(
       {
         id: this.deps.newId(),
-        kind: 'invite',
+        kind,
         requester: actor,
         tenantId,
-        details: {
-          email,
-          displayName: values.displayName.trim(),
-          message: values.message.trim(),
-          groups,
-          directoryRole: role,
-          justification: values.justification.trim(),
-        },
-        context: { guestsFromDomain: await this.guestsFromDomain(domainOf(email)) },
-        createdAt: now,
+        details,
+        context: { guestsFromDomain, routingNote: plan.note },
+        createdAt: this.deps.clock.now().toISOString(),
       },
-      this.audit(actor.aadObjectId, 'request_created', source, undefined, { groups: groups.length, directoryRole: role?.id ?? null }),
+      this.audit(actor.aadObjectId, 'request_created', source, undefined, {
+        kind,
+        groups: details.groups.length,
+        directoryRole: details.directoryRole?.id ?? null,
+        app: details.appAccess?.app.id ?? null,
+      }),
     );
-    const approversReached = await this.dispatchApproval(request, source);
-    return { ok: true, request, approversReached };
+    if (plan.selfService) return this.approveByPolicy(request, source);
+
+    const reached = await router.deliver(request, plan);
+    await store.appendAudit(
+      this.audit('system', reached > 0 ? 'approval_requested' : 'approval_unreachable', source, request.id, {
+        reached,
+        owners: plan.reachableOwners.length > 0,
+        fallback: plan.note !== undefined,
+      }),
+    );
+    return { ok: true, request, approversReached: reached };
+  }
+
+  /** APP_OWNERS_SELF_SERVICE: the owner's own request is approved without a human decision. */
+  private async approveByPolicy(request: AccessRequest, source: string): Promise<SubmitResult> {
+    const decision: Decision = { outcome: 'approved', by: SELF_SERVICE_POLICY, at: this.deps.clock.now().toISOString() };
+    const result = await this.deps.store.transition({
+      id: request.id,
+      from: 'pending',
+      expectedVersion: request.version,
+      to: 'approved',
+      patch: { decision },
+      audit: this.audit(SELF_SERVICE_POLICY.aadObjectId, 'request_approved', source, request.id, { policy: 'APP_OWNERS_SELF_SERVICE' }),
+      enqueueJob: true,
+    });
+    if (!result.ok) return { ok: true, request: result.current ?? request, approversReached: 0, selfService: true };
+    this.deps.queue.poke();
+    return { ok: true, request: result.request, approversReached: 0, selfService: true };
   }
 
   async approve(actor: Person, requestId: string, source: string): Promise<DecisionResult> {
@@ -184,10 +216,18 @@ export class RequestWorkflow {
     return this.deps.store.listRequestsByRequester(actor.aadObjectId, LIST_LIMIT);
   }
 
-  /** What waits for an approver's decision; undefined when the person is not an approver. */
+  /**
+   * What waits for this person's decision: everything for approvers, requests for their own
+   * applications for app owners; undefined when nothing could ever wait for them.
+   */
   async listPendingFor(actor: Person): Promise<AccessRequest[] | undefined> {
-    if (!(await this.deps.roles.isApprover(actor.aadObjectId))) return undefined;
-    return this.deps.store.listRequestsByState(['pending'], 50);
+    const pending = await this.deps.store.listRequestsByState(['pending'], 200);
+    if (await this.deps.roles.isApprover(actor.aadObjectId)) return pending.slice(0, 50);
+    const mine: AccessRequest[] = [];
+    for (const request of pending) {
+      if (request.requester.aadObjectId !== actor.aadObjectId && (await this.deps.router.mayDecide(actor, request))) mine.push(request);
+    }
+    return mine.length > 0 ? mine.slice(0, 50) : undefined;
   }
 
   /** An admin makes the channel they typed in the place where approval cards go. */
@@ -201,18 +241,20 @@ export class RequestWorkflow {
     return 'set';
   }
 
-  async approvalsChannel(): Promise<string | undefined> {
-    return (await this.deps.store.getSetting(SETTING_APPROVALS_CHANNEL)) || undefined;
+  approvalsChannel(): Promise<string | undefined> {
+    return this.deps.router.approvalsChannel();
   }
 
-  /** Called by the worker when a request ends, so that everyone who cares hears about it. */
+  /** Called by the worker and by request expiry when a request ends, so that everyone who cares hears about it. */
   announceOutcome(request: AccessRequest): void {
     if (request.state === 'completed') this.announce(request, 'completed', { toRequester: true });
     if (request.state === 'failed') this.announce(request, 'failed', { toRequester: true, toApprovers: true });
+    // Approvers see it on their cards, which the announcement updates; the requester is told.
+    if (request.state === 'expired') this.announce(request, 'expired', { toRequester: true });
   }
 
   private async decide(actor: Person, requestId: string, source: string, verdict: Pick<Decision, 'outcome' | 'reason'>): Promise<DecisionResult> {
-    const { store, roles, queue } = this.deps;
+    const { store, queue } = this.deps;
     const request = await store.getRequest(requestId);
     if (!request) return { kind: 'notFound' };
     const refuse = async (why: string, message: string): Promise<DecisionResult> => {
@@ -222,8 +264,8 @@ export class RequestWorkflow {
     if (request.requester.aadObjectId === actor.aadObjectId) {
       return refuse('self_approval', 'You asked for this guest, so another approver has to decide.');
     }
-    if (!(await roles.isApprover(actor.aadObjectId))) {
-      return refuse('not_approver', 'Only members of the approver group can decide on guest requests.');
+    if (!(await this.deps.router.mayDecide(actor, request))) {
+      return refuse('not_approver', 'Only members of the approver group (or, for app access, the app\'s owners) can decide on this request.');
     }
     if (request.state !== 'pending') return { kind: 'alreadyDecided', request };
     const decision: Decision = { ...verdict, by: actor, at: this.deps.clock.now().toISOString() };
@@ -242,35 +284,6 @@ export class RequestWorkflow {
     return { kind: 'decided', request: result.request };
   }
 
-  /**
-   * Approval cards go to the approvals channel when one is set, otherwise to each approver's
-   * 1:1 chat (other than the requester). Returns how many places received the card.
-   */
-  private async dispatchApproval(request: AccessRequest, source: string): Promise<number> {
-    const { notifier, store } = this.deps;
-    const channelId = await this.approvalsChannel();
-    let reached = 0;
-    if (channelId && (await notifier.sendApprovalCard({ kind: 'channel', channelId }, request))) reached += 1;
-    if (reached === 0) {
-      let approvers: NamedRef[] = [];
-      try {
-        approvers = await this.deps.catalog.approvers();
-      } catch (error) {
-        const failure = toGraphFailure(error);
-        this.deps.logger.warn({ requestId: request.id, status: failure.status, code: failure.code }, 'approver lookup failed');
-      }
-      const targets: ApprovalTarget[] = approvers
-        .filter((a) => a.id !== request.requester.aadObjectId)
-        .map((a) => ({ kind: 'user', aadObjectId: a.id }));
-      const delivered = await Promise.all(targets.map((t) => notifier.sendApprovalCard(t, request)));
-      reached += delivered.filter(Boolean).length;
-    }
-    await store.appendAudit(
-      this.audit('system', reached > 0 ? 'approval_requested' : 'approval_unreachable', source, request.id, { reached, channel: Boolean(channelId) }),
-    );
-    return reached;
-  }
-
   /** Refreshes every card of the request and sends notices, after the reply has gone out. */
   private announce(request: AccessRequest, event: RequestEvent, who: { toRequester: boolean; toApprovers?: boolean }): void {
     const { notifier, background } = this.deps;
@@ -285,21 +298,6 @@ export class RequestWorkflow {
     });
   }
 
-  private async findDuplicate(email: string): Promise<string | undefined> {
-    const open = await this.deps.store.findRequestsByEmail(email, OPEN_STATES);
-    if (open.length > 0) {
-      return `There is already an open request for ${email} (${open[0]!.id}); wait for it to be decided.`;
-    }
-    const users = await this.deps.directory.findUsersByEmail(email);
-    const existing = users[0];
-    if (!existing) return undefined;
-    if (existing.userType === 'Guest') {
-      const state = existing.externalUserState === 'PendingAcceptance' ? 'invited and has not accepted yet' : 'already a guest';
-      return `${email} is ${state} in your directory; ask an admin if they need more access.`;
-    }
-    return `${email} belongs to someone in your organisation; guests are for people outside it.`;
-  }
-
   private async guestsFromDomain(domain: string): Promise<number | undefined> {
     try {
       return await this.deps.directory.countGuestsFromDomain(domain);
@@ -310,12 +308,33 @@ export class RequestWorkflow {
     }
   }
 
-  /** `chosen` keeps groups picked through typeahead among the choices, so the form shows them again. */
-  private async formWith(values: InviteFormValues, errors: FieldErrors, chosen: NamedRef[], formError?: string): Promise<InviteForm> {
+  /** `chosen` keeps what was picked through typeahead among the choices, so the form shows it again. */
+  private async formWith(
+    kind: RequestKind,
+    values: InviteFormValues,
+    errors: FieldErrors,
+    chosen: { groups: NamedRef[]; guest?: NamedRef },
+    formError?: string,
+  ): Promise<InviteForm> {
     const { catalog } = this.deps;
-    const [offered, roleChoices] = await Promise.all([catalog.offeredGroups(), catalog.assignableRoles()]);
-    const extra = chosen.filter((c) => !offered.groups.some((g) => g.id === c.id));
-    return { values, errors, formError, groupChoices: [...offered.groups, ...extra], groupSearch: offered.more, roleChoices };
+    const [offered, roleChoices, apps] = await Promise.all([
+      kind === 'invite' ? catalog.offeredGroups() : { groups: [], more: false },
+      kind === 'invite' ? catalog.assignableRoles() : [],
+      catalog.offeredAppRoles(),
+    ]);
+    const extraGroups = chosen.groups.filter((c) => !offered.groups.some((g) => g.id === c.id));
+    return {
+      kind,
+      values,
+      errors,
+      formError,
+      groupChoices: [...offered.groups, ...extraGroups],
+      groupSearch: offered.more,
+      roleChoices,
+      appChoices: apps.choices,
+      appSearch: apps.more,
+      guestChoices: chosen.guest ? [chosen.guest] : [],
+    };
   }
 
   private audit(actor: string, action: string, source: string, requestId?: string, detail?: AuditEntry['detail']): AuditEntry {

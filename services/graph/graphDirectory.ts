@@ -1,6 +1,15 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
 import type { NamedRef } from '../model';
 import { GraphFailure, toGraphFailure } from './graphErrors';
+import {
+  GUEST_FIELDS,
+  guestListPath,
+  reinviteRequest,
+  type DirectoryGuest,
+  type GraphWrite,
+  type GuestQuery,
+  type ReinviteInput,
+} from './guestQueries';
 import { odataString, pathSegment, queryString } from './odata';
 
 export interface DirectoryUser {
@@ -45,6 +54,26 @@ interface RawGroup {
   securityEnabled?: boolean;
   isAssignableToRole?: boolean | null;
   membershipRule?: string | null;
+}
+
+/** One page of a guest listing; `count` comes on the first page only, `nextLink` while more remain. */
+export interface GuestPage {
+  guests: DirectoryGuest[];
+  count?: number;
+  nextLink?: string;
+}
+
+type RawGuest = Omit<DirectoryGuest, 'lastSignInDateTime' | 'otherMails'> & {
+  otherMails?: string[] | null;
+  signInActivity?: { lastSignInDateTime?: string | null } | null;
+};
+
+function toGuest(raw: RawGuest): DirectoryGuest {
+  const { signInActivity, ...guest } = raw;
+  const result: DirectoryGuest = { ...guest, otherMails: raw.otherMails ?? [] };
+  // signInActivity is absent when not selected, and null for someone who never signed in.
+  if (signInActivity !== undefined) result.lastSignInDateTime = signInActivity?.lastSignInDateTime ?? null;
+  return result;
 }
 
 interface RawMember {
@@ -223,6 +252,148 @@ export class GraphDirectory {
     }
   }
 
+  /** Enterprise applications (service principals of integrated apps), up to `limit`. */
+  async listApps(limit: number): Promise<{ apps: DirectoryApp[]; more: boolean }> {
+    const page = await this.get<Page<RawApp>>(`/servicePrincipals${queryString({ $filter: ENTERPRISE_APPS, $select: APP_FIELDS, $top: Math.min(MAX_PAGE, limit + 1) })}`);
+    const apps = (page.value ?? []).map(toApp);
+    return { apps: apps.slice(0, limit), more: apps.length > limit || page['@odata.nextLink'] !== undefined };
+  }
+
+  /** Enterprise applications whose name starts with the text (typeahead). */
+  async searchApps(text: string, limit: number): Promise<DirectoryApp[]> {
+    const filter = text.trim() ? `startswith(displayName,${odataString(text.trim())}) and ${ENTERPRISE_APPS}` : ENTERPRISE_APPS;
+    const page = await this.get<Page<RawApp>>(`/servicePrincipals${queryString({ $filter: filter, $select: APP_FIELDS, $top: limit })}`);
+    return (page.value ?? []).map(toApp);
+  }
+
+  /** One application by its service principal id; undefined when it does not exist. */
+  async getApp(servicePrincipalId: string): Promise<DirectoryApp | undefined> {
+    try {
+      return toApp(await this.get<RawApp>(`/servicePrincipals/${pathSegment(servicePrincipalId)}${queryString({ $select: APP_FIELDS })}`));
+    } catch (error) {
+      const failure = toGraphFailure(error);
+      if (failure.status === 404 || failure.status === 400) return undefined;
+      throw failure;
+    }
+  }
+
+  /** The application's owners who are users (owners can also be service principals). */
+  async listAppOwners(servicePrincipalId: string): Promise<NamedRef[]> {
+    const owners = await this.collect<RawMember>(
+      `/servicePrincipals/${pathSegment(servicePrincipalId)}/owners${queryString({ $select: 'id,displayName', $top: MAX_PAGE })}`,
+    );
+    return owners.filter((o) => o['@odata.type'] === '#microsoft.graph.user').map((o) => ({ id: o.id, displayName: o.displayName ?? o.id }));
+  }
+
+  /** One user by object id; undefined when there is none. */
+  async getUserById(id: string): Promise<DirectoryUser | undefined> {
+    try {
+      const user = await this.get<DirectoryUser>(`/users/${pathSegment(id)}${queryString({ $select: USER_FIELDS })}`);
+      return { ...user, otherMails: user.otherMails ?? [] };
+    } catch (error) {
+      const failure = toGraphFailure(error);
+      if (failure.status === 404 || failure.status === 400) return undefined;
+      throw failure;
+    }
+  }
+
+  /** Guests whose name or address starts with the text (typeahead). */
+  async searchGuests(text: string, limit: number): Promise<DirectoryUser[]> {
+    const t = odataString(text.trim());
+    const filter = text.trim() ? `userType eq 'Guest' and (startswith(displayName,${t}) or startswith(mail,${t}))` : `userType eq 'Guest'`;
+    const page = await this.get<Page<DirectoryUser>>(`/users${queryString({ $filter: filter, $select: USER_FIELDS, $top: limit })}`);
+    return (page.value ?? []).map((u) => ({ ...u, otherMails: u.otherMails ?? [] }));
+  }
+
+  /** The app roles a user holds, in every application. */
+  async listAppRoleAssignments(userId: string): Promise<AppRoleAssignment[]> {
+    return this.collect<AppRoleAssignment>(
+      `/users/${pathSegment(userId)}/appRoleAssignments${queryString({ $select: 'id,appRoleId,resourceId,resourceDisplayName', $top: MAX_PAGE })}`,
+    );
+  }
+
+  /** Gives the user an app role; an identical existing assignment counts as done. */
+  async assignAppRole(servicePrincipalId: string, principalId: string, appRoleId: string): Promise<'assigned' | 'alreadyAssigned'> {
+    try {
+      await this.call(`/servicePrincipals/${pathSegment(servicePrincipalId)}/appRoleAssignedTo`, 'POST', {
+        principalId,
+        resourceId: servicePrincipalId,
+        appRoleId,
+      });
+      return 'assigned';
+    } catch (error) {
+      const failure = toGraphFailure(error);
+      if (failure.status === 400 && /already exists/i.test(failure.graphMessage)) return 'alreadyAssigned';
+      throw failure;
+    }
+  }
+
+  /** The first page of a guest listing, with the total Graph counted. */
+  async listGuests(query: GuestQuery): Promise<GuestPage> {
+    return this.guestPage(guestListPath(query));
+  }
+
+  /**
+   * The page behind a nextLink an earlier listing returned: checked to lead to our own Graph
+   * origin, and sent with ConsistencyLevel again because Graph does not carry it over.
+   */
+  async nextGuests(nextLink: string): Promise<GuestPage> {
+    const path = this.relativeNextLink(nextLink);
+    if (!path) throw new GraphFailure(400, 'MissingNextLink', 'There is no next page to read.');
+    return this.guestPage(path);
+  }
+
+  /** One user with the guest fields (and the last sign-in when asked for); undefined when absent. */
+  async getGuest(id: string, withSignInActivity: boolean): Promise<DirectoryGuest | undefined> {
+    const select = withSignInActivity ? `${GUEST_FIELDS},signInActivity` : GUEST_FIELDS;
+    try {
+      return toGuest(await this.get<RawGuest>(`/users/${pathSegment(id)}${queryString({ $select: select })}`));
+    } catch (error) {
+      const failure = toGraphFailure(error);
+      if (failure.status === 404 || failure.status === 400) return undefined;
+      throw failure;
+    }
+  }
+
+  /** The groups and directory roles the user is a direct member of. */
+  async listMemberships(userId: string): Promise<{ groups: NamedRef[]; roles: NamedRef[] }> {
+    const objects = await this.collect<RawMember>(
+      `/users/${pathSegment(userId)}/memberOf${queryString({ $select: 'id,displayName', $top: MAX_PAGE })}`,
+    );
+    const named = (type: string) =>
+      objects.filter((o) => o['@odata.type'] === type).map((o) => ({ id: o.id, displayName: o.displayName ?? o.id }));
+    return { groups: named('#microsoft.graph.group'), roles: named('#microsoft.graph.directoryRole') };
+  }
+
+  /** The users and groups sponsoring a guest. */
+  async listSponsors(userId: string): Promise<NamedRef[]> {
+    const sponsors = await this.collect<RawMember>(`/users/${pathSegment(userId)}/sponsors${queryString({ $select: 'id,displayName' })}`);
+    return sponsors.map((s) => ({ id: s.id, displayName: s.displayName ?? s.id }));
+  }
+
+  /** A new invitation (or a redemption reset) for an existing guest, with the new redeem link. */
+  async reinvite(input: ReinviteInput): Promise<Invitation> {
+    const created = await this.send<{ inviteRedeemUrl?: string; invitedUser?: { id?: string } }>(reinviteRequest(input));
+    const guestId = created?.invitedUser?.id;
+    if (!guestId) throw new GraphFailure(502, 'UnexpectedResponse', 'The invitation answer named no user id.');
+    return { guestId, redeemUrl: created.inviteRedeemUrl ?? '' };
+  }
+
+  /** Sends a prepared write (see guestQueries.ts), so what runs is what a dry run shows; 204 gives undefined. */
+  async send<T = unknown>(write: GraphWrite): Promise<T> {
+    return this.call<T>(write.path, write.method, write.body);
+  }
+
+  /** The absolute URL of a path on this Graph origin, as a dry run shows it. */
+  urlOf(path: string): string {
+    return `${this.baseUrl}/v1.0${path}`;
+  }
+
+  private async guestPage(path: string): Promise<GuestPage> {
+    const page = await this.get<Page<RawGuest>>(path, EVENTUAL);
+    return { guests: (page.value ?? []).map(toGuest), count: page['@odata.count'], nextLink: page['@odata.nextLink'] };
+  }
+
   /** Follows `@odata.nextLink` to the end, re-sending headers (Graph does not carry them over). */
   private async collect<T>(firstPath: string, headers: Record<string, string> = {}): Promise<T[]> {
     const items: T[] = [];
@@ -252,14 +423,73 @@ export class GraphDirectory {
     return this.call<T>(path, 'GET', undefined, headers);
   }
 
-  private async call<T = unknown>(path: string, method: 'GET' | 'POST', body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+  private async call<T = unknown>(
+    path: string,
+    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<T> {
     const request = this.client.api(path).headers(headers).options({ signal: AbortSignal.timeout(this.timeoutMs) });
     try {
-      return (method === 'GET' ? await request.get() : await request.post(body)) as T;
+      switch (method) {
+        case 'GET':
+          return (await request.get()) as T;
+        case 'POST':
+          return (await request.post(body)) as T;
+        case 'PATCH':
+          return (await request.patch(body)) as T;
+        case 'DELETE':
+          return (await request.delete()) as T;
+      }
     } catch (error) {
       throw toGraphFailure(error);
     }
   }
+}
+
+/** Only integrated apps are "enterprise applications"; the rest are Microsoft's and other internals. */
+const ENTERPRISE_APPS = "tags/any(t:t eq 'WindowsAzureActiveDirectoryIntegratedApp')";
+const APP_FIELDS = 'id,appId,displayName,publisherName,accountEnabled,appRoles';
+
+/** "Default access": the role id Graph expects for an application that declares no app roles. */
+export const DEFAULT_ACCESS_ROLE_ID = '00000000-0000-0000-0000-000000000000';
+
+export interface DirectoryApp {
+  id: string;
+  displayName: string;
+  publisher: string | null;
+  enabled: boolean;
+  /** Roles a user can be given: enabled roles that allow `User`, or default access when none are declared. */
+  userRoles: NamedRef[];
+}
+
+export interface AppRoleAssignment {
+  id: string;
+  appRoleId: string;
+  resourceId: string;
+  resourceDisplayName: string | null;
+}
+
+interface RawApp {
+  id: string;
+  displayName: string | null;
+  publisherName?: string | null;
+  accountEnabled?: boolean;
+  appRoles?: { id: string; displayName: string; allowedMemberTypes: string[]; isEnabled?: boolean }[];
+}
+
+function toApp(raw: RawApp): DirectoryApp {
+  const roles = raw.appRoles ?? [];
+  const userRoles = roles
+    .filter((r) => r.isEnabled !== false && r.allowedMemberTypes.includes('User'))
+    .map((r) => ({ id: r.id, displayName: r.displayName }));
+  return {
+    id: raw.id,
+    displayName: raw.displayName ?? raw.id,
+    publisher: raw.publisherName ?? null,
+    enabled: raw.accountEnabled !== false,
+    userRoles: roles.length === 0 ? [{ id: DEFAULT_ACCESS_ROLE_ID, displayName: 'Default access' }] : userRoles,
+  };
 }
 
 function isAssignable(group: RawGroup): boolean {

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import {
+  REQUEST_KINDS,
   REQUEST_STATES,
   type ApprovalContext,
   type AuditEntry,
@@ -13,6 +14,7 @@ import {
   type Decision,
   type ExecutionOutcome,
   type InviteDetails,
+  type RequestKind,
   type RequestState,
   type StepStatus,
 } from '../model';
@@ -32,6 +34,13 @@ const inviteDetailsSchema: z.ZodType<InviteDetails> = z.object({
   groups: z.array(namedRefSchema),
   directoryRole: namedRefSchema.optional(),
   justification: z.string(),
+  appAccess: z
+    .object({
+      app: z.object({ id: z.string(), displayName: z.string(), publisher: z.string().nullable() }),
+      role: namedRefSchema,
+    })
+    .optional(),
+  existingGuestId: z.string().optional(),
 });
 
 const approvalContextSchema: z.ZodType<ApprovalContext> = z.object({
@@ -64,7 +73,7 @@ const auditDetailSchema: z.ZodType<AuditDetail> = z.record(
 const referenceSchema: z.ZodType<Record<string, unknown>> = z.record(z.string(), z.unknown());
 
 const requestStateSchema: z.ZodType<RequestState> = z.enum(REQUEST_STATES);
-const requestKindSchema = z.literal('invite');
+const requestKindSchema = z.enum(REQUEST_KINDS);
 const stepStatusSchema: z.ZodType<StepStatus> = z.enum(['done', 'failed']);
 const cardRoleSchema: z.ZodType<CardMessage['role']> = z.enum(['requester', 'approval']);
 
@@ -98,8 +107,10 @@ export const decode = {
   stepOutput: (value: unknown, where: string): Record<string, string> => check(stepOutputSchema, value, where),
   auditDetail: (value: unknown, where: string): AuditDetail => check(auditDetailSchema, value, where),
   reference: (value: unknown, where: string): Record<string, unknown> => check(referenceSchema, value, where),
+  /** A page cursor's state: any JSON object (the service that wrote it checks its shape). */
+  cursorState: (value: unknown, where: string): Record<string, unknown> => check(referenceSchema, value, where),
   requestState: (value: unknown, where: string): RequestState => check(requestStateSchema, value, where),
-  requestKind: (value: unknown, where: string): 'invite' => check(requestKindSchema, value, where),
+  requestKind: (value: unknown, where: string): RequestKind => check(requestKindSchema, value, where),
   stepStatus: (value: unknown, where: string): StepStatus => check(stepStatusSchema, value, where),
   cardRole: (value: unknown, where: string): CardMessage['role'] => check(cardRoleSchema, value, where),
 };
@@ -119,6 +130,14 @@ export function isoTimestamp(value: string | Date, what: string): string {
     throw new RangeError(`${what} is not a valid timestamp`);
   }
   return date.toISOString();
+}
+
+/** Checks a lease length (claims and heartbeats). */
+export function checkLeaseMs(leaseMs: number): number {
+  if (!Number.isFinite(leaseMs) || leaseMs <= 0) {
+    throw new RangeError('leaseMs must be a positive number');
+  }
+  return leaseMs;
 }
 
 /** Checks a LIMIT argument. */

@@ -75,7 +75,7 @@ describe('approvals channel', () => {
 
     const request = await harness.app.store.getRequest(requestId);
     expect(request?.state).toBe('failed');
-    expect(request?.outcome?.failedStep).toBe('Invite the guest');
+    expect(request?.outcome?.failedStep).toBe('invite');
     const channel = channelCards();
     expect(channel.some((c) => c.record.kind === 'update' && c.record.activityId === posted!.record.activityId && c.text.includes('Failed'))).toBe(true);
     expect(channel.some((c) => c.record.kind === 'send' && c.text.includes('belongs to a member'))).toBe(true);

@@ -16,7 +16,8 @@ class FakeDirectory implements ExecutionDirectory {
   invites: InviteInput[] = [];
   members = new Set<string>();
   roles = new Set<string>();
-  failNext: Partial<Record<'invite' | 'group' | 'role', GraphFailure[]>> = {};
+  appRoles = new Set<string>();
+  failNext: Partial<Record<'invite' | 'group' | 'role' | 'app', GraphFailure[]>> = {};
 
   async findUsersByEmail(email: string): Promise<DirectoryUser[]> {
     return this.users.filter((u) => u.mail === email);
@@ -40,7 +41,14 @@ class FakeDirectory implements ExecutionDirectory {
     this.roles.add(`${roleId}/${principalId}`);
     return 'assigned' as const;
   }
-  private throwIfAsked(kind: 'invite' | 'group' | 'role'): void {
+  async assignAppRole(appId: string, principalId: string, roleId: string) {
+    this.throwIfAsked('app');
+    const key = `${appId}/${roleId}/${principalId}`;
+    if (this.appRoles.has(key)) return 'alreadyAssigned' as const;
+    this.appRoles.add(key);
+    return 'assigned' as const;
+  }
+  private throwIfAsked(kind: 'invite' | 'group' | 'role' | 'app'): void {
     const failure = this.failNext[kind]?.shift();
     if (failure) throw failure;
   }
@@ -164,7 +172,7 @@ describe('ExecutionWorker', () => {
     await makeWorker('w1').drain();
     const request = await store.getRequest('GA-TEST01');
     expect(request?.state).toBe('failed');
-    expect(request?.outcome?.failedStep).toBe('Add the guest to Project Falcon');
+    expect(request?.outcome?.failedStep).toBe(`group:${GROUP_A.id}`);
     expect(request?.outcome?.error).toContain('Insufficient privileges to complete the operation.');
     expect(request?.outcome?.guestId).toBe('guest-1');
     expect(finished.map((r) => r.state)).toEqual(['failed']);
@@ -182,5 +190,97 @@ describe('ExecutionWorker', () => {
     expect(request?.state).toBe('failed');
     expect(request?.outcome?.error).toContain('Gave up after 3 attempts');
     expect(directory.invites).toHaveLength(0);
+  });
+});
+
+describe('ExecutionWorker with app access', () => {
+  const APP = { id: 'cccccccc-0000-0000-0000-00000000000c', displayName: 'Expense Hub', publisher: 'Example Corp' };
+  const SUBMITTER = { id: 'dddddddd-0000-0000-0000-00000000000d', displayName: 'Submitter' };
+
+  async function approved(details: InviteDetails) {
+    const now = new Date('2026-11-26T10:00:00Z');
+    let clockNow = now;
+    const store = SqliteStore.open(':memory:');
+    const directory = new FakeDirectory();
+    const makeWorker = (workerId: string) =>
+      new ExecutionWorker({
+        store,
+        directory,
+        settings: { inviteRedirectUrl: 'https://myapps.microsoft.com' },
+        clock: { now: () => clockNow },
+        logger: silent,
+        options: { workerId, leaseMs: 60_000, pollMs: 1_000, maxAttempts: 3, backoffBaseMs: 1_000 },
+        onFinished: () => undefined,
+      });
+    const request = await store.createRequest(
+      { id: 'GA-APP001', kind: 'appAccess', requester: { aadObjectId: 'alex', name: 'Alex' }, tenantId: 't', details, createdAt: now.toISOString() },
+      { actor: 'alex', action: 'request_created', at: now.toISOString() },
+    );
+    await store.transition({
+      id: request.id,
+      from: 'pending',
+      expectedVersion: 1,
+      to: 'approved',
+      audit: { actor: 'patti', action: 'request_approved', at: now.toISOString() },
+      enqueueJob: true,
+    });
+    return { store, directory, makeWorker, advance: (ms: number) => (clockNow = new Date(clockNow.getTime() + ms)) };
+  }
+
+  const forExisting: InviteDetails = {
+    email: 'ravi@fabrikam.com',
+    displayName: 'Ravi',
+    message: '',
+    groups: [],
+    justification: 'Expense reports for the project',
+    appAccess: { app: APP, role: SUBMITTER },
+    existingGuestId: 'guest-ravi',
+  };
+
+  it('gives an existing guest the app role without inviting anyone', async () => {
+    const { store, directory, makeWorker } = await approved(forExisting);
+    await makeWorker('w1').drain();
+    expect(directory.invites).toHaveLength(0);
+    expect([...directory.appRoles]).toEqual([`${APP.id}/${SUBMITTER.id}/guest-ravi`]);
+    const request = await store.getRequest('GA-APP001');
+    expect(request?.state).toBe('completed');
+    expect(request?.outcome).toEqual({ guestId: 'guest-ravi' });
+  });
+
+  it('counts an identical existing assignment as done', async () => {
+    const { store, directory, makeWorker } = await approved(forExisting);
+    directory.appRoles.add(`${APP.id}/${SUBMITTER.id}/guest-ravi`);
+    await makeWorker('w1').drain();
+    expect((await store.getRequest('GA-APP001'))?.state).toBe('completed');
+    expect((await store.getSteps('GA-APP001')).map((s) => s.output)).toEqual([{ result: 'alreadyAssigned' }]);
+  });
+
+  it('invites first, then assigns, and resumes after a restart between the two without a second invitation', async () => {
+    const { store, directory, makeWorker, advance } = await approved({ ...forExisting, existingGuestId: undefined, email: 'new@fabrikam.com' });
+    const assign = directory.assignAppRole.bind(directory);
+    directory.assignAppRole = () => new Promise<never>(() => undefined);
+    void makeWorker('w1').drain();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(directory.invites).toHaveLength(1);
+    expect(directory.appRoles.size).toBe(0);
+
+    directory.assignAppRole = assign;
+    advance(61_000);
+    await makeWorker('w2').drain();
+    const request = await store.getRequest('GA-APP001');
+    expect(request?.state).toBe('completed');
+    expect(directory.invites).toHaveLength(1);
+    expect([...directory.appRoles]).toEqual([`${APP.id}/${SUBMITTER.id}/guest-1`]);
+    expect((await store.listAudit('GA-APP001')).map((a) => a.action)).toContain('execution_resumed');
+  });
+
+  it('fails naming the app step and Graph\'s reason', async () => {
+    const { store, directory, makeWorker } = await approved(forExisting);
+    directory.failNext.app = [new GraphFailure(400, 'Request_BadRequest', 'Permission being assigned was not found on application')];
+    await makeWorker('w1').drain();
+    const request = await store.getRequest('GA-APP001');
+    expect(request?.state).toBe('failed');
+    expect(request?.outcome?.failedStep).toBe(`app:${APP.id}:${SUBMITTER.id}`);
+    expect(request?.outcome?.error).toContain('Permission being assigned was not found on application');
   });
 });
