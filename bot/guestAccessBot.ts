@@ -8,6 +8,7 @@ import {
 import { helpCard } from '../cards/helpCard';
 import { DATASETS } from '../cards/verbs';
 import type { Clock } from '../services/clock';
+import type { GuestAdmin } from '../services/guestAdmin';
 import type { Logger } from '../services/logger';
 import type { RequestWorkflow } from '../services/requestWorkflow';
 import type { Store } from '../services/store/store';
@@ -20,6 +21,7 @@ import { actorOf, channelIdOf, commandText, conversationKeys, isPersonalChat, te
 
 export interface BotDependencies {
   workflow: RequestWorkflow;
+  guestAdmin: GuestAdmin;
   store: Store;
   commands: readonly CommandHandler[];
   actions: readonly ActionHandler[];
@@ -110,22 +112,43 @@ export class GuestAccessBot extends TeamsActivityHandler {
     if (!turn) return errorResponse(401, 'Unauthorized', 'I could not tell who clicked, so nothing was changed.');
     const data = handler.schema.safeParse(parsed.data.action.data);
     if (!data.success) return errorResponse(400, 'BadRequest', 'The card sent data I did not expect; nothing was changed.');
+    if (await this.cardNamesAnotherRequest(context, turn.actor.aadObjectId, data.data)) {
+      turn.logger.warn({ verb: handler.verb, replyToId: context.activity.replyToId }, 'card data names another request than the card clicked');
+      return errorResponse(400, 'BadRequest', 'This button belongs to a card of another request, so nothing was changed.');
+    }
     turn.logger.info({ verb: handler.verb }, 'card action');
     return handler.handle(turn, data.data);
   }
 
+  /**
+   * A click names the message it came from (replyToId). When the bot recorded that message as a
+   * card of one request and the click's data names another, the data was forged or carried over
+   * from another card: refused, even for someone who may act on both requests.
+   */
+  private async cardNamesAnotherRequest(context: TurnContext, actorId: string, data: unknown): Promise<boolean> {
+    const { activity } = context;
+    const requestId = typeof data === 'object' && data !== null && 'requestId' in data ? data.requestId : undefined;
+    if (typeof requestId !== 'string' || !activity.replyToId) return false;
+    const channelId = channelIdOf(activity);
+    const key = channelId ? conversationKeys.channel(channelId) : isPersonalChat(activity) ? conversationKeys.user(actorId) : undefined;
+    if (!key) return false;
+    const card = await this.deps.store.findCardMessage(key, activity.replyToId);
+    return card !== undefined && card.requestId !== requestId;
+  }
+
+  /** Typeahead on a form: each dataset named in cards/verbs.ts maps to one directory search. */
   private async handleSearch(context: TurnContext) {
     const parsed = searchInvokeValue.safeParse(context.activity.value);
-    if (!parsed.success || parsed.data.dataset !== DATASETS.groups) {
-      return errorResponse(400, 'BadRequest', 'This search is not supported.');
-    }
+    if (!parsed.success) return errorResponse(400, 'BadRequest', 'This search is not supported.');
     if (!this.turnFor(context)) return errorResponse(401, 'Unauthorized', 'I could not tell who is searching.');
-    const groups = await this.deps.workflow.searchGroups(parsed.data.queryText);
-    return {
-      statusCode: 200,
-      type: 'application/vnd.microsoft.search.searchResponse',
-      value: { results: groups.map((g) => ({ title: g.displayName, value: g.id })) },
-    };
+    const { workflow } = this.deps;
+    const { dataset, queryText } = parsed.data;
+    let results: { title: string; value: string }[];
+    if (dataset === DATASETS.groups) results = (await workflow.searchGroups(queryText)).map((g) => ({ title: g.displayName, value: g.id }));
+    else if (dataset === DATASETS.guests) results = (await workflow.searchGuests(queryText)).map((g) => ({ title: g.displayName, value: g.id }));
+    else if (dataset === DATASETS.appRoles) results = await workflow.searchAppRoles(queryText);
+    else return errorResponse(400, 'BadRequest', 'This search is not supported.');
+    return { statusCode: 200, type: 'application/vnd.microsoft.search.searchResponse', value: { results } };
   }
 
   private turnFor(context: TurnContext): Turn | undefined {
@@ -138,6 +161,7 @@ export class GuestAccessBot extends TeamsActivityHandler {
       actor,
       tenantId,
       workflow: this.deps.workflow,
+      guestAdmin: this.deps.guestAdmin,
       store: this.deps.store,
       logger: this.deps.logger.child({ activityId: source }),
       source,

@@ -1,4 +1,5 @@
 /** The invite form: what an employee fills in to ask for a guest invitation. */
+import type { AppRoleChoice } from '../services/directoryCatalog';
 import type { NamedRef } from '../services/model';
 import { adaptiveCard, type AdaptiveCard, type CardElement, type Choice, type InputChoiceSet, type InputText } from './adaptiveCard';
 import { errorText, execute, text, title } from './elements';
@@ -7,12 +8,16 @@ import { DATASETS, VERBS } from './verbs';
 
 /** The form's values as the user typed them (not yet validated), keyed by input id. */
 export interface InviteFormValues {
+  /** The existing guest chosen on the app access form ('' for none). */
+  guestId: string;
   displayName: string;
   email: string;
   message: string;
   groupIds: string[];
   /** Empty (or `NO_DIRECTORY_ROLE`, as the form sends it) when no directory role is asked. */
   directoryRoleId: string;
+  /** `<service principal id>|<app role id>`; empty (or `NO_APP`, as the form sends it) for none. */
+  appRole: string;
   justification: string;
 }
 
@@ -20,11 +25,13 @@ export interface InviteFormValues {
 export type InviteFormField = keyof InviteFormValues;
 
 export const INVITE_FORM_FIELDS: readonly InviteFormField[] = [
+  'guestId',
   'displayName',
   'email',
   'message',
   'groupIds',
   'directoryRoleId',
+  'appRole',
   'justification',
 ];
 
@@ -50,6 +57,12 @@ export interface InviteFormModel {
   groupSearch: boolean;
   /** Directory roles the requester may ask for; empty means the form has no role field. */
   roleChoices: NamedRef[];
+  /** Application-and-role choices (`value` is `<app id>|<role id>`). */
+  appChoices: AppRoleChoice[];
+  /** When true, the application field also searches the directory as the user types. */
+  appSearch: boolean;
+  /** The existing guest picked earlier on the app access form, so it renders again. */
+  guestChoices: NamedRef[];
 }
 
 
@@ -84,6 +97,8 @@ export function inviteFormCard(model: InviteFormModel): AdaptiveCard {
   const groups = groupsInput(model);
   if (groups) field('groupIds', groups);
   if (model.roleChoices.length > 0) field('directoryRoleId', roleInput(model.roleChoices, values.directoryRoleId));
+  const app = appRoleInput(model, { label: 'Also give access to an application (optional)', optional: true });
+  if (app) field('appRole', app);
   field('justification', textInput('justification', 'Business justification', values.justification, {
     isMultiline: true,
     maxLength: JUSTIFICATION_MAX_LENGTH,
@@ -98,9 +113,40 @@ export function inviteFormCard(model: InviteFormModel): AdaptiveCard {
 
 type TextInputOptions = Omit<InputText, 'type' | 'id' | 'label' | 'value'>;
 
-function textInput(id: InviteFormField, label: string, value: string, options: TextInputOptions): InputText {
+/** A labelled text input keeping what the user typed. */
+export function textInput(id: InviteFormField, label: string, value: string, options: TextInputOptions): InputText {
   const input: InputText = { type: 'Input.Text', id, label, ...options };
   if (value) input.value = value;
+  return input;
+}
+
+/** Value of the "No application" choice (an empty choice value fails the Adaptive Cards validator). */
+export const NO_APP = 'none';
+
+/**
+ * The application field: one choice per application and role a person can be given, titled with
+ * the app's name and publisher. With `appSearch` it also searches as the user types; a selected
+ * value missing from the choices keeps a choice so it renders again.
+ */
+export function appRoleInput(model: InviteFormModel, options: { label: string; optional: boolean }): InputChoiceSet | undefined {
+  const { appChoices, appSearch, values } = model;
+  if (!appSearch && appChoices.length === 0) return undefined;
+  const choices: Choice[] = appChoices.map((c) => ({ title: c.title, value: c.value }));
+  const selected = values.appRole && values.appRole !== NO_APP ? values.appRole : '';
+  if (selected && !choices.some((c) => c.value === selected)) choices.push({ title: 'The application chosen earlier', value: selected });
+  if (options.optional) choices.unshift({ title: 'No application', value: NO_APP });
+  const input: InputChoiceSet = { type: 'Input.ChoiceSet', id: 'appRole', label: options.label, choices };
+  if (!options.optional) {
+    input.isRequired = true;
+    input.errorMessage = 'Choose the application and the role the guest needs.';
+  }
+  if (appSearch) {
+    input.style = 'filtered';
+    input['choices.data'] = { type: 'Data.Query', dataset: DATASETS.appRoles };
+    input.placeholder = 'Search applications';
+  }
+  if (selected) input.value = selected;
+  else if (options.optional) input.value = NO_APP;
   return input;
 }
 

@@ -11,17 +11,22 @@ const ROLES = [{ id: 'role-reader', displayName: 'Directory Readers' }];
 
 function form(overrides: Partial<InviteFormModel> = {}): InviteFormModel {
   return {
-    values: { displayName: '', email: '', message: '', groupIds: [], directoryRoleId: '', justification: '' },
+    values: { guestId: '', displayName: '', email: '', message: '', groupIds: [], directoryRoleId: '', appRole: '', justification: '' },
     errors: {},
     groupChoices: GROUPS,
     groupSearch: false,
     roleChoices: ROLES,
+    appChoices: [],
+    appSearch: false,
+    guestChoices: [],
     ...overrides,
   };
 }
 
 const filled = form({
   values: {
+    guestId: '',
+    appRole: '',
     displayName: 'Gary Guest',
     email: 'not-an-address',
     message: 'Welcome!',

@@ -1,0 +1,42 @@
+import type { AdaptiveCardInvokeResponse } from 'botbuilder';
+import { NEW_GUEST } from '../../cards/appAccessFormCard';
+import { NO_APP, NO_DIRECTORY_ROLE } from '../../cards/inviteFormCard';
+import { requestStatusCard } from '../../cards/requestStatusCard';
+import type { InviteFormValues } from '../../services/inviteValidation';
+import type { SubmitResult } from '../../services/requestWorkflow';
+import type { InviteFormData } from '../activitySchemas';
+import type { Turn } from '../handlers';
+import { cardResponse } from '../invokeResponses';
+import { conversationKeys } from '../turn';
+
+const NO_APPROVER_REACHED =
+  'No approver could be reached yet: approvers receive requests once they have opened a chat with me. ' +
+  'Your request is saved and waits for them; they can also find it by typing "pending".';
+
+/** The form's data as the services read it: the "none" choices the cards send become empty. */
+export function formValues(data: InviteFormData): InviteFormValues {
+  return {
+    ...data,
+    guestId: data.guestId === NEW_GUEST ? '' : data.guestId,
+    directoryRoleId: data.directoryRoleId === NO_DIRECTORY_ROLE ? '' : data.directoryRoleId,
+    appRole: data.appRole === NO_APP ? '' : data.appRole,
+  };
+}
+
+/**
+ * A filed request: the form the requester clicked becomes the request's status card, and is
+ * remembered so that it can be updated in place as the request moves on.
+ */
+export async function filedResponse(turn: Turn, result: Extract<SubmitResult, { ok: true }>): Promise<AdaptiveCardInvokeResponse> {
+  const formMessageId = turn.context.activity.replyToId;
+  if (formMessageId) {
+    await turn.store.saveCardMessage({
+      requestId: result.request.id,
+      role: 'requester',
+      conversationKey: conversationKeys.user(turn.actor.aadObjectId),
+      activityId: formMessageId,
+    });
+  }
+  const notice = result.approversReached === 0 && !result.selfService ? NO_APPROVER_REACHED : undefined;
+  return cardResponse(requestStatusCard({ request: result.request, notice }));
+}
