@@ -1,5 +1,6 @@
 /** The invite form: what an employee fills in to ask for a guest invitation. */
 import type { AppRoleChoice } from '../services/directoryCatalog';
+import { LIMITS, type InviteFormValues } from '../services/inviteValidation';
 import type { NamedRef } from '../services/model';
 import { adaptiveCard, type AdaptiveCard, type CardElement, type Choice, type InputChoiceSet, type InputText } from './adaptiveCard';
 import { errorText, execute, text, title } from './elements';
@@ -7,33 +8,10 @@ import { md } from './markdown';
 import { DATASETS, VERBS } from './verbs';
 
 /** The form's values as the user typed them (not yet validated), keyed by input id. */
-export interface InviteFormValues {
-  /** The existing guest chosen on the app access form ('' for none). */
-  guestId: string;
-  displayName: string;
-  email: string;
-  message: string;
-  groupIds: string[];
-  /** Empty (or `NO_DIRECTORY_ROLE`, as the form sends it) when no directory role is asked. */
-  directoryRoleId: string;
-  /** `<service principal id>|<app role id>`; empty (or `NO_APP`, as the form sends it) for none. */
-  appRole: string;
-  justification: string;
-}
+export type { InviteFormValues };
 
 /** Input ids on the form; the submitted `action.data` carries the values under these keys. */
 export type InviteFormField = keyof InviteFormValues;
-
-export const INVITE_FORM_FIELDS: readonly InviteFormField[] = [
-  'guestId',
-  'displayName',
-  'email',
-  'message',
-  'groupIds',
-  'directoryRoleId',
-  'appRole',
-  'justification',
-];
 
 /**
  * Value of the "No directory role" choice. A choice with an empty value fails the Adaptive Cards
@@ -42,8 +20,9 @@ export const INVITE_FORM_FIELDS: readonly InviteFormField[] = [
  */
 export const NO_DIRECTORY_ROLE = 'none';
 
-export const MESSAGE_MAX_LENGTH = 500;
-export const JUSTIFICATION_MAX_LENGTH = 1000;
+/** The inputs stop typing where the server's own limits are. */
+export const MESSAGE_MAX_LENGTH = LIMITS.message;
+export const JUSTIFICATION_MAX_LENGTH = LIMITS.justification;
 
 export interface InviteFormModel {
   values: InviteFormValues;
