@@ -1,11 +1,13 @@
 /**
  * `npm start`: reads `.env`, validates the configuration, starts the simulated directory in-process
- * when no Graph settings are given, then the bot. Prints which mode, directory and store are in use.
+ * when no Graph settings are given, opens the store (PostgreSQL with DATABASE_URL, migrated at start;
+ * otherwise SQLite), then the bot. Prints which mode, directory and store are in use.
  */
 import { config as loadDotEnv } from 'dotenv';
 import { createApp } from '../bot/app';
 import { ConfigError, loadConfig, type AppConfig } from '../services/config';
 import { createLogger } from '../services/logger';
+import { openStore, type OpenedStore } from '../services/store/openStore';
 import { demoWellKnownIds } from '../simulator/seed';
 import { startSimulator, type RunningSimulator } from '../simulator/server';
 
@@ -30,7 +32,16 @@ async function main(): Promise<void> {
     config = { ...config, graphBaseUrl: simulator.url };
   }
 
-  const app = createApp({ config, logger });
+  let opened: OpenedStore;
+  try {
+    opened = await openStore(config, logger);
+  } catch (error) {
+    process.stderr.write(`Not started: the store could not be opened (${error instanceof Error ? error.message : String(error)}).\n`);
+    await simulator?.close();
+    process.exit(1);
+  }
+
+  const app = createApp({ config, logger, store: opened.store });
   let url: string;
   try {
     url = await app.listen(config.port);
@@ -55,7 +66,7 @@ async function main(): Promise<void> {
       `Guest access bot listening on ${url}/api/messages`,
       `  Mode:      ${mode}`,
       `  Directory: ${directory}`,
-      `  Store:     SQLite at ${config.sqlitePath}`,
+      `  Store:     ${opened.description}`,
       `  Tenant:    ${config.expectedTenantId}`,
       '',
     ].join('\n'),

@@ -4,6 +4,7 @@
  * gateway timeout that arrives after the write already happened (a retried POST /invitations then
  * invites twice).
  */
+import { z } from 'zod';
 import { GraphError } from './errors';
 
 export interface FaultSpec {
@@ -72,5 +73,208 @@ export class FaultQueue {
     fault.remaining -= 1;
     if (fault.remaining === 0) this.pending.splice(index, 1);
     return fault.spec;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Standing fault settings: apply to every matching request until changed, unlike the queued
+// FaultSpecs above, which are served a set number of times. Set from code (`setFaults`), from the
+// SIMULATOR_FAULTS environment variable, or over HTTP at `/_simulator/faults`.
+
+const METHODS = ['GET', 'POST', 'PATCH', 'PUT', 'DELETE'] as const;
+
+const matchShape = {
+  /** Only this method (default: any). */
+  method: z.enum(METHODS).optional(),
+  /** Only paths after `/v1.0` starting with this, case-insensitively (default: any). */
+  path: z.string().startsWith('/').optional(),
+};
+
+const latencyRuleSchema = z.strictObject({
+  ...matchShape,
+  /** Added delay in milliseconds. */
+  ms: z.number().int().min(0).max(600_000),
+  /** Delay the answer after carrying the request out (the caller may give up after the write happened). */
+  afterHandling: z.boolean().optional(),
+});
+
+const failureKindSchema = z.union([z.literal(429), z.literal(500), z.literal(503), z.literal(504), z.literal('drop')]);
+
+const randomFailuresSchema = z.strictObject({
+  ...matchShape,
+  /** Share of matching requests that fail, 0..1. */
+  probability: z.number().min(0).max(1),
+  /** Seed of the generator that decides which requests fail, so a sequence of answers repeats. Default 1. */
+  seed: z.number().int().optional(),
+  /** What a failure is, chosen evenly (default 429 and 503); `drop` closes the connection without an answer. */
+  kinds: z.array(failureKindSchema).min(1).optional(),
+  /** Retry-After seconds on 429, 503 and 504 answers (default 1). */
+  retryAfter: z.number().int().min(0).max(3600).optional(),
+  /** Share of failed writes that are carried out before the failure is answered, 0..1 (default 0). */
+  afterHandlingShare: z.number().min(0).max(1).optional(),
+});
+
+/** Graph's per-app write quota, as a token bucket: `writes` per `windowMs`, refilled evenly. */
+const writeQuotaSchema = z.strictObject({
+  writes: z.number().int().min(1).max(1_000_000),
+  windowMs: z.number().int().min(1).max(3_600_000),
+});
+
+const faultSettingsSchema = z.strictObject({
+  latency: z.array(latencyRuleSchema).optional(),
+  failures: randomFailuresSchema.optional(),
+  writeQuota: writeQuotaSchema.optional(),
+});
+
+export type LatencyRule = z.infer<typeof latencyRuleSchema>;
+export type RandomFailureKind = z.infer<typeof failureKindSchema>;
+export type RandomFailures = z.infer<typeof randomFailuresSchema>;
+export type WriteQuota = z.infer<typeof writeQuotaSchema>;
+export type FaultSettings = z.infer<typeof faultSettingsSchema>;
+
+/** Checks fault settings from JSON (environment or admin endpoint); throws naming every problem. */
+export function parseFaultSettings(value: unknown): FaultSettings {
+  const result = faultSettingsSchema.safeParse(value);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(settings)'}: ${issue.message}`);
+    throw new Error(`invalid fault settings: ${problems.join('; ')}`);
+  }
+  return result.data;
+}
+
+/** The settings in SIMULATOR_FAULTS (JSON), or undefined when it is unset. */
+export function faultSettingsFromEnv(env: Readonly<Record<string, string | undefined>>): FaultSettings | undefined {
+  const text = env.SIMULATOR_FAULTS?.trim();
+  if (!text) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new Error('SIMULATOR_FAULTS is not JSON (example: {"failures":{"probability":0.3,"seed":7}})');
+  }
+  return parseFaultSettings(parsed);
+}
+
+/** Thrown inside request handling when the connection is to be closed without an answer. */
+export class DroppedConnection extends Error {
+  constructor() {
+    super('connection dropped (injected by the simulator)');
+  }
+}
+
+export interface FailureDecision {
+  kind: RandomFailureKind;
+  /** Carry the request out first, then fail (a write happened but its answer is lost). */
+  afterHandling: boolean;
+}
+
+/** The error (or dropped connection) a random failure answers with. */
+export function failureError(kind: RandomFailureKind, retryAfter: number): Error {
+  if (kind === 'drop') return new DroppedConnection();
+  return faultError({ status: kind, retryAfter: kind === 500 ? undefined : retryAfter });
+}
+
+/** POST actions that only read, so they do not count against the write quota. */
+const READ_ONLY_ACTIONS = /\/(checkMemberGroups|checkMemberObjects|getMemberGroups|getMemberObjects|getByIds)$/i;
+
+function isWrite(method: string, path: string): boolean {
+  if (method === 'GET' || method === 'HEAD') return false;
+  return !(method === 'POST' && READ_ONLY_ACTIONS.test(path));
+}
+
+function matches(rule: { method?: string; path?: string }, method: string, path: string): boolean {
+  if (rule.method !== undefined && rule.method !== method) return false;
+  return rule.path === undefined || path.toLowerCase().startsWith(rule.path.toLowerCase());
+}
+
+/** mulberry32: a small seeded generator, so the same seed gives the same sequence of failures. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Tokens refill evenly over the window; an empty bucket says when the next token frees. */
+class TokenBucket {
+  private tokens: number;
+  private last: number;
+
+  constructor(
+    private readonly quota: WriteQuota,
+    private readonly now: () => number,
+  ) {
+    this.tokens = quota.writes;
+    this.last = now();
+  }
+
+  /** Takes a token; when none is left, the whole seconds until one frees (at least 1). */
+  take(): number | undefined {
+    const now = this.now();
+    const ratePerMs = this.quota.writes / this.quota.windowMs;
+    this.tokens = Math.min(this.quota.writes, this.tokens + (now - this.last) * ratePerMs);
+    this.last = now;
+    if (this.tokens >= 1) {
+      this.tokens -= 1;
+      return undefined;
+    }
+    return Math.max(1, Math.ceil((1 - this.tokens) / ratePerMs / 1000));
+  }
+}
+
+/** The standing settings in force, with the state they need (random generator, write bucket). */
+export class StandingFaults {
+  private settings: FaultSettings = {};
+  private random: () => number = seededRandom(1);
+  private bucket?: TokenBucket;
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /** Replaces the settings; the generator restarts from its seed and the write bucket starts full. */
+  set(settings: FaultSettings): void {
+    this.settings = parseFaultSettings(settings);
+    this.random = seededRandom(this.settings.failures?.seed ?? 1);
+    this.bucket = this.settings.writeQuota ? new TokenBucket(this.settings.writeQuota, this.now) : undefined;
+  }
+
+  clear(): void {
+    this.set({});
+  }
+
+  current(): FaultSettings {
+    return this.settings;
+  }
+
+  /** Milliseconds to wait before (or after) carrying the request out: the sum of matching rules. */
+  latencyMs(method: string, path: string, phase: 'before' | 'after'): number {
+    return (this.settings.latency ?? [])
+      .filter((rule) => (rule.afterHandling === true) === (phase === 'after') && matches(rule, method, path))
+      .reduce((sum, rule) => sum + rule.ms, 0);
+  }
+
+  /** Whether this request fails, and how; undefined when it goes through. */
+  failure(method: string, path: string): FailureDecision | undefined {
+    const failures = this.settings.failures;
+    if (!failures || !matches(failures, method, path)) return undefined;
+    if (this.random() >= failures.probability) return undefined;
+    const kinds = failures.kinds ?? [429, 503];
+    const kind = kinds[Math.floor(this.random() * kinds.length)] ?? 429;
+    const afterHandling = isWrite(method, path) && this.random() < (failures.afterHandlingShare ?? 0);
+    return { kind, afterHandling };
+  }
+
+  /** Retry-After seconds when a write is over the quota; undefined when it may go ahead. */
+  throttleWrite(method: string, path: string): number | undefined {
+    if (!this.bucket || !isWrite(method, path)) return undefined;
+    return this.bucket.take();
+  }
+
+  /** Retry-After seconds that random 429/503/504 answers carry. */
+  retryAfterSeconds(): number {
+    return this.settings.failures?.retryAfter ?? 1;
   }
 }

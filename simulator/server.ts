@@ -8,7 +8,16 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { Directory } from './directory';
 import { GraphError, graphErrorBody, graphErrors } from './errors';
-import { FaultQueue, faultError, type FaultSpec } from './faults';
+import {
+  DroppedConnection,
+  FaultQueue,
+  StandingFaults,
+  failureError,
+  faultError,
+  parseFaultSettings,
+  type FaultSettings,
+  type FaultSpec,
+} from './faults';
 import { parseQueryString, type QueryContext } from './query';
 import { matchRoute, type RouteResult } from './routes';
 import { loadDemoSeed, type SeedFixture } from './seed';
@@ -24,6 +33,10 @@ export interface SimulatorOptions {
   maxBodyBytes?: number;
   /** Called with one line per request (method, path, status); silent by default. */
   log?: (line: string) => void;
+  /** Whether the tenant has an Entra ID P1/P2 licence (needed for `signInActivity`). Default true. */
+  premium?: boolean;
+  /** Standing faults from the start (latency, random failures, write quota); see FaultSettings. */
+  faults?: FaultSettings;
 }
 
 export interface RunningSimulator {
@@ -32,7 +45,11 @@ export interface RunningSimulator {
   directory: Directory;
   /** Makes matching requests fail like a throttled or overloaded service (see FaultSpec). */
   injectFault(fault: FaultSpec): void;
-  /** Drops every fault not yet served. */
+  /** Replaces the standing faults (latency, random failures, write quota) that apply until changed. */
+  setFaults(settings: FaultSettings): void;
+  /** The standing faults in force. */
+  faultSettings(): FaultSettings;
+  /** Drops every fault not yet served and the standing faults. */
   clearFaults(): void;
   close(): Promise<void>;
 }
@@ -94,10 +111,41 @@ function decodePath(rawPath: string): string[] {
     });
 }
 
+/** Injected latency; unref'd so a delayed answer never keeps a closing process (or a test run) alive. */
+const sleep = (ms: number) => (ms > 0 ? new Promise<void>((resolve) => setTimeout(resolve, ms).unref()) : Promise.resolve());
+
+/**
+ * `/_simulator/faults`, outside the Graph namespace: GET reads the standing faults, POST or PUT
+ * replaces them with the JSON body, DELETE clears them and every queued fault.
+ */
+function handleAdmin(method: string, segments: string[], bodyText: string, faults: FaultQueue, standing: StandingFaults): RouteResult {
+  if (segments.length !== 2 || segments[1] !== 'faults') {
+    throw new GraphError(404, 'NotFound', `The simulator has no admin resource '/${segments.join('/')}'; use /_simulator/faults.`);
+  }
+  if (method === 'GET') return { status: 200, body: standing.current() };
+  if (method === 'DELETE') {
+    standing.clear();
+    faults.clear();
+    return { status: 204 };
+  }
+  if (method === 'POST' || method === 'PUT') {
+    let settings: FaultSettings;
+    try {
+      settings = parseFaultSettings(bodyText.trim() === '' ? {} : JSON.parse(bodyText));
+    } catch (error) {
+      throw graphErrors.badRequest(error instanceof Error ? error.message : String(error));
+    }
+    standing.set(settings);
+    return { status: 200, body: standing.current() };
+  }
+  throw new GraphError(405, 'MethodNotAllowed', `${method} is not supported on /_simulator/faults.`);
+}
+
 async function handle(
   req: IncomingMessage,
   directory: Directory,
   faults: FaultQueue,
+  standing: StandingFaults,
   fallbackHost: string,
   maxBodyBytes: number,
 ): Promise<RouteResult> {
@@ -111,12 +159,19 @@ async function handle(
   const rawPath = questionMark < 0 ? url : url.slice(0, questionMark);
   const rawQuery = questionMark < 0 ? '' : url.slice(questionMark + 1);
   const segments = decodePath(rawPath);
+  const method = (req.method ?? 'GET').toUpperCase();
+  if (segments[0] === '_simulator') return handleAdmin(method, segments, body.text, faults, standing);
   if (segments.length === 0 || segments[0].toLowerCase() !== 'v1.0') {
     throw graphErrors.unknownSegment(segments[0] ?? '/');
   }
-  const method = (req.method ?? 'GET').toUpperCase();
-  const fault = faults.take(method, `/${segments.slice(1).join('/')}`);
+  const path = `/${segments.slice(1).join('/')}`;
+  await sleep(standing.latencyMs(method, path, 'before'));
+  const fault = faults.take(method, path);
   if (fault && !fault.afterHandling) throw faultError(fault);
+  const failure = standing.failure(method, path);
+  if (failure && !failure.afterHandling) throw failureError(failure.kind, standing.retryAfterSeconds());
+  const quotaRetryAfter = standing.throttleWrite(method, path);
+  if (quotaRetryAfter !== undefined) throw faultError({ status: 429, retryAfter: quotaRetryAfter });
   const { handler, params } = matchRoute(segments.slice(1), method);
   const ctx: QueryContext = {
     query: parseQueryString(rawQuery),
@@ -141,6 +196,8 @@ async function handle(
     },
   });
   if (fault) throw faultError(fault);
+  if (failure) throw failureError(failure.kind, standing.retryAfterSeconds());
+  await sleep(standing.latencyMs(method, path, 'after'));
   return result;
 }
 
@@ -167,8 +224,10 @@ function send(
 }
 
 export async function startSimulator(options: SimulatorOptions = {}): Promise<RunningSimulator> {
-  const directory = new Directory(options.seed ?? loadDemoSeed());
+  const directory = new Directory(options.seed ?? loadDemoSeed(), { premium: options.premium });
   const faults = new FaultQueue();
+  const standing = new StandingFaults();
+  if (options.faults) standing.set(options.faults);
   const host = options.host ?? '127.0.0.1';
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   let fallbackHost = host;
@@ -181,8 +240,14 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     let result: RouteResult;
     let extraHeaders: Readonly<Record<string, string>> = {};
     try {
-      result = await handle(req, directory, faults, fallbackHost, maxBodyBytes);
+      result = await handle(req, directory, faults, standing, fallbackHost, maxBodyBytes);
     } catch (err) {
+      if (err instanceof DroppedConnection) {
+        // As a failing network path would: no status, no body, the connection just ends.
+        req.socket.destroy();
+        options.log?.(`${req.method ?? '?'} ${req.url ?? ''} -> connection dropped`);
+        return;
+      }
       let graphError: GraphError;
       if (err instanceof GraphError) {
         graphError = err;
@@ -220,7 +285,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     url: `http://${fallbackHost}`,
     directory,
     injectFault: (fault) => faults.add(fault),
-    clearFaults: () => faults.clear(),
+    setFaults: (settings) => standing.set(settings),
+    faultSettings: () => standing.current(),
+    clearFaults: () => {
+      faults.clear();
+      standing.clear();
+    },
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));

@@ -98,6 +98,35 @@ export const MIGRATIONS: readonly Migration[] = [
       END;
     `,
   },
+  {
+    name: 'periodic task leases and card lookup by message',
+    sql: `
+      -- One row per periodic task (request expiry, ...): whoever holds the lease runs it, once
+      -- across every process sharing the database.
+      CREATE TABLE periodic_tasks (
+        name        TEXT PRIMARY KEY,
+        next_run_at TEXT NOT NULL,
+        lease_owner TEXT,
+        lease_until TEXT
+      );
+      CREATE INDEX card_messages_conversation_activity ON card_messages (conversation_key, activity_id);
+    `,
+  },
+  {
+    name: 'page cursors',
+    sql: `
+      -- Paging state behind the opaque ids on list cards; short-lived, purged once expired.
+      CREATE TABLE page_cursors (
+        id         TEXT PRIMARY KEY,
+        owner_id   TEXT NOT NULL,
+        kind       TEXT NOT NULL,
+        state      TEXT NOT NULL CHECK (json_valid(state)),
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+      );
+      CREATE INDEX page_cursors_expires_at ON page_cursors (expires_at);
+    `,
+  },
 ];
 
 export interface MigrationResult {

@@ -4,7 +4,7 @@
  * validate JSON columns; writes produce the named parameters the statements bind.
  */
 import type { AccessRequest, AuditEntry, CardMessage, ExecutionStep, Job } from '../model';
-import type { StoredConversation } from './store';
+import type { PageCursor, StoredConversation } from './store';
 import { StoreDataError, decode, isoTimestamp, normalizeEmail, parseJsonText } from './codecs';
 
 type Row = { readonly [column: string]: unknown };
@@ -262,4 +262,41 @@ export function auditFromRow(value: unknown): AuditEntry {
   const detail = optionalJsonColumn(row, 'detail', where);
   if (detail !== undefined) entry.detail = decode.auditDetail(detail, `${where}.detail`);
   return entry;
+}
+
+// ---------------------------------------------------------------------------------------------
+// page_cursors
+
+export interface CursorRow {
+  id: string;
+  owner_id: string;
+  kind: string;
+  state: string;
+  created_at: string;
+  expires_at: string;
+}
+
+export function cursorToRow(cursor: PageCursor): CursorRow {
+  return {
+    id: cursor.id,
+    owner_id: cursor.ownerId,
+    kind: cursor.kind,
+    state: JSON.stringify(cursor.state),
+    created_at: isoTimestamp(cursor.createdAt, 'cursor.createdAt'),
+    expires_at: isoTimestamp(cursor.expiresAt, 'cursor.expiresAt'),
+  };
+}
+
+export function cursorFromRow(value: unknown): PageCursor {
+  const row = asRow(value, 'page_cursors');
+  const id = text(row, 'id', 'page_cursors');
+  const where = `page_cursors[${id}]`;
+  return {
+    id,
+    ownerId: text(row, 'owner_id', where),
+    kind: text(row, 'kind', where),
+    state: decode.cursorState(jsonColumn(row, 'state', where), `${where}.state`),
+    createdAt: text(row, 'created_at', where),
+    expiresAt: text(row, 'expires_at', where),
+  };
 }

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { AccessRequest, AuditEntry, CardMessage, ExecutionStep, Job, RequestState } from '../model';
-import { checkLimit, isoTimestamp, normalizeEmail } from './codecs';
+import { checkLeaseMs, checkLimit, isoTimestamp, normalizeEmail } from './codecs';
 import { migrate } from './sqliteMigrations';
 import {
   auditFromRow,
@@ -11,6 +11,8 @@ import {
   cardMessageFromRow,
   cardMessageToRow,
   conversationFromRow,
+  cursorFromRow,
+  cursorToRow,
   jobFromRow,
   requestFromRow,
   requestToRow,
@@ -19,10 +21,11 @@ import {
   stepToRow,
   type AuditRow,
   type CardMessageRow,
+  type CursorRow,
   type RequestRow,
   type StepRow,
 } from './sqliteRows';
-import type { NewRequest, Store, StoredConversation, TransitionInput, TransitionResult } from './store';
+import type { NewRequest, PageCursor, Store, StoredConversation, TransitionInput, TransitionResult } from './store';
 
 export interface SqliteStoreOptions {
   /**
@@ -108,6 +111,23 @@ function prepareStatements(db: Db) {
           lease_owner = NULL, lease_until = NULL
       WHERE id = @id AND state <> 'done'`),
     jobExists: db.prepare<[string]>('SELECT 1 FROM jobs WHERE id = ?'),
+    extendJobLease: db.prepare<{ id: string; worker: string; lease_until: string }>(`
+      UPDATE jobs SET lease_until = @lease_until
+      WHERE id = @id AND state = 'running' AND lease_owner = @worker`),
+
+    // Inserting the row claims a task never run before; otherwise the update happens only when
+    // the task is due and no lease is live, so of two callers at once only one gets a row back.
+    claimPeriodicTask: db.prepare<{ name: string; owner: string; now: string; lease_until: string }>(`
+      INSERT INTO periodic_tasks (name, next_run_at, lease_owner, lease_until)
+      VALUES (@name, @now, @owner, @lease_until)
+      ON CONFLICT (name) DO UPDATE
+      SET lease_owner = excluded.lease_owner, lease_until = excluded.lease_until
+      WHERE periodic_tasks.next_run_at <= @now
+        AND (periodic_tasks.lease_until IS NULL OR periodic_tasks.lease_until <= @now)
+      RETURNING name`),
+    finishPeriodicTask: db.prepare<{ name: string; owner: string; next_run_at: string }>(`
+      UPDATE periodic_tasks SET next_run_at = @next_run_at, lease_owner = NULL, lease_until = NULL
+      WHERE name = @name AND lease_owner = @owner`),
 
     saveConversation: db.prepare<{ key: string; reference: string; updated_at: string }>(`
       INSERT INTO conversations (key, reference, updated_at) VALUES (@key, @reference, @updated_at)
@@ -124,11 +144,22 @@ function prepareStatements(db: Db) {
       VALUES (@request_id, @role, @conversation_key, @activity_id)
       ON CONFLICT DO NOTHING`),
     listCardMessages: db.prepare<[string]>('SELECT * FROM card_messages WHERE request_id = ? ORDER BY rowid'),
+    findCardMessage: db.prepare<{ conversation_key: string; activity_id: string }>(`
+      SELECT * FROM card_messages WHERE conversation_key = @conversation_key AND activity_id = @activity_id
+      ORDER BY rowid LIMIT 1`),
 
     appendAudit: db.prepare<AuditRow>(`
       INSERT INTO audit_log (request_id, actor, action, source, detail, at)
       VALUES (@request_id, @actor, @action, @source, @detail, @at)`),
     listAudit: db.prepare<[string]>('SELECT * FROM audit_log WHERE request_id = ? ORDER BY id'),
+
+    // An existing cursor is never overwritten: the first writer of an id wins.
+    createCursor: db.prepare<CursorRow>(`
+      INSERT INTO page_cursors (id, owner_id, kind, state, created_at, expires_at)
+      VALUES (@id, @owner_id, @kind, @state, @created_at, @expires_at)
+      ON CONFLICT (id) DO NOTHING`),
+    getCursor: db.prepare<[string]>('SELECT * FROM page_cursors WHERE id = ?'),
+    deleteExpiredCursors: db.prepare<[string]>('DELETE FROM page_cursors WHERE expires_at <= ?'),
 
     ping: db.prepare('SELECT 1'),
   };
@@ -244,9 +275,7 @@ export class SqliteStore implements Store {
   }
 
   async claimJob(workerId: string, leaseMs: number, now: Date): Promise<Job | undefined> {
-    if (!Number.isFinite(leaseMs) || leaseMs <= 0) {
-      throw new RangeError('leaseMs must be a positive number');
-    }
+    checkLeaseMs(leaseMs);
     const nowIso = isoTimestamp(now, 'now');
     const leaseUntil = isoTimestamp(new Date(now.getTime() + leaseMs), 'lease end');
     return this.write(() => {
@@ -267,6 +296,23 @@ export class SqliteStore implements Store {
       const { changes } = this.statements.releaseJob.run({ id: jobId, run_after: runAfterIso, last_error: lastError });
       if (changes === 0 && this.statements.jobExists.get(jobId) === undefined) missing('job', jobId);
     });
+  }
+
+  async extendJobLease(jobId: string, workerId: string, leaseMs: number, now: Date): Promise<boolean> {
+    const leaseUntil = isoTimestamp(new Date(now.getTime() + checkLeaseMs(leaseMs)), 'lease end');
+    return this.statements.extendJobLease.run({ id: jobId, worker: workerId, lease_until: leaseUntil }).changes > 0;
+  }
+
+  async claimPeriodicTask(name: string, owner: string, leaseMs: number, now: Date): Promise<boolean> {
+    const nowIso = isoTimestamp(now, 'now');
+    const leaseUntil = isoTimestamp(new Date(now.getTime() + checkLeaseMs(leaseMs)), 'lease end');
+    return this.write(
+      () => this.statements.claimPeriodicTask.get({ name, owner, now: nowIso, lease_until: leaseUntil }) !== undefined,
+    );
+  }
+
+  async finishPeriodicTask(name: string, owner: string, nextRunAt: Date): Promise<void> {
+    this.statements.finishPeriodicTask.run({ name, owner, next_run_at: isoTimestamp(nextRunAt, 'nextRunAt') });
   }
 
   async saveConversation(key: string, reference: Record<string, unknown>): Promise<void> {
@@ -300,12 +346,30 @@ export class SqliteStore implements Store {
     return this.statements.listCardMessages.all(requestId).map(cardMessageFromRow);
   }
 
+  async findCardMessage(conversationKey: string, activityId: string): Promise<CardMessage | undefined> {
+    const row = this.statements.findCardMessage.get({ conversation_key: conversationKey, activity_id: activityId });
+    return row === undefined ? undefined : cardMessageFromRow(row);
+  }
+
   async appendAudit(entry: AuditEntry): Promise<void> {
     this.statements.appendAudit.run(auditToRow(entry));
   }
 
   async listAudit(requestId: string): Promise<AuditEntry[]> {
     return this.statements.listAudit.all(requestId).map(auditFromRow);
+  }
+
+  async createCursor(cursor: PageCursor): Promise<boolean> {
+    return this.statements.createCursor.run(cursorToRow(cursor)).changes === 1;
+  }
+
+  async getCursor(id: string): Promise<PageCursor | undefined> {
+    const row = this.statements.getCursor.get(id);
+    return row === undefined ? undefined : cursorFromRow(row);
+  }
+
+  async deleteExpiredCursors(now: Date): Promise<number> {
+    return this.statements.deleteExpiredCursors.run(isoTimestamp(now, 'now')).changes;
   }
 
   async ping(): Promise<void> {

@@ -36,9 +36,26 @@ export interface StoredConversation {
 }
 
 /**
+ * Server-side paging state that a card refers to by `id` alone (e.g. the rest of a Graph listing:
+ * its `@odata.nextLink` never leaves the server). The id is random and unguessable; the cursor
+ * belongs to one person and stops working at `expiresAt`.
+ */
+export interface PageCursor {
+  id: string;
+  /** Entra object id of the person the cursor was made for; nobody else may use it. */
+  ownerId: string;
+  /** What the cursor is for (e.g. `guests.view`), so one table serves several listings. */
+  kind: string;
+  /** Whatever the service needs to continue; JSON, opaque to the store. */
+  state: Record<string, unknown>;
+  createdAt: string;
+  expiresAt: string;
+}
+
+/**
  * Persistence for requests, execution state, conversations and the audit log.
  * Every write that changes a request also appends its audit entry in the same transaction.
- * SQLite implements it for one instance; a PostgreSQL implementation will satisfy the same contract.
+ * SQLite implements it for one instance; PostgreSQL for several instances on one database.
  */
 export interface Store {
   createRequest(request: NewRequest, audit: AuditEntry): Promise<AccessRequest>;
@@ -58,6 +75,21 @@ export interface Store {
   completeJob(jobId: string): Promise<void>;
   /** Gives a job back to run again after `runAfter` (transient failure). */
   releaseJob(jobId: string, runAfter: Date, lastError: string): Promise<void>;
+  /**
+   * Moves the lease of a running job held by `workerId` to `now + leaseMs` (a heartbeat, so a short
+   * lease still covers a long execution). False when the worker no longer holds it: another worker
+   * took it over after it lapsed, or the job finished.
+   */
+  extendJobLease(jobId: string, workerId: string, leaseMs: number, now: Date): Promise<boolean>;
+
+  /**
+   * Claims the periodic task `name` for `owner` until `now + leaseMs` when it is due (never run, or
+   * its next run time has come) and no lease on it is live. Of several instances asking at once,
+   * exactly one gets true; a claim whose owner died lapses with its lease.
+   */
+  claimPeriodicTask(name: string, owner: string, leaseMs: number, now: Date): Promise<boolean>;
+  /** Ends `owner`'s run and sets when the task is next due; does nothing if the lease passed to another owner. */
+  finishPeriodicTask(name: string, owner: string, nextRunAt: Date): Promise<void>;
 
   saveConversation(key: string, reference: Record<string, unknown>): Promise<void>;
   getConversation(key: string): Promise<StoredConversation | undefined>;
@@ -67,9 +99,21 @@ export interface Store {
 
   saveCardMessage(card: CardMessage): Promise<void>;
   listCardMessages(requestId: string): Promise<CardMessage[]>;
+  /** The card the bot posted as `activityId` in that conversation, if it recorded one. */
+  findCardMessage(conversationKey: string, activityId: string): Promise<CardMessage | undefined>;
 
   appendAudit(entry: AuditEntry): Promise<void>;
   listAudit(requestId: string): Promise<AuditEntry[]>;
+
+  /**
+   * Stores a new cursor. False (and nothing changes) when a cursor with that id exists already, so
+   * two instances racing to store the same successor page keep the first one.
+   */
+  createCursor(cursor: PageCursor): Promise<boolean>;
+  /** The cursor with this id, expired or not (the caller tells the user which); undefined when unknown. */
+  getCursor(id: string): Promise<PageCursor | undefined>;
+  /** Removes every cursor whose `expiresAt` is at or before `now`; returns how many. */
+  deleteExpiredCursors(now: Date): Promise<number>;
 
   /** Cheap round trip used by /healthz. */
   ping(): Promise<void>;

@@ -83,6 +83,23 @@ describe('security rules', () => {
       expect((await harness.app.store.getRequest(requestId))?.state).toBe('pending');
     });
 
+    it('refuses a click whose data names another request than the card it came from', async () => {
+      await say(harness, people.megan, 'hello');
+      const first = await fileRequest(harness);
+      const second = await fileRequest(harness, people.alex, { ...FORM, email: 'other.guest@fabrikam.com' });
+      const firstCard = cardsFor(harness, people.megan).find((c) => c.text.includes(first))!;
+
+      const forged = invokeError(await harness.post(harness.activities.cardAction(people.megan, VERBS.approve, { requestId: second }, firstCard.activityId)));
+      expect(forged).toMatchObject({ statusCode: 400, code: 'BadRequest' });
+      expect((await harness.app.store.getRequest(first))?.state).toBe('pending');
+      expect((await harness.app.store.getRequest(second))?.state).toBe('pending');
+      expect((await harness.app.store.listAudit(second)).map((a) => a.action)).not.toContain('request_approved');
+
+      // The same click with the card's own request goes through.
+      const approved = cardText(invokeCard(await harness.post(harness.activities.cardAction(people.megan, VERBS.approve, { requestId: first }, firstCard.activityId))));
+      expect(approved).toContain('Approved by Megan Bowen');
+    });
+
     it('denies when the approver is the requester', async () => {
       await say(harness, people.adele, 'hello');
       const requestId = await fileRequest(harness, people.megan);

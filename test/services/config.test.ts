@@ -92,6 +92,69 @@ describe('loadConfig', () => {
     expect(config.allowedGuestDomains).toEqual(['fabrikam.com', 'contoso.com']);
   });
 
+  it('uses SQLite, a 14-day request timeout and the default worker timings when nothing is set', () => {
+    const config = loadConfig({}, local);
+    expect(config).toMatchObject({
+      databaseUrl: '',
+      requestTimeoutDays: 14,
+      workerLeaseSeconds: 300,
+      workerPollMs: 1000,
+      workerBackoffBaseMs: 2000,
+      workerMaxAttempts: 8,
+    });
+  });
+
+  it('reads DATABASE_URL, the request timeout and the worker timings', () => {
+    const config = loadConfig(
+      {
+        DATABASE_URL: 'postgresql://bot:s3cret@db.internal:5432/guest_access?options=-c%20search_path%3Dbot',
+        REQUEST_TIMEOUT_DAYS: '7',
+        WORKER_LEASE_SECONDS: '2',
+        WORKER_POLL_MS: '50',
+        WORKER_BACKOFF_BASE_MS: '20',
+        WORKER_MAX_ATTEMPTS: '30',
+      },
+      local,
+    );
+    expect(config).toMatchObject({
+      databaseUrl: 'postgresql://bot:s3cret@db.internal:5432/guest_access?options=-c%20search_path%3Dbot',
+      requestTimeoutDays: 7,
+      workerLeaseSeconds: 2,
+      workerPollMs: 50,
+      workerBackoffBaseMs: 20,
+      workerMaxAttempts: 30,
+    });
+  });
+
+  it('names bad store and timing settings without echoing the database password', () => {
+    const problems = problemsOf(
+      {
+        DATABASE_URL: 'mysql://bot:s3cret@db.internal/guest_access',
+        REQUEST_TIMEOUT_DAYS: '0',
+        WORKER_LEASE_SECONDS: '1.5',
+        WORKER_POLL_MS: 'fast',
+        WORKER_BACKOFF_BASE_MS: '-5',
+        WORKER_MAX_ATTEMPTS: '1000',
+      },
+      local,
+    );
+    const text = problems.join('\n');
+    expect(problems).toHaveLength(6);
+    expect(text).toContain('DATABASE_URL must start with postgres:// or postgresql://');
+    expect(text).toContain('REQUEST_TIMEOUT_DAYS "0" must be a whole number of days from 1 to 365');
+    expect(text).toContain('WORKER_LEASE_SECONDS "1.5"');
+    expect(text).toContain('WORKER_POLL_MS "fast"');
+    expect(text).toContain('WORKER_BACKOFF_BASE_MS "-5"');
+    expect(text).toContain('WORKER_MAX_ATTEMPTS "1000"');
+    expect(text).not.toContain('s3cret');
+
+    expect(problemsOf({ DATABASE_URL: 'not a url with s3cret' }, local)).toEqual([expect.stringContaining('DATABASE_URL is not a URL')]);
+    expect(problemsOf({ DATABASE_URL: 'postgres://bot:s3cret@db.internal' }, local)).toEqual([expect.stringContaining('names no database')]);
+    expect(problemsOf({ DATABASE_URL: 'postgres://db.internal/bot', SQLITE_PATH: './x.db' }, local)).toEqual([
+      expect.stringContaining('DATABASE_URL and SQLITE_PATH are both set'),
+    ]);
+  });
+
   it('ConfigError message lists each problem on its own line', () => {
     const error = new ConfigError(['first', 'second']);
     expect(error.message).toBe('The configuration has 2 problem(s):\n  - first\n  - second');

@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { AccessRequest, AuditEntry, Decision, InviteDetails, Person } from '../../../services/model';
-import type { NewRequest, Store, TransitionResult } from '../../../services/store/store';
+import type { NewRequest, PageCursor, Store, TransitionResult } from '../../../services/store/store';
 
 const T0 = Date.parse('2025-03-01T09:00:00.000Z');
 /** A fixed instant `ms` after T0, as the ISO text the app stores. */
@@ -402,6 +402,73 @@ export function describeStoreContract(
       });
     });
 
+    describe('job leases', () => {
+      it('the holder extends its lease, so nobody claims the job until the new end', async () => {
+        await approve(await create(), 0);
+        const job = await store.claimJob('worker-1', MINUTE, dateAt(SECOND));
+        if (!job) throw new Error('expected a job');
+
+        expect(await store.extendJobLease(job.id, 'worker-1', MINUTE, dateAt(50 * SECOND))).toBe(true);
+
+        expect(await store.claimJob('worker-2', MINUTE, dateAt(SECOND + MINUTE + 1))).toBeUndefined();
+        expect(await store.claimJob('worker-2', MINUTE, dateAt(50 * SECOND + MINUTE - 1))).toBeUndefined();
+        expect(await store.claimJob('worker-2', MINUTE, dateAt(50 * SECOND + MINUTE + 1))).toMatchObject({ id: job.id, attempts: 2 });
+      });
+
+      it('refuses to extend for a worker that does not hold the lease, lost it, or whose job finished', async () => {
+        await approve(await create(), 0);
+        const job = await store.claimJob('worker-1', MINUTE, dateAt(SECOND));
+        if (!job) throw new Error('expected a job');
+
+        expect(await store.extendJobLease(job.id, 'worker-2', MINUTE, dateAt(2 * SECOND))).toBe(false);
+        const takenOver = await store.claimJob('worker-2', MINUTE, dateAt(2 * MINUTE));
+        expect(takenOver?.id).toBe(job.id);
+        expect(await store.extendJobLease(job.id, 'worker-1', MINUTE, dateAt(2 * MINUTE + 1))).toBe(false);
+        expect(await store.extendJobLease(job.id, 'worker-2', MINUTE, dateAt(2 * MINUTE + 1))).toBe(true);
+
+        await store.completeJob(job.id);
+        expect(await store.extendJobLease(job.id, 'worker-2', MINUTE, dateAt(2 * MINUTE + 2))).toBe(false);
+        expect(await store.extendJobLease(uniqueId('missing'), 'worker-2', MINUTE, dateAt(0))).toBe(false);
+      });
+    });
+
+    describe('periodic tasks', () => {
+      it('a task never run is claimed by the first owner only, then again only when due after finishing', async () => {
+        const task = uniqueId('expire');
+        expect(await store.claimPeriodicTask(task, 'owner-a', MINUTE, dateAt(0))).toBe(true);
+        expect(await store.claimPeriodicTask(task, 'owner-b', MINUTE, dateAt(SECOND))).toBe(false);
+        expect(await store.claimPeriodicTask(task, 'owner-a', MINUTE, dateAt(SECOND))).toBe(false);
+
+        await store.finishPeriodicTask(task, 'owner-a', dateAt(10 * MINUTE));
+
+        expect(await store.claimPeriodicTask(task, 'owner-b', MINUTE, dateAt(2 * MINUTE))).toBe(false);
+        expect(await store.claimPeriodicTask(task, 'owner-b', MINUTE, dateAt(10 * MINUTE - 1))).toBe(false);
+        expect(await store.claimPeriodicTask(task, 'owner-b', MINUTE, dateAt(10 * MINUTE))).toBe(true);
+      });
+
+      it('a claim whose owner never finished lapses with its lease and passes to another owner', async () => {
+        const task = uniqueId('expire');
+        expect(await store.claimPeriodicTask(task, 'owner-a', MINUTE, dateAt(0))).toBe(true);
+        expect(await store.claimPeriodicTask(task, 'owner-b', MINUTE, dateAt(MINUTE - 1))).toBe(false);
+        expect(await store.claimPeriodicTask(task, 'owner-b', MINUTE, dateAt(MINUTE))).toBe(true);
+
+        // The first owner wakes up late: its finish must not move the new owner's schedule or lease.
+        await store.finishPeriodicTask(task, 'owner-a', dateAt(60 * MINUTE));
+        expect(await store.claimPeriodicTask(task, 'owner-c', MINUTE, dateAt(MINUTE + SECOND))).toBe(false);
+        await store.finishPeriodicTask(task, 'owner-b', dateAt(5 * MINUTE));
+        expect(await store.claimPeriodicTask(task, 'owner-c', MINUTE, dateAt(5 * MINUTE))).toBe(true);
+      });
+
+      it('of several owners claiming a due task at once exactly one wins, and tasks are independent', async () => {
+        const task = uniqueId('expire');
+        const other = uniqueId('cleanup');
+        const owners = ['owner-a', 'owner-b', 'owner-c', 'owner-d', 'owner-e'];
+        const results = await Promise.all(owners.map((owner) => store.claimPeriodicTask(task, owner, MINUTE, dateAt(0))));
+        expect(results.filter(Boolean)).toHaveLength(1);
+        expect(await store.claimPeriodicTask(other, 'owner-a', MINUTE, dateAt(0))).toBe(true);
+      });
+    });
+
     describe('execution steps', () => {
       it('steps upsert by (request, key)', async () => {
         const request = await create();
@@ -479,6 +546,19 @@ export function describeStoreContract(
         expect(await store.listCardMessages(other.id)).toEqual([{ ...requesterCard, requestId: other.id, activityId: 'act-3' }]);
         expect(await store.listCardMessages(uniqueId('missing'))).toEqual([]);
       });
+
+      it('finds a card by the conversation and message it was posted as', async () => {
+        const request = await create();
+        const other = await create();
+        const card = { requestId: request.id, role: 'approval', conversationKey: 'user:approver-a', activityId: 'act-7' } as const;
+        await store.saveCardMessage(card);
+        await store.saveCardMessage({ requestId: other.id, role: 'approval', conversationKey: 'user:approver-b', activityId: 'act-7' });
+
+        expect(await store.findCardMessage('user:approver-a', 'act-7')).toEqual(card);
+        expect((await store.findCardMessage('user:approver-b', 'act-7'))?.requestId).toBe(other.id);
+        expect(await store.findCardMessage('user:approver-a', 'act-8')).toBeUndefined();
+        expect(await store.findCardMessage('user:approver-c', 'act-7')).toBeUndefined();
+      });
     });
 
     describe('audit log', () => {
@@ -505,6 +585,48 @@ export function describeStoreContract(
         ]);
         expect(entries[1]?.detail).toEqual({ reason: 'checked by phone', attempts: 2, urgent: false, ticket: null });
         expect((await store.listAudit(other.id)).map((e) => e.action)).toEqual(['request.created']);
+      });
+    });
+
+    describe('page cursors', () => {
+      function cursor(overrides: Partial<PageCursor> = {}): PageCursor {
+        return {
+          id: uniqueId('cursor'),
+          ownerId: 'admin-1',
+          kind: 'guests.view',
+          state: { pageId: 'page-1', position: 25, nested: { nextLink: "https://graph.microsoft.com/v1.0/users?$skiptoken=X'1'" }, list: [1, 'two', null] },
+          createdAt: at(0),
+          expiresAt: at(15 * MINUTE),
+          ...overrides,
+        };
+      }
+
+      it('round-trips a cursor with its JSON state and answers undefined for an unknown id', async () => {
+        const stored = cursor();
+        expect(await store.createCursor(stored)).toBe(true);
+        expect(await store.getCursor(stored.id)).toEqual(stored);
+        expect(await store.getCursor(uniqueId('missing'))).toBeUndefined();
+      });
+
+      it('never overwrites a cursor: a second create with the same id returns false and changes nothing', async () => {
+        const first = cursor();
+        expect(await store.createCursor(first)).toBe(true);
+        expect(await store.createCursor({ ...first, ownerId: 'admin-2', state: { other: true } })).toBe(false);
+        expect(await store.getCursor(first.id)).toEqual(first);
+      });
+
+      it('still returns an expired cursor until expired cursors are deleted, which removes only those', async () => {
+        const old = cursor({ expiresAt: at(MINUTE) });
+        const exact = cursor({ expiresAt: at(2 * MINUTE) });
+        const fresh = cursor({ expiresAt: at(2 * MINUTE + 1) });
+        for (const c of [old, exact, fresh]) await store.createCursor(c);
+        expect(await store.getCursor(old.id)).toEqual(old);
+
+        expect(await store.deleteExpiredCursors(dateAt(2 * MINUTE))).toBe(2);
+        expect(await store.getCursor(old.id)).toBeUndefined();
+        expect(await store.getCursor(exact.id)).toBeUndefined();
+        expect(await store.getCursor(fresh.id)).toEqual(fresh);
+        expect(await store.deleteExpiredCursors(dateAt(2 * MINUTE))).toBe(0);
       });
     });
 

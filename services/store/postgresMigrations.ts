@@ -1,0 +1,198 @@
+import type { PoolClient } from 'pg';
+
+/**
+ * One schema step for PostgreSQL. Steps are numbered from 1 without gaps, run in order, and are
+ * never edited once released: a change to the schema is a new step appended at the end. The table
+ * `schema_migrations` records each step that ran.
+ */
+export interface PostgresMigration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+      -- seq columns keep insertion order for ties (the SQLite store uses rowid for the same).
+      CREATE TABLE requests (
+        id             text        PRIMARY KEY,
+        seq            bigint      GENERATED ALWAYS AS IDENTITY,
+        kind           text        NOT NULL,
+        state          text        NOT NULL,
+        version        integer     NOT NULL CHECK (version >= 1),
+        requester_id   text        NOT NULL,
+        requester_name text        NOT NULL,
+        tenant_id      text        NOT NULL,
+        email          text        NOT NULL CHECK (email = lower(email)),
+        details        jsonb       NOT NULL,
+        context        jsonb,
+        decision       jsonb,
+        outcome        jsonb,
+        created_at     timestamptz NOT NULL,
+        updated_at     timestamptz NOT NULL
+      );
+      CREATE INDEX requests_email_state ON requests (email, state);
+      CREATE INDEX requests_requester_created ON requests (requester_id, created_at);
+      CREATE INDEX requests_state_created ON requests (state, created_at);
+
+      CREATE TABLE execution_steps (
+        request_id text        NOT NULL REFERENCES requests (id),
+        step_key   text        NOT NULL,
+        seq        bigint      GENERATED ALWAYS AS IDENTITY,
+        status     text        NOT NULL CHECK (status IN ('done', 'failed')),
+        output     jsonb       NOT NULL,
+        error      text,
+        updated_at timestamptz NOT NULL,
+        PRIMARY KEY (request_id, step_key)
+      );
+
+      CREATE TABLE jobs (
+        id          text        PRIMARY KEY,
+        seq         bigint      GENERATED ALWAYS AS IDENTITY,
+        request_id  text        NOT NULL UNIQUE REFERENCES requests (id),
+        state       text        NOT NULL CHECK (state IN ('queued', 'running', 'done')),
+        attempts    integer     NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+        run_after   timestamptz NOT NULL,
+        lease_owner text,
+        lease_until timestamptz,
+        last_error  text,
+        created_at  timestamptz NOT NULL
+      );
+      CREATE INDEX jobs_queued ON jobs (run_after) WHERE state = 'queued';
+      CREATE INDEX jobs_running ON jobs (lease_until) WHERE state = 'running';
+
+      CREATE TABLE conversations (
+        key        text        PRIMARY KEY,
+        reference  jsonb       NOT NULL,
+        updated_at timestamptz NOT NULL
+      );
+
+      CREATE TABLE settings (
+        key        text        PRIMARY KEY,
+        value      text        NOT NULL,
+        updated_at timestamptz NOT NULL
+      );
+
+      CREATE TABLE card_messages (
+        seq              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        request_id       text   NOT NULL REFERENCES requests (id),
+        role             text   NOT NULL,
+        conversation_key text   NOT NULL,
+        activity_id      text   NOT NULL,
+        UNIQUE (request_id, role, conversation_key, activity_id)
+      );
+      CREATE INDEX card_messages_conversation_activity ON card_messages (conversation_key, activity_id);
+
+      -- No foreign key on request_id: some entries concern no request (settings changes).
+      CREATE TABLE audit_log (
+        id         bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        request_id text,
+        actor      text        NOT NULL,
+        action     text        NOT NULL,
+        source     text,
+        detail     jsonb,
+        at         timestamptz NOT NULL
+      );
+      CREATE INDEX audit_log_request ON audit_log (request_id, id);
+      CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        RAISE EXCEPTION 'audit_log is append-only' USING ERRCODE = 'insufficient_privilege';
+      END
+      $$;
+      CREATE TRIGGER audit_log_no_update_or_delete BEFORE UPDATE OR DELETE ON audit_log
+        FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
+      CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+        FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();
+
+      -- One row per periodic task: whoever holds the lease runs it, once across every instance.
+      CREATE TABLE periodic_tasks (
+        name        text        PRIMARY KEY,
+        next_run_at timestamptz NOT NULL,
+        lease_owner text,
+        lease_until timestamptz
+      );
+    `,
+  },
+  {
+    version: 2,
+    name: 'page cursors',
+    sql: `
+      -- Paging state behind the opaque ids on list cards; short-lived, purged once expired.
+      CREATE TABLE page_cursors (
+        id         text        PRIMARY KEY,
+        owner_id   text        NOT NULL,
+        kind       text        NOT NULL,
+        state      jsonb       NOT NULL,
+        created_at timestamptz NOT NULL,
+        expires_at timestamptz NOT NULL
+      );
+      CREATE INDEX page_cursors_expires_at ON page_cursors (expires_at);
+    `,
+  },
+];
+
+export interface PostgresMigrationResult {
+  /** Schema version before the run. */
+  from: number;
+  /** Schema version now. */
+  to: number;
+  /** Steps this run applied (empty when another instance had already applied them). */
+  applied: number[];
+}
+
+/** First key of the advisory lock that serialises migrations; the second is the schema's name. */
+const MIGRATION_LOCK_CLASS = 0x6761; // "ga"
+
+/**
+ * Brings the schema named by the connection's search_path up to date, in one transaction held
+ * under an advisory lock: instances starting together queue behind each other, and each later one
+ * finds the steps already recorded. A database written by a newer release is refused.
+ */
+export async function migratePostgres(
+  client: PoolClient,
+  migrations: readonly PostgresMigration[] = POSTGRES_MIGRATIONS,
+): Promise<PostgresMigrationResult> {
+  checkNumbering(migrations);
+  await client.query('BEGIN');
+  try {
+    const schema = await client.query<{ schema: string | null }>('SELECT current_schema() AS schema');
+    if (!schema.rows[0]?.schema) {
+      throw new Error('the search_path names no existing schema: create it, or fix options=-c search_path=... in DATABASE_URL');
+    }
+    await client.query('SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))', [MIGRATION_LOCK_CLASS]);
+    await client.query(`
+      CREATE TABLE IF NOT EXISTS schema_migrations (
+        version    integer     PRIMARY KEY,
+        name       text        NOT NULL,
+        applied_at timestamptz NOT NULL DEFAULT now()
+      )`);
+    const current = await client.query<{ version: number }>('SELECT coalesce(max(version), 0)::integer AS version FROM schema_migrations');
+    const from = current.rows[0]?.version ?? 0;
+    const latest = migrations.length;
+    if (from > latest) {
+      throw new Error(`database schema version ${from} is newer than this release knows (${latest}); refusing to use it`);
+    }
+    const applied: number[] = [];
+    for (const migration of migrations.slice(from)) {
+      await client.query(migration.sql);
+      await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [migration.version, migration.name]);
+      applied.push(migration.version);
+    }
+    await client.query('COMMIT');
+    return { from, to: Math.max(from, latest), applied };
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+}
+
+function checkNumbering(migrations: readonly PostgresMigration[]): void {
+  migrations.forEach((migration, index) => {
+    if (migration.version !== index + 1) {
+      throw new Error(`migration "${migration.name}" is numbered ${migration.version}, expected ${index + 1}`);
+    }
+  });
+}
