@@ -46,6 +46,19 @@ export const requestActionData = z.object({
   requestId: z.string().min(1).max(40),
 });
 
+/**
+ * Next / Previous on a guest listing: an opaque cursor id. Any short string gets through here so
+ * that an altered id reaches the service, which refuses it with a clear message and audits it.
+ */
+export const cursorActionData = z.object({
+  cursorId: z.string().min(1).max(200),
+});
+
+/** Guest administration buttons: the guest's object id, looked up and checked again by the service. */
+export const guestActionData = z.object({
+  guestId: z.string().min(1).max(64),
+});
+
 export const denyActionData = requestActionData.extend({
   reason: z.string().max(2000).optional().default(''),
 });

@@ -1,6 +1,7 @@
 import type { AdaptiveCardInvokeResponse, TurnContext } from 'botbuilder';
 import type { z } from 'zod';
 import type { Verb } from '../cards/verbs';
+import type { GuestAdmin } from '../services/guestAdmin';
 import type { Logger } from '../services/logger';
 import type { Person } from '../services/model';
 import type { RequestWorkflow } from '../services/requestWorkflow';
@@ -12,6 +13,8 @@ export interface Turn {
   actor: Person;
   tenantId: string;
   workflow: RequestWorkflow;
+  /** The admins' guest commands (list, inspect, resend, revoke, audit). */
+  guestAdmin: GuestAdmin;
   store: Store;
   logger: Logger;
   /** Activity id, recorded in the audit log as the source of what the turn changed. */

@@ -177,7 +177,13 @@ export type CardElement =
  * What an `Action.Execute` sends back besides the inputs: ids the server looks up, never names,
  * roles or anything else the server would have to trust.
  */
-export type ActionData = { readonly requestId: string } | Readonly<Record<string, never>>;
+export type ActionData =
+  | { readonly requestId: string }
+  /** A page of a listing: a random id the server maps to its own paging state. */
+  | { readonly cursorId: string }
+  /** A directory object the server looks up again and checks before acting. */
+  | { readonly guestId: string }
+  | Readonly<Record<string, never>>;
 
 /** Properties every action carries. */
 interface ActionBase {

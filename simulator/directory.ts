@@ -183,7 +183,35 @@ export type NewGroupInput = Omit<SeedGroup, 'id'> & { id?: string };
 export interface DirectoryOptions {
   /** Clock for created/changed timestamps; defaults to the real time. */
   now?: () => Date;
+  /**
+   * Whether the tenant has a Microsoft Entra ID P1/P2 licence. Without one the service refuses
+   * `signInActivity` with 403 Authentication_RequestFromNonPremiumTenantOrB2CTenant. Default true.
+   */
+  premium?: boolean;
 }
+
+/** A soft-deleted user: restorable, with its direct group memberships, until it is purged. */
+export interface DeletedUserRecord {
+  user: UserRecord;
+  deletedDateTime: string;
+  groupIds: string[];
+}
+
+/** User properties `PATCH /users/{id}` may change in the simulator. */
+export interface UserPatch {
+  accountEnabled?: boolean;
+  displayName?: string;
+  givenName?: string | null;
+  surname?: string | null;
+  jobTitle?: string | null;
+  department?: string | null;
+  companyName?: string | null;
+  mail?: string | null;
+  otherMails?: string[];
+}
+
+/** How long the service keeps deleted users restorable. */
+export const DELETED_USER_RETENTION_DAYS = 30;
 
 /** At most this many ids per checkMemberGroups request. */
 export const CHECK_MEMBER_GROUPS_LIMIT = 20;
@@ -292,13 +320,17 @@ export class Directory {
   private readonly roleDefinitionList: RoleDefinitionRecord[] = builtInRoleDefinitions();
   private readonly roleAssignmentList: RoleAssignmentRecord[] = [];
   private readonly invitationList: InvitationRecord[] = [];
+  private readonly deletedUserMap = new Map<string, DeletedUserRecord>();
   private readonly now: () => Date;
+  /** The tenant's licence; tests may switch it to see the non-premium answers. */
+  premium: boolean;
   /** App role assignments of enterprise applications (their own rules live in appRoleAssignments.ts). */
   readonly appRoles: AppRoleAssignments;
 
   constructor(seed: SeedFixture, options: DirectoryOptions = {}) {
     const fixture = validateSeed(structuredClone(seed));
     this.now = options.now ?? (() => new Date());
+    this.premium = options.premium ?? true;
     this.tenant = {
       id: idKey(fixture.tenant.id),
       displayName: fixture.tenant.displayName,
@@ -744,6 +776,79 @@ export class Directory {
     };
     this.userMap.set(user.id, user);
     return user;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Users (PATCH and DELETE /users/{id}, deleted items and their restore)
+
+  /** Groups the object is a direct member of. */
+  directGroupIds(objectId: string): string[] {
+    const key = idKey(objectId);
+    return [...this.memberMap.entries()].filter(([, members]) => members.has(key)).map(([groupId]) => groupId);
+  }
+
+  /** Applies the properties a PATCH sent (the route has checked names and types). */
+  updateUser(idOrUpn: string, patch: UserPatch): UserRecord {
+    const user = this.requireUser(idOrUpn);
+    if (patch.accountEnabled !== undefined) user.accountEnabled = patch.accountEnabled;
+    if (patch.displayName !== undefined) user.displayName = patch.displayName;
+    if (patch.givenName !== undefined) user.givenName = patch.givenName;
+    if (patch.surname !== undefined) user.surname = patch.surname;
+    if (patch.jobTitle !== undefined) user.jobTitle = patch.jobTitle;
+    if (patch.department !== undefined) user.department = patch.department;
+    if (patch.companyName !== undefined) user.companyName = patch.companyName;
+    if (patch.mail !== undefined) user.mail = patch.mail;
+    if (patch.otherMails !== undefined) user.otherMails = [...patch.otherMails];
+    return user;
+  }
+
+  /**
+   * Soft delete: the user leaves the directory (and its groups) and waits in deleted items, from
+   * where it can be restored with its memberships for 30 days.
+   */
+  deleteUser(idOrUpn: string): DeletedUserRecord {
+    const user = this.requireUser(idOrUpn);
+    const groupIds = this.directGroupIds(user.id);
+    for (const groupId of groupIds) this.memberMap.get(groupId)?.delete(user.id);
+    this.userMap.delete(user.id);
+    const record: DeletedUserRecord = { user, deletedDateTime: this.timestamp(), groupIds };
+    this.deletedUserMap.set(user.id, record);
+    return record;
+  }
+
+  /** Users in deleted items, most recently deleted first; those past retention are gone for good. */
+  get deletedUsers(): DeletedUserRecord[] {
+    this.purgeDeletedUsers();
+    return [...this.deletedUserMap.values()].sort((a, b) => b.deletedDateTime.localeCompare(a.deletedDateTime));
+  }
+
+  requireDeletedUser(id: string): DeletedUserRecord {
+    if (!isObjectId(id)) throw graphErrors.invalidObjectId(id);
+    this.purgeDeletedUsers();
+    const record = this.deletedUserMap.get(idKey(id));
+    if (!record) throw graphErrors.resourceNotFound(id);
+    return record;
+  }
+
+  /** Brings a deleted user back with the id and the memberships it had (groups that still exist). */
+  restoreUser(id: string): UserRecord {
+    const record = this.requireDeletedUser(id);
+    if (this.getUser(record.user.userPrincipalName)) {
+      throw graphErrors.requestBadRequest(
+        'A conflicting object with one or more of the specified property values is present in the directory.',
+      );
+    }
+    this.deletedUserMap.delete(record.user.id);
+    this.userMap.set(record.user.id, record.user);
+    for (const groupId of record.groupIds) this.memberMap.get(groupId)?.add(record.user.id);
+    return record.user;
+  }
+
+  private purgeDeletedUsers(): void {
+    const horizon = this.now().getTime() - DELETED_USER_RETENTION_DAYS * 24 * 60 * 60 * 1000;
+    for (const [id, record] of this.deletedUserMap) {
+      if (Date.parse(record.deletedDateTime) < horizon) this.deletedUserMap.delete(id);
+    }
   }
 
   // -------------------------------------------------------------------------------------------

@@ -28,6 +28,8 @@ export {
   type DemoWellKnownIds,
 } from './seed';
 export { ROLE_TEMPLATE_IDS } from './roles';
+export { generateGuests, withGeneratedGuests, generatedGuestId, type GuestGeneratorOptions } from './guestGenerator';
 export { GraphError } from './errors';
-export type { FaultSpec } from './faults';
+export type { FaultSpec, FaultSettings, LatencyRule, RandomFailures, WriteQuota } from './faults';
+export { faultSettingsFromEnv, parseFaultSettings } from './faults';
 export { isObjectId } from './ids';

@@ -20,6 +20,17 @@ import {
 } from './resources';
 import { APP_ROLE_ASSIGNMENT, DIRECTORY_OBJECT, GROUP, ROLE_ASSIGNMENT, ROLE_DEFINITION, SERVICE_PRINCIPAL, USER } from './schema';
 import { isObjectId } from './ids';
+import {
+  deleteUser,
+  getDeletedUser,
+  getUser,
+  listDeletedUsers,
+  listMemberOf,
+  listSponsors,
+  requireSignInActivityLicence,
+  restoreDeletedUser,
+  updateUser,
+} from './userRoutes';
 
 export interface RouteRequest {
   directory: Directory;
@@ -130,11 +141,10 @@ function membersSpec(req: RouteRequest, transitive: boolean, cast: MemberCast): 
   return { ...common, entity: DIRECTORY_OBJECT, contextPath: 'directoryObjects', items };
 }
 
-const usersSpec = (req: RouteRequest): CollectionSpec => ({
-  entity: USER,
-  contextPath: 'users',
-  items: req.directory.users.map(userResource),
-});
+const usersSpec = (req: RouteRequest): CollectionSpec => {
+  requireSignInActivityLicence(req);
+  return { entity: USER, contextPath: 'users', items: req.directory.users.map(userResource) };
+};
 
 const groupsSpec = (req: RouteRequest): CollectionSpec => ({
   entity: GROUP,
@@ -420,10 +430,12 @@ const membersCount = (transitive: boolean): Handler => (req) => ({
 export const ROUTES: readonly Route[] = [
   { pattern: ['users'], handlers: { GET: list(usersSpec) } },
   { pattern: ['users', '$count'], handlers: { GET: count(usersSpec) } },
-  {
-    pattern: ['users', ':id'],
-    handlers: { GET: (req) => ok(entityResponse(userResource(req.directory.requireUser(req.params.id)), req.ctx, 'users')) },
-  },
+  { pattern: ['users', ':id'], handlers: { GET: getUser, PATCH: updateUser, DELETE: deleteUser } },
+  { pattern: ['users', ':id', 'memberOf'], handlers: { GET: listMemberOf } },
+  { pattern: ['users', ':id', 'sponsors'], handlers: { GET: listSponsors } },
+  { pattern: ['directory', 'deletedItems', 'microsoft.graph.user'], handlers: { GET: listDeletedUsers } },
+  { pattern: ['directory', 'deletedItems', ':id'], handlers: { GET: getDeletedUser } },
+  { pattern: ['directory', 'deletedItems', ':id', 'restore'], handlers: { POST: restoreDeletedUser } },
   {
     pattern: ['users', ':id', 'checkMemberGroups'],
     handlers: { POST: checkMemberGroups((req) => req.directory.requireUser(req.params.id).id) },

@@ -1,14 +1,30 @@
 import type { CommandHandler } from '../handlers';
+import { auditCommand } from './auditCommand';
+import { guestCommand } from './guestCommand';
+import { guestsCommand } from './guestsCommand';
 import { helpCommand } from './helpCommand';
 import { inviteCommand } from './inviteCommand';
 import { myRequestsCommand } from './myRequestsCommand';
 import { pendingCommand } from './pendingCommand';
 import { requestAppCommand } from './requestAppCommand';
+import { resendCommand } from './resendCommand';
+import { revokeCommand } from './revokeCommand';
 import { setApprovalsChannelCommand } from './setApprovalsChannelCommand';
 
 /** Every chat command, in the order help lists them. */
 export function createCommands(): CommandHandler[] {
-  const commands: CommandHandler[] = [inviteCommand, requestAppCommand, myRequestsCommand, pendingCommand, setApprovalsChannelCommand];
+  const commands: CommandHandler[] = [
+    inviteCommand,
+    requestAppCommand,
+    myRequestsCommand,
+    pendingCommand,
+    setApprovalsChannelCommand,
+    guestsCommand,
+    guestCommand,
+    resendCommand,
+    revokeCommand,
+    auditCommand,
+  ];
   commands.push(helpCommand(() => commands));
   return commands;
 }

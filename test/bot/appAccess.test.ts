@@ -69,6 +69,13 @@ describe('app access for guests', () => {
     expect((await harness.app.store.getRequest(requestId))?.state).toBe('completed');
     const outcome = cardsFor(harness, people.alex).at(-1)!;
     expect(outcome.text).toContain('Access granted: ravi.kumar@fabrikam.com can use Expense Hub');
+
+    // The requester can look at the guest's apps and roles, without the admins' buttons.
+    const view = await say(harness, people.alex, 'guest ravi.kumar@fabrikam.com');
+    expect(view.text).toContain('Expense Hub: Submitter');
+    expect(view.text).toContain('You asked for this guest');
+    expect(view.text).not.toContain('Resend invitation');
+    expect((await say(harness, people.isaiah, 'guest ravi.kumar@fabrikam.com')).text).toContain('Not allowed');
   });
 
   it('invites a new guest and grants an app under one approval', async () => {

@@ -1,10 +1,12 @@
 import type { Writable } from 'node:stream';
 import { createApp, type App } from '../../bot/app';
+import type { Clock } from '../../services/clock';
 import { loadConfig, type AppConfig } from '../../services/config';
 import { createLogger } from '../../services/logger';
 import { SqliteStore } from '../../services/store/sqliteStore';
+import type { Store } from '../../services/store/store';
 import { demoWellKnownIds, DEMO_USER_IDS } from '../../simulator/seed';
-import { startSimulator, type RunningSimulator } from '../../simulator/server';
+import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../simulator/server';
 import { RecordingConnector } from './recordingConnector';
 import { teamsActivities, type TeamsUser } from './teamsActivities';
 
@@ -18,6 +20,8 @@ export const people = {
   adele: { aadObjectId: DEMO_USER_IDS.adeleVance, name: 'Adele Vance' },
   /** Another employee with no special role. */
   isaiah: { aadObjectId: DEMO_USER_IDS.isaiahLanger, name: 'Isaiah Langer' },
+  /** An admin who is not an approver. */
+  lynne: { aadObjectId: DEMO_USER_IDS.lynneRobbins, name: 'Lynne Robbins' },
 } satisfies Record<string, TeamsUser>;
 
 export interface PostResult {
@@ -39,8 +43,15 @@ export class BotHarness {
     readonly activities: ReturnType<typeof teamsActivities>,
   ) {}
 
-  static async start(env: Record<string, string> = {}, options: { logStream?: Writable } = {}): Promise<BotHarness> {
-    const simulator = await startSimulator({ port: 0 });
+  /**
+   * `simulator` options go to the simulated directory: a seed (e.g. generated guests), `premium`, a
+   * request `log`. `store` replaces the in-memory SQLite store (e.g. a file the test reads too).
+   */
+  static async start(
+    env: Record<string, string> = {},
+    options: { logStream?: Writable; clock?: Clock; simulator?: Omit<SimulatorOptions, 'port'>; store?: Store } = {},
+  ): Promise<BotHarness> {
+    const simulator = await startSimulator({ ...options.simulator, port: 0 });
     const connector = new RecordingConnector();
     const serviceUrl = await connector.start();
     const demo = demoWellKnownIds();
@@ -51,7 +62,8 @@ export class BotHarness {
     const app = createApp({
       config,
       logger: createLogger(config.logLevel, options.logStream),
-      store: SqliteStore.open(':memory:'),
+      store: options.store ?? SqliteStore.open(':memory:'),
+      clock: options.clock,
       startWorker: false,
     });
     const url = await app.listen(0, '127.0.0.1');

@@ -1,0 +1,48 @@
+/**
+ * How the admin commands and buttons answer a service outcome: the card when it worked, otherwise
+ * a notice in chat (commands) or Teams' error or message answer (buttons, so the card stays).
+ */
+import type { AdaptiveCardInvokeResponse } from 'botbuilder';
+import type { AdaptiveCard } from '../cards/adaptiveCard';
+import { noticeCard } from '../cards/noticeCard';
+import type { AdminOutcome } from '../services/guestAdmin';
+import type { Turn } from './handlers';
+import { cardResponse, errorResponse, messageResponse } from './invokeResponses';
+import { sendCard } from './send';
+
+type Failure = Exclude<AdminOutcome<unknown>, { kind: 'ok' }>;
+
+const TITLES: Readonly<Record<Failure['kind'], string>> = {
+  forbidden: 'Not allowed',
+  notFound: 'Not found',
+  invalid: 'Not understood',
+  failed: 'Could not finish',
+};
+
+/** The card for a command's outcome: `render` when it worked, a notice saying why when not. */
+export function outcomeCard<T>(outcome: AdminOutcome<T>, render: (value: T) => AdaptiveCard): AdaptiveCard {
+  if (outcome.kind === 'ok') return render(outcome.value);
+  const tone = outcome.kind === 'notFound' || outcome.kind === 'invalid' ? 'warning' : 'attention';
+  return noticeCard({ title: TITLES[outcome.kind], text: outcome.message, tone });
+}
+
+/** Sends the command's card into the conversation it was typed in (1:1 chat or channel). */
+export async function replyWith<T>(turn: Turn, outcome: AdminOutcome<T>, render: (value: T) => AdaptiveCard): Promise<void> {
+  await sendCard(turn.context, outcomeCard(outcome, render));
+}
+
+/** A button's answer: the new card when it worked; otherwise the clicked card stays and Teams shows why. */
+export function outcomeResponse<T>(outcome: AdminOutcome<T>, render: (value: T) => AdaptiveCard): AdaptiveCardInvokeResponse {
+  switch (outcome.kind) {
+    case 'ok':
+      return cardResponse(render(outcome.value));
+    case 'forbidden':
+      return errorResponse(403, 'Forbidden', outcome.message);
+    case 'notFound':
+      return errorResponse(404, 'NotFound', outcome.message);
+    case 'invalid':
+      return errorResponse(400, 'BadRequest', outcome.message);
+    case 'failed':
+      return messageResponse(outcome.message);
+  }
+}

@@ -1,0 +1,75 @@
+/** `audit <request id>`: everything that happened to a request, in order, with who did it. */
+import type { TimelineEntry } from '../services/guestModel';
+import type { AccessRequest } from '../services/model';
+import { adaptiveCard, type AdaptiveCard, type CardElement, type Container } from './adaptiveCard';
+import { formatDateTime } from './dates';
+import { fact, factSet, text, title } from './elements';
+import { md, type Markdown } from './markdown';
+import { stateLabel } from './requestView';
+
+export interface AuditTimelineModel {
+  request: AccessRequest;
+  entries: TimelineEntry[];
+}
+
+/** At most this many entries are shown; the rest are counted. */
+export const MAX_TIMELINE_ENTRIES = 60;
+
+/** Audit actions in words; an action not listed is shown with its underscores as spaces. */
+const ACTIONS: Readonly<Record<string, string>> = {
+  request_created: 'asked for the guest',
+  approval_requested: 'sent the approval card',
+  approval_unreachable: 'could not reach any approver',
+  request_approved: 'approved',
+  request_denied: 'denied',
+  request_cancelled: 'cancelled the request',
+  request_expired: 'expired the request',
+  execution_started: 'started inviting the guest',
+  execution_resumed: 'resumed inviting the guest',
+  execution_retry_scheduled: 'scheduled a retry',
+  request_completed: 'invited the guest',
+  request_failed: 'failed to invite the guest',
+  approve_refused: 'tried to approve and was refused',
+  deny_refused: 'tried to deny and was refused',
+  cancel_refused: 'tried to cancel and was refused',
+  guest_reinvited: 'sent a new invitation',
+  guest_disabled: 'disabled the guest\'s sign-in',
+  guest_deleted: 'deleted the guest',
+  guest_disable_dry_run: 'ran a dry run of disabling the guest',
+  guest_delete_dry_run: 'ran a dry run of deleting the guest',
+  guest_disable_unchanged: 'tried to disable the guest, who was already disabled',
+};
+
+export function auditTimelineCard(model: AuditTimelineModel): AdaptiveCard {
+  const { request, entries } = model;
+  const body: CardElement[] = [
+    title(md`Timeline of ${request.id}`),
+    factSet([
+      fact('Guest', md`${request.details.email || 'an existing guest'}`),
+      fact('Requested by', md`${request.requester.name}`),
+      fact('State', md`${stateLabel(request.state)}`),
+    ]),
+  ];
+  if (entries.length === 0) body.push(text(md`The audit log has no entries for this request.`, { subtle: true }));
+  body.push(...entries.slice(0, MAX_TIMELINE_ENTRIES).map(line));
+  const more = entries.length - MAX_TIMELINE_ENTRIES;
+  if (more > 0) body.push(text(md`and ${more} more`, { subtle: true }));
+  return adaptiveCard(body);
+}
+
+function line(entry: TimelineEntry): Container {
+  const items = [text(md`${formatDateTime(entry.at)} · **${entry.actor}** ${actionText(entry.action)}`)];
+  const detail = detailText(entry);
+  if (detail) items.push(text(detail, { subtle: true, spacing: 'None' }));
+  return { type: 'Container', separator: true, items };
+}
+
+function actionText(action: string): string {
+  return ACTIONS[action] ?? action.replace(/[_.]/g, ' ');
+}
+
+function detailText(entry: TimelineEntry): Markdown | undefined {
+  const parts = Object.entries(entry.detail ?? {}).map(([key, value]) => `${key}: ${String(value)}`);
+  if (entry.source) parts.push(`from ${entry.source.startsWith('job') ? 'the worker' : 'Teams activity'} ${entry.source}`);
+  return parts.length > 0 ? md`${parts.join(' · ')}` : undefined;
+}

@@ -1,0 +1,23 @@
+/** `revoke <email>`: what disabling and deleting would do, before anything happens. */
+import type { RevokePlan } from '../services/guestModel';
+import { adaptiveCard, type AdaptiveCard, type CardElement } from './adaptiveCard';
+import { text, title } from './elements';
+import { consequence, enabledLabel, guestStateLabel, revokePanels } from './guestView';
+import { md } from './markdown';
+
+/**
+ * The confirmation card. Each option opens a panel naming the Graph call it makes; only the panel's
+ * confirm button acts, so reading the card or opening a panel changes nothing.
+ */
+export function revokeCard(plan: RevokePlan): AdaptiveCard {
+  const { guest } = plan;
+  const body: CardElement[] = [
+    title(md`Revoke access: ${guest.displayName}`),
+    text(md`${guest.email} · ${guestStateLabel(guest.state)} · ${enabledLabel(guest.enabled)}`, { subtle: true, spacing: 'None' }),
+    text(md`Nothing changes until you open an option below and confirm it.`, { bold: true, color: 'Warning' }),
+  ];
+  if (guest.enabled) body.push(text(consequence('disable', guest, plan.restorableUntil)));
+  else body.push(text(md`Sign-in is already disabled for ${guest.displayName}.`));
+  body.push(text(consequence('delete', guest, plan.restorableUntil)));
+  return adaptiveCard(body, revokePanels(plan, { explain: false }));
+}

@@ -1,0 +1,124 @@
+/**
+ * Generated guests, so a simulated directory can be as large as a real tenant's (tests use 2,500+,
+ * enough for three pages of 999; `--guests 50000` makes a big one). The same options always give
+ * the same guests: a seeded pseudo-random sequence picks names, domains, states and dates.
+ */
+import type { SeedFixture, SeedUser } from './seed';
+
+export interface GuestGeneratorOptions {
+  /** Same seed, same guests. Default 1. */
+  seed?: number;
+  /** Every date lies in the three years before this instant. Default `2026-11-01T00:00:00Z`. */
+  until?: string;
+  /** Partner domains the guests come from. */
+  domains?: readonly string[];
+  /** The tenant's `<name>.onmicrosoft.com` domain, which guest UPNs end with. Default `example.onmicrosoft.com`. */
+  initialDomain?: string;
+}
+
+export const DEFAULT_GENERATED_UNTIL = '2026-11-01T00:00:00Z';
+
+const DEFAULT_DOMAINS = [
+  'fabrikam.com',
+  'contoso.com',
+  'northwind.com',
+  'adventure-works.com',
+  'tailspintoys.com',
+  'wingtiptoys.com',
+  'litwareinc.com',
+  'proseware.com',
+] as const;
+
+const FIRST_NAMES = [
+  'Ana', 'Ben', 'Chloe', 'Dev', 'Elif', 'Femi', 'Greta', 'Hiro', 'Ines', 'Jonas', 'Kira', 'Luca',
+  'Maya', 'Nils', 'Omar', 'Priya', 'Quinn', 'Rosa', 'Sven', 'Tara', 'Umar', 'Vera', 'Wei', 'Yara', 'Zoe',
+] as const;
+
+const LAST_NAMES = [
+  'Andersen', 'Bauer', 'Costa', 'Dubois', 'Evans', 'Fischer', 'Garcia', 'Hansen', 'Ito', 'Jensen',
+  'Kowalski', 'Lopez', 'Moreau', 'Novak', 'Okafor', 'Petrov', 'Rossi', 'Silva', 'Tanaka', 'Weber',
+] as const;
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const SPAN_MS = 3 * 365 * DAY_MS;
+
+/** Prefix of generated ids; the index fills the last group, so ids never collide with each other. */
+const ID_PREFIX = '9e5f0000-0000-4000-8000-';
+
+/** mulberry32: a tiny, well-spread 32-bit generator; enough for test data, never for secrets. */
+function sequence(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The id of the generated guest with this (0-based) index. */
+export function generatedGuestId(index: number): string {
+  return `${ID_PREFIX}${(index + 1).toString(16).padStart(12, '0')}`;
+}
+
+/** Graph writes timestamps without fractions of a second. */
+function graphTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/**
+ * `count` guests: about three in four have redeemed their invitation (most of those signed in at
+ * some point, some long ago), the rest are still pending; about one in twenty is disabled.
+ */
+export function generateGuests(count: number, options: GuestGeneratorOptions = {}): SeedUser[] {
+  if (!Number.isSafeInteger(count) || count < 0) throw new RangeError(`guest count must be a non-negative integer, got ${count}`);
+  const until = Date.parse(options.until ?? DEFAULT_GENERATED_UNTIL);
+  if (Number.isNaN(until)) throw new RangeError(`'until' is not a date: ${options.until}`);
+  const domains = options.domains ?? DEFAULT_DOMAINS;
+  if (domains.length === 0) throw new RangeError('at least one domain is needed');
+  const initialDomain = options.initialDomain ?? 'example.onmicrosoft.com';
+  const random = sequence(options.seed ?? 1);
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)] as T;
+  const between = (from: number, to: number): number => from + Math.floor(random() * Math.max(0, to - from));
+
+  const guests: SeedUser[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const first = pick(FIRST_NAMES);
+    const last = pick(LAST_NAMES);
+    const domain = pick(domains);
+    const local = `${first}.${last}.${i + 1}`.toLowerCase();
+    const mail = `${local}@${domain}`;
+    const created = between(until - SPAN_MS, until);
+    const accepted = random() < 0.75;
+    const stateChange = accepted ? between(created, Math.min(until, created + 14 * DAY_MS)) : created;
+    // One redeemed guest in ten never signed in afterwards; the others did, at any time since.
+    const signedIn = accepted && random() >= 0.1;
+    const lastSignIn = signedIn ? between(stateChange, until) : undefined;
+    guests.push({
+      id: generatedGuestId(i),
+      displayName: `${first} ${last} (${domain})`,
+      givenName: first,
+      surname: last,
+      userPrincipalName: `${local}_${domain}#EXT#@${initialDomain}`,
+      mail,
+      otherMails: [mail],
+      mailNickname: `${local}_${domain}#EXT#`,
+      userType: 'Guest',
+      creationType: 'Invitation',
+      externalUserState: accepted ? 'Accepted' : 'PendingAcceptance',
+      externalUserStateChangeDateTime: graphTime(stateChange),
+      createdDateTime: graphTime(created),
+      accountEnabled: random() >= 0.05,
+      signInActivity: lastSignIn === undefined ? null : { lastSignInDateTime: graphTime(lastSignIn), lastSuccessfulSignInDateTime: graphTime(lastSignIn) },
+    });
+  }
+  return guests;
+}
+
+/** A copy of the fixture with `count` generated guests added to its users. */
+export function withGeneratedGuests(fixture: SeedFixture, count: number, options: GuestGeneratorOptions = {}): SeedFixture {
+  const copy = structuredClone(fixture);
+  copy.users.push(...generateGuests(count, { initialDomain: copy.tenant.initialDomain, ...options }));
+  return copy;
+}
