@@ -5,4 +5,6 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': 'ts-jest' },
   testTimeout: 20000,
+  // @microsoft/app-manifest requires the ES module strip-bom, which jest cannot load on Node 20.
+  moduleNameMapper: { '^strip-bom$': '<rootDir>/test/helpers/stripBom.ts' },
 };

@@ -11,6 +11,8 @@ import { DirectoryCatalog } from '../services/directoryCatalog';
 import { DEFAULT_WORKER_OPTIONS, ExecutionWorker, type WorkerOptions } from '../services/executionWorker';
 import { createGraphClient } from '../services/graph/graphClient';
 import { GraphDirectory } from '../services/graph/graphDirectory';
+import { GuestAdmin } from '../services/guestAdmin';
+import { GuestListing } from '../services/guestListing';
 import type { Logger } from '../services/logger';
 import { PeriodicTasks } from '../services/periodicTasks';
 import { EXPIRE_PENDING_REQUESTS, RequestExpiry } from '../services/requestExpiry';
@@ -143,8 +145,20 @@ export function createApp(options: AppOptions): App {
     newId: newRequestId,
     logger,
   });
+  const guestAdmin = new GuestAdmin({
+    store,
+    directory,
+    listing: new GuestListing({ store, directory, clock, logger }),
+    roles,
+    catalog,
+    router,
+    settings: config,
+    clock,
+    logger,
+  });
   const bot = new GuestAccessBot({
     workflow,
+    guestAdmin,
     store,
     commands: createCommands(),
     actions: createActions(),

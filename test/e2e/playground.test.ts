@@ -1,0 +1,200 @@
+/**
+ * The local demo end to end, in real Agents Playground pages driven by headless Chromium: one page
+ * signed in as the requester (Alex Wilber), one as the approver (Megan Bowen), both talking to the
+ * bot started by `npm run local`'s own code on ports chosen here.
+ *
+ * Without Chromium these tests are skipped on a developer's machine, and fail in CI (CI=true),
+ * where `.ci/run` installs it.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Locator } from 'playwright-core';
+import { conversationKeys } from '../../bot/turn';
+import { startLocalRun, type LocalRun, type PlaygroundRole } from '../../scripts/localRun';
+import { DEMO_GROUP_IDS, DEMO_USER_IDS } from '../../simulator/seed';
+import { CHROMIUM_PATH, chromiumInstalled, launchBrowser, type Browser } from './browser';
+import { PlaygroundPage } from './playgroundPage';
+import { freePorts, screenshotDir, waitUntil } from './support';
+
+const REQUEST_ID = /GA-[0-9A-Z]{6}/;
+const TEST_TIMEOUT_MS = 120_000;
+/** Invitation, group membership and notices happen in the background worker after the click. */
+const WORKER_TIMEOUT_MS = 30_000;
+
+const describeWithBrowser = chromiumInstalled() || process.env.CI ? describe : describe.skip;
+
+describeWithBrowser('the local demo in two Agents Playground pages', () => {
+  let logDir: string | undefined;
+  let run: LocalRun | undefined;
+  let browser: Browser | undefined;
+  let pages: PlaygroundPage[] = [];
+  const shots = screenshotDir();
+
+  beforeAll(async () => {
+    if (!chromiumInstalled()) {
+      throw new Error(`Chromium is not at ${CHROMIUM_PATH}: install Debian's package (apt-get install -y chromium) or set CHROMIUM_PATH.`);
+    }
+    logDir = mkdtempSync(path.join(tmpdir(), 'guest-access-playground-'));
+    run = await startLocalRun({ ports: await freePorts(), logDir, env: { LOG_LEVEL: 'silent' } });
+    browser = await launchBrowser();
+  }, 90_000);
+
+  afterEach(async () => {
+    for (const page of pages) await page.close();
+    pages = [];
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await run?.close();
+    if (logDir) rmSync(logDir, { recursive: true, force: true });
+  }, 30_000);
+
+  function started(): { run: LocalRun; browser: Browser } {
+    if (!run || !browser) throw new Error('The demo did not start (see beforeAll).');
+    return { run, browser };
+  }
+
+  async function open(role: PlaygroundRole): Promise<PlaygroundPage> {
+    const { run, browser } = started();
+    const page = await PlaygroundPage.open(browser.context, run.playgroundUrls[role], shots);
+    pages.push(page);
+    return page;
+  }
+
+  /**
+   * The approver's page first, as the README says: approval cards go to a conversation the bot has
+   * stored, and the page's first activities are what store it.
+   */
+  async function openApproverThenRequester(): Promise<{ approver: PlaygroundPage; requester: PlaygroundPage }> {
+    const approver = await open('approver');
+    const { run } = started();
+    const approverPort = new URL(run.playgroundUrls.approver).port;
+    await waitUntil("the approver's conversation to be stored", async () => {
+      const stored = await run.app.store.getConversation(conversationKeys.user(DEMO_USER_IDS.meganBowen));
+      const serviceUrl = stored?.reference.serviceUrl;
+      return typeof serviceUrl === 'string' && new URL(serviceUrl).port === approverPort ? true : undefined;
+    });
+    const requester = await open('requester');
+    return { approver, requester };
+  }
+
+  /** Opens the invite form and types into it; returns the form card. */
+  async function fillInviteForm(
+    requester: PlaygroundPage,
+    values: { displayName: string; email: string; message?: string; groups?: string[]; justification: string },
+  ): Promise<Locator> {
+    await requester.say('invite');
+    const form = requester.card('Invite a guest');
+    await form.getByRole('textbox', { name: "Guest's display name" }).fill(values.displayName);
+    await form.getByRole('textbox', { name: "Guest's email address" }).fill(values.email);
+    if (values.message) await form.getByRole('textbox', { name: 'Personal message in the invitation' }).fill(values.message);
+    if (values.groups) await requester.pick(form, 'Groups to add the guest to', values.groups);
+    await form.getByRole('textbox', { name: 'Business justification' }).fill(values.justification);
+    return form;
+  }
+
+  /** Sends the form and returns the request id from the status card that replaces it. */
+  async function sendRequest(requester: PlaygroundPage, form: Locator): Promise<string> {
+    await form.getByRole('button', { name: 'Send request' }).click();
+    const status = requester.card(REQUEST_ID, 'Waiting for approval');
+    const requestId = REQUEST_ID.exec(await status.innerText())?.[0];
+    if (!requestId) throw new Error('No request id on the status card.');
+    return requestId;
+  }
+
+  it('invites the guest when the approver approves, and gives the requester the redeem link', async () => {
+    const { run, browser } = started();
+    const { approver, requester } = await openApproverThenRequester();
+
+    const form = await fillInviteForm(requester, {
+      displayName: 'Jane New (Fabrikam)',
+      email: 'jane.new@fabrikam.com',
+      message: 'Welcome to Project Falcon!',
+      groups: ['Project Falcon'],
+      justification: 'Fabrikam engineers co-develop the Falcon release with us.',
+    });
+    await requester.screenshot('01-invite-form', form);
+    const requestId = await sendRequest(requester, form);
+    await requester.screenshot('02-request-sent', requester.card(requestId));
+
+    const approval = approver.card(requestId, 'Approve');
+    await approval.waitFor();
+    const approvalText = await approval.innerText();
+    expect(approvalText).toContain('Alex Wilber asks to invite jane.new@fabrikam.com as a guest.');
+    expect(approvalText).toContain('Project Falcon');
+    expect(approvalText).toContain('Fabrikam engineers co-develop the Falcon release with us.');
+    await approver.screenshot('03-approval-card', approval);
+    await approval.getByRole('button', { name: 'Approve' }).click();
+    await approver.card(requestId, 'Approved by Megan Bowen').waitFor();
+
+    const invited = requester.card(requestId, 'Guest invited');
+    // The Adaptive Cards renderer gives Action.OpenUrl the role of a link.
+    const redeem = invited.getByRole('link', { name: 'Open redeem link' });
+    await redeem.waitFor({ timeout: WORKER_TIMEOUT_MS });
+    await requester.screenshot('04-guest-invited', invited);
+
+    // The button opens the invitation's redeem URL; it is answered here because tests are offline.
+    await browser.context.route('https://login.microsoftonline.com/**', (route) =>
+      route.fulfill({ contentType: 'text/html', body: '<title>Redeem</title>' }));
+    const [tab] = await Promise.all([browser.context.waitForEvent('page'), redeem.click()]);
+    expect(tab.url()).toMatch(/^https:\/\/login\.microsoftonline\.com\/redeem\?/);
+    await tab.close();
+
+    const [guest] = run.simulator.directory.findUsersByEmail('jane.new@fabrikam.com');
+    expect(guest).toMatchObject({ userType: 'Guest', displayName: 'Jane New (Fabrikam)' });
+    expect(run.simulator.directory.isMember(DEMO_GROUP_IDS.projectFalcon, guest!.id)).toBe(true);
+    expect((await run.app.store.getRequest(requestId))?.state).toBe('completed');
+  }, TEST_TIMEOUT_MS);
+
+  it('tells the requester the reason when the approver denies, and invites no one', async () => {
+    const { run } = started();
+    const { approver, requester } = await openApproverThenRequester();
+
+    const form = await fillInviteForm(requester, {
+      displayName: 'Omar Haddad (Northwind)',
+      email: 'omar.haddad@northwindtraders.com',
+      justification: 'Northwind audits our supplier contracts this quarter.',
+    });
+    const requestId = await sendRequest(requester, form);
+
+    const approval = approver.card(requestId, 'Approve');
+    await approval.getByRole('button', { name: 'Deny' }).click();
+    await approval.getByRole('textbox', { name: 'Reason for denying' }).fill('Auditors get access through the partner portal.');
+    await approver.screenshot('05-deny-with-reason', approval);
+    await approval.getByRole('button', { name: 'Confirm deny' }).click();
+    await approver.card(requestId, 'Denied by Megan Bowen').waitFor();
+
+    const denied = requester.card(requestId, 'Denied by Megan Bowen', 'Auditors get access through the partner portal.');
+    await denied.waitFor({ timeout: WORKER_TIMEOUT_MS });
+    await requester.screenshot('06-request-denied', denied);
+    expect(await denied.getByRole('link', { name: 'Open redeem link' }).count()).toBe(0);
+
+    expect(run.simulator.directory.findUsersByEmail('omar.haddad@northwindtraders.com')).toHaveLength(0);
+    expect(run.simulator.directory.invitations.filter((i) => i.email === 'omar.haddad@northwindtraders.com')).toHaveLength(0);
+    expect((await run.app.store.getRequest(requestId))?.state).toBe('denied');
+  }, TEST_TIMEOUT_MS);
+
+  it('refuses a bad email address on the form and keeps what was typed', async () => {
+    const { run } = started();
+    const { requester } = await openApproverThenRequester();
+
+    const form = await fillInviteForm(requester, {
+      displayName: 'Jane New (Fabrikam)',
+      email: 'jane.new.fabrikam.com',
+      justification: 'Fabrikam engineers co-develop the Falcon release with us.',
+    });
+    await form.getByRole('button', { name: 'Send request' }).click();
+
+    const refused = requester.card('Invite a guest', 'Enter one address of the form name@company.com.');
+    await refused.waitFor();
+    await requester.screenshot('07-bad-email-refused', refused);
+    expect(await refused.getByRole('textbox', { name: "Guest's email address" }).inputValue()).toBe('jane.new.fabrikam.com');
+    expect(await refused.getByRole('textbox', { name: "Guest's display name" }).inputValue()).toBe('Jane New (Fabrikam)');
+    expect(await refused.getByRole('textbox', { name: 'Business justification' }).inputValue()).toBe('Fabrikam engineers co-develop the Falcon release with us.');
+
+    const mine = await run.app.store.listRequestsByRequester(DEMO_USER_IDS.alexWilber, 100);
+    expect(mine.filter((r) => r.details.email === 'jane.new.fabrikam.com')).toHaveLength(0);
+  }, TEST_TIMEOUT_MS);
+});

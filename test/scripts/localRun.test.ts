@@ -1,0 +1,53 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { isPortFree, PortsBusyError, startLocalRun, type LocalRun } from '../../scripts/localRun';
+import { freePorts } from '../e2e/support';
+
+/** The bot and two Playground processes, without a browser: starting, refusing and stopping. */
+describe('the local run (npm run local)', () => {
+  let logDir: string;
+  let run: LocalRun | undefined;
+  let blocker: Server | undefined;
+
+  beforeEach(() => {
+    logDir = mkdtempSync(path.join(tmpdir(), 'guest-access-local-'));
+  });
+
+  afterEach(async () => {
+    await run?.close();
+    run = undefined;
+    await new Promise<void>((resolve) => (blocker ? blocker.close(() => resolve()) : resolve()));
+    blocker = undefined;
+    rmSync(logDir, { recursive: true, force: true });
+  });
+
+  it('starts the bot and both Playgrounds on the given ports, and frees every port on close', async () => {
+    const ports = await freePorts();
+    run = await startLocalRun({ ports, logDir, env: { LOG_LEVEL: 'silent' } });
+
+    expect(run.botEndpoint).toBe(`http://127.0.0.1:${ports.bot}/api/messages`);
+    expect(run.playgroundUrls).toEqual({ requester: `http://127.0.0.1:${ports.requester}/`, approver: `http://127.0.0.1:${ports.approver}/` });
+    for (const url of Object.values(run.playgroundUrls)) {
+      expect(await (await fetch(`${url}_debug/ping`)).text()).toContain('pong');
+    }
+    expect((await fetch(`http://127.0.0.1:${ports.bot}/healthz`)).status).toBe(200);
+
+    await run.close();
+    for (const port of Object.values(ports)) expect(await isPortFree(port)).toBe(true);
+  }, 60_000);
+
+  it('refuses to start when one of its ports is taken, naming it, and leaves the others free', async () => {
+    const ports = await freePorts();
+    blocker = createServer();
+    await new Promise<void>((resolve) => blocker!.listen(ports.approver, '127.0.0.1', () => resolve()));
+
+    const started = startLocalRun({ ports, logDir, env: { LOG_LEVEL: 'silent' } });
+
+    await expect(started).rejects.toThrow(PortsBusyError);
+    await expect(started).rejects.toThrow(`port ${ports.approver} (Megan Bowen's Playground) is in use`);
+    expect(await isPortFree(ports.bot)).toBe(true);
+    expect(await isPortFree(ports.requester)).toBe(true);
+  }, 30_000);
+});
