@@ -203,7 +203,9 @@ export class GuestAccessBot extends TeamsActivityHandler {
       source: activity.id,
       at: this.deps.clock.now().toISOString(),
     });
-    await sendCard(context, helpCard({ intro: `Hi ${actor.name}! I handle guest access for your organisation.`, commands: this.helpLines() }));
+    // Install events often carry no name (Teams and the Playground leave it out): greet without one.
+    const hello = activity.from?.name ? `Hi ${activity.from.name}!` : 'Hi!';
+    await sendCard(context, helpCard({ intro: `${hello} I handle guest access for your organisation.`, commands: this.helpLines() }));
   }
 
   private helpLines() {

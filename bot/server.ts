@@ -25,6 +25,11 @@ export function createServer(deps: { adapter: CloudAdapter; bot: ActivityHandler
     }
   });
 
+  // The Agents Playground (and some monitors) probe the endpoint with HEAD; answer instead of logging a refusal.
+  server.head('/api/messages', async (_req: restify.Request, res: restify.Response) => {
+    res.send(200);
+  });
+
   server.post('/api/messages', async (req: restify.Request, res: restify.Response) => {
     if (!isActivityBody(req.body)) {
       res.send(400, { error: 'Expected a Bot Framework activity as a JSON object with a "type".' });

@@ -53,21 +53,28 @@ export class BotHarness {
   ): Promise<BotHarness> {
     const simulator = await startSimulator({ ...options.simulator, port: 0 });
     const connector = new RecordingConnector();
-    const serviceUrl = await connector.start();
-    const demo = demoWellKnownIds();
-    const config = {
-      ...loadConfig({ LOG_LEVEL: 'silent', ...env }, demo),
-      graphBaseUrl: simulator.url,
-    };
-    const app = createApp({
-      config,
-      logger: createLogger(config.logLevel, options.logStream),
-      store: options.store ?? SqliteStore.open(':memory:'),
-      clock: options.clock,
-      startWorker: false,
-    });
-    const url = await app.listen(0, '127.0.0.1');
-    return new BotHarness(app, url, simulator, connector, config, teamsActivities({ serviceUrl, tenantId: config.expectedTenantId }));
+    try {
+      const serviceUrl = await connector.start();
+      const demo = demoWellKnownIds();
+      const config = {
+        ...loadConfig({ LOG_LEVEL: 'silent', ...env }, demo),
+        graphBaseUrl: simulator.url,
+      };
+      const app = createApp({
+        config,
+        logger: createLogger(config.logLevel, options.logStream),
+        store: options.store ?? SqliteStore.open(':memory:'),
+        clock: options.clock,
+        startWorker: false,
+      });
+      const url = await app.listen(0, '127.0.0.1');
+      return new BotHarness(app, url, simulator, connector, config, teamsActivities({ serviceUrl, tenantId: config.expectedTenantId }));
+    } catch (error) {
+      // A harness that fails to start must not leave servers behind to keep jest from exiting.
+      await simulator.close();
+      await connector.stop();
+      throw error;
+    }
   }
 
   /** Posts an activity to /api/messages like the Bot Connector does. */
