@@ -100,8 +100,8 @@ describe('the Teams app package (npm run package)', () => {
     expect(bot!.supportsFiles).toBe(false);
 
     const titles = (scope: string) => bot!.commandLists.find((list) => list.scopes.includes(scope))?.commands.map((c) => c.title);
-    expect(titles('personal')).toEqual(['invite', 'my requests', 'pending', 'help']);
-    expect(titles('team')).toEqual(['set approvals channel', 'pending', 'help']);
+    expect(titles('personal')).toEqual(['invite', 'request app', 'my requests', 'pending', 'guests', 'guest', 'resend', 'revoke', 'audit', 'help']);
+    expect(titles('team')).toEqual(['set approvals channel', 'pending', 'guests', 'guest', 'audit', 'help']);
 
     // Every listed command is one the bot answers, and each has a one-line description.
     const usages = createCommands().map((command) => command.usage);
