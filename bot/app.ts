@@ -111,6 +111,7 @@ export function createApp(options: AppOptions): App {
       pollMs: config.workerPollMs,
       backoffBaseMs: config.workerBackoffBaseMs,
       maxAttempts: config.workerMaxAttempts,
+      concurrency: config.workerConcurrency,
       ...options.worker,
     },
     onFinished: (request) => workflow?.announceOutcome(request),

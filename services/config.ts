@@ -42,6 +42,8 @@ export interface AppConfig {
   workerBackoffBaseMs: number;
   /** Attempts of one execution before a request that keeps failing transiently is marked failed. */
   workerMaxAttempts: number;
+  /** Jobs one instance executes at once. */
+  workerConcurrency: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -147,6 +149,7 @@ export function loadConfig(env: Env, localDefaults?: LocalDefaults): AppConfig {
   const workerPollMs = readInteger(read('WORKER_POLL_MS'), 'WORKER_POLL_MS', { min: 10, max: 600_000, fallback: 1000, unit: 'milliseconds' }, problems);
   const workerBackoffBaseMs = readInteger(read('WORKER_BACKOFF_BASE_MS'), 'WORKER_BACKOFF_BASE_MS', { min: 1, max: 600_000, fallback: 2000, unit: 'milliseconds' }, problems);
   const workerMaxAttempts = readInteger(read('WORKER_MAX_ATTEMPTS'), 'WORKER_MAX_ATTEMPTS', { min: 1, max: 100, fallback: 8, unit: 'attempts' }, problems);
+  const workerConcurrency = readInteger(read('WORKER_CONCURRENCY'), 'WORKER_CONCURRENCY', { min: 1, max: 64, fallback: 4, unit: 'jobs' }, problems);
 
   const logLevel = pickOne(read('LOG_LEVEL') || 'info', LOG_LEVELS, 'LOG_LEVEL', problems) ?? 'info';
 
@@ -174,6 +177,7 @@ export function loadConfig(env: Env, localDefaults?: LocalDefaults): AppConfig {
     workerPollMs,
     workerBackoffBaseMs,
     workerMaxAttempts,
+    workerConcurrency,
     logLevel,
   };
 }

@@ -21,6 +21,8 @@ export interface WorkerOptions {
   maxAttempts: number;
   /** First retry delay when Graph gives no Retry-After; doubles per attempt, capped at 5 minutes. */
   backoffBaseMs: number;
+  /** Jobs run at once by this worker: Graph answers slowly, so one at a time leaves it idle. */
+  concurrency: number;
 }
 
 export const DEFAULT_WORKER_OPTIONS: Omit<WorkerOptions, 'workerId'> = {
@@ -28,9 +30,16 @@ export const DEFAULT_WORKER_OPTIONS: Omit<WorkerOptions, 'workerId'> = {
   pollMs: 1_000,
   maxAttempts: 8,
   backoffBaseMs: 2_000,
+  concurrency: 4,
 };
 
 const MAX_BACKOFF_MS = 5 * 60_000;
+
+/** A claimed job's lease, renewed by a heartbeat that sets `lost` when another worker took the job. */
+interface Lease {
+  jobId: string;
+  lost: boolean;
+}
 
 /** The worker's lease on the job in hand lapsed and another worker took the job over. */
 class LeaseLost extends Error {
@@ -60,8 +69,6 @@ export class ExecutionWorker implements WorkQueue {
   private draining?: Promise<void>;
   private drainAgain = false;
   private stopped = false;
-  /** The lease of the job in hand (jobs run one at a time); `lost` is set by the heartbeat. */
-  private lease?: { jobId: string; lost: boolean };
 
   constructor(
     private readonly deps: {
@@ -101,15 +108,18 @@ export class ExecutionWorker implements WorkQueue {
       });
   }
 
-  /** Runs every job that is due now, one after another. */
+  /** Runs every job that is due now, `concurrency` at a time; each claim is atomic in the store. */
   async drain(): Promise<void> {
     const { store, clock, options } = this.deps;
-    for (;;) {
-      if (this.stopped) return;
-      const job = await store.claimJob(options.workerId, options.leaseMs, clock.now());
-      if (!job) return;
-      await this.withLease(job, () => this.runJob(job));
-    }
+    const lane = async (): Promise<void> => {
+      for (;;) {
+        if (this.stopped) return;
+        const job = await store.claimJob(options.workerId, options.leaseMs, clock.now());
+        if (!job) return;
+        await this.withLease(job, (lease) => this.runJob(job, lease));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, lane));
   }
 
   /** Resolves when the worker is idle (tests and shutdown). */
@@ -129,10 +139,9 @@ export class ExecutionWorker implements WorkQueue {
    * take-over after a crash) still covers a long execution; a lease found lost stops the job at its
    * next step, leaving it to the worker that took it over.
    */
-  private async withLease(job: Job, run: () => Promise<void>): Promise<void> {
+  private async withLease(job: Job, run: (lease: Lease) => Promise<void>): Promise<void> {
     const { store, clock, options, logger } = this.deps;
-    const lease = { jobId: job.id, lost: false };
-    this.lease = lease;
+    const lease: Lease = { jobId: job.id, lost: false };
     const heartbeat = setInterval(() => {
       store.extendJobLease(job.id, options.workerId, options.leaseMs, clock.now()).then(
         (held) => {
@@ -143,14 +152,13 @@ export class ExecutionWorker implements WorkQueue {
     }, Math.max(10, Math.floor(options.leaseMs / 3)));
     heartbeat.unref();
     try {
-      await run();
+      await run(lease);
     } finally {
       clearInterval(heartbeat);
-      this.lease = undefined;
     }
   }
 
-  private async runJob(job: Job): Promise<void> {
+  private async runJob(job: Job, lease: Lease): Promise<void> {
     const { store, logger } = this.deps;
     const log = logger.child({ jobId: job.id, requestId: job.requestId });
     let request = await store.getRequest(job.requestId);
@@ -173,7 +181,7 @@ export class ExecutionWorker implements WorkQueue {
     }
 
     try {
-      const outcome = await this.executeSteps(request);
+      const outcome = await this.executeSteps(request, lease);
       const done = await store.transition({
         id: request.id,
         from: 'executing',
@@ -190,22 +198,22 @@ export class ExecutionWorker implements WorkQueue {
     }
   }
 
-  private async executeSteps(request: AccessRequest): Promise<{ guestId: string; redeemUrl?: string }> {
+  private async executeSteps(request: AccessRequest, lease: Lease): Promise<{ guestId: string; redeemUrl?: string }> {
     const { directory } = this.deps;
     const steps = new Map((await this.deps.store.getSteps(request.id)).map((s) => [s.key, s]));
     const existingGuestId = request.details.existingGuestId;
-    const invited = existingGuestId ? { guestId: existingGuestId } : await this.step(request, steps, 'invite', () => this.invite(request));
+    const invited = existingGuestId ? { guestId: existingGuestId } : await this.step(request, lease, steps, 'invite', () => this.invite(request));
     const guestId = invited.guestId ?? '';
     for (const group of request.details.groups) {
-      await this.step(request, steps, `group:${group.id}`, async () => ({ result: await directory.addGroupMember(group.id, guestId) }));
+      await this.step(request, lease, steps, `group:${group.id}`, async () => ({ result: await directory.addGroupMember(group.id, guestId) }));
     }
     const role = request.details.directoryRole;
     if (role) {
-      await this.step(request, steps, `role:${role.id}`, async () => ({ result: await directory.assignDirectoryRole(role.id, guestId) }));
+      await this.step(request, lease, steps, `role:${role.id}`, async () => ({ result: await directory.assignDirectoryRole(role.id, guestId) }));
     }
     const access = request.details.appAccess;
     if (access) {
-      await this.step(request, steps, `app:${access.app.id}:${access.role.id}`, async () => ({
+      await this.step(request, lease, steps, `app:${access.app.id}:${access.role.id}`, async () => ({
         result: await directory.assignAppRole(access.app.id, guestId, access.role.id),
       }));
     }
@@ -235,13 +243,14 @@ export class ExecutionWorker implements WorkQueue {
 
   private async step(
     request: AccessRequest,
+    lease: Lease,
     steps: Map<string, ExecutionStep>,
     key: string,
     run: () => Promise<Record<string, string>>,
   ): Promise<Record<string, string>> {
     const done = steps.get(key);
     if (done?.status === 'done') return done.output;
-    if (this.lease?.lost) throw new LeaseLost(this.lease.jobId);
+    if (lease.lost) throw new LeaseLost(lease.jobId);
     let output: Record<string, string>;
     try {
       output = await run();

@@ -76,7 +76,7 @@ async function setup() {
       settings: { inviteRedirectUrl: 'https://myapps.microsoft.com' },
       clock,
       logger: silent,
-      options: { workerId, leaseMs: 60_000, pollMs: 1_000, maxAttempts: 3, backoffBaseMs: 1_000 },
+      options: { workerId, leaseMs: 60_000, pollMs: 1_000, maxAttempts: 3, backoffBaseMs: 1_000, concurrency: 1 },
       onFinished: (request) => finished.push(request),
     });
   const request = await store.createRequest(
@@ -209,7 +209,7 @@ describe('ExecutionWorker with app access', () => {
         settings: { inviteRedirectUrl: 'https://myapps.microsoft.com' },
         clock: { now: () => clockNow },
         logger: silent,
-        options: { workerId, leaseMs: 60_000, pollMs: 1_000, maxAttempts: 3, backoffBaseMs: 1_000 },
+        options: { workerId, leaseMs: 60_000, pollMs: 1_000, maxAttempts: 3, backoffBaseMs: 1_000, concurrency: 1 },
         onFinished: () => undefined,
       });
     const request = await store.createRequest(
@@ -282,5 +282,45 @@ describe('ExecutionWorker with app access', () => {
     expect(request?.state).toBe('failed');
     expect(request?.outcome?.failedStep).toBe(`app:${APP.id}:${SUBMITTER.id}`);
     expect(request?.outcome?.error).toContain('Permission being assigned was not found on application');
+  });
+});
+
+describe('ExecutionWorker concurrency', () => {
+  it('runs up to `concurrency` jobs at once, each exactly once', async () => {
+    const store = SqliteStore.open(':memory:');
+    const at = new Date('2026-11-26T10:00:00Z').toISOString();
+    for (let i = 0; i < 10; i += 1) {
+      const request = await store.createRequest(
+        { id: `GA-CONC0${i}`, kind: 'invite', requester: { aadObjectId: 'alex', name: 'Alex' }, tenantId: 't', details: { ...details, email: `g${i}@fabrikam.com`, groups: [], directoryRole: undefined }, createdAt: at },
+        { actor: 'alex', action: 'request_created', at },
+      );
+      await store.transition({ id: request.id, from: 'pending', expectedVersion: 1, to: 'approved', audit: { actor: 'megan', action: 'request_approved', at }, enqueueJob: true });
+    }
+    const directory = new FakeDirectory();
+    let inFlight = 0;
+    let mostInFlight = 0;
+    const invite = directory.invite.bind(directory);
+    directory.invite = async (input) => {
+      inFlight += 1;
+      mostInFlight = Math.max(mostInFlight, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      inFlight -= 1;
+      return invite(input);
+    };
+    const worker = new ExecutionWorker({
+      store,
+      directory,
+      settings: { inviteRedirectUrl: 'https://myapps.microsoft.com' },
+      clock: { now: () => new Date(at) },
+      logger: silent,
+      options: { workerId: 'w1', leaseMs: 60_000, pollMs: 1_000, maxAttempts: 3, backoffBaseMs: 1_000, concurrency: 4 },
+      onFinished: () => undefined,
+    });
+    await worker.drain();
+    expect(mostInFlight).toBe(4);
+    expect(directory.invites).toHaveLength(10);
+    expect(new Set(directory.invites.map((i) => i.email)).size).toBe(10);
+    const states = await Promise.all(Array.from({ length: 10 }, (_, i) => store.getRequest(`GA-CONC0${i}`)));
+    expect(states.map((r) => r?.state)).toEqual(Array(10).fill('completed'));
   });
 });

@@ -46,7 +46,7 @@ describe('ExecutionWorker against the simulated Graph', () => {
       settings: { inviteRedirectUrl: 'https://myapps.microsoft.com' },
       clock: { now: () => now },
       logger: silent,
-      options: { workerId: 'w1', leaseMs: 60_000, pollMs: 1_000, maxAttempts: 5, backoffBaseMs: 1_000 },
+      options: { workerId: 'w1', leaseMs: 60_000, pollMs: 1_000, maxAttempts: 5, backoffBaseMs: 1_000, concurrency: 1 },
       onFinished: () => undefined,
     });
   }

@@ -74,7 +74,7 @@ function worker(store: Store, directory: ExecutionDirectory, clock: { now(): Dat
     settings: { inviteRedirectUrl: 'https://myapps.microsoft.com' },
     clock,
     logger: silent,
-    options: { leaseMs: 60_000, pollMs: 1_000, maxAttempts: 3, backoffBaseMs: 1_000, ...options },
+    options: { leaseMs: 60_000, pollMs: 1_000, maxAttempts: 3, backoffBaseMs: 1_000, concurrency: 1, ...options },
     onFinished: () => undefined,
   });
 }
