@@ -1,0 +1,106 @@
+/**
+ * Benchmark 3: `guests` over simulated directories of 10,000 and 50,000 guests, walked to the end
+ * with Next. Counts the Graph listing calls (target: ceil(N/999) for the full walk), the time per
+ * card, and the bot process's peak memory (target < 200 MB at 50,000). The directory runs in a
+ * child process so its memory is not counted.
+ */
+import { createApp } from '../bot/app';
+import type { AdaptiveCard } from '../cards/adaptiveCard';
+import { VERBS } from '../cards/verbs';
+import { loadConfig } from '../services/config';
+import { createLogger } from '../services/logger';
+import { SqliteStore } from '../services/store/sqliteStore';
+import { demoWellKnownIds, DEMO_USER_IDS, loadDemoSeed } from '../simulator/seed';
+import { teamsActivities } from '../test/helpers/teamsActivities';
+import { fmt, summarise } from './lib/load';
+import { NullConnector } from './lib/nullConnector';
+import { benchMain, type BenchRow } from './lib/report';
+import { SimulatorProcess } from './lib/simulatorProcess';
+
+const SIZES = (process.env.BENCH_GUEST_SIZES ?? '10000,50000').split(',').map(Number);
+const MEMORY_TARGET_MB = 200;
+const adele = { aadObjectId: DEMO_USER_IDS.adeleVance, name: 'Adele Vance' };
+
+function nextCursor(card: AdaptiveCard | undefined): string | undefined {
+  const next = (card?.actions ?? []).find((a) => a.type === 'Action.Execute' && a.title === 'Next');
+  if (next?.type !== 'Action.Execute' || !('cursorId' in next.data)) return undefined;
+  return next.data.cursorId;
+}
+
+function cardOf(activity: unknown): AdaptiveCard | undefined {
+  const attachments = (activity as { attachments?: { content: unknown }[] } | undefined)?.attachments;
+  return attachments?.[0]?.content as AdaptiveCard | undefined;
+}
+
+async function walk(guests: number): Promise<BenchRow[]> {
+  const simulator = new SimulatorProcess();
+  simulator.count('listings', (line) => line.startsWith('GET /v1.0/users?'));
+  await simulator.start(['--guests', String(guests)]);
+  const connector = new NullConnector();
+  connector.keepLast = true;
+  const serviceUrl = await connector.start();
+  const demo = demoWellKnownIds();
+  const config = { ...loadConfig({ LOG_LEVEL: 'silent' }, demo), graphBaseUrl: simulator.url };
+  const app = createApp({ config, logger: createLogger('silent'), store: SqliteStore.open(':memory:'), startWorker: false });
+  const botUrl = await app.listen(0, '127.0.0.1');
+  const activities = teamsActivities({ serviceUrl, tenantId: demo.tenantId });
+  const post = async (activity: unknown) => {
+    const response = await fetch(`${botUrl}/api/messages`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(activity) });
+    return (await response.json().catch(() => undefined)) as { value?: unknown } | undefined;
+  };
+
+  global.gc?.();
+  const baselineMb = process.memoryUsage().rss / 2 ** 20;
+  let peakMb = baselineMb;
+  const sampler = setInterval(() => (peakMb = Math.max(peakMb, process.memoryUsage().rss / 2 ** 20)), 10);
+
+  const started = process.hrtime.bigint();
+  const pageTimes: number[] = [];
+  let t0 = process.hrtime.bigint();
+  await post(activities.message(adele, 'guests'));
+  pageTimes.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  let cursorId = nextCursor(cardOf(connector.last));
+  let cards = 1;
+  while (cursorId) {
+    t0 = process.hrtime.bigint();
+    const answer = await post(activities.cardAction(adele, VERBS.guestsPage, { cursorId }));
+    pageTimes.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    cards += 1;
+    cursorId = nextCursor(answer?.value as AdaptiveCard | undefined);
+  }
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  clearInterval(sampler);
+  peakMb = Math.max(peakMb, process.memoryUsage().rss / 2 ** 20);
+
+  const total = guests + loadDemoSeed().users.filter((u) => u.userType === 'Guest').length;
+  const optimum = Math.ceil(total / 999);
+  const times = summarise(pageTimes);
+  await app.close();
+  await connector.stop();
+  // The count is read once the simulator has exited, so that its last log lines are in.
+  await simulator.stop();
+  const listings = simulator.counted('listings');
+
+  const name = `3. guests over ${guests.toLocaleString('en')} guests`;
+  return [
+    { benchmark: name, measure: `Graph listing calls, full walk (${cards} cards)`, value: String(listings), baseline: `ceil(${total}/999) = ${optimum}`, ratio: `${fmt(listings / optimum, 2)}x`, target: '= ceil(N/999)', met: listings === optimum },
+    { benchmark: name, measure: 'time: whole walk; per card p50 / p99', value: `${fmt(seconds)} s; ${fmt(times.p50)} / ${fmt(times.p99)} ms`, baseline: '—', ratio: '—', target: 'reported', met: undefined },
+    {
+      benchmark: name,
+      measure: 'bot process peak RSS',
+      value: `${fmt(peakMb, 0)} MB`,
+      baseline: `${fmt(baselineMb, 0)} MB before the walk`,
+      ratio: `+${fmt(peakMb - baselineMb, 0)} MB`,
+      target: guests >= 50000 ? `< ${MEMORY_TARGET_MB} MB` : 'reported',
+      met: guests >= 50000 ? peakMb < MEMORY_TARGET_MB : undefined,
+    },
+  ];
+}
+
+export async function guestListing(): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  for (const size of SIZES) rows.push(...(await walk(size)));
+  return rows;
+}
+
+if (require.main === module) benchMain(guestListing);

@@ -1,0 +1,70 @@
+/**
+ * `npm run bench`: runs the four benchmarks, each in its own Node process so that one's memory and
+ * warm caches do not colour another's, prints their figures, and writes `bench/results.md`.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { markdownTable, type BenchRow } from './lib/report';
+
+interface Run {
+  script: string;
+  nodeFlags?: string[];
+  label?: string;
+  env?: Record<string, string>;
+}
+
+const RUNS: Run[] = [
+  { script: 'commandThroughput' },
+  { script: 'approveClick' },
+  { script: 'guestListing', env: { BENCH_GUEST_SIZES: '10000' } },
+  { script: 'guestListing', env: { BENCH_GUEST_SIZES: '50000' } },
+  // V8 grows its heap lazily when memory is plentiful; a production-like heap limit shows what the listing needs.
+  { script: 'guestListing', env: { BENCH_GUEST_SIZES: '50000' }, nodeFlags: ['--max-old-space-size=128'], label: 'heap limit 128 MB' },
+  { script: 'executionThroughput' },
+];
+
+function machine(): string {
+  const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
+  let os = process.platform;
+  try {
+    os = execFileSync('uname', ['-sr'], { encoding: 'utf8' }).trim() as NodeJS.Platform;
+  } catch {
+    // uname is missing on some systems; the platform name will do.
+  }
+  return `${cpus().length} × ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GiB RAM, ${os}, Node ${process.version}`;
+}
+
+function main(): void {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-'));
+  const rows: BenchRow[] = [];
+  const started = Date.now();
+  let failed = false;
+  for (const run of RUNS) {
+    const out = join(dir, `${run.script}-${rows.length}.json`);
+    const result = spawnSync(process.execPath, [...(run.nodeFlags ?? []), '--disable-warning=DEP0111', join(__dirname, `${run.script}.js`)], {
+      stdio: 'inherit',
+      env: { ...process.env, ...run.env, BENCH_JSON_OUT: out, ...(run.label ? { BENCH_LABEL: run.label } : {}) },
+    });
+    if (result.status !== 0) {
+      failed = true;
+      process.stderr.write(`${run.script} exited with ${result.status}\n`);
+      continue;
+    }
+    rows.push(...(JSON.parse(readFileSync(out, 'utf8')) as BenchRow[]));
+  }
+  rmSync(dir, { recursive: true, force: true });
+  const minutes = (Date.now() - started) / 60_000;
+  const report = [
+    `Measured ${new Date().toISOString().slice(0, 10)} on ${machine()}; the whole run took ${minutes.toFixed(1)} minutes.`,
+    '',
+    markdownTable(rows),
+    '',
+  ].join('\n');
+  writeFileSync(join(__dirname, '..', '..', 'bench', 'results.md'), report);
+  process.stdout.write(`\n${report}`);
+  if (failed) process.exit(1);
+}
+
+main();
