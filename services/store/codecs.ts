@@ -107,7 +107,7 @@ export const decode = {
   stepOutput: (value: unknown, where: string): Record<string, string> => check(stepOutputSchema, value, where),
   auditDetail: (value: unknown, where: string): AuditDetail => check(auditDetailSchema, value, where),
   reference: (value: unknown, where: string): Record<string, unknown> => check(referenceSchema, value, where),
-  /** A page cursor's state: any JSON object (the service that wrote it checks its shape). */
+  /** A page cursor's state: a JSON object whose shape the service that wrote it checks. */
   cursorState: (value: unknown, where: string): Record<string, unknown> => check(referenceSchema, value, where),
   requestState: (value: unknown, where: string): RequestState => check(requestStateSchema, value, where),
   requestKind: (value: unknown, where: string): RequestKind => check(requestKindSchema, value, where),
