@@ -271,13 +271,15 @@ export class ExecutionWorker implements WorkQueue {
     const stepKey = error instanceof StepFailure ? error.stepKey : 'execution';
     const log = logger.child({ jobId: job.id, requestId: request.id, step: stepKey, status: failure.status, code: failure.code });
 
-    if (failure.transient && job.attempts < options.maxAttempts) {
+    // Throttling (429) is Graph pacing the app, not the job failing: it waits as told and keeps its attempts.
+    const throttled = failure.status === 429;
+    if (failure.transient && (throttled || job.attempts < options.maxAttempts)) {
       const waitMs = failure.retryAfterSeconds !== undefined
         ? failure.retryAfterSeconds * 1000
         : Math.min(MAX_BACKOFF_MS, options.backoffBaseMs * 2 ** (job.attempts - 1));
       const runAfter = new Date(clock.now().getTime() + waitMs);
-      await store.releaseJob(job.id, runAfter, `${failure.status} ${failure.code}`);
-      await store.appendAudit(this.audit('execution_retry_scheduled', job, request.id, { step: stepKey, status: failure.status, waitMs }));
+      await store.releaseJob(job.id, runAfter, `${failure.status} ${failure.code}`, throttled);
+      await store.appendAudit(this.audit('execution_retry_scheduled', job, request.id, { step: stepKey, status: failure.status, waitMs, throttled }));
       log.warn({ waitMs }, 'transient failure, will retry');
       return;
     }

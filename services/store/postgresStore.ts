@@ -235,14 +235,15 @@ export class PostgresStore implements Store {
     if (result.rowCount === 0) missing('job', jobId);
   }
 
-  async releaseJob(jobId: string, runAfter: Date, lastError: string): Promise<void> {
+  async releaseJob(jobId: string, runAfter: Date, lastError: string, refundAttempt = false): Promise<void> {
     // A finished job stays finished: a worker whose lease lapsed cannot re-queue another's work.
     const result = await query(
       this.pool,
       `UPDATE jobs
-       SET state = 'queued', run_after = $2, last_error = $3, lease_owner = NULL, lease_until = NULL
+       SET state = 'queued', run_after = $2, last_error = $3, lease_owner = NULL, lease_until = NULL,
+           attempts = GREATEST(0, attempts - $4)
        WHERE id = $1 AND state <> 'done'`,
-      [jobId, isoTimestamp(runAfter, 'runAfter'), lastError],
+      [jobId, isoTimestamp(runAfter, 'runAfter'), lastError, refundAttempt ? 1 : 0],
     );
     if (result.rowCount === 0) {
       const exists = await query(this.pool, 'SELECT 1 FROM jobs WHERE id = $1', [jobId]);

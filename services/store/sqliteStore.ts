@@ -105,10 +105,10 @@ function prepareStatements(db: Db) {
       RETURNING id, request_id, attempts, lease_until`),
     completeJob: db.prepare<[string]>(`UPDATE jobs SET state = 'done', lease_until = NULL WHERE id = ?`),
     // A finished job stays finished: a worker whose lease lapsed cannot re-queue another's work.
-    releaseJob: db.prepare<{ id: string; run_after: string; last_error: string }>(`
+    releaseJob: db.prepare<{ id: string; run_after: string; last_error: string; refund: number }>(`
       UPDATE jobs
       SET state = 'queued', run_after = @run_after, last_error = @last_error,
-          lease_owner = NULL, lease_until = NULL
+          lease_owner = NULL, lease_until = NULL, attempts = MAX(0, attempts - @refund)
       WHERE id = @id AND state <> 'done'`),
     jobExists: db.prepare<[string]>('SELECT 1 FROM jobs WHERE id = ?'),
     extendJobLease: db.prepare<{ id: string; worker: string; lease_until: string }>(`
@@ -290,10 +290,10 @@ export class SqliteStore implements Store {
     });
   }
 
-  async releaseJob(jobId: string, runAfter: Date, lastError: string): Promise<void> {
+  async releaseJob(jobId: string, runAfter: Date, lastError: string, refundAttempt = false): Promise<void> {
     const runAfterIso = isoTimestamp(runAfter, 'runAfter');
     this.write(() => {
-      const { changes } = this.statements.releaseJob.run({ id: jobId, run_after: runAfterIso, last_error: lastError });
+      const { changes } = this.statements.releaseJob.run({ id: jobId, run_after: runAfterIso, last_error: lastError, refund: refundAttempt ? 1 : 0 });
       if (changes === 0 && this.statements.jobExists.get(jobId) === undefined) missing('job', jobId);
     });
   }

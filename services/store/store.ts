@@ -73,8 +73,11 @@ export interface Store {
   /** Claims the oldest runnable job (queued, or its lease expired) for `leaseMs`. */
   claimJob(workerId: string, leaseMs: number, now: Date): Promise<Job | undefined>;
   completeJob(jobId: string): Promise<void>;
-  /** Gives a job back to run again after `runAfter` (transient failure). */
-  releaseJob(jobId: string, runAfter: Date, lastError: string): Promise<void>;
+  /**
+   * Gives a job back to run again after `runAfter` (transient failure). With `refundAttempt` the
+   * claim does not count as an attempt: being throttled is Graph pacing us, not the job failing.
+   */
+  releaseJob(jobId: string, runAfter: Date, lastError: string, refundAttempt?: boolean): Promise<void>;
   /**
    * Moves the lease of a running job held by `workerId` to `now + leaseMs` (a heartbeat, so a short
    * lease still covers a long execution). False when the worker no longer holds it: another worker

@@ -166,6 +166,20 @@ describe('ExecutionWorker', () => {
     expect(directory.invites).toHaveLength(1);
   });
 
+  it('keeps retrying while Graph throttles, without using up its attempts', async () => {
+    const { store, directory, makeWorker, advance } = await setup();
+    directory.failNext.group = [1, 2, 3, 4, 5].map(() => new GraphFailure(429, 'TooManyRequests', 'Please retry again later.', 1));
+    const worker = makeWorker('w1');
+    for (let i = 0; i < 6; i += 1) {
+      await worker.drain();
+      advance(1_000);
+    }
+    expect((await store.getRequest('GA-TEST01'))?.state).toBe('completed');
+    const retries = (await store.listAudit('GA-TEST01')).filter((a) => a.action === 'execution_retry_scheduled');
+    expect(retries).toHaveLength(5);
+    expect(retries.every((r) => r.detail?.throttled === true)).toBe(true);
+  });
+
   it('fails with the step and Graph\'s reason on a permanent error', async () => {
     const { store, directory, finished, makeWorker } = await setup();
     directory.failNext.group = [new GraphFailure(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.')];

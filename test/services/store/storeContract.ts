@@ -376,6 +376,18 @@ export function describeStoreContract(
         expect(again).toEqual({ id: job.id, requestId: job.requestId, attempts: 2, leaseUntil: at(11 * MINUTE) });
       });
 
+      it('a release that refunds the attempt leaves the attempt count as it was before the claim', async () => {
+        await approve(await create(), 0);
+        const job = await store.claimJob('worker-1', MINUTE, dateAt(SECOND));
+        if (!job) throw new Error('expected a job');
+        expect(job.attempts).toBe(1);
+
+        await store.releaseJob(job.id, dateAt(2 * SECOND), 'Graph answered 429', true);
+
+        const again = await store.claimJob('worker-2', MINUTE, dateAt(3 * SECOND));
+        expect(again?.attempts).toBe(1);
+      });
+
       it('completed job is never claimed again', async () => {
         await approve(await create(), 0);
         const job = await store.claimJob('worker-1', MINUTE, dateAt(SECOND));
