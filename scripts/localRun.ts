@@ -108,12 +108,10 @@ export async function startLocalRun(options: LocalRunOptions): Promise<LocalRun>
   if (busy.length > 0) throw new PortsBusyError(busy);
 
   const env = options.env ?? {};
-  // `error` by default: each Playground page load probes /api/messages with HEAD, which the bot
-  // refuses (405) with a warning that would only alarm someone trying the demo.
+  // `error` by default: the demo's terminal is for the two addresses, not for the bot's request logs.
   const settings: Record<string, string | undefined> = { LOG_LEVEL: 'error', PORT: String(ports.bot) };
   for (const key of POLICY_KEYS) if (env[key]) settings[key] = env[key];
-  const demo = demoWellKnownIds();
-  const baseConfig = loadConfig(settings, { tenantId: demo.tenantId, approverGroupId: demo.approverGroupId, adminGroupId: demo.adminGroupId });
+  const baseConfig = loadConfig(settings, demoWellKnownIds());
 
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async () => {

@@ -6,13 +6,11 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { config as loadDotEnv } from 'dotenv';
 import { Pool } from 'pg';
-import { ConfigError, loadConfig, type AppConfig } from '../services/config';
 import { describeDatabaseUrl } from '../services/store/openStore';
 import { PostgresStore } from '../services/store/postgresStore';
 import { migrate as migrateSqlite } from '../services/store/sqliteMigrations';
-import { demoWellKnownIds } from '../simulator/seed';
+import { configurationOrExit } from './configuration';
 
 async function migratePostgres(databaseUrl: string): Promise<string> {
   const pool = new Pool({ connectionString: databaseUrl, max: 1, connectionTimeoutMillis: 10_000 });
@@ -38,18 +36,7 @@ function migrateSqliteFile(path: string): string {
 }
 
 async function main(): Promise<void> {
-  loadDotEnv({ quiet: true });
-  const demo = demoWellKnownIds();
-  let config: AppConfig;
-  try {
-    config = loadConfig(process.env, { tenantId: demo.tenantId, approverGroupId: demo.approverGroupId, adminGroupId: demo.adminGroupId });
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`Not migrated. ${error.message}\nSee .env.example for every setting.\n`);
-      process.exit(1);
-    }
-    throw error;
-  }
+  const config = configurationOrExit('Not migrated.');
   try {
     const line = config.databaseUrl ? await migratePostgres(config.databaseUrl) : migrateSqliteFile(config.sqlitePath);
     process.stdout.write(`${line}\n`);

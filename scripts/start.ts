@@ -3,27 +3,16 @@
  * when no Graph settings are given, opens the store (PostgreSQL with DATABASE_URL, migrated at start;
  * otherwise SQLite), then the bot. Prints which mode, directory and store are in use.
  */
-import { config as loadDotEnv } from 'dotenv';
 import { createApp } from '../bot/app';
-import { ConfigError, loadConfig, type AppConfig } from '../services/config';
 import { createLogger } from '../services/logger';
 import { openStore, type OpenedStore } from '../services/store/openStore';
 import { demoWellKnownIds } from '../simulator/seed';
 import { startSimulator, type RunningSimulator } from '../simulator/server';
+import { configurationOrExit } from './configuration';
 
 async function main(): Promise<void> {
-  loadDotEnv({ quiet: true });
+  let config = configurationOrExit('Not started.');
   const demo = demoWellKnownIds();
-  let config: AppConfig;
-  try {
-    config = loadConfig(process.env, { tenantId: demo.tenantId, approverGroupId: demo.approverGroupId, adminGroupId: demo.adminGroupId });
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`Not started. ${error.message}\nSee .env.example for every setting.\n`);
-      process.exit(1);
-    }
-    throw error;
-  }
   const logger = createLogger(config.logLevel);
 
   let simulator: RunningSimulator | undefined;

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { GraphError } from './errors';
+import { seededRandom } from './random';
 
 export interface FaultSpec {
   /** 429 (throttled), 500, 503 or 504. */
@@ -185,18 +186,6 @@ function isWrite(method: string, path: string): boolean {
 function matches(rule: { method?: string; path?: string }, method: string, path: string): boolean {
   if (rule.method !== undefined && rule.method !== method) return false;
   return rule.path === undefined || path.toLowerCase().startsWith(rule.path.toLowerCase());
-}
-
-/** mulberry32: a small seeded generator, so the same seed gives the same sequence of failures. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Tokens refill evenly over the window; an empty bucket says when the next token frees. */

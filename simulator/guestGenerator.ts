@@ -4,6 +4,7 @@
  * the same guests: a seeded pseudo-random sequence picks names, domains, states and dates.
  */
 import type { SeedFixture, SeedUser } from './seed';
+import { seededRandom } from './random';
 
 export interface GuestGeneratorOptions {
   /** Same seed, same guests. Default 1. */
@@ -45,18 +46,6 @@ const SPAN_MS = 3 * 365 * DAY_MS;
 /** Prefix of generated ids; the index fills the last group, so ids never collide with each other. */
 const ID_PREFIX = '9e5f0000-0000-4000-8000-';
 
-/** mulberry32: a tiny, well-spread 32-bit generator; enough for test data, never for secrets. */
-function sequence(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** The id of the generated guest with this (0-based) index. */
 export function generatedGuestId(index: number): string {
   return `${ID_PREFIX}${(index + 1).toString(16).padStart(12, '0')}`;
@@ -78,7 +67,7 @@ export function generateGuests(count: number, options: GuestGeneratorOptions = {
   const domains = options.domains ?? DEFAULT_DOMAINS;
   if (domains.length === 0) throw new RangeError('at least one domain is needed');
   const initialDomain = options.initialDomain ?? 'example.onmicrosoft.com';
-  const random = sequence(options.seed ?? 1);
+  const random = seededRandom(options.seed ?? 1);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)] as T;
   const between = (from: number, to: number): number => from + Math.floor(random() * Math.max(0, to - from));
 
