@@ -4,7 +4,7 @@ import type { NamedRef } from '../services/model';
 import { adaptiveCard, type Action, type AdaptiveCard, type CardElement, type Fact } from './adaptiveCard';
 import { formatDateTime } from './dates';
 import { execute, fact, factSet, text, title } from './elements';
-import { guestStateLabel, revokePanels } from './guestView';
+import { guestStateLabel, LAST_SIGN_IN_MEANS, revokePanels } from './guestView';
 import { joinMarkdown, md, type Markdown } from './markdown';
 import { VERBS } from './verbs';
 
@@ -23,6 +23,7 @@ export function guestCard(model: GuestCardModel): AdaptiveCard {
     title(md`${guest.displayName}`),
     text(md`${guest.email} · guest`, { subtle: true, spacing: 'None' }),
     factSet(facts(guest)),
+    text(LAST_SIGN_IN_MEANS, { subtle: true, spacing: 'Small' }),
   ];
   if (!guest.enabled) body.push(text(md`Sign-in is disabled for this guest.`, { color: 'Attention' }));
 
@@ -69,7 +70,7 @@ function lastSignInText(lastSignIn: LastSignIn): Markdown {
     case 'at':
       return md`${formatDateTime(lastSignIn.at)}`;
     case 'never':
-      return md`Never (or not since April 2020)`;
+      return md`None recorded (never signed in, or not since April 2020)`;
     case 'unavailable':
       return md`Unknown: ${lastSignIn.reason}`;
   }

@@ -3,13 +3,15 @@ import type { GuestListPage, GuestRow } from '../services/guestModel';
 import { adaptiveCard, type Action, type AdaptiveCard, type CardElement } from './adaptiveCard';
 import { formatDateTime } from './dates';
 import { execute, text, title } from './elements';
-import { count, enabledLabel, formatDay, guestLine, guestStateLabel } from './guestView';
+import { count, enabledLabel, formatDay, guestLine, guestStateLabel, LAST_SIGN_IN_MEANS } from './guestView';
 import { md, type Markdown } from './markdown';
 import { VERBS } from './verbs';
 
 export function guestListCard(page: GuestListPage): AdaptiveCard {
   const body: CardElement[] = [title(page.filterText ? md`Guests: ${page.filterText}` : md`Guests`), text(summary(page), { subtle: true, spacing: 'Small' })];
   if (page.notice) body.push(text(md`${page.notice}`, { color: 'Warning' }));
+  if (page.checked !== undefined) body.push(text(LAST_SIGN_IN_MEANS, { subtle: true, spacing: 'Small' }));
+  if (page.noSignInRecorded) body.push(text(unrecorded(page.noSignInRecorded), { spacing: 'Small' }));
   if (page.rows.length === 0) {
     body.push(text(page.nextCursorId ? md`None on this stretch of the directory; Next keeps looking.` : md`No guests match.`));
   }
@@ -36,8 +38,14 @@ function summary(page: GuestListPage): Markdown {
   return page.directoryTotal === 1 ? md`1 guest${shown}` : md`${count(page.directoryTotal)} guests${shown}`;
 }
 
+/** Guests without a recorded sign-in are left out of a stale listing; the card says how many. */
+function unrecorded(n: number): Markdown {
+  const who = n === 1 ? md`1 guest checked has` : md`${count(n)} guests checked have`;
+  return md`${who} no recorded sign-in (never signed in, or not since Microsoft Entra began recording in April 2020): not listed, because whether they are stale is unknown.`;
+}
+
 function rowDetail(row: GuestRow): Markdown {
   const parts = [guestStateLabel(row.state), `created ${formatDay(row.createdAt)}`, enabledLabel(row.enabled)];
-  if (row.lastSignIn !== undefined) parts.push(row.lastSignIn ? `last sign-in ${formatDay(row.lastSignIn)}` : 'never signed in');
+  if (row.lastSignIn !== undefined) parts.push(row.lastSignIn ? `last sign-in ${formatDay(row.lastSignIn)}` : 'no sign-in recorded');
   return md`${parts.join(' · ')}`;
 }

@@ -341,7 +341,7 @@ export class GuestAdmin {
   private async lastSignIn(guestId: string): Promise<LastSignIn> {
     try {
       const user = await this.deps.directory.getGuest(guestId, true);
-      const at = user?.lastSignInDateTime;
+      const at = user?.lastSuccessfulSignInDateTime;
       return at ? { kind: 'at', at } : { kind: 'never' };
     } catch (error) {
       const failure = toGraphFailure(error);

@@ -101,6 +101,8 @@ const pageStateSchema = z.object({
   rowsBefore: z.number().int().min(0),
   /** Directory guests read up to the end of this page (for listings filtered here). */
   checked: z.number().int().min(0),
+  /** Of those, guests with no recorded successful sign-in: not counted as stale, because unknown. */
+  unrecorded: z.number().int().min(0).default(0),
 });
 
 /** `next`: the first slice of the following page; `last`: this page's last slice. */
@@ -166,7 +168,7 @@ export class GuestListing {
       const fallback = listing;
       try {
         read = filters.state === 'Accepted'
-          ? { rows: [], read: 0 }
+          ? { rows: [], read: 0, unrecorded: 0 }
           : await this.readPages(fallback, () => this.deps.directory.listGuests(queryFor(filters, fallback, now)));
       } catch (second) {
         return { kind: 'failed', message: toGraphFailure(second).userMessage };
@@ -176,7 +178,7 @@ export class GuestListing {
       id: this.newId(),
       ownerId,
       expiresAt: new Date(now.getTime() + this.options.ttlMs).toISOString(),
-      state: this.pageState({ ...listing, total: read.total }, read, { rowsBefore: 0, checked: 0 }),
+      state: this.pageState({ ...listing, total: read.total }, read, { rowsBefore: 0, checked: 0, unrecorded: 0 }),
     };
     await this.save(page, PAGE_KIND, page.state);
     return this.render(page, 0);
@@ -218,6 +220,7 @@ export class GuestListing {
       state: this.pageState(page.state.listing, read, {
         rowsBefore: page.state.rowsBefore + page.state.rows.length,
         checked: page.state.checked,
+        unrecorded: page.state.unrecorded,
         previousPageId: page.id,
       }),
     };
@@ -247,7 +250,10 @@ export class GuestListing {
       directoryTotal: listing.total,
       expiresAt: page.expiresAt,
     };
-    if (listing.mode === 'signIn') result.checked = page.state.checked;
+    if (listing.mode === 'signIn') {
+      result.checked = page.state.checked;
+      result.noSignInRecorded = page.state.unrecorded;
+    }
     if (listing.notice) result.notice = listing.notice;
     if (next) result.nextCursorId = await this.saveView(page, next);
     if (previous) result.previousCursorId = await this.saveView(page, previous);
@@ -263,12 +269,14 @@ export class GuestListing {
     const total = page.count;
     let read = page.guests.length;
     const rows = this.keep(listing, page.guests);
+    let unrecorded = this.countUnrecorded(listing, page.guests);
     for (let calls = 1; listing.mode === 'signIn' && rows.length < this.options.rowsPerCard && page.nextLink && calls < this.options.maxGraphPagesPerCard; calls += 1) {
       page = await this.deps.directory.nextGuests(page.nextLink);
       read += page.guests.length;
       rows.push(...this.keep(listing, page.guests));
+      unrecorded += this.countUnrecorded(listing, page.guests);
     }
-    return { rows, read, total, nextLink: page.nextLink };
+    return { rows, read, unrecorded, total, nextLink: page.nextLink };
   }
 
   /** Rows of the guests the listing shows: all of them, or for `signIn` only the stale ones. */
@@ -278,8 +286,23 @@ export class GuestListing {
     return shown.map((g) => toRow(g, listing.mode === 'signIn'));
   }
 
-  private pageState(listing: Listing, read: Read, position: { rowsBefore: number; checked: number; previousPageId?: string }): PageState {
-    const state: PageState = { listing, rows: read.rows, rowsBefore: position.rowsBefore, checked: position.checked + read.read };
+  /** Guests whose staleness cannot be told, so the card can say how many were left out. */
+  private countUnrecorded(listing: Listing, guests: DirectoryGuest[]): number {
+    return listing.mode === 'signIn' ? guests.filter((g) => !g.lastSuccessfulSignInDateTime).length : 0;
+  }
+
+  private pageState(
+    listing: Listing,
+    read: Read,
+    position: { rowsBefore: number; checked: number; unrecorded: number; previousPageId?: string },
+  ): PageState {
+    const state: PageState = {
+      listing,
+      rows: read.rows,
+      rowsBefore: position.rowsBefore,
+      checked: position.checked + read.read,
+      unrecorded: position.unrecorded + read.unrecorded,
+    };
     if (read.nextLink) {
       state.nextLink = read.nextLink;
       state.nextPageId = this.newId();
@@ -351,6 +374,8 @@ interface Read {
   rows: GuestRow[];
   /** Directory guests read from Graph. */
   read: number;
+  /** Of those, guests without a recorded successful sign-in (sign-in listings only). */
+  unrecorded: number;
   total?: number;
   nextLink?: string;
 }
@@ -381,11 +406,14 @@ function neverRedeemedNotice(filters: GuestFilters): string {
   return filters.state === 'Accepted' ? `${base} Guests who accepted cannot be checked without sign-in data, so none are listed.` : base;
 }
 
-/** Stale: last signed in before the cutoff, or never signed in and invited before it. */
+/**
+ * Stale: the last successful sign-in (interactive or not) is before the cutoff. A guest with no
+ * recorded sign-in is not stale but unknown: Entra keeps no record for sign-ins before April 2020,
+ * so "none recorded" does not mean "never", and the card counts them apart.
+ */
 function isStale(guest: DirectoryGuest, cutoff: number): boolean {
-  const last = guest.lastSignInDateTime;
-  if (last) return Date.parse(last) < cutoff;
-  return guest.createdDateTime === null || Date.parse(guest.createdDateTime) <= cutoff;
+  const last = guest.lastSuccessfulSignInDateTime;
+  return last ? Date.parse(last) < cutoff : false;
 }
 
 function toRow(guest: DirectoryGuest, withSignIn: boolean): GuestRow {
@@ -398,6 +426,6 @@ function toRow(guest: DirectoryGuest, withSignIn: boolean): GuestRow {
     createdAt: guest.createdDateTime,
     enabled: guest.accountEnabled !== false,
   };
-  if (withSignIn) row.lastSignIn = guest.lastSignInDateTime ?? null;
+  if (withSignIn) row.lastSignIn = guest.lastSuccessfulSignInDateTime ?? null;
   return row;
 }

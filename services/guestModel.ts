@@ -13,7 +13,10 @@ export interface GuestRow {
   state: GuestState | null;
   createdAt: string | null;
   enabled: boolean;
-  /** Undefined when sign-in data was not read; null when the guest never signed in. */
+  /**
+   * The last successful sign-in, interactive or not. Undefined when sign-in data was not read;
+   * null when none is recorded.
+   */
   lastSignIn?: string | null;
 }
 
@@ -28,6 +31,8 @@ export interface GuestListPage {
   directoryTotal?: number;
   /** Set when rows are picked out here (stale): how many directory guests have been checked so far. */
   checked?: number;
+  /** With `checked`: how many of them have no recorded sign-in, so cannot be called stale. */
+  noSignInRecorded?: number;
   /** E.g. that sign-in data is not available and what is listed instead. */
   notice?: string;
   /** Opaque ids for the Next and Previous buttons; absent at either end. */
@@ -40,8 +45,10 @@ export interface GuestListPage {
 /** A part of the guest card that Graph may fail to give (then the reason is shown instead). */
 export type Readable<T> = { ok: true; value: T } | { ok: false; reason: string };
 
+/** The last successful sign-in, interactive or not. */
 export type LastSignIn =
   | { kind: 'at'; at: string }
+  /** Entra recorded none: never signed in, or not since recording began in April 2020. */
   | { kind: 'never' }
   /** Sign-in data cannot be read (no Entra ID P1 licence, or a missing permission). */
   | { kind: 'unavailable'; reason: string };

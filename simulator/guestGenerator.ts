@@ -3,7 +3,7 @@
  * enough for three pages of 999; `--guests 50000` makes a big one). The same options always give
  * the same guests: a seeded pseudo-random sequence picks names, domains, states and dates.
  */
-import type { SeedFixture, SeedUser } from './seed';
+import type { SeedFixture, SeedSignInActivity, SeedUser } from './seed';
 import { seededRandom } from './random';
 
 export interface GuestGeneratorOptions {
@@ -99,10 +99,29 @@ export function generateGuests(count: number, options: GuestGeneratorOptions = {
       externalUserStateChangeDateTime: graphTime(stateChange),
       createdDateTime: graphTime(created),
       accountEnabled: random() >= 0.05,
-      signInActivity: lastSignIn === undefined ? null : { lastSignInDateTime: graphTime(lastSignIn), lastSuccessfulSignInDateTime: graphTime(lastSignIn) },
+      signInActivity: lastSignIn === undefined ? null : signInActivityOf(i, lastSignIn, stateChange, until),
     });
   }
   return guests;
+}
+
+/**
+ * Sign-in activity around a guest's last successful sign-in. Most guests signed in interactively;
+ * one in ten then failed an interactive attempt (so the interactive time is later than the last
+ * success), and one in ten signs in only non-interactively lately (so the interactive time is
+ * older). The variant follows the index, so the random sequence, and every other guest, is unchanged.
+ */
+function signInActivityOf(index: number, lastSuccess: number, redeemed: number, until: number): SeedSignInActivity {
+  const success = graphTime(lastSuccess);
+  if (index % 10 === 3) {
+    const failedAttempt = Math.min(until, lastSuccess + ((index % 60) + 1) * DAY_MS);
+    return { lastSignInDateTime: graphTime(failedAttempt), lastSuccessfulSignInDateTime: success };
+  }
+  if (index % 10 === 7) {
+    const interactive = Math.max(redeemed, lastSuccess - 30 * DAY_MS);
+    return { lastSignInDateTime: graphTime(interactive), lastNonInteractiveSignInDateTime: success, lastSuccessfulSignInDateTime: success };
+  }
+  return { lastSignInDateTime: success, lastSuccessfulSignInDateTime: success };
 }
 
 /** A copy of the fixture with `count` generated guests added to its users. */

@@ -63,16 +63,18 @@ export interface GuestPage {
   nextLink?: string;
 }
 
-type RawGuest = Omit<DirectoryGuest, 'lastSignInDateTime' | 'otherMails'> & {
+type RawGuest = Omit<DirectoryGuest, 'lastSuccessfulSignInDateTime' | 'otherMails'> & {
   otherMails?: string[] | null;
-  signInActivity?: { lastSignInDateTime?: string | null } | null;
+  signInActivity?: { lastSuccessfulSignInDateTime?: string | null } | null;
 };
 
 function toGuest(raw: RawGuest): DirectoryGuest {
   const { signInActivity, ...guest } = raw;
   const result: DirectoryGuest = { ...guest, otherMails: raw.otherMails ?? [] };
-  // signInActivity is absent when not selected, and null for someone who never signed in.
-  if (signInActivity !== undefined) result.lastSignInDateTime = signInActivity?.lastSignInDateTime ?? null;
+  // signInActivity is absent when not selected, and null when Entra recorded no sign-in. The
+  // successful sign-in is read, not lastSignInDateTime: that one is the last interactive attempt,
+  // failed ones included, and leaves out non-interactive sign-ins.
+  if (signInActivity !== undefined) result.lastSuccessfulSignInDateTime = signInActivity?.lastSuccessfulSignInDateTime ?? null;
   return result;
 }
 

@@ -37,8 +37,12 @@ export interface DirectoryGuest {
   externalUserStateChangeDateTime: string | null;
   createdDateTime: string | null;
   accountEnabled: boolean | null;
-  /** Present only when signInActivity was asked for; null when the guest never signed in. */
-  lastSignInDateTime?: string | null;
+  /**
+   * The last successful sign-in, interactive or not (`signInActivity.lastSuccessfulSignInDateTime`).
+   * Present only when signInActivity was asked for; null when Entra recorded none (never signed
+   * in, or not since recording began).
+   */
+  lastSuccessfulSignInDateTime?: string | null;
 }
 
 /** A request as the dry run shows it and GraphDirectory sends it. */

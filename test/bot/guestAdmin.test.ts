@@ -80,7 +80,7 @@ describe('guest administration over HTTP', () => {
       expect(reply.text).toMatch(new RegExp(`Requested by: Alex Wilber on \\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2} UTC \\(${requestId}\\)`));
       expect(reply.text).toMatch(/Approved by: Megan Bowen on \d{4}-\d{2}-\d{2}/);
       expect(reply.text).toContain('Invitation: Pending (invitation not redeemed)');
-      expect(reply.text).toContain('Last sign-in: Never');
+      expect(reply.text).toContain('Last sign-in: None recorded (never signed in, or not since April 2020)');
       expect(reply.text).toContain('Project Falcon');
     });
 

@@ -143,15 +143,27 @@ describe('guests: listing and paging over HTTP', () => {
       h.simulator.directory.users
         .filter((u) => u.userType === 'Guest')
         .filter((u) => {
-          const last = u.signInActivity?.lastSignInDateTime;
-          return last ? Date.parse(last) < cutoff : Date.parse(u.createdDateTime ?? '') <= cutoff;
+          const last = u.signInActivity?.lastSuccessfulSignInDateTime;
+          return last !== undefined && last !== null && Date.parse(last) < cutoff;
         })
         .map((u) => u.mail),
     );
     const shown = listedEmails(reply.card);
     expect(shown).toHaveLength(25);
     expect(shown.every((e) => stale.has(e))).toBe(true);
-    expect(reply.text).toMatch(/last sign-in \d{4}-\d{2}-\d{2}|never signed in/);
+    expect(reply.text).toMatch(/last sign-in \d{4}-\d{2}-\d{2}/);
+    expect(reply.text).toContain('Last sign-in means the last successful sign-in, interactive or not.');
+    expect(reply.text).toMatch(/[\d,]+ guests checked have no recorded sign-in \(never signed in, or not since Microsoft Entra began recording in April 2020\): not listed/);
+  });
+
+  it('calls a guest stale by their last successful sign-in, not a recent failed attempt, and leaves out guests with none recorded', async () => {
+    const h = await start({ guests: 0, clock: { now: () => new Date('2026-11-26T12:00:00Z') } });
+    const reply = await say(h, people.adele, 'guests stale:90d');
+    // Dana tried to sign in on 2026-11-20 and failed; her last success was in February 2025.
+    expect(listedEmails(reply.card)).toEqual(['dana.whitfield@contoso.com']);
+    expect(reply.text).toContain('last sign-in 2025-02-14');
+    // Ravi (never redeemed) and Liam have no recorded sign-in: counted, not listed.
+    expect(reply.text).toContain('2 guests checked have no recorded sign-in');
   });
 
   it('says so when the tenant has no P1 licence, and lists invitations not redeemed for N days instead', async () => {

@@ -79,7 +79,7 @@ describe('guestListCard', () => {
     expect(text).toContain('2,504 guests · showing 1–2');
     expect(text).toContain('**Guest 1** · guest1@fabrikam.com');
     expect(text).toContain('Accepted · created 2025-03-10 · sign-in enabled');
-    expect(text).toContain('Pending (invitation not redeemed) · created 2025-03-10 · sign-in disabled · never signed in');
+    expect(text).toContain('Pending (invitation not redeemed) · created 2025-03-10 · sign-in disabled · no sign-in recorded');
     expect(text).toContain('Buttons work until 2026-11-26 23:25 UTC');
   });
 
@@ -110,6 +110,9 @@ describe('guestListCard', () => {
     expect(stale).toContain('Guests: stale:90d');
     expect(stale).toContain('Stale guests among the 1,000 of 2,504 guests checked so far');
     expect(stale).toContain('None on this stretch of the directory; Next keeps looking.');
+    expect(stale).toContain('Last sign-in means the last successful sign-in, interactive or not.');
+    const unknown = cardText(guestListCard(page({ checked: 1000, noSignInRecorded: 37, rows: [], filterText: 'stale:90d' })));
+    expect(unknown).toContain('37 guests checked have no recorded sign-in (never signed in, or not since Microsoft Entra began recording in April 2020): not listed, because whether they are stale is unknown.');
     expect(cardText(guestListCard(page({ rows: [], directoryTotal: 0 })))).toContain('No guests match.');
   });
 });
@@ -141,6 +144,13 @@ describe('guestCard', () => {
     );
     expect(text).toContain('Groups: Could not be read: Microsoft Graph had a temporary problem (503).');
     expect(text).toContain('Last sign-in: Unknown: the bot lacks the AuditLog.Read.All permission');
+  });
+
+  it('says that the last sign-in is the last successful one, interactive or not', () => {
+    const text = cardText(guestCard({ guest: details(), plan }));
+    expect(text).toContain('Last sign-in: 2026-10-02 13:20 UTC');
+    expect(text).toContain('Last sign-in means the last successful sign-in, interactive or not.');
+    expect(cardText(guestCard({ guest: details({ lastSignIn: { kind: 'never' } }), plan }))).toContain('Last sign-in: None recorded (never signed in, or not since April 2020)');
   });
 
   it('offers neither Resend nor Disable for a disabled guest, only Delete', () => {

@@ -132,20 +132,20 @@ describe('GuestListing', () => {
   });
 
   it('picks stale guests here, reading further Graph pages (within a bound) to fill a card', async () => {
-    const fresh = { lastSignInDateTime: new Date(NOW - DAY).toISOString() };
-    const old = { lastSignInDateTime: new Date(NOW - 200 * DAY).toISOString() };
+    const fresh = { lastSuccessfulSignInDateTime: new Date(NOW - DAY).toISOString() };
+    const old = { lastSuccessfulSignInDateTime: new Date(NOW - 200 * DAY).toISOString() };
     const directory = new FakeDirectory([
       numbered(1, 10, fresh),
       [...numbered(11, 3, old), ...numbered(14, 7, fresh)],
-      numbered(21, 10, { lastSignInDateTime: null, createdDateTime: new Date(NOW - 100 * DAY).toISOString() }),
-      numbered(31, 10, { lastSignInDateTime: null, createdDateTime: new Date(NOW - 10 * DAY).toISOString() }),
+      numbered(21, 10, old),
+      numbered(31, 10, fresh),
       numbered(41, 10, old),
       numbered(51, 10, old),
     ]);
     const guests = listing(directory, { rowsPerCard: 25 });
     const first = pageOf(await guests.start(OWNER, { staleDays: 90 }));
     expect(directory.queries[0]).toEqual({ withSignInActivity: true });
-    // Four Graph pages at most per card: 3 stale by sign-in, 10 who never signed in and were invited long ago.
+    // Four Graph pages at most per card: 13 stale guests found in them.
     expect(directory.calls).toHaveLength(4);
     expect(names(first)).toEqual([...numbered(11, 3), ...numbered(21, 10)].map((g) => g.displayName));
     expect(first.checked).toBe(40);
@@ -154,6 +154,24 @@ describe('GuestListing', () => {
     expect(names(second)).toEqual(numbered(41, 20).map((g) => g.displayName));
     expect(second.checked).toBe(60);
     expect(second.firstNumber).toBe(14);
+  });
+
+  it('decides on the last successful sign-in and counts guests without one apart instead of calling them stale', async () => {
+    const directory = new FakeDirectory([
+      [
+        // The last interactive attempt was yesterday, but it failed: the last success is 200 days old.
+        guest(1, { lastSuccessfulSignInDateTime: new Date(NOW - 200 * DAY).toISOString() }),
+        // Invited long ago and no sign-in recorded: unknown, not stale.
+        guest(2, { lastSuccessfulSignInDateTime: null, createdDateTime: new Date(NOW - 400 * DAY).toISOString() }),
+        guest(3, { lastSuccessfulSignInDateTime: null, externalUserState: 'PendingAcceptance' }),
+        guest(4, { lastSuccessfulSignInDateTime: new Date(NOW - 5 * DAY).toISOString() }),
+      ],
+    ]);
+    const page = pageOf(await listing(directory).start(OWNER, { staleDays: 90 }));
+    expect(names(page)).toEqual(['Guest 1']);
+    expect(page.rows[0]?.lastSignIn).toBe(new Date(NOW - 200 * DAY).toISOString());
+    expect(page.checked).toBe(4);
+    expect(page.noSignInRecorded).toBe(2);
   });
 
   it('falls back to invitations never redeemed for N days when the tenant has no P1 licence', async () => {

@@ -36,6 +36,17 @@ describe('generated guests', () => {
     expect(guests.some((g) => g.externalUserState === 'PendingAcceptance' && g.signInActivity)).toBe(false);
     expect(guests.filter((g) => g.signInActivity?.lastSignInDateTime).length).toBeGreaterThan(1800);
   });
+
+  it('carry the last successful sign-in, sometimes older than a failed interactive attempt or newer than the last interactive one', () => {
+    const signedIn = generateGuests(1000).filter((g) => g.signInActivity);
+    expect(signedIn.every((g) => g.signInActivity?.lastSuccessfulSignInDateTime)).toBe(true);
+    const time = (value: string | null | undefined) => Date.parse(value ?? '');
+    const failedLater = signedIn.filter((g) => time(g.signInActivity?.lastSignInDateTime) > time(g.signInActivity?.lastSuccessfulSignInDateTime));
+    const nonInteractive = signedIn.filter((g) => time(g.signInActivity?.lastSignInDateTime) < time(g.signInActivity?.lastSuccessfulSignInDateTime));
+    expect(failedLater.length).toBeGreaterThan(30);
+    expect(nonInteractive.length).toBeGreaterThan(30);
+    expect(nonInteractive.every((g) => g.signInActivity?.lastNonInteractiveSignInDateTime === g.signInActivity?.lastSuccessfulSignInDateTime)).toBe(true);
+  });
 });
 
 describe('listing 2,500 generated guests', () => {

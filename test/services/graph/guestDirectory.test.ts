@@ -35,11 +35,11 @@ describe('GraphDirectory for guest administration', () => {
     expect(requests).toEqual([]);
   });
 
-  it('reads the last sign-in only when asked, and fails with Graph\'s code without a licence', async () => {
+  it('reads the last successful sign-in only when asked, and fails with Graph\'s code without a licence', async () => {
     const jane = await directory.getGuest(DEMO_GUEST_IDS.janeDoeFabrikam, true);
-    expect(jane?.lastSignInDateTime).toBe('2026-10-02T13:20:00Z');
-    expect((await directory.getGuest(DEMO_GUEST_IDS.raviKumarFabrikam, true))?.lastSignInDateTime).toBeNull();
-    expect((await directory.getGuest(DEMO_GUEST_IDS.janeDoeFabrikam, false))?.lastSignInDateTime).toBeUndefined();
+    expect(jane?.lastSuccessfulSignInDateTime).toBe('2026-10-02T13:20:00Z');
+    expect((await directory.getGuest(DEMO_GUEST_IDS.raviKumarFabrikam, true))?.lastSuccessfulSignInDateTime).toBeNull();
+    expect((await directory.getGuest(DEMO_GUEST_IDS.janeDoeFabrikam, false))?.lastSuccessfulSignInDateTime).toBeUndefined();
     sim.directory.premium = false;
     const refused = await directory.getGuest(DEMO_GUEST_IDS.janeDoeFabrikam, true).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(GraphFailure);
