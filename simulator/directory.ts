@@ -10,8 +10,10 @@ import { AppRoleAssignments, type AppRoleAssignmentRecord } from './appRoleAssig
 import { invitationAddressProblem } from './email';
 import { GraphError, graphErrors } from './errors';
 import { idKey, isObjectId, newObjectId, opaqueString, roleAssignmentId } from './ids';
+import { GRAPH_APP_ROLES, MICROSOFT_GRAPH_APP_ID, checkPermissionNames, type PermissionRequirement } from './permissions';
 import { builtInRoleDefinitions, type RoleDefinitionRecord } from './roles';
 import {
+  DEMO_BOT_APP_ID,
   validateSeed,
   type ExternalUserState,
   type SeedFixture,
@@ -188,6 +190,13 @@ export interface DirectoryOptions {
    * `signInActivity` with 403 Authentication_RequestFromNonPremiumTenantOrB2CTenant. Default true.
    */
   premium?: boolean;
+  /**
+   * The application (client) id of the app calling the simulator: its service principal lists the
+   * granted Graph permissions as app role assignments. Default: the demo tenant's bot.
+   */
+  callerAppId?: string;
+  /** The Graph application permissions the caller holds; default every one (nothing is refused). */
+  permissions?: readonly string[] | 'all';
 }
 
 /** A soft-deleted user: restorable, with its direct group memberships, until it is purged. */
@@ -311,6 +320,38 @@ function servicePrincipalFromSeed(seed: SeedServicePrincipal): ServicePrincipalR
   };
 }
 
+/** Microsoft Graph's service principal in the simulated tenant (its object id differs per tenant). */
+const MICROSOFT_GRAPH_SP_ID = '5c0b6a3e-8f41-4d7a-9e62-1b7c3f9d0a24';
+
+/** Microsoft Graph's own service principal, whose app roles are the application permissions. */
+function microsoftGraphServicePrincipal(): ServicePrincipalRecord {
+  return {
+    id: MICROSOFT_GRAPH_SP_ID,
+    appId: MICROSOFT_GRAPH_APP_ID,
+    displayName: 'Microsoft Graph',
+    appDisplayName: 'Microsoft Graph',
+    description: null,
+    publisherName: 'Microsoft Services',
+    homepage: null,
+    appOwnerOrganizationId: 'f8cdef31-a31e-4b4a-93e4-5f571e91255a',
+    appRoleAssignmentRequired: false,
+    accountEnabled: true,
+    servicePrincipalType: 'Application',
+    servicePrincipalNames: [MICROSOFT_GRAPH_APP_ID, 'https://graph.microsoft.com'],
+    tags: [],
+    appRoles: GRAPH_APP_ROLES.map((role) => ({
+      id: role.id,
+      value: role.value,
+      displayName: role.displayName,
+      description: role.displayName,
+      allowedMemberTypes: ['Application'],
+      isEnabled: true,
+      origin: 'Application',
+    })),
+    ownerIds: [],
+  };
+}
+
 export class Directory {
   readonly tenant: TenantInfo;
   private readonly userMap = new Map<string, UserRecord>();
@@ -324,6 +365,10 @@ export class Directory {
   private readonly now: () => Date;
   /** The tenant's licence; tests may switch it to see the non-premium answers. */
   premium: boolean;
+  /** The application (client) id of the app whose requests the simulator serves. */
+  readonly callerAppId: string;
+  /** Granted Graph application permissions, or 'all' (the default: nothing is refused). */
+  private granted: ReadonlySet<string> | 'all' = 'all';
   /** App role assignments of enterprise applications (their own rules live in appRoleAssignments.ts). */
   readonly appRoles: AppRoleAssignments;
 
@@ -331,6 +376,8 @@ export class Directory {
     const fixture = validateSeed(structuredClone(seed));
     this.now = options.now ?? (() => new Date());
     this.premium = options.premium ?? true;
+    this.callerAppId = idKey(options.callerAppId ?? DEMO_BOT_APP_ID);
+    if (options.permissions) this.grantPermissions(options.permissions);
     this.tenant = {
       id: idKey(fixture.tenant.id),
       displayName: fixture.tenant.displayName,
@@ -344,6 +391,9 @@ export class Directory {
     }
     for (const sp of fixture.servicePrincipals ?? []) {
       this.servicePrincipalMap.set(idKey(sp.id), servicePrincipalFromSeed(sp));
+    }
+    if (!this.getServicePrincipalByAppId(MICROSOFT_GRAPH_APP_ID)) {
+      this.servicePrincipalMap.set(MICROSOFT_GRAPH_SP_ID, microsoftGraphServicePrincipal());
     }
     this.appRoles = new AppRoleAssignments(this, () => this.timestamp());
     for (const { principalId, resourceId, appRoleId } of fixture.appRoleAssignments ?? []) {
@@ -362,6 +412,48 @@ export class Directory {
         createdDateTime: this.timestamp(),
       });
     }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // The caller's Graph permissions
+
+  /** The permissions the caller holds, or 'all'. */
+  get grantedPermissions(): readonly string[] | 'all' {
+    return this.granted === 'all' ? 'all' : [...this.granted];
+  }
+
+  /** Replaces the caller's permissions; names must be ones Microsoft Graph's service principal offers. */
+  grantPermissions(permissions: readonly string[] | 'all'): void {
+    this.granted = permissions === 'all' ? 'all' : new Set(checkPermissionNames(permissions));
+  }
+
+  /** Whether the caller holds, for every requirement, one of its permissions. */
+  mayCall(requirement: PermissionRequirement): boolean {
+    const granted = this.granted;
+    return granted === 'all' || requirement.every((anyOf) => anyOf.some((permission) => granted.has(permission)));
+  }
+
+  /**
+   * The service principal's app role assignments; for the caller's own app, its Graph permissions
+   * (each an assignment of one of Microsoft Graph's app roles), as a consented app has them.
+   */
+  appRoleAssignmentsOf(sp: ServicePrincipalRecord): AppRoleAssignmentRecord[] {
+    if (sp.appId !== this.callerAppId) return this.appRoles.ofPrincipal(sp.id);
+    const graph = this.getServicePrincipalByAppId(MICROSOFT_GRAPH_APP_ID);
+    if (!graph) return [];
+    const granted = this.granted;
+    return graph.appRoles
+      .filter((role) => granted === 'all' || granted.has(role.value))
+      .map((role) => ({
+        id: opaqueString(43),
+        appRoleId: role.id,
+        principalId: sp.id,
+        principalType: 'ServicePrincipal',
+        principalDisplayName: sp.displayName,
+        resourceId: graph.id,
+        resourceDisplayName: graph.displayName,
+        createdDateTime: this.timestamp(),
+      }));
   }
 
   // -------------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ export {
   DEMO_GROUP_IDS,
   DEMO_ASSIGNABLE_GROUPS,
   DEMO_SERVICE_PRINCIPAL_IDS,
+  DEMO_BOT_APP_ID,
   type SeedFixture,
   type SeedUser,
   type SeedGroup,
@@ -33,3 +34,12 @@ export { GraphError } from './errors';
 export type { FaultSpec, FaultSettings, LatencyRule, RandomFailures, WriteQuota } from './faults';
 export { faultSettingsFromEnv, parseFaultSettings } from './faults';
 export { isObjectId } from './ids';
+export {
+  GRAPH_APP_ROLES,
+  MICROSOFT_GRAPH_APP_ID,
+  ROUTE_PERMISSIONS,
+  requiredPermissions,
+  parsePermissionList,
+  type GraphAppRole,
+  type PermissionRequirement,
+} from './permissions';

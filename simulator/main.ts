@@ -1,11 +1,12 @@
 /**
  * CLI: `node dist/simulator/main.js [--port 5001] [--host 127.0.0.1] [--seed file.json]
- * [--guests 50000] [--premium on|off] [--quiet]`.
+ * [--guests 50000] [--premium on|off] [--permissions all|User.Read.All,User.Invite.All,...] [--quiet]`.
  * Starts the simulated Graph directory and prints its URL (the Graph base URL is `<url>/v1.0`).
  * SIMULATOR_FAULTS (JSON, see FaultSettings in faults.ts) injects latency, failures or a write quota.
  */
 import { readFileSync } from 'node:fs';
 import { faultSettingsFromEnv } from './faults';
+import { parsePermissionList } from './permissions';
 import { withGeneratedGuests } from './guestGenerator';
 import { demoWellKnownIds, loadDemoSeed, validateSeed, type SeedFixture } from './seed';
 import { startSimulator } from './server';
@@ -17,14 +18,16 @@ interface CliOptions {
   /** Generated guests added to the seed (deterministic). */
   guests: number;
   premium: boolean;
+  /** The Graph application permissions the calling app holds. */
+  permissions: string[] | 'all';
   quiet: boolean;
 }
 
 const USAGE =
-  'Usage: node dist/simulator/main.js [--port 5001] [--host 127.0.0.1] [--seed file.json] [--guests 50000] [--premium on|off] [--quiet]';
+  'Usage: node dist/simulator/main.js [--port 5001] [--host 127.0.0.1] [--seed file.json] [--guests 50000] [--premium on|off] [--permissions all|User.Read.All,User.Invite.All,...] [--quiet]';
 
 function parseArgs(argv: readonly string[]): CliOptions {
-  const options: CliOptions = { port: 5001, host: '127.0.0.1', guests: 0, premium: true, quiet: false };
+  const options: CliOptions = { port: 5001, host: '127.0.0.1', guests: 0, premium: true, permissions: 'all', quiet: false };
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i];
     const value = (): string => {
@@ -48,6 +51,7 @@ function parseArgs(argv: readonly string[]): CliOptions {
       if (premium !== 'on' && premium !== 'off') throw new Error('--premium must be on or off');
       options.premium = premium === 'on';
     }
+    else if (arg === '--permissions') options.permissions = parsePermissionList(value());
     else if (arg === '--quiet') options.quiet = true;
     else if (arg === '--help' || arg === '-h') {
       console.log(USAGE);
@@ -78,6 +82,7 @@ async function main(): Promise<void> {
     host: options.host,
     seed,
     premium: options.premium,
+    permissions: options.permissions,
     faults,
     log: options.quiet ? undefined : (line) => console.log(line),
   });
@@ -85,6 +90,9 @@ async function main(): Promise<void> {
   if (options.guests > 0) console.log(`  with ${options.guests} generated guests`);
   if (faults) console.log(`  with injected faults from SIMULATOR_FAULTS: ${JSON.stringify(faults)}`);
   if (!options.premium) console.log('  without an Entra ID P1 licence: signInActivity is refused with 403');
+  if (options.permissions !== 'all') {
+    console.log(`  the calling app holds only these Graph permissions (others are refused with 403): ${options.permissions.join(', ') || 'none'}`);
+  }
   if (!fixture) {
     const ids = demoWellKnownIds();
     console.log(`Demo tenant ${ids.tenantDisplayName}: tenant ${ids.tenantId}`);

@@ -3,7 +3,7 @@
  * segment (case-insensitively, as the service does) after the `/v1.0` prefix; a known path with
  * an unsupported method answers 405.
  */
-import type { Directory, DirectoryObject, InvitationInput } from './directory';
+import type { Directory, DirectoryObject, InvitationInput, ServicePrincipalRecord } from './directory';
 import { GraphError, graphErrors } from './errors';
 import { isRecord, type JsonObject, type JsonValue } from './json';
 import { countCollection, entityResponse, listCollection, type CollectionSpec, type QueryContext } from './query';
@@ -326,6 +326,26 @@ const appRoleAssignedToSpec = (req: RouteRequest): CollectionSpec => ({
   items: appRoleAssignmentItems(req.directory.appRoles.toResource(req.directory.requireServicePrincipal(req.params.id).id)),
 });
 
+/** A service principal by object id or, for the alternate key, by appId. */
+function servicePrincipalOf(req: RouteRequest): ServicePrincipalRecord {
+  const appId = req.params.appId;
+  if (appId === undefined) return req.directory.requireServicePrincipal(req.params.id);
+  if (!isObjectId(appId)) throw graphErrors.invalidObjectId(appId);
+  const sp = req.directory.getServicePrincipalByAppId(appId);
+  if (!sp) throw graphErrors.resourceNotFound(appId);
+  return sp;
+}
+
+/** `GET /servicePrincipals/{id}/appRoleAssignments`: what the service principal was granted (its app's permissions). */
+const servicePrincipalAppRoleAssignmentsSpec = (req: RouteRequest): CollectionSpec => {
+  const sp = servicePrincipalOf(req);
+  return {
+    entity: APP_ROLE_ASSIGNMENT,
+    contextPath: `servicePrincipals('${sp.id}')/appRoleAssignments`,
+    items: appRoleAssignmentItems(req.directory.appRoleAssignmentsOf(sp)),
+  };
+};
+
 const userAppRoleAssignmentsSpec = (req: RouteRequest): CollectionSpec => ({
   entity: APP_ROLE_ASSIGNMENT,
   contextPath: `users('${req.params.id}')/appRoleAssignments`,
@@ -489,8 +509,13 @@ export const ROUTES: readonly Route[] = [
     pattern: ['users', ':id', 'appRoleAssignments'],
     handlers: { GET: list(userAppRoleAssignmentsSpec), POST: createAppRoleAssignment('principalId') },
   },
+  { pattern: ['servicePrincipals', ':id', 'appRoleAssignments'], handlers: { GET: list(servicePrincipalAppRoleAssignmentsSpec) } },
   // Alternate key: /servicePrincipals(appId='{appId}')
   { pattern: [/^servicePrincipals\(appId='(?<appId>[^']*)'\)$/i], handlers: { GET: getServicePrincipalByAppId } },
+  {
+    pattern: [/^servicePrincipals\(appId='(?<appId>[^']*)'\)$/i, 'appRoleAssignments'],
+    handlers: { GET: list(servicePrincipalAppRoleAssignmentsSpec) },
+  },
   { pattern: ['roleManagement', 'directory', 'roleDefinitions'], handlers: { GET: list(roleDefinitionsSpec) } },
   { pattern: ['roleManagement', 'directory', 'roleDefinitions', ':id'], handlers: { GET: getRoleDefinition } },
   {

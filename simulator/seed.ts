@@ -203,11 +203,19 @@ export const DEMO_SERVICE_PRINCIPAL_IDS = idTable({
   guestAccessBot: '4c684c41-493f-4a6c-80d3-d7905059c3e5',
 });
 
+/**
+ * The application (client) id of the demo tenant's "Guest Access Bot" service principal: the app
+ * the simulator serves, whose granted Graph permissions it enforces and lists.
+ */
+export const DEMO_BOT_APP_ID = 'a15e4210-9d57-491a-bc27-b814607a2496';
+
 export interface DemoWellKnownIds {
   tenantId: string;
   tenantDisplayName: string;
   approverGroupId: string;
   adminGroupId: string;
+  /** The bot's own app, whose permissions a check in local mode reads. */
+  botAppId: string;
   assignableGroups: ReadonlyArray<{ id: string; displayName: string }>;
 }
 
@@ -218,6 +226,7 @@ export function demoWellKnownIds(): DemoWellKnownIds {
     tenantDisplayName: 'Example Corp (demo)',
     approverGroupId: DEMO_GROUP_IDS.approvers,
     adminGroupId: DEMO_GROUP_IDS.admins,
+    botAppId: DEMO_BOT_APP_ID,
     assignableGroups: DEMO_ASSIGNABLE_GROUPS.map((g) => ({ ...g })),
   };
 }

@@ -18,6 +18,8 @@ import {
   type FaultSettings,
   type FaultSpec,
 } from './faults';
+import { isRecord } from './json';
+import { parsePermissionList, requiredPermissions } from './permissions';
 import { parseQueryString, type QueryContext } from './query';
 import { matchRoute, type RouteResult } from './routes';
 import { loadDemoSeed, type SeedFixture } from './seed';
@@ -37,6 +39,13 @@ export interface SimulatorOptions {
   premium?: boolean;
   /** Standing faults from the start (latency, random failures, write quota); see FaultSettings. */
   faults?: FaultSettings;
+  /**
+   * The Graph application permissions the calling app holds; a request needing one it lacks gets
+   * 403 Authorization_RequestDenied. Default 'all': nothing is refused.
+   */
+  permissions?: readonly string[] | 'all';
+  /** The calling app's application (client) id, whose service principal lists those permissions. Default: the demo bot. */
+  callerAppId?: string;
 }
 
 export interface RunningSimulator {
@@ -51,6 +60,10 @@ export interface RunningSimulator {
   faultSettings(): FaultSettings;
   /** Drops every fault not yet served and the standing faults. */
   clearFaults(): void;
+  /** Replaces the Graph application permissions the calling app holds ('all': nothing is refused). */
+  setPermissions(permissions: readonly string[] | 'all'): void;
+  /** The permissions the calling app holds. */
+  permissions(): readonly string[] | 'all';
   close(): Promise<void>;
 }
 
@@ -114,13 +127,45 @@ function decodePath(rawPath: string): string[] {
 /** Injected latency; unref'd so a delayed answer never keeps a closing process (or a test run) alive. */
 const sleep = (ms: number) => (ms > 0 ? new Promise<void>((resolve) => setTimeout(resolve, ms).unref()) : Promise.resolve());
 
+/** The permission setting as the control endpoint shows it. */
+function permissionsBody(directory: Directory): RouteResult {
+  return { status: 200, body: { appId: directory.callerAppId, granted: directory.grantedPermissions === 'all' ? 'all' : [...directory.grantedPermissions] } };
+}
+
+/**
+ * `/_simulator/permissions`: GET reads the calling app's Graph permissions, POST or PUT replaces
+ * them with `{"granted": ["User.Read.All", ...]}` (or `"all"`), DELETE grants every one again.
+ */
+function handlePermissions(method: string, bodyText: string, directory: Directory): RouteResult {
+  if (method === 'GET') return permissionsBody(directory);
+  if (method === 'DELETE') {
+    directory.grantPermissions('all');
+    return permissionsBody(directory);
+  }
+  if (method === 'POST' || method === 'PUT') {
+    try {
+      const body: unknown = bodyText.trim() === '' ? {} : JSON.parse(bodyText);
+      const granted = isRecord(body) ? body.granted : undefined;
+      if (granted === 'all') directory.grantPermissions('all');
+      else if (Array.isArray(granted) && granted.every((g) => typeof g === 'string')) directory.grantPermissions(parsePermissionList(granted.join(',')) as string[]);
+      else throw new Error('the body must be {"granted": "all"} or {"granted": ["User.Read.All", ...]}');
+    } catch (error) {
+      throw graphErrors.badRequest(error instanceof Error ? error.message : String(error));
+    }
+    return permissionsBody(directory);
+  }
+  throw new GraphError(405, 'MethodNotAllowed', `${method} is not supported on /_simulator/permissions.`);
+}
+
 /**
  * `/_simulator/faults`, outside the Graph namespace: GET reads the standing faults, POST or PUT
- * replaces them with the JSON body, DELETE clears them and every queued fault.
+ * replaces them with the JSON body, DELETE clears them and every queued fault. Permissions live
+ * at `/_simulator/permissions`.
  */
-function handleAdmin(method: string, segments: string[], bodyText: string, faults: FaultQueue, standing: StandingFaults): RouteResult {
+function handleAdmin(method: string, segments: string[], bodyText: string, faults: FaultQueue, standing: StandingFaults, directory: Directory): RouteResult {
+  if (segments.length === 2 && segments[1] === 'permissions') return handlePermissions(method, bodyText, directory);
   if (segments.length !== 2 || segments[1] !== 'faults') {
-    throw new GraphError(404, 'NotFound', `The simulator has no admin resource '/${segments.join('/')}'; use /_simulator/faults.`);
+    throw new GraphError(404, 'NotFound', `The simulator has no admin resource '/${segments.join('/')}'; use /_simulator/faults or /_simulator/permissions.`);
   }
   if (method === 'GET') return { status: 200, body: standing.current() };
   if (method === 'DELETE') {
@@ -160,7 +205,7 @@ async function handle(
   const rawQuery = questionMark < 0 ? '' : url.slice(questionMark + 1);
   const segments = decodePath(rawPath);
   const method = (req.method ?? 'GET').toUpperCase();
-  if (segments[0] === '_simulator') return handleAdmin(method, segments, body.text, faults, standing);
+  if (segments[0] === '_simulator') return handleAdmin(method, segments, body.text, faults, standing, directory);
   if (segments.length === 0 || segments[0].toLowerCase() !== 'v1.0') {
     throw graphErrors.unknownSegment(segments[0] ?? '/');
   }
@@ -180,6 +225,9 @@ async function handle(
     rawPath,
   };
   const contentType = header(req, 'content-type');
+  // Authorization comes after the route is known (an unknown path is still a 404), before any change.
+  const required = requiredPermissions(method, segments.slice(1), { query: ctx.query.options, body: lenientJson(body.text) });
+  if (required && !directory.mayCall(required)) throw graphErrors.authorizationDenied();
   const result = handler({
     directory,
     method,
@@ -199,6 +247,16 @@ async function handle(
   if (failure) throw failureError(failure.kind, standing.retryAfterSeconds());
   await sleep(standing.latencyMs(method, path, 'after'));
   return result;
+}
+
+/** The body as JSON for deciding permissions, or undefined; the handler reports a body it cannot read. */
+function lenientJson(text: string): unknown {
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
 }
 
 function send(
@@ -224,7 +282,11 @@ function send(
 }
 
 export async function startSimulator(options: SimulatorOptions = {}): Promise<RunningSimulator> {
-  const directory = new Directory(options.seed ?? loadDemoSeed(), { premium: options.premium });
+  const directory = new Directory(options.seed ?? loadDemoSeed(), {
+    premium: options.premium,
+    permissions: options.permissions,
+    callerAppId: options.callerAppId,
+  });
   const faults = new FaultQueue();
   const standing = new StandingFaults();
   if (options.faults) standing.set(options.faults);
@@ -291,6 +353,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       faults.clear();
       standing.clear();
     },
+    setPermissions: (permissions) => directory.grantPermissions(permissions),
+    permissions: () => directory.grantedPermissions,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));

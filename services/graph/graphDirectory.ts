@@ -11,6 +11,7 @@ import {
   type ReinviteInput,
 } from './guestQueries';
 import { odataString, pathSegment, queryString } from './odata';
+import { MICROSOFT_GRAPH_APP_ID } from './permissions';
 
 export interface DirectoryUser {
   id: string;
@@ -206,6 +207,31 @@ export class GraphDirectory {
     return all
       .filter((r) => wanted.has(r.id.toLowerCase()) || (r.templateId && wanted.has(r.templateId.toLowerCase())))
       .map((r) => ({ id: r.templateId ?? r.id, displayName: r.displayName }));
+  }
+
+  /** The directory roles the user holds, by name (tenant-wide or scoped). */
+  async directoryRolesOf(userId: string): Promise<NamedRef[]> {
+    const assignments = await this.collect<{ roleDefinitionId: string }>(
+      `/roleManagement/directory/roleAssignments${queryString({ $filter: `principalId eq ${odataString(userId)}`, $select: 'id,roleDefinitionId' })}`,
+    );
+    return this.getRoleDefinitions([...new Set(assignments.map((a) => a.roleDefinitionId.toLowerCase()))]);
+  }
+
+  /** Microsoft Graph's application permissions by app role id, from its own service principal. */
+  async graphPermissionNames(): Promise<Map<string, string>> {
+    const graph = await this.get<{ id: string; appRoles?: { id: string; value: string | null }[] }>(
+      `/servicePrincipals(appId='${MICROSOFT_GRAPH_APP_ID}')${queryString({ $select: 'id,appRoles' })}`,
+    );
+    const names = new Map<string, string>();
+    for (const role of graph.appRoles ?? []) if (role.value) names.set(role.id.toLowerCase(), role.value);
+    return names;
+  }
+
+  /** The app roles granted to the app with this client id, on every resource (Graph's and others). */
+  async grantedAppRoles(clientId: string): Promise<{ resourceId: string; appRoleId: string }[]> {
+    return this.collect<{ resourceId: string; appRoleId: string }>(
+      `/servicePrincipals(appId='${pathSegment(clientId)}')/appRoleAssignments${queryString({ $select: 'id,resourceId,appRoleId', $top: MAX_PAGE })}`,
+    );
   }
 
   /** Sends the B2B invitation e-mail and creates (or returns) the guest user. */

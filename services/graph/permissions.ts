@@ -228,7 +228,7 @@ export const GRAPH_OPERATIONS = {
     method: 'GET',
     path: '/roleManagement/directory/roleDefinitions',
     requires: [READ_ROLES],
-    features: ['directoryRole'],
+    features: ['directoryRole', 'roleHolder'],
   },
   // rbacapplication-post-roleassignments.md: RoleManagement.ReadWrite.Directory, the only one.
   assignDirectoryRole: {

@@ -1,5 +1,6 @@
 import {
   DEMO_ASSIGNABLE_GROUPS,
+  DEMO_BOT_APP_ID,
   DEMO_GROUP_IDS,
   DEMO_GUEST_IDS,
   DEMO_TENANT_ID,
@@ -88,8 +89,10 @@ describe('demo seed', () => {
       tenantDisplayName: 'Example Corp (demo)',
       approverGroupId: DEMO_GROUP_IDS.approvers,
       adminGroupId: DEMO_GROUP_IDS.admins,
+      botAppId: DEMO_BOT_APP_ID,
       assignableGroups: DEMO_ASSIGNABLE_GROUPS,
     });
+    expect(seed.servicePrincipals?.find((sp) => sp.appId === DEMO_BOT_APP_ID)?.displayName).toBe('Guest Access Bot');
   });
 
   it('returns an independent copy on every load', () => {
