@@ -17,12 +17,13 @@ const TITLES: Readonly<Record<Failure['kind'], string>> = {
   notFound: 'Not found',
   invalid: 'Not understood',
   failed: 'Could not finish',
+  turnedOff: 'Turned off',
 };
 
 /** The card for a command's outcome: `render` when it worked, a notice saying why when not. */
 export function outcomeCard<T>(outcome: AdminOutcome<T>, render: (value: T) => AdaptiveCard): AdaptiveCard {
   if (outcome.kind === 'ok') return render(outcome.value);
-  const tone = outcome.kind === 'notFound' || outcome.kind === 'invalid' ? 'warning' : 'attention';
+  const tone = outcome.kind === 'notFound' || outcome.kind === 'invalid' || outcome.kind === 'turnedOff' ? 'warning' : 'attention';
   return noticeCard({ title: TITLES[outcome.kind], text: outcome.message, tone });
 }
 
@@ -43,6 +44,7 @@ export function outcomeResponse<T>(outcome: AdminOutcome<T>, render: (value: T) 
     case 'invalid':
       return errorResponse(400, 'BadRequest', outcome.message);
     case 'failed':
+    case 'turnedOff':
       return messageResponse(outcome.message);
   }
 }

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type * as restify from 'restify';
 import { BackgroundTasks } from '../services/backgroundTasks';
+import { Capabilities } from '../services/capabilities';
 import { systemClock, type Clock } from '../services/clock';
 import type { AppConfig } from '../services/config';
 import { DirectoryCatalog } from '../services/directoryCatalog';
@@ -15,6 +16,7 @@ import { GuestAdmin } from '../services/guestAdmin';
 import { GuestListing } from '../services/guestListing';
 import type { Logger } from '../services/logger';
 import { PeriodicTasks } from '../services/periodicTasks';
+import { checkGraphPermissions, uncheckedReport, type PermissionReport } from '../services/permissionCheck';
 import { EXPIRE_PENDING_REQUESTS, RequestExpiry } from '../services/requestExpiry';
 import { newRequestId } from '../services/requestIds';
 import { ApprovalRouter } from '../services/approvalRouting';
@@ -44,6 +46,8 @@ export interface AppOptions {
   worker?: Partial<WorkerOptions>;
   /** Tests run the worker by hand; a real process polls. */
   startWorker?: boolean;
+  /** The features the app's Graph permissions allow; default every one (see createCheckedApp). */
+  capabilities?: Capabilities;
 }
 
 export interface App {
@@ -55,6 +59,8 @@ export interface App {
   periodic: PeriodicTasks;
   background: BackgroundTasks;
   directory: GraphDirectory;
+  /** The features on and off, decided at start from the app's Graph permissions. */
+  capabilities: Capabilities;
   /** Starts listening (port 0 picks a free one) and returns the server's base URL. */
   listen(port: number, host?: string): Promise<string>;
   /** Waits for background work and the worker to go quiet (tests). */
@@ -63,17 +69,39 @@ export interface App {
   close(): Promise<void>;
 }
 
+/** The Graph client for the configured directory: with a token in tenant mode only. */
+function graphClientFor(config: AppConfig): Client {
+  return createGraphClient({
+    baseUrl: config.graphBaseUrl,
+    credential: config.directoryMode === 'tenant' ? new DefaultAzureCredential() : undefined,
+  });
+}
+
+/**
+ * The app, built after reading which Graph permissions its app holds (when the configuration asks
+ * for that check, or `checkPermissions` does), with the features those permissions do not allow
+ * turned off. A check that cannot read the grants leaves every feature on; the report says why.
+ */
+export async function createCheckedApp(options: AppOptions & { checkPermissions?: boolean }): Promise<{ app: App; permissions: PermissionReport }> {
+  const { config } = options;
+  const graphClient = options.graphClient ?? graphClientFor(config);
+  const check = options.checkPermissions ?? config.graphPermissionCheck;
+  const permissions = check
+    ? await checkGraphPermissions(new GraphDirectory(graphClient, config.graphBaseUrl), config.graphClientId)
+    : uncheckedReport(config.graphClientId, config.directoryMode === 'tenant' ? 'GRAPH_PERMISSION_CHECK is false' : 'a simulated directory grants every permission unless told otherwise');
+  if (permissions.outcome !== 'skipped') {
+    options.logger.info({ outcome: permissions.outcome, granted: permissions.granted, off: permissions.capabilities.off() }, 'graph permissions checked');
+  }
+  return { app: createApp({ ...options, graphClient, capabilities: permissions.capabilities }), permissions };
+}
+
 /** The composition root: every collaborator is built here once and passed by constructor. */
 export function createApp(options: AppOptions): App {
   const { config, logger } = options;
   const clock = options.clock ?? systemClock;
   const store = options.store ?? SqliteStore.open(config.sqlitePath);
-  const graphClient =
-    options.graphClient ??
-    createGraphClient({
-      baseUrl: config.graphBaseUrl,
-      credential: config.directoryMode === 'tenant' ? new DefaultAzureCredential() : undefined,
-    });
+  const capabilities = options.capabilities ?? Capabilities.everything();
+  const graphClient = options.graphClient ?? graphClientFor(config);
   const directory = new GraphDirectory(graphClient, config.graphBaseUrl);
   const auth =
     options.botFrameworkAuthentication ??
@@ -92,8 +120,8 @@ export function createApp(options: AppOptions): App {
   };
 
   const background = new BackgroundTasks(logger);
-  const roles = new RoleService(directory, config, clock);
-  const catalog = new DirectoryCatalog(directory, config, clock);
+  const roles = new RoleService(directory, config, clock, capabilities);
+  const catalog = new DirectoryCatalog(directory, config, clock, capabilities);
   const notifier = new ProactiveNotifier(adapter, config.microsoftAppId, store, logger);
   let workflow: RequestWorkflow | undefined;
   /** Names this process in job and task leases, so instances sharing a database tell theirs apart. */
@@ -130,7 +158,7 @@ export function createApp(options: AppOptions): App {
     tasks: [{ name: EXPIRE_PENDING_REQUESTS, intervalMs: 10 * 60_000, run: async (now) => void (await expiry.expireStale(now)) }],
     options: { ownerId: instanceId, tickMs: 30_000, leaseMs: 5 * 60_000 },
   });
-  const validator = new RequestValidator({ store, directory, catalog, settings: config, logger });
+  const validator = new RequestValidator({ store, directory, catalog, settings: config, capabilities, logger });
   const router = new ApprovalRouter({ catalog, roles, notifier, store, settings: config, logger });
   workflow = new RequestWorkflow({
     store,
@@ -144,16 +172,18 @@ export function createApp(options: AppOptions): App {
     background,
     clock,
     newId: newRequestId,
+    capabilities,
     logger,
   });
   const guestAdmin = new GuestAdmin({
     store,
     directory,
-    listing: new GuestListing({ store, directory, clock, logger }),
+    listing: new GuestListing({ store, directory, clock, capabilities, logger }),
     roles,
     catalog,
     router,
     settings: config,
+    capabilities,
     clock,
     logger,
   });
@@ -181,6 +211,7 @@ export function createApp(options: AppOptions): App {
     periodic,
     background,
     directory,
+    capabilities,
     listen: (port, host = '0.0.0.0') =>
       new Promise((resolve, reject) => {
         server.once('error', reject);

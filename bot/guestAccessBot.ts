@@ -6,7 +6,9 @@ import {
   type InvokeResponse,
 } from 'botbuilder';
 import { helpCard } from '../cards/helpCard';
+import { noticeCard } from '../cards/noticeCard';
 import { DATASETS } from '../cards/verbs';
+import { FeatureOff } from '../services/capabilities';
 import type { Clock } from '../services/clock';
 import type { GuestAdmin } from '../services/guestAdmin';
 import type { Logger } from '../services/logger';
@@ -15,7 +17,7 @@ import type { Store } from '../services/store/store';
 import { adaptiveCardActionValue, searchInvokeValue } from './activitySchemas';
 import { unknownCommandCard } from './commands/helpCommand';
 import type { ActionHandler, CommandHandler, Turn } from './handlers';
-import { errorResponse } from './invokeResponses';
+import { errorResponse, messageResponse } from './invokeResponses';
 import { sendCard } from './send';
 import { actorOf, channelIdOf, commandText, conversationKeys, isPersonalChat, tenantOf } from './turn';
 
@@ -96,7 +98,13 @@ export class GuestAccessBot extends TeamsActivityHandler {
       const args = command.match(text);
       if (args !== undefined) {
         turn.logger.info({ command: command.usage }, 'command');
-        await command.handle(turn, args);
+        try {
+          await command.handle(turn, args);
+        } catch (error) {
+          if (!(error instanceof FeatureOff)) throw error;
+          turn.logger.info({ command: command.usage, feature: error.feature }, 'feature turned off');
+          await sendCard(context, noticeCard({ title: 'Turned off', text: error.message, tone: 'warning' }));
+        }
         return;
       }
     }
@@ -117,7 +125,14 @@ export class GuestAccessBot extends TeamsActivityHandler {
       return errorResponse(400, 'BadRequest', 'This button belongs to a card of another request, so nothing was changed.');
     }
     turn.logger.info({ verb: handler.verb }, 'card action');
-    return handler.handle(turn, data.data);
+    try {
+      return await handler.handle(turn, data.data);
+    } catch (error) {
+      // A feature the app's permissions do not allow: the card stays and Teams shows why.
+      if (!(error instanceof FeatureOff)) throw error;
+      turn.logger.info({ verb: handler.verb, feature: error.feature }, 'feature turned off');
+      return messageResponse(error.message);
+    }
   }
 
   /**

@@ -4,7 +4,7 @@ import type { NamedRef } from '../services/model';
 import { adaptiveCard, type Action, type AdaptiveCard, type CardElement, type Fact } from './adaptiveCard';
 import { formatDateTime } from './dates';
 import { execute, fact, factSet, text, title } from './elements';
-import { guestStateLabel, LAST_SIGN_IN_MEANS, revokePanels } from './guestView';
+import { guestStateLabel, LAST_SIGN_IN_MEANS, revokePanels, turnedOffTexts } from './guestView';
 import { joinMarkdown, md, type Markdown } from './markdown';
 import { VERBS } from './verbs';
 
@@ -15,6 +15,8 @@ export interface GuestCardModel {
    * the requester's read-only view.
    */
   plan?: RevokePlan;
+  /** Why Resend invitation is not offered: the feature it needs for this guest is off. */
+  resendTurnedOff?: string;
 }
 
 export function guestCard(model: GuestCardModel): AdaptiveCard {
@@ -32,7 +34,9 @@ export function guestCard(model: GuestCardModel): AdaptiveCard {
     return adaptiveCard(body);
   }
   const actions: Action[] = [];
-  if (guest.enabled) actions.push(execute(VERBS.resendGuest, 'Resend invitation', { guestId: guest.id }, { associatedInputs: 'none' }));
+  if (guest.enabled && !model.resendTurnedOff) actions.push(execute(VERBS.resendGuest, 'Resend invitation', { guestId: guest.id }, { associatedInputs: 'none' }));
+  if (guest.enabled && model.resendTurnedOff) body.push(text(md`${model.resendTurnedOff}`, { color: 'Warning' }));
+  body.push(...turnedOffTexts(model.plan));
   actions.push(...revokePanels(model.plan, { explain: true }));
   return adaptiveCard(body, actions);
 }

@@ -1,6 +1,6 @@
 /** What several guest cards say: a guest's state in words, dates, Graph calls, and the revoke panels. */
 import type { GuestRef, GuestState, PlannedCall, RevokeOperation, RevokePlan } from '../services/guestModel';
-import type { ActionShowCard, CardElement, Container, Fact } from './adaptiveCard';
+import type { ActionShowCard, CardElement, Container, Fact, TextBlock } from './adaptiveCard';
 import { formatDateTime } from './dates';
 import { execute, fact, factSet, text } from './elements';
 import { md, type Markdown } from './markdown';
@@ -78,12 +78,24 @@ export function revokePanel(plan: RevokePlan, operation: RevokeOperation, option
   };
 }
 
-/** Both panels, leaving out disabling a guest whose sign-in is already disabled. */
+/**
+ * Both panels, leaving out disabling a guest whose sign-in is already disabled, and any operation
+ * that is turned off (the card says why instead, see turnedOffTexts).
+ */
 export function revokePanels(plan: RevokePlan, options: { explain: boolean }): ActionShowCard[] {
   const panels: ActionShowCard[] = [];
-  if (plan.guest.enabled) panels.push(revokePanel(plan, 'disable', options));
-  panels.push(revokePanel(plan, 'delete', options));
+  if (plan.guest.enabled && !plan.turnedOff?.disable) panels.push(revokePanel(plan, 'disable', options));
+  if (!plan.turnedOff?.delete) panels.push(revokePanel(plan, 'delete', options));
   return panels;
+}
+
+/** Why an operation a card would offer is not there: its feature is off. */
+export function turnedOffTexts(plan: RevokePlan): TextBlock[] {
+  const operations: RevokeOperation[] = plan.guest.enabled ? ['disable', 'delete'] : ['delete'];
+  return operations.flatMap((operation) => {
+    const message = plan.turnedOff?.[operation];
+    return message ? [text(md`${message}`, { color: 'Warning' })] : [];
+  });
 }
 
 /** One guest as a line and a subtle line under it, for lists. */

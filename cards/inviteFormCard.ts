@@ -73,11 +73,14 @@ export function inviteFormCard(model: InviteFormModel): AdaptiveCard {
     isMultiline: true,
     maxLength: MESSAGE_MAX_LENGTH,
   }));
-  const groups = groupsInput(model);
-  if (groups) field('groupIds', groups);
-  if (model.roleChoices.length > 0) field('directoryRoleId', roleInput(model.roleChoices, values.directoryRoleId));
-  const app = appRoleInput(model, { label: 'Also give access to an application (optional)', optional: true });
-  if (app) field('appRole', app);
+  // A field the form does not offer (its feature is off, or nothing to choose) still shows its error.
+  const optionalField = (id: InviteFormField, input: CardElement | undefined): void => {
+    if (input) field(id, input);
+    else if (errors[id]) body.push(errorText(md`${errors[id]}`));
+  };
+  optionalField('groupIds', groupsInput(model));
+  optionalField('directoryRoleId', model.roleChoices.length > 0 ? roleInput(model.roleChoices, values.directoryRoleId) : undefined);
+  optionalField('appRole', appRoleInput(model, { label: 'Also give access to an application (optional)', optional: true }));
   field('justification', textInput('justification', 'Business justification', values.justification, {
     isMultiline: true,
     maxLength: JUSTIFICATION_MAX_LENGTH,

@@ -2,7 +2,7 @@
 import type { RevokePlan } from '../services/guestModel';
 import { adaptiveCard, type AdaptiveCard, type CardElement } from './adaptiveCard';
 import { text, title } from './elements';
-import { consequence, enabledLabel, guestStateLabel, revokePanels } from './guestView';
+import { consequence, enabledLabel, guestStateLabel, revokePanels, turnedOffTexts } from './guestView';
 import { md } from './markdown';
 
 /**
@@ -16,8 +16,9 @@ export function revokeCard(plan: RevokePlan): AdaptiveCard {
     text(md`${guest.email} · ${guestStateLabel(guest.state)} · ${enabledLabel(guest.enabled)}`, { subtle: true, spacing: 'None' }),
     text(md`Nothing changes until you open an option below and confirm it.`, { bold: true, color: 'Warning' }),
   ];
-  if (guest.enabled) body.push(text(consequence('disable', guest, plan.restorableUntil)));
-  else body.push(text(md`Sign-in is already disabled for ${guest.displayName}.`));
-  body.push(text(consequence('delete', guest, plan.restorableUntil)));
+  if (!guest.enabled) body.push(text(md`Sign-in is already disabled for ${guest.displayName}.`));
+  else if (!plan.turnedOff?.disable) body.push(text(consequence('disable', guest, plan.restorableUntil)));
+  if (!plan.turnedOff?.delete) body.push(text(consequence('delete', guest, plan.restorableUntil)));
+  body.push(...turnedOffTexts(plan));
   return adaptiveCard(body, revokePanels(plan, { explain: false }));
 }

@@ -1,10 +1,12 @@
 /**
  * `npm start`: reads `.env`, validates the configuration, starts the simulated directory in-process
  * when no Graph settings are given, opens the store (PostgreSQL with DATABASE_URL, migrated at start;
- * otherwise SQLite), then the bot. Prints which mode, directory and store are in use.
+ * otherwise SQLite), checks which Graph permissions the bot's app holds (tenant mode), then starts
+ * the bot. Prints which mode, directory and store are in use, and what is missing and turned off.
  */
-import { createApp } from '../bot/app';
+import { createCheckedApp } from '../bot/app';
 import { createLogger } from '../services/logger';
+import { describePermissionReport } from '../services/permissionCheck';
 import { openStore, type OpenedStore } from '../services/store/openStore';
 import { demoWellKnownIds } from '../simulator/seed';
 import { startSimulator, type RunningSimulator } from '../simulator/server';
@@ -30,7 +32,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
-  const app = createApp({ config, logger, store: opened.store });
+  const { app, permissions } = await createCheckedApp({ config, logger, store: opened.store });
   let url: string;
   try {
     url = await app.listen(config.port);
@@ -57,6 +59,7 @@ async function main(): Promise<void> {
       `  Directory: ${directory}`,
       `  Store:     ${opened.description}`,
       `  Tenant:    ${config.expectedTenantId}`,
+      ...describePermissionReport(permissions).map((line) => `  ${line}`),
       '',
     ].join('\n'),
   );

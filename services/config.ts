@@ -21,6 +21,10 @@ export interface AppConfig {
   directoryMode: DirectoryMode;
   /** Origin of the Graph service, without the version segment. Empty in simulated mode until the simulator starts. */
   graphBaseUrl: string;
+  /** The application (client) id Graph knows the bot as: AZURE_CLIENT_ID, or the demo bot's locally. */
+  graphClientId: string;
+  /** Read at start which Graph permissions the app holds, and turn off what they do not allow. */
+  graphPermissionCheck: boolean;
   approverGroupId: string;
   adminGroupId: string;
   inviteRedirectUrl: string;
@@ -52,6 +56,8 @@ export interface LocalDefaults {
   tenantId: string;
   approverGroupId: string;
   adminGroupId: string;
+  /** The simulated directory's app for the bot, whose permissions a local check reads. */
+  botAppId?: string;
 }
 
 export class ConfigError extends Error {
@@ -112,6 +118,14 @@ export function loadConfig(env: Env, localDefaults?: LocalDefaults): AppConfig {
     problems.push(`AZURE_TENANT_ID "${azureTenantId}" is not a tenant id: expected a GUID.`);
   }
   const local = directoryMode !== 'tenant' ? localDefaults : undefined;
+  const azureClientId = read('AZURE_CLIENT_ID');
+  if (azureClientId && !isDirectoryId(azureClientId)) {
+    problems.push(`AZURE_CLIENT_ID "${azureClientId}" is not an application (client) id: expected a GUID.`);
+  }
+  const graphClientId = azureClientId || local?.botAppId || '';
+  // On by default against a real tenant; a simulator grants everything unless told otherwise.
+  const checkText = read('GRAPH_PERMISSION_CHECK');
+  const graphPermissionCheck = checkText ? readBoolean(checkText, 'GRAPH_PERMISSION_CHECK', problems) : directoryMode === 'tenant';
 
   const expectedTenantId = microsoftAppTenantId || azureTenantId || local?.tenantId || '';
   if (!expectedTenantId) {
@@ -163,6 +177,8 @@ export function loadConfig(env: Env, localDefaults?: LocalDefaults): AppConfig {
     expectedTenantId,
     directoryMode,
     graphBaseUrl,
+    graphClientId,
+    graphPermissionCheck,
     approverGroupId,
     adminGroupId,
     inviteRedirectUrl,

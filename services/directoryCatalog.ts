@@ -1,3 +1,4 @@
+import type { Capabilities } from './capabilities';
 import type { Clock } from './clock';
 import type { DirectoryApp, GraphDirectory } from './graph/graphDirectory';
 import type { NamedRef } from './model';
@@ -53,11 +54,13 @@ export class DirectoryCatalog {
     private readonly directory: CatalogDirectory,
     private readonly settings: { assignableDirectoryRoles: readonly string[]; approverGroupId: string; adminGroupId: string },
     private readonly clock: Clock,
+    private readonly capabilities: Capabilities,
     private readonly ttlMs = 60_000,
   ) {}
 
-  /** The groups offered as static choices, and whether there are more than can be listed. */
+  /** The groups offered as static choices, and whether there are more than can be listed (none when groups are off). */
   async offeredGroups(): Promise<{ groups: NamedRef[]; more: boolean }> {
+    if (!this.capabilities.isOn('groups')) return { groups: [], more: false };
     this.groupsCache = await this.fresh(this.groupsCache, async () => {
       const guarded = await this.protectedGroupIds();
       const { groups, more } = await this.directory.listAssignableGroups(STATIC_GROUP_CHOICES + guarded.size);
@@ -68,6 +71,7 @@ export class DirectoryCatalog {
   }
 
   async searchGroups(text: string, limit: number): Promise<NamedRef[]> {
+    if (!this.capabilities.isOn('groups')) return [];
     const guarded = await this.protectedGroupIds();
     const groups = await this.directory.searchAssignableGroups(text, limit + guarded.size);
     return groups
@@ -81,6 +85,7 @@ export class DirectoryCatalog {
    * power in this bot, so a guest request can never put anyone into them.
    */
   async protectedGroupIds(): Promise<ReadonlySet<string>> {
+    this.capabilities.require('groups');
     this.protectedCache = await this.fresh(this.protectedCache, async () => {
       const roots = [this.settings.approverGroupId, this.settings.adminGroupId];
       const nested = await Promise.all(roots.map((id) => this.directory.listNestedGroups(id)));
@@ -89,8 +94,9 @@ export class DirectoryCatalog {
     return this.protectedCache.value;
   }
 
-  /** Application-and-role choices offered as static choices, and whether there are more apps. */
+  /** Application-and-role choices offered as static choices, and whether there are more apps (none when app access is off). */
   async offeredAppRoles(): Promise<{ choices: AppRoleChoice[]; more: boolean }> {
+    if (!this.capabilities.isOn('appAccess')) return { choices: [], more: false };
     this.appsCache = await this.fresh(this.appsCache, async () => {
       const { apps, more } = await this.directory.listApps(STATIC_GROUP_CHOICES);
       const choices = apps.filter((a) => a.enabled).flatMap(appRoleChoices);
@@ -100,32 +106,36 @@ export class DirectoryCatalog {
   }
 
   async searchAppRoles(text: string, limit: number): Promise<AppRoleChoice[]> {
+    if (!this.capabilities.isOn('appAccess')) return [];
     const apps = await this.directory.searchApps(text, limit);
     return apps.filter((a) => a.enabled).flatMap(appRoleChoices).slice(0, limit);
   }
 
   async searchGuests(text: string, limit: number): Promise<NamedRef[]> {
+    if (!this.capabilities.isOn('appAccess')) return [];
     const guests = await this.directory.searchGuests(text, limit);
     return guests.map((g) => ({ id: g.id, displayName: g.mail ? `${g.displayName} (${g.mail})` : g.displayName }));
   }
 
   /** The application's owners who are users; they decide who of the outside world gets in. */
   async appOwners(servicePrincipalId: string): Promise<NamedRef[]> {
+    this.capabilities.require('appAccess');
     const key = servicePrincipalId.toLowerCase();
     const cached = await this.fresh(this.ownersCache.get(key), () => this.directory.listAppOwners(servicePrincipalId));
     this.ownersCache.set(key, cached);
     return cached.value;
   }
 
-  /** The directory roles admins allowed in configuration, with their names. */
+  /** The directory roles admins allowed in configuration, with their names (none when role assignment is off). */
   async assignableRoles(): Promise<NamedRef[]> {
-    if (this.settings.assignableDirectoryRoles.length === 0) return [];
+    if (this.settings.assignableDirectoryRoles.length === 0 || !this.capabilities.isOn('directoryRole')) return [];
     this.rolesCache = await this.fresh(this.rolesCache, () => this.directory.getRoleDefinitions(this.settings.assignableDirectoryRoles));
     return this.rolesCache.value;
   }
 
   /** Users of the approver group, nested groups included. */
   async approvers(): Promise<NamedRef[]> {
+    this.capabilities.require('roleChecks');
     this.approversCache = await this.fresh(this.approversCache, () => this.directory.listUserMembers(this.settings.approverGroupId));
     return this.approversCache.value;
   }

@@ -5,11 +5,13 @@
  * card sent beyond looking it up again.
  */
 import type { ApprovalRouter } from './approvalRouting';
+import { FeatureOff, type Capabilities } from './capabilities';
 import type { Clock } from './clock';
 import type { DirectoryCatalog } from './directoryCatalog';
 import type { GraphDirectory } from './graph/graphDirectory';
 import { toGraphFailure, type GraphFailure } from './graph/graphErrors';
 import { deleteUserRequest, disableUserRequest, type DirectoryGuest, type GraphWrite } from './graph/guestQueries';
+import type { Feature } from './graph/permissions';
 import { parseGuestFilters } from './guestFilters';
 import type { GuestListing, ListingResult } from './guestListing';
 import type {
@@ -37,7 +39,16 @@ import type { Store } from './store/store';
 
 export type GuestAdminDirectory = Pick<
   GraphDirectory,
-  'findUsersByEmail' | 'getGuest' | 'listMemberships' | 'listSponsors' | 'listAppRoleAssignments' | 'getApp' | 'reinvite' | 'send' | 'urlOf'
+  | 'findUsersByEmail'
+  | 'getGuest'
+  | 'listMemberships'
+  | 'listSponsors'
+  | 'listAppRoleAssignments'
+  | 'getApp'
+  | 'reinvite'
+  | 'send'
+  | 'urlOf'
+  | 'directoryRolesOf'
 >;
 
 /** What an admin command produced, or why it did not. */
@@ -46,11 +57,16 @@ export type AdminOutcome<T> =
   | { kind: 'forbidden'; message: string }
   | { kind: 'notFound'; message: string }
   | { kind: 'invalid'; message: string }
-  | { kind: 'failed'; message: string };
+  | { kind: 'failed'; message: string }
+  /** The feature is off: the bot's app lacks a Graph permission it needs. */
+  | { kind: 'turnedOff'; message: string };
 
 export interface GuestAdminSettings {
   inviteRedirectUrl: string;
 }
+
+/** The feature each revoke operation belongs to. */
+const REVOKE_FEATURE: Readonly<Record<RevokeOperation, Feature>> = { disable: 'revokeDisable', delete: 'revokeDelete' };
 
 /** How long Graph keeps a deleted user restorable. */
 export const RESTORE_WINDOW_DAYS = 30;
@@ -72,6 +88,7 @@ export class GuestAdmin {
       catalog: Pick<DirectoryCatalog, 'approvers' | 'appOwners'>;
       router: Pick<ApprovalRouter, 'ownersDecide'>;
       settings: GuestAdminSettings;
+      capabilities: Capabilities;
       clock: Clock;
       logger: Logger;
     },
@@ -81,6 +98,8 @@ export class GuestAdmin {
   async listGuests(actor: Person, filterText: string, source: string): Promise<AdminOutcome<GuestListPage>> {
     const refused = await this.refuseNonAdmin(actor, 'guests', source);
     if (refused) return refused;
+    const off = this.turnedOff('guestList');
+    if (off) return off;
     const parsed = parseGuestFilters(filterText);
     if (!parsed.ok) return { kind: 'invalid', message: parsed.message };
     return fromListing(await this.deps.listing.start(actor.aadObjectId, parsed.filters));
@@ -102,14 +121,22 @@ export class GuestAdmin {
    * would do. Someone who asked for this guest sees the same card without the buttons, so they
    * can check which apps and roles their guest holds.
    */
-  async inspect(actor: Person, emailText: string, source: string): Promise<AdminOutcome<{ details: GuestDetails; plan?: RevokePlan }>> {
+  async inspect(
+    actor: Person,
+    emailText: string,
+    source: string,
+  ): Promise<AdminOutcome<{ details: GuestDetails; plan?: RevokePlan; resendTurnedOff?: string }>> {
     const admin = await this.deps.roles.isAdmin(actor.aadObjectId);
     if (!admin && !(await this.askedFor(actor, emailText))) return (await this.refuseNonAdmin(actor, 'guest', source))!;
+    const off = this.turnedOff('guestCard');
+    if (off) return off;
     return this.guarded(async () => {
       const found = await this.findGuestByEmail(emailText);
       if (found.kind !== 'ok') return found;
       const details = await this.details(found.value);
-      return ok(admin ? { details, plan: this.plan(found.value) } : { details });
+      if (!admin) return ok({ details });
+      const resendTurnedOff = this.deps.capabilities.offMessage(this.resendFeature(found.value));
+      return ok(resendTurnedOff ? { details, plan: this.plan(found.value), resendTurnedOff } : { details, plan: this.plan(found.value) });
     });
   }
 
@@ -125,6 +152,10 @@ export class GuestAdmin {
   async planRevoke(actor: Person, emailText: string, source: string): Promise<AdminOutcome<RevokePlan>> {
     const refused = await this.refuseNonAdmin(actor, 'revoke', source);
     if (refused) return refused;
+    const { capabilities } = this.deps;
+    if (!capabilities.isOn('revokeDisable') && !capabilities.isOn('revokeDelete')) {
+      return { kind: 'turnedOff', message: `${capabilities.offMessage('revokeDisable')} ${capabilities.offMessage('revokeDelete')}` };
+    }
     return this.guarded(async () => {
       const found = await this.findGuestByEmail(emailText);
       if (found.kind !== 'ok') return found;
@@ -136,6 +167,8 @@ export class GuestAdmin {
   async dryRun(actor: Person, guestId: string, operation: RevokeOperation, source: string): Promise<AdminOutcome<RevokePlan>> {
     const refused = await this.refuseNonAdmin(actor, `${operation} dry run`, source);
     if (refused) return refused;
+    const off = this.turnedOff(REVOKE_FEATURE[operation]);
+    if (off) return off;
     return this.guarded(async () => {
       const found = await this.findGuestById(actor, guestId, source);
       if (found.kind !== 'ok') return found;
@@ -149,6 +182,8 @@ export class GuestAdmin {
   async revoke(actor: Person, guestId: string, operation: RevokeOperation, source: string): Promise<AdminOutcome<RevokeDone>> {
     const refused = await this.refuseNonAdmin(actor, operation, source);
     if (refused) return refused;
+    const off = this.turnedOff(REVOKE_FEATURE[operation]);
+    if (off) return off;
     return this.guarded(async () => {
       const found = await this.findGuestById(actor, guestId, source);
       if (found.kind !== 'ok') return found;
@@ -270,11 +305,23 @@ export class GuestAdmin {
     return { kind: 'forbidden', message: NOT_ALLOWED };
   }
 
+  /** The outcome for a feature that is off, or undefined when it is on. */
+  private turnedOff(feature: Feature): { kind: 'turnedOff'; message: string } | undefined {
+    const message = this.deps.capabilities.offMessage(feature);
+    return message ? { kind: 'turnedOff', message } : undefined;
+  }
+
+  /** A guest who redeemed gets a redemption reset, which needs more than a new invitation. */
+  private resendFeature(guest: DirectoryGuest): Feature {
+    return stateOf(guest) === 'Accepted' ? 'resendWithReset' : 'resend';
+  }
+
   /** Graph failures become a message the admin can act on, instead of a failed turn. */
   private async guarded<T>(work: () => Promise<AdminOutcome<T>>): Promise<AdminOutcome<T>> {
     try {
       return await work();
     } catch (error) {
+      if (error instanceof FeatureOff) return { kind: 'turnedOff', message: error.message };
       const failure: GraphFailure = toGraphFailure(error);
       this.deps.logger.warn({ status: failure.status, code: failure.code }, 'guest administration call failed');
       return { kind: 'failed', message: failure.userMessage };
@@ -311,11 +358,11 @@ export class GuestAdmin {
   }
 
   private async details(guest: DirectoryGuest): Promise<GuestDetails> {
-    const { directory } = this.deps;
+    const { directory, capabilities } = this.deps;
     const [lastSignIn, memberships, appRoles, sponsors, origin] = await Promise.all([
       this.lastSignIn(guest.id),
-      readable(() => directory.listMemberships(guest.id)),
-      readable(() => this.appRoles(guest.id)),
+      readable(() => directory.listMemberships(guest.id), capabilities.offReason('guestGroups')),
+      readable(() => this.appRoles(guest.id), capabilities.offReason('guestAppRoles')),
       readable(() => directory.listSponsors(guest.id)),
       this.originOf(guest),
     ]);
@@ -339,6 +386,8 @@ export class GuestAdmin {
 
   /** Needs Entra ID P1 and AuditLog.Read.All; without them the card says why it cannot tell. */
   private async lastSignIn(guestId: string): Promise<LastSignIn> {
+    const off = this.deps.capabilities.offReason('signIn');
+    if (off) return { kind: 'unavailable', reason: off };
     try {
       const user = await this.deps.directory.getGuest(guestId, true);
       const at = user?.lastSuccessfulSignInDateTime;
@@ -388,6 +437,8 @@ export class GuestAdmin {
     if (guest.accountEnabled === false) {
       return { kind: 'invalid', message: `${guest.displayName}'s account is disabled: enable it in Microsoft Entra before sending a new invitation.` };
     }
+    const off = this.turnedOff(this.resendFeature(guest));
+    if (off) return off;
     const resetRedemption = stateOf(guest) === 'Accepted';
     const invitation = await this.deps.directory.reinvite({
       email: emailOf(guest),
@@ -402,11 +453,18 @@ export class GuestAdmin {
   }
 
   private plan(guest: DirectoryGuest): RevokePlan {
-    return {
+    const plan: RevokePlan = {
       guest: guestRef(guest),
       calls: { disable: this.planned(disableUserRequest(guest.id)), delete: this.planned(deleteUserRequest(guest.id)) },
       restorableUntil: this.restorableUntil(),
     };
+    const turnedOff: Partial<Record<RevokeOperation, string>> = {};
+    for (const operation of ['disable', 'delete'] as const) {
+      const message = this.deps.capabilities.offMessage(REVOKE_FEATURE[operation]);
+      if (message) turnedOff[operation] = message;
+    }
+    if (Object.keys(turnedOff).length > 0) plan.turnedOff = turnedOff;
+    return plan;
   }
 
   private planned(write: GraphWrite): PlannedCall {
@@ -455,7 +513,9 @@ function fromListing(result: ListingResult): AdminOutcome<GuestListPage> {
   return { kind: result.why === 'otherOwner' ? 'forbidden' : 'invalid', message: result.message };
 }
 
-async function readable<T>(read: () => Promise<T>): Promise<Readable<T>> {
+/** A part of the guest card: read, or the reason it is missing (a feature that is off is not asked for). */
+async function readable<T>(read: () => Promise<T>, turnedOff?: string): Promise<Readable<T>> {
+  if (turnedOff) return { ok: false, reason: turnedOff };
   try {
     return { ok: true, value: await read() };
   } catch (error) {

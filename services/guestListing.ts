@@ -7,6 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import type { Capabilities } from './capabilities';
 import type { Clock } from './clock';
 import type { GraphDirectory, GuestPage } from './graph/graphDirectory';
 import { toGraphFailure } from './graph/graphErrors';
@@ -47,6 +48,8 @@ const VIEW_KIND = 'guests.view';
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Graph's answer when the tenant has no Entra ID P1/P2 licence for signInActivity. */
 const NON_PREMIUM = 'Authentication_RequestFromNonPremiumTenantOrB2CTenant';
+const NON_PREMIUM_REASON = 'Sign-in activity is not available: reading it needs a Microsoft Entra ID P1 or P2 licence, which this tenant does not have.';
+
 
 /** 18 random bytes in base64url: 24 characters, 144 bits, unguessable. */
 export function newCursorId(): string {
@@ -137,6 +140,7 @@ export class GuestListing {
       store: Store;
       directory: ListingDirectory;
       clock: Clock;
+      capabilities: Capabilities;
       logger: Logger;
       newId?: () => string;
       options?: Partial<ListingOptions>;
@@ -155,21 +159,28 @@ export class GuestListing {
       mode: staleCutoff ? 'signIn' : 'directory',
       staleCutoff: staleCutoff?.toISOString(),
     };
+    // Without the permission to read sign-in activity, Graph is not asked for it at all.
+    const signInOff = listing.mode === 'signIn' ? this.deps.capabilities.offMessage('signIn') : undefined;
     let read: Read;
+    if (signInOff) {
+      listing = { ...listing, mode: 'neverRedeemed', notice: neverRedeemedNotice(filters, signInOff) };
+    }
+    // Guests who accepted cannot be told stale without sign-in data: the fallback lists none of them.
+    const readListing = (l: Listing): Promise<Read> =>
+      l.mode === 'neverRedeemed' && filters.state === 'Accepted'
+        ? Promise.resolve({ rows: [], read: 0, unrecorded: 0 })
+        : this.readPages(l, () => this.deps.directory.listGuests(queryFor(filters, l, now)));
     try {
-      read = await this.readPages(listing, () => this.deps.directory.listGuests(queryFor(filters, listing, now)));
+      read = await readListing(listing);
     } catch (error) {
       const failure = toGraphFailure(error);
       if (listing.mode !== 'signIn' || failure.status !== 403 || failure.code !== NON_PREMIUM) {
         this.deps.logger.warn({ status: failure.status, code: failure.code }, 'guest listing failed');
         return { kind: 'failed', message: failure.userMessage };
       }
-      listing = { ...listing, mode: 'neverRedeemed', notice: neverRedeemedNotice(filters) };
-      const fallback = listing;
+      listing = { ...listing, mode: 'neverRedeemed', notice: neverRedeemedNotice(filters, NON_PREMIUM_REASON) };
       try {
-        read = filters.state === 'Accepted'
-          ? { rows: [], read: 0, unrecorded: 0 }
-          : await this.readPages(fallback, () => this.deps.directory.listGuests(queryFor(filters, fallback, now)));
+        read = await readListing(listing);
       } catch (second) {
         return { kind: 'failed', message: toGraphFailure(second).userMessage };
       }
@@ -398,11 +409,9 @@ function queryFor(filters: GuestFilters, listing: Listing, now: Date): GuestQuer
   return query;
 }
 
-function neverRedeemedNotice(filters: GuestFilters): string {
+function neverRedeemedNotice(filters: GuestFilters, why: string): string {
   const days = filters.staleDays ?? 0;
-  const base =
-    'Sign-in activity is not available: reading it needs a Microsoft Entra ID P1 or P2 licence, which this tenant does not have. ' +
-    `Listed instead: guests who have not redeemed their invitation for ${days} days.`;
+  const base = `${why} Listed instead: guests who have not redeemed their invitation for ${days} days.`;
   return filters.state === 'Accepted' ? `${base} Guests who accepted cannot be checked without sign-in data, so none are listed.` : base;
 }
 

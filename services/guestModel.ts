@@ -112,6 +112,8 @@ export interface RevokePlan {
   calls: Record<RevokeOperation, PlannedCall>;
   /** Until when a deletion today could be undone. */
   restorableUntil: string;
+  /** Why an operation is not offered, for each one whose feature is off. */
+  turnedOff?: Partial<Record<RevokeOperation, string>>;
 }
 
 export interface RevokeDone {

@@ -1,3 +1,4 @@
+import type { Capabilities } from './capabilities';
 import type { DirectoryCatalog } from './directoryCatalog';
 import type { DirectoryUser, GraphDirectory } from './graph/graphDirectory';
 import { toGraphFailure } from './graph/graphErrors';
@@ -37,6 +38,7 @@ export class RequestValidator {
       directory: ValidatorDirectory;
       catalog: DirectoryCatalog;
       settings: InvitePolicy;
+      capabilities: Capabilities;
       logger: Logger;
     },
   ) {}
@@ -44,6 +46,7 @@ export class RequestValidator {
   async check(kind: RequestKind, values: InviteFormValues): Promise<CheckResult> {
     const { directory, catalog, settings } = this.deps;
     const errors = validateInviteForm(values, settings, kind);
+    this.refuseTurnedOff(values, errors);
     const chosen: { groups: NamedRef[]; guest?: NamedRef } = { groups: [] };
     let email = normaliseEmail(values.email);
     let guest: DirectoryUser | undefined;
@@ -62,6 +65,11 @@ export class RequestValidator {
         const existing = (await directory.findUsersByEmail(email))[0];
         if (existing && kind === 'appAccess' && existing.userType === 'Guest') guest = existing;
         else if (existing) errors.email = describeExisting(email, existing);
+        else if (email) {
+          // A new address means an invitation, whichever form asked for it.
+          const off = this.deps.capabilities.offMessage('invite');
+          if (off) errors.email = off;
+        }
       }
 
       const parsedApp = values.appRole.trim() ? parseAppRole(values.appRole.trim()) : undefined;
@@ -121,6 +129,23 @@ export class RequestValidator {
         existingGuestId: guest?.id,
       },
     };
+  }
+
+  /** A field asking for a feature that is off is refused there, before Graph is asked anything about it. */
+  private refuseTurnedOff(values: InviteFormValues, errors: FieldErrors): void {
+    const { capabilities } = this.deps;
+    if (values.groupIds.length > 0 && !errors.groupIds) {
+      const off = capabilities.offMessage('groups');
+      if (off) errors.groupIds = off;
+    }
+    if (values.appRole.trim() && !errors.appRole) {
+      const off = capabilities.offMessage('appAccess');
+      if (off) errors.appRole = off;
+    }
+    if (values.directoryRoleId.trim() && !errors.directoryRoleId) {
+      const off = capabilities.offMessage('directoryRole');
+      if (off) errors.directoryRoleId = off;
+    }
   }
 
   /**

@@ -1,5 +1,6 @@
 import { SETTING_APPROVALS_CHANNEL, type ApprovalRouter } from './approvalRouting';
 import type { BackgroundTasks } from './backgroundTasks';
+import type { Capabilities } from './capabilities';
 import type { Clock } from './clock';
 import type { AppRoleChoice, DirectoryCatalog } from './directoryCatalog';
 import type { GraphDirectory } from './graph/graphDirectory';
@@ -71,12 +72,14 @@ export class RequestWorkflow {
       background: BackgroundTasks;
       clock: Clock;
       newId: () => string;
+      capabilities: Capabilities;
       logger: Logger;
     },
   ) {}
 
-  /** The empty form (or pre-filled with an address typed after `invite`). */
+  /** The empty form (or pre-filled with an address typed after `invite`); FeatureOff when inviting is off. */
   async openInviteForm(prefillEmail = ''): Promise<InviteForm> {
+    this.deps.capabilities.require('invite');
     return this.formWith('invite', emptyInviteForm(prefillEmail.trim()), {}, { groups: [] });
   }
 
@@ -85,8 +88,9 @@ export class RequestWorkflow {
     return this.deps.catalog.searchGroups(text, 25);
   }
 
-  /** The app access form (pre-filled with a guest or a new address typed after `request app`). */
+  /** The app access form (pre-filled with a guest or a new address typed after `request app`); FeatureOff when app access is off. */
   async openAppAccessForm(prefill = ''): Promise<InviteForm> {
+    this.deps.capabilities.require('appAccess');
     const values = emptyInviteForm();
     const chosen: { groups: NamedRef[]; guest?: NamedRef } = { groups: [] };
     const email = normaliseEmail(prefill.split(' ')[0] ?? '');
@@ -120,6 +124,7 @@ export class RequestWorkflow {
    */
   async submit(actor: Person, tenantId: string, kind: RequestKind, values: InviteFormValues, source: string): Promise<SubmitResult> {
     const { store, validator, router } = this.deps;
+    this.deps.capabilities.require(kind === 'invite' ? 'invite' : 'appAccess');
     const checked = await validator.check(kind, values);
     if (!checked.ok) {
       const formError = checked.graphProblem ? `Your request was not sent: ${checked.graphProblem}` : undefined;

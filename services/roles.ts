@@ -1,3 +1,4 @@
+import type { Capabilities } from './capabilities';
 import type { Clock } from './clock';
 
 export interface MembershipLookup {
@@ -26,11 +27,14 @@ export class RoleService {
     private readonly directory: MembershipLookup,
     private readonly groups: { approverGroupId: string; adminGroupId: string },
     private readonly clock: Clock,
+    private readonly capabilities: Capabilities,
     private readonly ttlMs = 60_000,
     private readonly maxEntries = 10_000,
   ) {}
 
+  /** Throws FeatureOff when the app may not read group memberships: no one's role can be told then. */
   async rolesOf(aadObjectId: string): Promise<Roles> {
+    this.capabilities.require('roleChecks');
     const now = this.clock.now().getTime();
     const cached = this.cache.get(aadObjectId);
     if (cached && cached.expiresAt > now) return cached.roles;

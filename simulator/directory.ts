@@ -435,14 +435,15 @@ export class Directory {
 
   /**
    * The service principal's app role assignments; for the caller's own app, its Graph permissions
-   * (each an assignment of one of Microsoft Graph's app roles), as a consented app has them.
+   * (each an assignment of one of Microsoft Graph's app roles, as a consented app has them) come
+   * from the permission setting, and its roles in other applications from the tenant's assignments.
    */
   appRoleAssignmentsOf(sp: ServicePrincipalRecord): AppRoleAssignmentRecord[] {
-    if (sp.appId !== this.callerAppId) return this.appRoles.ofPrincipal(sp.id);
+    const assigned = this.appRoles.ofPrincipal(sp.id);
     const graph = this.getServicePrincipalByAppId(MICROSOFT_GRAPH_APP_ID);
-    if (!graph) return [];
+    if (sp.appId !== this.callerAppId || !graph) return assigned;
     const granted = this.granted;
-    return graph.appRoles
+    const graphPermissions: AppRoleAssignmentRecord[] = graph.appRoles
       .filter((role) => granted === 'all' || granted.has(role.value))
       .map((role) => ({
         id: opaqueString(43),
@@ -454,6 +455,7 @@ export class Directory {
         resourceDisplayName: graph.displayName,
         createdDateTime: this.timestamp(),
       }));
+    return [...graphPermissions, ...assigned.filter((a) => a.resourceId !== graph.id)];
   }
 
   // -------------------------------------------------------------------------------------------

@@ -9,6 +9,8 @@ export const guestCommand: CommandHandler = {
   audience: 'admins',
   match: (text) => matchWords(text, 'guest'),
   async handle(turn, args) {
-    await replyWith(turn, await turn.guestAdmin.inspect(turn.actor, args, turn.source), (found) => guestCard({ guest: found.details, plan: found.plan }));
+    await replyWith(turn, await turn.guestAdmin.inspect(turn.actor, args, turn.source), (found) =>
+      guestCard({ guest: found.details, plan: found.plan, resendTurnedOff: found.resendTurnedOff }),
+    );
   },
 };

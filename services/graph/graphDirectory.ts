@@ -217,14 +217,17 @@ export class GraphDirectory {
     return this.getRoleDefinitions([...new Set(assignments.map((a) => a.roleDefinitionId.toLowerCase()))]);
   }
 
-  /** Microsoft Graph's application permissions by app role id, from its own service principal. */
-  async graphPermissionNames(): Promise<Map<string, string>> {
+  /**
+   * Microsoft Graph's own service principal in this tenant: its object id (the resource of every
+   * Graph permission granted) and its application permissions by app role id.
+   */
+  async graphPermissionNames(): Promise<{ servicePrincipalId: string; names: Map<string, string> }> {
     const graph = await this.get<{ id: string; appRoles?: { id: string; value: string | null }[] }>(
       `/servicePrincipals(appId='${MICROSOFT_GRAPH_APP_ID}')${queryString({ $select: 'id,appRoles' })}`,
     );
     const names = new Map<string, string>();
     for (const role of graph.appRoles ?? []) if (role.value) names.set(role.id.toLowerCase(), role.value);
-    return names;
+    return { servicePrincipalId: graph.id, names };
   }
 
   /** The app roles granted to the app with this client id, on every resource (Graph's and others). */

@@ -1,7 +1,8 @@
 import type { Writable } from 'node:stream';
-import { createApp, type App } from '../../bot/app';
+import { createCheckedApp, type App } from '../../bot/app';
 import type { Clock } from '../../services/clock';
 import { loadConfig, type AppConfig } from '../../services/config';
+import type { PermissionReport } from '../../services/permissionCheck';
 import { createLogger } from '../../services/logger';
 import { SqliteStore } from '../../services/store/sqliteStore';
 import type { Store } from '../../services/store/store';
@@ -41,15 +42,19 @@ export class BotHarness {
     readonly connector: RecordingConnector,
     readonly config: AppConfig,
     readonly activities: ReturnType<typeof teamsActivities>,
+    /** What the start-up permission check found (skipped unless `checkPermissions`). */
+    readonly permissions: PermissionReport,
   ) {}
 
   /**
-   * `simulator` options go to the simulated directory: a seed (e.g. generated guests), `premium`, a
-   * request `log`. `store` replaces the in-memory SQLite store (e.g. a file the test reads too).
+   * `simulator` options go to the simulated directory: a seed (e.g. generated guests), `premium`,
+   * `permissions`, a request `log`. `store` replaces the in-memory SQLite store (e.g. a file the test
+   * reads too). `checkPermissions` builds the app the way a tenant start does, after reading which
+   * Graph permissions the simulator grants the bot's app.
    */
   static async start(
     env: Record<string, string> = {},
-    options: { logStream?: Writable; clock?: Clock; simulator?: Omit<SimulatorOptions, 'port'>; store?: Store } = {},
+    options: { logStream?: Writable; clock?: Clock; simulator?: Omit<SimulatorOptions, 'port'>; store?: Store; checkPermissions?: boolean } = {},
   ): Promise<BotHarness> {
     const simulator = await startSimulator({ ...options.simulator, port: 0 });
     const connector = new RecordingConnector();
@@ -60,15 +65,16 @@ export class BotHarness {
         ...loadConfig({ LOG_LEVEL: 'silent', ...env }, demo),
         graphBaseUrl: simulator.url,
       };
-      const app = createApp({
+      const { app, permissions } = await createCheckedApp({
         config,
         logger: createLogger(config.logLevel, options.logStream),
         store: options.store ?? SqliteStore.open(':memory:'),
         clock: options.clock,
         startWorker: false,
+        checkPermissions: options.checkPermissions ?? false,
       });
       const url = await app.listen(0, '127.0.0.1');
-      return new BotHarness(app, url, simulator, connector, config, teamsActivities({ serviceUrl, tenantId: config.expectedTenantId }));
+      return new BotHarness(app, url, simulator, connector, config, teamsActivities({ serviceUrl, tenantId: config.expectedTenantId }), permissions);
     } catch (error) {
       // A harness that fails to start must not leave servers behind to keep jest from exiting.
       await simulator.close();

@@ -54,6 +54,19 @@ describe('loadConfig', () => {
     expect(config.expectedTenantId).toBe(TENANT);
   });
 
+  it("checks the app's Graph permissions at start against a tenant, and against a simulator only when asked", () => {
+    const tenant = { AZURE_TENANT_ID: TENANT, AZURE_CLIENT_ID: APP, AZURE_CLIENT_SECRET: 'secret', APPROVER_GROUP_ID: local.approverGroupId, ADMIN_GROUP_ID: local.adminGroupId };
+    expect(loadConfig(tenant)).toMatchObject({ graphPermissionCheck: true, graphClientId: APP });
+    expect(loadConfig({ ...tenant, GRAPH_PERMISSION_CHECK: 'false' }).graphPermissionCheck).toBe(false);
+    const demoApp = 'a15e4210-9d57-491a-bc27-b814607a2496';
+    expect(loadConfig({ GRAPH_BASE_URL: 'http://127.0.0.1:5001' }, { ...local, botAppId: demoApp })).toMatchObject({ graphPermissionCheck: false, graphClientId: demoApp });
+    expect(loadConfig({ GRAPH_PERMISSION_CHECK: 'true' }, local).graphPermissionCheck).toBe(true);
+    expect(problemsOf({ ...tenant, GRAPH_PERMISSION_CHECK: 'maybe', AZURE_CLIENT_ID: 'bot' })).toEqual([
+      'AZURE_CLIENT_ID "bot" is not an application (client) id: expected a GUID.',
+      'GRAPH_PERMISSION_CHECK "maybe" must be true or false.',
+    ]);
+  });
+
   it('names every problem at once', () => {
     const problems = problemsOf({
       PORT: 'eighty',

@@ -1,3 +1,4 @@
+import { Capabilities } from '../../services/capabilities';
 import type { GuestPage } from '../../services/graph/graphDirectory';
 import { GraphFailure } from '../../services/graph/graphErrors';
 import type { DirectoryGuest, GuestQuery } from '../../services/graph/guestQueries';
@@ -74,8 +75,8 @@ describe('GuestListing', () => {
 
   afterEach(() => store.close());
 
-  function listing(directory: ListingDirectory, options: { rowsPerCard?: number } = {}): GuestListing {
-    return new GuestListing({ store, directory, clock, logger, options: { rowsPerCard: options.rowsPerCard ?? 25 } });
+  function listing(directory: ListingDirectory, options: { rowsPerCard?: number; capabilities?: Capabilities } = {}): GuestListing {
+    return new GuestListing({ store, directory, clock, capabilities: options.capabilities ?? Capabilities.everything(), logger, options: { rowsPerCard: options.rowsPerCard ?? 25 } });
   }
 
   function pageOf(result: ListingResult): GuestListPage {
@@ -185,7 +186,17 @@ describe('GuestListing', () => {
     expect(page.checked).toBeUndefined();
   });
 
-  it('reports other Graph failures in words', async () => {
+  it('does not ask Graph for sign-in activity the app may not read, and says why it lists invitations instead', async () => {
+    const directory = new FakeDirectory([numbered(1, 2, { externalUserState: 'PendingAcceptance' })]);
+    const capabilities = Capabilities.granted(['User.Read.All']);
+    const page = pageOf(await listing(directory, { capabilities }).start(OWNER, { staleDays: 30 }));
+    expect(directory.queries).toEqual([{ state: 'PendingAcceptance', stateChangedBefore: new Date(NOW - 30 * DAY) }]);
+    expect(page.notice).toContain("Reading sign-in activity (guests stale:N and the last sign-in on the guest card) is turned off: the bot's app lacks AuditLog.Read.All");
+    expect(page.notice).toContain('Listed instead: guests who have not redeemed their invitation for 30 days.');
+    expect(page.rows).toHaveLength(2);
+  });
+
+    it('reports other Graph failures in words', async () => {
     const directory = new FakeDirectory([]);
     directory.failFirstWith = () => new GraphFailure(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
     expect(await listing(directory).start(OWNER, {})).toEqual({

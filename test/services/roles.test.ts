@@ -1,3 +1,4 @@
+import { Capabilities } from '../../services/capabilities';
 import { RoleService } from '../../services/roles';
 
 const APPROVERS = 'aaaaaaaa-0000-0000-0000-000000000001';
@@ -12,7 +13,7 @@ function setup(memberships: Record<string, string[]>) {
       return groupIds.filter((g) => (memberships[userId] ?? []).includes(g));
     },
   };
-  const roles = new RoleService(directory, { approverGroupId: APPROVERS, adminGroupId: ADMINS }, { now: () => new Date(now) }, 60_000);
+  const roles = new RoleService(directory, { approverGroupId: APPROVERS, adminGroupId: ADMINS }, { now: () => new Date(now) }, Capabilities.everything(), 60_000);
   return { roles, calls, advance: (ms: number) => (now += ms) };
 }
 
