@@ -19,6 +19,15 @@ export function revokeCard(plan: RevokePlan): AdaptiveCard {
   if (!guest.enabled) body.push(text(md`Sign-in is already disabled for ${guest.displayName}.`));
   else if (!plan.turnedOff?.disable) body.push(text(consequence('disable', guest, plan.restorableUntil)));
   if (!plan.turnedOff?.delete) body.push(text(consequence('delete', guest, plan.restorableUntil)));
+  if (!plan.turnedOff?.delete && plan.directoryRoles && plan.directoryRoles.length > 0) {
+    const held = plan.directoryRoles.map((r) => r.displayName).join(', ');
+    body.push(
+      text(
+        md`${guest.displayName} holds the directory role ${held}. If it is a privileged administrator role, Microsoft Graph refuses to let the bot delete them: remove the role in Microsoft Entra first, or disable their sign-in instead.`,
+        { color: 'Warning' },
+      ),
+    );
+  }
   body.push(...turnedOffTexts(plan));
   return adaptiveCard(body, revokePanels(plan, { explain: false }));
 }

@@ -27,6 +27,11 @@ function list(names: readonly string[]): string {
 export class Capabilities {
   private constructor(private readonly granted: ReadonlySet<string> | 'all') {}
 
+  /** True when the features follow permissions read from Graph; false when every one is assumed. */
+  get checked(): boolean {
+    return this.granted !== 'all';
+  }
+
   /** Every feature on: local mode, or when the granted permissions could not be read. */
   static everything(): Capabilities {
     return new Capabilities('all');

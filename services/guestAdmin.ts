@@ -159,7 +159,11 @@ export class GuestAdmin {
     return this.guarded(async () => {
       const found = await this.findGuestByEmail(emailText);
       if (found.kind !== 'ok') return found;
-      return ok(this.plan(found.value));
+      const plan = this.plan(found.value);
+      // A guest holding a directory role may not be deletable by the app: the card says so up front.
+      const roles = await this.rolesHeldBy(found.value.id);
+      if (roles && roles.length > 0) plan.directoryRoles = roles;
+      return ok(plan);
     });
   }
 
@@ -201,6 +205,7 @@ export class GuestAdmin {
         const failure = toGraphFailure(error);
         await this.audit(actor, `guest_${operation}_failed`, source, origin?.requestId, { guestId: guest.id, status: failure.status, code: failure.code });
         if (failure.status === 404) return { kind: 'notFound', message: 'This guest no longer exists: someone deleted them already.' };
+        if (operation === 'delete' && failure.status === 403) return { kind: 'failed', message: await this.deleteRefused(guest, failure) };
         throw failure;
       }
       const done: RevokeDone = { guest: { ...guestRef(guest), enabled: false }, operation, call };
@@ -309,6 +314,40 @@ export class GuestAdmin {
   private turnedOff(feature: Feature): { kind: 'turnedOff'; message: string } | undefined {
     const message = this.deps.capabilities.offMessage(feature);
     return message ? { kind: 'turnedOff', message } : undefined;
+  }
+
+  /** The guest's directory roles; undefined when they cannot be read (turned off, or Graph failed). */
+  private async rolesHeldBy(guestId: string): Promise<NamedRef[] | undefined> {
+    if (!this.deps.capabilities.isOn('roleHolder')) return undefined;
+    try {
+      return await this.deps.directory.directoryRolesOf(guestId);
+    } catch (error) {
+      const failure = toGraphFailure(error);
+      this.deps.logger.warn({ guestId, status: failure.status, code: failure.code }, 'directory role lookup failed');
+      return undefined;
+    }
+  }
+
+  /**
+   * Why Graph refused a deletion, in the admin's terms. Holding User.DeleteRestore.All (or
+   * User.ReadWrite.All) is not enough to delete a user with a privileged administrator role: the app
+   * would itself need a higher privileged Entra role (user-delete.md). So the role is named when it
+   * can be read, and the permission is blamed only when the bot could not tell it holds it.
+   */
+  private async deleteRefused(guest: DirectoryGuest, failure: GraphFailure): Promise<string> {
+    const name = guest.displayName;
+    const rule =
+      'Microsoft Graph lets an app delete a user who holds a privileged administrator role only when the app itself holds a higher ' +
+      'privileged Entra role (such as Privileged Authentication Administrator); User.DeleteRestore.All or User.ReadWrite.All is not enough.';
+    const roles = await this.rolesHeldBy(guest.id);
+    if (roles && roles.length > 0) {
+      const held = roles.map((r) => r.displayName).join(', ');
+      return `Microsoft Graph refused to delete ${name}: they hold the directory role ${held}. ${rule} Remove ${name}'s role in Microsoft Entra (Roles and administrators) first, then delete them, or disable their sign-in instead.`;
+    }
+    const why = this.deps.capabilities.checked
+      ? `The bot's app holds the permission to delete users, so ${name} most likely holds a privileged administrator role.`
+      : `Either the bot's app lacks User.DeleteRestore.All, or ${name} holds a privileged administrator role.`;
+    return `Microsoft Graph refused to delete ${name} (${failure.code}). ${why} ${rule} Check ${name}'s roles in Microsoft Entra and remove them first, or disable their sign-in instead.`;
   }
 
   /** A guest who redeemed gets a redemption reset, which needs more than a new invitation. */

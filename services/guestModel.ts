@@ -114,6 +114,8 @@ export interface RevokePlan {
   restorableUntil: string;
   /** Why an operation is not offered, for each one whose feature is off. */
   turnedOff?: Partial<Record<RevokeOperation, string>>;
+  /** The directory roles the guest holds, when they could be read and there are any. */
+  directoryRoles?: NamedRef[];
 }
 
 export interface RevokeDone {

@@ -11,7 +11,7 @@ import { invitationAddressProblem } from './email';
 import { GraphError, graphErrors } from './errors';
 import { idKey, isObjectId, newObjectId, opaqueString, roleAssignmentId } from './ids';
 import { GRAPH_APP_ROLES, MICROSOFT_GRAPH_APP_ID, checkPermissionNames, type PermissionRequirement } from './permissions';
-import { builtInRoleDefinitions, type RoleDefinitionRecord } from './roles';
+import { MAY_DELETE_PRIVILEGED_USERS, builtInRoleDefinitions, type RoleDefinitionRecord } from './roles';
 import {
   DEMO_BOT_APP_ID,
   validateSeed,
@@ -902,12 +902,31 @@ export class Directory {
    */
   deleteUser(idOrUpn: string): DeletedUserRecord {
     const user = this.requireUser(idOrUpn);
+    if (this.holdsPrivilegedRole(user.id) && !this.callerMayDeletePrivilegedUsers()) {
+      // user-delete.md: in app-only calls User.ReadWrite.All "isn't enough privilege to delete users
+      // with privileged administrative roles"; the app itself needs a higher privileged role. The
+      // status and code are the service's usual refusal; the wording is unverified.
+      throw graphErrors.authorizationDenied();
+    }
     const groupIds = this.directGroupIds(user.id);
     for (const groupId of groupIds) this.memberMap.get(groupId)?.delete(user.id);
     this.userMap.delete(user.id);
     const record: DeletedUserRecord = { user, deletedDateTime: this.timestamp(), groupIds };
     this.deletedUserMap.set(user.id, record);
     return record;
+  }
+
+  /** Whether the object holds a directory role Entra marks privileged, at any scope. */
+  holdsPrivilegedRole(principalId: string): boolean {
+    const key = idKey(principalId);
+    return this.roleAssignmentList.some((a) => a.principalId === key && this.findRoleDefinition(a.roleDefinitionId)?.privileged === true);
+  }
+
+  /** Whether the calling app's service principal holds a role that may delete privileged users. */
+  private callerMayDeletePrivilegedUsers(): boolean {
+    const caller = this.getServicePrincipalByAppId(this.callerAppId);
+    if (!caller) return false;
+    return this.roleAssignmentList.some((a) => a.principalId === caller.id && MAY_DELETE_PRIVILEGED_USERS.includes(a.roleDefinitionId));
   }
 
   /** Users in deleted items, most recently deleted first; those past retention are gone for good. */

@@ -20,20 +20,36 @@ export interface RoleDefinitionRecord {
   resourceScopes: string[];
   version: string;
   rolePermissions: RolePermission[];
+  /**
+   * Marked PRIVILEGED in Microsoft Entra's built-in role reference. Graph refuses an app deleting
+   * (or changing sensitive properties of) a user who holds one, unless the app holds a higher role.
+   * Kept out of the JSON the simulator returns.
+   */
+  privileged: boolean;
 }
 
 export const ROLE_TEMPLATE_IDS: Readonly<Record<
-  'guestInviter' | 'directoryReaders' | 'reportsReader' | 'userAdministrator' | 'globalAdministrator',
+  'guestInviter' | 'directoryReaders' | 'reportsReader' | 'userAdministrator' | 'privilegedAuthenticationAdministrator' | 'globalAdministrator',
   string
 >> = Object.freeze({
   guestInviter: '95e79109-95c0-4d8e-aee3-d01accf2d47b',
   directoryReaders: '88d8e3e3-8f55-4a1e-953a-9b9898b8876b',
   reportsReader: '4a5d8f65-41da-4de4-8968-e035b65339cf',
   userAdministrator: 'fe930be7-5e62-47db-91af-98c3a49a38b1',
+  privilegedAuthenticationAdministrator: '7be44c8a-adaf-4e2a-84d6-ab2649e08a13',
   globalAdministrator: '62e90394-69f5-4237-9190-012177145e10',
 });
 
-function builtIn(templateId: string, displayName: string, description: string, actions: string[]): RoleDefinitionRecord {
+/**
+ * Roles whose holders may delete a user who holds a privileged role ("Who can perform sensitive
+ * actions" in Graph's users overview): an app can delete such a user only when it holds one.
+ */
+export const MAY_DELETE_PRIVILEGED_USERS: readonly string[] = [
+  ROLE_TEMPLATE_IDS.privilegedAuthenticationAdministrator,
+  ROLE_TEMPLATE_IDS.globalAdministrator,
+];
+
+function builtIn(templateId: string, displayName: string, description: string, actions: string[], privileged = false): RoleDefinitionRecord {
   return {
     id: templateId,
     templateId,
@@ -44,6 +60,7 @@ function builtIn(templateId: string, displayName: string, description: string, a
     resourceScopes: ['/'],
     version: '1',
     rolePermissions: [{ allowedResourceActions: actions, condition: null }],
+    privileged,
   };
 }
 
@@ -73,12 +90,21 @@ export function builtInRoleDefinitions(): RoleDefinitionRecord[] {
       'User Administrator',
       'Can manage all aspects of users and groups, including resetting passwords for limited admins.',
       ['microsoft.directory/users/create', 'microsoft.directory/users/delete', 'microsoft.directory/groups/members/update'],
+      true,
+    ),
+    builtIn(
+      ROLE_TEMPLATE_IDS.privilegedAuthenticationAdministrator,
+      'Privileged Authentication Administrator',
+      'Can access to view, set and reset authentication method information for any user (admin or non-admin).',
+      ['microsoft.directory/users/authenticationMethods/standard/read', 'microsoft.directory/users/delete'],
+      true,
     ),
     builtIn(
       ROLE_TEMPLATE_IDS.globalAdministrator,
       'Global Administrator',
       'Can manage all aspects of Microsoft Entra ID and Microsoft services that use Microsoft Entra identities.',
       ['microsoft.directory/users/allProperties/allTasks', 'microsoft.directory/groups/allProperties/allTasks'],
+      true,
     ),
   ];
 }

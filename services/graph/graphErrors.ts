@@ -38,7 +38,12 @@ function describeGraphFailure(failure: GraphFailure): string {
   if (failure.status >= 500) return `Microsoft Graph had a temporary problem (${failure.status}). The bot will try again.`;
   if (failure.status === 401) return 'The bot could not sign in to Microsoft Graph: an admin should check its credentials.';
   if (failure.status === 403) {
-    return `The bot is not allowed to do this in the directory (${failure.code}): an admin should check its Graph permissions. Graph said: ${failure.graphMessage}`;
+    // Not always a missing permission: Graph also refuses apps some objects whatever they hold.
+    return (
+      `The bot is not allowed to do this in the directory (${failure.code}): either its app lacks a Graph permission this needs ` +
+      '(an admin can see which with npm run check-permissions), or the object is protected from apps, such as a user who holds a ' +
+      `privileged administrator role or a role-assignable group. Graph said: ${failure.graphMessage}`
+    );
   }
   if (failure.status === 404) return `The directory object was not found (it may have been deleted). Graph said: ${failure.graphMessage}`;
   return `The directory refused the change. Graph said: ${failure.graphMessage}`;

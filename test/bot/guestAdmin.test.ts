@@ -1,10 +1,10 @@
 import type { AdaptiveCard } from '../../cards/adaptiveCard';
 import { VERBS } from '../../cards/verbs';
-import { DEMO_GROUP_IDS, DEMO_GUEST_IDS, DEMO_USER_IDS } from '../../simulator';
+import { DEMO_GROUP_IDS, DEMO_GUEST_IDS, DEMO_USER_IDS, ROLE_TEMPLATE_IDS } from '../../simulator';
 import { allActions, cardText, parseCardStrict } from '../helpers/adaptiveCards';
 import { GraphLog, StoreOnDisk, buttonData, buttonTitles } from '../helpers/admin';
 import { BotHarness, people } from '../helpers/botHarness';
-import { cardsFor, invokeCard, invokeError, say } from '../helpers/conversation';
+import { cardsFor, invokeCard, invokeError, invokeMessage, say } from '../helpers/conversation';
 import type { TeamsUser } from '../helpers/teamsActivities';
 
 const JANE = DEMO_GUEST_IDS.janeDoeFabrikam;
@@ -187,6 +187,30 @@ describe('guest administration over HTTP', () => {
 
       const again = await click(people.adele, VERBS.deleteGuest, { guestId: RAVI });
       expect(invokeError(again.result)).toMatchObject({ statusCode: 404, message: expect.stringContaining('no longer exists') });
+    });
+
+    it('explains that a guest with a privileged role loses the role before Graph lets the bot delete them', async () => {
+      harness.simulator.directory.assignRole({ principalId: DANA, roleDefinitionId: ROLE_TEMPLATE_IDS.userAdministrator, directoryScopeId: '/' });
+      const card = await say(harness, people.lynne, 'revoke dana.whitfield@contoso.com');
+      expect(card.text).toContain(
+        'Dana Whitfield (Contoso) holds the directory role User Administrator. If it is a privileged administrator role, Microsoft Graph refuses to let the bot delete them: remove the role in Microsoft Entra first, or disable their sign-in instead.',
+      );
+      const { activity, result } = await click(people.lynne, VERBS.deleteGuest, { guestId: DANA });
+      const message = invokeMessage(result);
+      expect(message).toContain('Microsoft Graph refused to delete Dana Whitfield (Contoso): they hold the directory role User Administrator.');
+      expect(message).toContain(
+        'Microsoft Graph lets an app delete a user who holds a privileged administrator role only when the app itself holds a higher privileged Entra role (such as Privileged Authentication Administrator); User.DeleteRestore.All or User.ReadWrite.All is not enough.',
+      );
+      expect(message).toContain("Remove Dana Whitfield (Contoso)'s role in Microsoft Entra (Roles and administrators) first, then delete them, or disable their sign-in instead.");
+      expect(message).not.toContain('lacks');
+      expect(harness.simulator.directory.getUser(DANA)).toBeDefined();
+      expect(disk.audit().at(-1)).toEqual({
+        request_id: null,
+        actor: people.lynne.aadObjectId,
+        action: 'guest_delete_failed',
+        source: activity.id,
+        detail: { guestId: DANA, status: 403, code: 'Authorization_RequestDenied' },
+      });
     });
 
     it('shows the Graph call of a dry run without making it, and audits the dry run', async () => {

@@ -1,10 +1,10 @@
 import { VERBS } from '../../cards/verbs';
 import { describePermissionReport } from '../../services/permissionCheck';
-import { DEMO_GROUP_IDS, DEMO_GUEST_IDS } from '../../simulator';
+import { DEMO_GROUP_IDS, DEMO_GUEST_IDS, ROLE_TEMPLATE_IDS } from '../../simulator';
 import { cardText } from '../helpers/adaptiveCards';
 import { GraphLog, buttonTitles } from '../helpers/admin';
 import { BotHarness, people } from '../helpers/botHarness';
-import { invokeCard, say } from '../helpers/conversation';
+import { invokeCard, invokeMessage, say } from '../helpers/conversation';
 
 const JANE = DEMO_GUEST_IDS.janeDoeFabrikam;
 
@@ -26,13 +26,6 @@ const ASKED = [
 ];
 
 const without = (...missing: string[]) => ASKED.filter((p) => !missing.includes(p));
-
-/** The invoke answer Teams shows as a message, leaving the card. */
-function messageOf(result: { status: number; body: unknown }): string {
-  const body = result.body as { type?: string; value?: unknown };
-  if (body?.type !== 'application/vnd.microsoft.activity.message') throw new Error(`Expected a message answer, got ${JSON.stringify(body)}`);
-  return String(body.value);
-}
 
 describe("the bot's Graph permissions, read at start", () => {
   let harness: BotHarness | undefined;
@@ -80,7 +73,7 @@ describe("the bot's Graph permissions, read at start", () => {
 
     // A Delete button from an older card gets the same answer, and Graph is not asked.
     const clicked = await h.post(h.activities.cardAction(people.lynne, VERBS.deleteGuest, { guestId: JANE }));
-    expect(messageOf(clicked)).toContain("Deleting guests is turned off: the bot's app lacks User.DeleteRestore.All");
+    expect(invokeMessage(clicked)).toContain("Deleting guests is turned off: the bot's app lacks User.DeleteRestore.All");
     expect(graph.writes()).toEqual([]);
     expect(h.simulator.directory.getUser(JANE)).toBeDefined();
 
@@ -127,6 +120,17 @@ describe("the bot's Graph permissions, read at start", () => {
     const reply = await say(h, people.adele, 'guests');
     expect(reply.text).toContain('Turned off');
     expect(reply.text).toContain("Checking who approves and who administers is turned off: the bot's app lacks GroupMember.Read.All");
+  });
+
+  it("blames a refused deletion on the guest's privileged role, not on a permission the app holds", async () => {
+    const h = await start(without('RoleManagement.Read.Directory', 'RoleManagement.ReadWrite.Directory', 'Directory.Read.All'));
+    h.simulator.directory.assignRole({ principalId: JANE, roleDefinitionId: ROLE_TEMPLATE_IDS.globalAdministrator, directoryScopeId: '/' });
+    const clicked = await h.post(h.activities.cardAction(people.lynne, VERBS.deleteGuest, { guestId: JANE }));
+    const message = invokeMessage(clicked);
+    // Without RoleManagement.Read.Directory the role cannot be named, but the permission is known to be there.
+    expect(message).toContain("The bot's app holds the permission to delete users, so Jane Doe (Fabrikam) most likely holds a privileged administrator role.");
+    expect(message).toContain('only when the app itself holds a higher privileged Entra role');
+    expect(h.simulator.directory.getUser(JANE)).toBeDefined();
   });
 
   it('starts with every feature on, and says why, when it may not read its own grants', async () => {

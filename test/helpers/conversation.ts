@@ -20,6 +20,13 @@ export function invokeError(result: PostResult): { statusCode: number; code: str
   return { statusCode: body.statusCode, ...body.value };
 }
 
+/** The text of an invoke answer Teams shows as a message, leaving the clicked card as it was. */
+export function invokeMessage(result: PostResult): string {
+  const body = result.body as { type?: string; value?: unknown };
+  if (body?.type !== 'application/vnd.microsoft.activity.message') throw new Error(`Expected a message answer, got ${JSON.stringify(body)}`);
+  return String(body.value);
+}
+
 /** Cards the bot sent (or updated) in a user's 1:1 chat, each checked to parse without warnings. */
 export function cardsFor(harness: BotHarness, user: TeamsUser, kind?: 'send' | 'update'): { activityId: string; card: AdaptiveCard; text: string }[] {
   return harness.connector

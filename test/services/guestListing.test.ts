@@ -201,7 +201,7 @@ describe('GuestListing', () => {
     directory.failFirstWith = () => new GraphFailure(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
     expect(await listing(directory).start(OWNER, {})).toEqual({
       kind: 'failed',
-      message: expect.stringContaining('an admin should check its Graph permissions'),
+      message: expect.stringContaining('either its app lacks a Graph permission this needs'),
     });
   });
 });

@@ -1,8 +1,10 @@
 import {
   DEMO_GROUP_IDS,
   DEMO_GUEST_IDS,
+  DEMO_SERVICE_PRINCIPAL_IDS,
   DEMO_USER_IDS,
   Directory,
+  ROLE_TEMPLATE_IDS,
   generateGuests,
   generatedGuestId,
   loadDemoSeed,
@@ -193,6 +195,34 @@ describe('DELETE /users/{id} and deleted items', () => {
     now += 2 * 24 * 3600_000;
     expect(directory.deletedUsers).toHaveLength(0);
     expect(() => directory.restoreUser(DEMO_GUEST_IDS.raviKumarFabrikam)).toThrow(/does not exist/);
+  });
+});
+
+describe('deleting a user who holds a directory role', () => {
+  const t = useSimulator();
+  const dana = DEMO_GUEST_IDS.danaWhitfieldContoso;
+  const ravi = DEMO_GUEST_IDS.raviKumarFabrikam;
+
+  it('is refused with 403 Authorization_RequestDenied for a privileged role, and changes nothing', async () => {
+    t.sim.directory.assignRole({ principalId: dana, roleDefinitionId: ROLE_TEMPLATE_IDS.userAdministrator, directoryScopeId: '/' });
+    const refused = await t.graph(`/users/${dana}`, { method: 'DELETE' });
+    expect(refused.status).toBe(403);
+    expect(asError(refused)).toMatchObject({ code: 'Authorization_RequestDenied', message: 'Insufficient privileges to complete the operation.' });
+    expect(t.sim.directory.getUser(dana)).toBeDefined();
+  });
+
+  it('goes ahead for a role that is not privileged', async () => {
+    t.sim.directory.assignRole({ principalId: ravi, roleDefinitionId: ROLE_TEMPLATE_IDS.guestInviter, directoryScopeId: '/' });
+    expect((await t.graph(`/users/${ravi}`, { method: 'DELETE' })).status).toBe(204);
+  });
+
+  it('goes ahead when the calling app itself holds Privileged Authentication Administrator', async () => {
+    t.sim.directory.assignRole({
+      principalId: DEMO_SERVICE_PRINCIPAL_IDS.guestAccessBot,
+      roleDefinitionId: ROLE_TEMPLATE_IDS.privilegedAuthenticationAdministrator,
+      directoryScopeId: '/',
+    });
+    expect((await t.graph(`/users/${dana}`, { method: 'DELETE' })).status).toBe(204);
   });
 });
 

@@ -88,7 +88,7 @@ describe('GraphDirectory', () => {
     const failure = await directory.addGroupMember(DEMO_GROUP_IDS.financeDistribution, DEMO_USER_IDS.alexWilber).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(GraphFailure);
     expect(failure).toMatchObject({ status: 403, code: 'Authorization_RequestDenied', transient: false });
-    expect((failure as GraphFailure).userMessage).toContain('Graph permissions');
+    expect((failure as GraphFailure).userMessage).toContain('lacks a Graph permission this needs');
   });
 
   it('retries a throttled read after Retry-After, but never a write', async () => {

@@ -9,9 +9,10 @@ describe('GraphFailure', () => {
     expect(new GraphFailure(status, 'x', 'y').transient).toBe(false);
   });
 
-  it('explains a missing permission to a person, naming the code and Graph\'s words', () => {
+  it('explains a refusal without blaming the permissions alone, naming the code and Graph\'s words', () => {
     const message = new GraphFailure(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.').userMessage;
-    expect(message).toContain('Graph permissions');
+    expect(message).toContain('either its app lacks a Graph permission this needs (an admin can see which with npm run check-permissions)');
+    expect(message).toContain('or the object is protected from apps, such as a user who holds a privileged administrator role');
     expect(message).toContain('Authorization_RequestDenied');
     expect(message).toContain('Insufficient privileges');
   });
