@@ -90,7 +90,10 @@ export async function createCheckedApp(options: AppOptions & { checkPermissions?
     ? await checkGraphPermissions(new GraphDirectory(graphClient, config.graphBaseUrl), config.graphClientId)
     : uncheckedReport(config.graphClientId, config.directoryMode === 'tenant' ? 'GRAPH_PERMISSION_CHECK is false' : 'a simulated directory grants every permission unless told otherwise');
   if (permissions.outcome !== 'skipped') {
-    options.logger.info({ outcome: permissions.outcome, granted: permissions.granted, off: permissions.capabilities.off() }, 'graph permissions checked');
+    const off = permissions.capabilities.off();
+    const fields = { outcome: permissions.outcome, granted: permissions.granted, off };
+    if (permissions.outcome === 'unreadable' || off.length > 0) options.logger.warn(fields, 'graph permissions checked: features off or grants unreadable');
+    else options.logger.info(fields, 'graph permissions checked');
   }
   return { app: createApp({ ...options, graphClient, capabilities: permissions.capabilities }), permissions };
 }
