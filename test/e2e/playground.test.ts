@@ -3,8 +3,8 @@
  * signed in as the requester (Alex Wilber), one as the approver (Megan Bowen), both talking to the
  * bot started by `npm run local`'s own code on ports chosen here.
  *
- * Without Chromium these tests are skipped on a developer's machine, and fail in CI (CI=true),
- * where `.ci/run` installs it.
+ * Without Chromium these tests are skipped on a developer's machine (test/globalSetup.ts says once
+ * how to get one), and fail in CI (CI=true), where `.ci/run` installs it.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +13,7 @@ import type { Locator } from 'playwright-core';
 import { conversationKeys } from '../../bot/turn';
 import { startLocalRun, type LocalRun, type PlaygroundRole } from '../../scripts/localRun';
 import { DEMO_GROUP_IDS, DEMO_USER_IDS } from '../../simulator/seed';
-import { CHROMIUM_PATH, chromiumInstalled, launchBrowser, type Browser } from './browser';
+import { chromiumMissingHelp, findChromium, launchBrowser, type Browser } from './browser';
 import { PlaygroundPage } from './playgroundPage';
 import { freePorts, screenshotDir, waitUntil } from './support';
 
@@ -22,7 +22,7 @@ const TEST_TIMEOUT_MS = 120_000;
 /** Invitation, group membership and notices happen in the background worker after the click. */
 const WORKER_TIMEOUT_MS = 30_000;
 
-const describeWithBrowser = chromiumInstalled() || process.env.CI ? describe : describe.skip;
+const describeWithBrowser = findChromium() || process.env.CI ? describe : describe.skip;
 
 describeWithBrowser('the local demo in two Agents Playground pages', () => {
   let logDir: string | undefined;
@@ -32,9 +32,7 @@ describeWithBrowser('the local demo in two Agents Playground pages', () => {
   const shots = screenshotDir();
 
   beforeAll(async () => {
-    if (!chromiumInstalled()) {
-      throw new Error(`Chromium is not at ${CHROMIUM_PATH}: install Debian's package (apt-get install -y chromium) or set CHROMIUM_PATH.`);
-    }
+    if (!findChromium()) throw new Error(chromiumMissingHelp());
     logDir = mkdtempSync(path.join(tmpdir(), 'guest-access-playground-'));
     run = await startLocalRun({ ports: await freePorts(), logDir, env: { LOG_LEVEL: 'silent' } });
     browser = await launchBrowser();
