@@ -5,6 +5,9 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': 'ts-jest' },
   testTimeout: 20000,
+  // Chooses (or starts) the PostgreSQL server for the whole run, and says which.
+  globalSetup: '<rootDir>/test/globalSetup.ts',
+  globalTeardown: '<rootDir>/test/globalTeardown.ts',
   // @microsoft/app-manifest requires the ES module strip-bom, which jest cannot load on Node 20.
   moduleNameMapper: { '^strip-bom$': '<rootDir>/test/helpers/stripBom.ts' },
 };

@@ -1,7 +1,7 @@
 /**
  * `npm run local`: the whole demo in one process tree, with no tenant. The bot runs in local mode
- * against the simulated directory, and two Agents Playground pages let you act as a requester and
- * as an approver. Ctrl-C stops everything.
+ * against the simulated directory, and three Agents Playground pages let you act as a requester, as
+ * an approver, and as an admin (who also approves and owns an app). Ctrl-C stops everything.
  */
 import { config as loadDotEnv } from 'dotenv';
 import path from 'node:path';
@@ -14,6 +14,7 @@ const PORT_VARIABLES: Record<keyof LocalRunPorts, string> = {
   bot: 'PORT',
   requester: 'PLAYGROUND_REQUESTER_PORT',
   approver: 'PLAYGROUND_APPROVER_PORT',
+  admin: 'PLAYGROUND_ADMIN_PORT',
 };
 
 async function main(): Promise<void> {
@@ -40,8 +41,10 @@ async function main(): Promise<void> {
     [
       `Guest access demo running in local mode: simulated directory "${demo.tenantDisplayName}", in-memory store.`,
       `  Bot:       ${run.botEndpoint}`,
-      `  Approver:  ${run.playgroundUrls.approver}  signed in as ${PLAYGROUNDS.approver.user} (${PLAYGROUNDS.approver.part}); open this page first`,
-      `  Requester: ${run.playgroundUrls.requester}  signed in as ${PLAYGROUNDS.requester.user} (${PLAYGROUNDS.requester.part}); type "invite" in Personal Chat`,
+      `  Approver:  ${run.playgroundUrls.approver}  signed in as ${PLAYGROUNDS.approver.user} (${PLAYGROUNDS.approver.part})`,
+      `  Admin:     ${run.playgroundUrls.admin}  signed in as ${PLAYGROUNDS.admin.user} (${PLAYGROUNDS.admin.part}); type "guests"`,
+      `  Requester: ${run.playgroundUrls.requester}  signed in as ${PLAYGROUNDS.requester.user} (${PLAYGROUNDS.requester.part}); type "invite" or "request app"`,
+      `  Open the approver's and the admin's pages first and choose Personal Chat: approval cards reach only people the bot has met.`,
       `  Playground logs in ${logDir}. Reloading a page clears its chat. Press Ctrl-C to stop.`,
       '',
     ].join('\n'),
@@ -71,8 +74,8 @@ function readPorts(env: NodeJS.ProcessEnv): LocalRunPorts {
     problems.push(`${variable} "${text}" must be a whole number from 1 to 65535.`);
     return DEFAULT_LOCAL_PORTS[key];
   };
-  const ports = { bot: read('bot'), requester: read('requester'), approver: read('approver') };
-  if (new Set(Object.values(ports)).size < 3) problems.push(`The three ports must differ: ${JSON.stringify(ports)}.`);
+  const ports = { bot: read('bot'), requester: read('requester'), approver: read('approver'), admin: read('admin') };
+  if (new Set(Object.values(ports)).size < Object.keys(ports).length) problems.push(`The ports must differ: ${JSON.stringify(ports)}.`);
   if (problems.length > 0) fail(`Not started.\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   return ports;
 }

@@ -1,8 +1,8 @@
 /**
  * The local demo as a library: the bot in local mode with the simulated directory and an in-memory
- * store, plus two Microsoft 365 Agents Playground instances (a requester and an approver) pointed
- * at it. `scripts/local.ts` runs it from the command line; the browser end-to-end tests start it
- * on ports of their own.
+ * store, plus three Microsoft 365 Agents Playground instances (a requester, an approver, and an
+ * approver who is also an admin and an app owner) pointed at it. `scripts/local.ts` runs it from
+ * the command line; the browser end-to-end tests start it on ports of their own.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -13,26 +13,35 @@ import { createApp, type App } from '../bot/app';
 import { loadConfig } from '../services/config';
 import { createLogger } from '../services/logger';
 import { SqliteStore } from '../services/store/sqliteStore';
-import { demoWellKnownIds } from '../simulator/seed';
+import { withGeneratedGuests } from '../simulator/guestGenerator';
+import { demoWellKnownIds, loadDemoSeed } from '../simulator/seed';
 import { startSimulator, type RunningSimulator } from '../simulator/server';
 import { repoRoot } from './repoRoot';
 
-export type PlaygroundRole = 'requester' | 'approver';
+export type PlaygroundRole = 'requester' | 'approver' | 'admin';
 
 export interface LocalRunPorts {
   bot: number;
   requester: number;
   approver: number;
+  admin: number;
 }
 
 /** Fixed so that bookmarks and the README stay true; each can be changed by an environment variable. */
-export const DEFAULT_LOCAL_PORTS: LocalRunPorts = { bot: 3978, requester: 56150, approver: 56151 };
+export const DEFAULT_LOCAL_PORTS: LocalRunPorts = { bot: 3978, requester: 56150, approver: 56151, admin: 56152 };
 
 /** Who is signed in to each Playground; the users come from the checked-in config files. */
 export const PLAYGROUNDS: Readonly<Record<PlaygroundRole, { configFile: string; user: string; part: string }>> = {
   requester: { configFile: 'playground/requester.yml', user: 'Alex Wilber', part: 'an employee who asks for guests' },
   approver: { configFile: 'playground/approver.yml', user: 'Megan Bowen', part: 'an approver' },
+  admin: { configFile: 'playground/admin.yml', user: 'Adele Vance', part: 'an approver, admin and owner of the Partner Portal app' },
 };
+
+/**
+ * Generated guests added to the demo tenant's few named ones, so that `guests` has pages to walk
+ * (25 a card) and its filters have something to pick from. Always the same ones (fixed seed).
+ */
+export const DEMO_GENERATED_GUESTS = 300;
 
 /**
  * Bot settings a demo may change. Identity, directory and store settings are left out on purpose:
@@ -61,7 +70,7 @@ export interface LocalRun {
   simulator: RunningSimulator;
   /** Settles with a description when a Playground stops on its own. */
   unexpectedExit: Promise<string>;
-  /** Stops both Playgrounds, then the bot and the directory. Safe to call more than once. */
+  /** Stops the Playgrounds, then the bot and the directory. Safe to call more than once. */
   close(): Promise<void>;
 }
 
@@ -90,6 +99,7 @@ export async function findBusyPorts(ports: LocalRunPorts): Promise<Array<{ name:
     { name: 'bot', port: ports.bot },
     { name: `${PLAYGROUNDS.requester.user}'s Playground`, port: ports.requester },
     { name: `${PLAYGROUNDS.approver.user}'s Playground`, port: ports.approver },
+    { name: `${PLAYGROUNDS.admin.user}'s Playground`, port: ports.admin },
   ];
   const busy: Array<{ name: string; port: number }> = [];
   for (const entry of named) {
@@ -118,7 +128,7 @@ export async function startLocalRun(options: LocalRunOptions): Promise<LocalRun>
     for (const stop of stops.splice(0).reverse()) await stop();
   };
   try {
-    const simulator = await startSimulator({ port: 0 });
+    const simulator = await startSimulator({ port: 0, seed: withGeneratedGuests(loadDemoSeed(), DEMO_GENERATED_GUESTS) });
     stops.push(() => simulator.close());
     const config = { ...baseConfig, graphBaseUrl: simulator.url };
     // A fresh store each run: the simulated directory also starts fresh, and old requests would
@@ -144,15 +154,16 @@ export async function startLocalRun(options: LocalRunOptions): Promise<LocalRun>
     };
     const requester = start('requester');
     const approver = start('approver');
-    const [requesterUrl, approverUrl] = await Promise.all([requester.ready, approver.ready]);
+    const admin = start('admin');
+    const [requesterUrl, approverUrl, adminUrl] = await Promise.all([requester.ready, approver.ready, admin.ready]);
 
     let closing: Promise<void> | undefined;
     return {
       botEndpoint,
-      playgroundUrls: { requester: requesterUrl, approver: approverUrl },
+      playgroundUrls: { requester: requesterUrl, approver: approverUrl, admin: adminUrl },
       app,
       simulator,
-      unexpectedExit: Promise.race([requester.exited, approver.exited]),
+      unexpectedExit: Promise.race([requester.exited, approver.exited, admin.exited]),
       close: () => (closing ??= stopAll()),
     };
   } catch (error) {

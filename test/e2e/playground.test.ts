@@ -1,10 +1,11 @@
 /**
  * The local demo end to end, in real Agents Playground pages driven by headless Chromium: one page
- * signed in as the requester (Alex Wilber), one as the approver (Megan Bowen), both talking to the
- * bot started by `npm run local`'s own code on ports chosen here.
+ * signed in as the requester (Alex Wilber), one as the approver (Megan Bowen), one as the admin
+ * (Adele Vance, also an approver and an owner of the Partner Portal app), all talking to the bot
+ * started by `npm run local`'s own code on ports chosen here.
  *
- * Without Chromium these tests are skipped on a developer's machine, and fail in CI (CI=true),
- * where `.ci/run` installs it.
+ * Without Chromium these tests are skipped on a developer's machine (test/globalSetup.ts says once
+ * how to get one), and fail in CI (CI=true), where `.ci/run` installs it.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,8 +13,8 @@ import path from 'node:path';
 import type { Locator } from 'playwright-core';
 import { conversationKeys } from '../../bot/turn';
 import { startLocalRun, type LocalRun, type PlaygroundRole } from '../../scripts/localRun';
-import { DEMO_GROUP_IDS, DEMO_USER_IDS } from '../../simulator/seed';
-import { CHROMIUM_PATH, chromiumInstalled, launchBrowser, type Browser } from './browser';
+import { DEMO_GROUP_IDS, DEMO_GUEST_IDS, DEMO_SERVICE_PRINCIPAL_IDS, DEMO_USER_IDS } from '../../simulator/seed';
+import { chromiumMissingHelp, findChromium, launchBrowser, type Browser } from './browser';
 import { PlaygroundPage } from './playgroundPage';
 import { freePorts, screenshotDir, waitUntil } from './support';
 
@@ -22,9 +23,9 @@ const TEST_TIMEOUT_MS = 120_000;
 /** Invitation, group membership and notices happen in the background worker after the click. */
 const WORKER_TIMEOUT_MS = 30_000;
 
-const describeWithBrowser = chromiumInstalled() || process.env.CI ? describe : describe.skip;
+const describeWithBrowser = findChromium() || process.env.CI ? describe : describe.skip;
 
-describeWithBrowser('the local demo in two Agents Playground pages', () => {
+describeWithBrowser('the local demo in its Agents Playground pages', () => {
   let logDir: string | undefined;
   let run: LocalRun | undefined;
   let browser: Browser | undefined;
@@ -32,9 +33,7 @@ describeWithBrowser('the local demo in two Agents Playground pages', () => {
   const shots = screenshotDir();
 
   beforeAll(async () => {
-    if (!chromiumInstalled()) {
-      throw new Error(`Chromium is not at ${CHROMIUM_PATH}: install Debian's package (apt-get install -y chromium) or set CHROMIUM_PATH.`);
-    }
+    if (!findChromium()) throw new Error(chromiumMissingHelp());
     logDir = mkdtempSync(path.join(tmpdir(), 'guest-access-playground-'));
     run = await startLocalRun({ ports: await freePorts(), logDir, env: { LOG_LEVEL: 'silent' } });
     browser = await launchBrowser();
@@ -64,20 +63,30 @@ describeWithBrowser('the local demo in two Agents Playground pages', () => {
   }
 
   /**
-   * The approver's page first, as the README says: approval cards go to a conversation the bot has
-   * stored, and the page's first activities are what store it.
+   * Opens the page and waits until the bot has stored its user's conversation: approval cards go to
+   * a conversation the bot has stored, and the page's first activities are what store it.
    */
-  async function openApproverThenRequester(): Promise<{ approver: PlaygroundPage; requester: PlaygroundPage }> {
-    const approver = await open('approver');
+  async function openAndMeet(role: PlaygroundRole, userId: string): Promise<PlaygroundPage> {
+    const page = await open(role);
     const { run } = started();
-    const approverPort = new URL(run.playgroundUrls.approver).port;
-    await waitUntil("the approver's conversation to be stored", async () => {
-      const stored = await run.app.store.getConversation(conversationKeys.user(DEMO_USER_IDS.meganBowen));
+    const port = new URL(run.playgroundUrls[role]).port;
+    await waitUntil(`the ${role}'s conversation to be stored`, async () => {
+      const stored = await run.app.store.getConversation(conversationKeys.user(userId));
       const serviceUrl = stored?.reference.serviceUrl;
-      return typeof serviceUrl === 'string' && new URL(serviceUrl).port === approverPort ? true : undefined;
+      return typeof serviceUrl === 'string' && new URL(serviceUrl).port === port ? true : undefined;
     });
+    return page;
+  }
+
+  /** The approver's page first, as the README says. */
+  async function openApproverThenRequester(): Promise<{ approver: PlaygroundPage; requester: PlaygroundPage }> {
+    const approver = await openAndMeet('approver', DEMO_USER_IDS.meganBowen);
     const requester = await open('requester');
     return { approver, requester };
+  }
+
+  function guestsInDirectory(): number {
+    return started().run.simulator.directory.users.filter((user) => user.userType === 'Guest').length;
   }
 
   /** Opens the invite form and types into it; returns the form card. */
@@ -197,4 +206,123 @@ describeWithBrowser('the local demo in two Agents Playground pages', () => {
     const mine = await run.app.store.listRequestsByRequester(DEMO_USER_IDS.alexWilber, 100);
     expect(mine.filter((r) => r.details.email === 'jane.new.fabrikam.com')).toHaveLength(0);
   }, TEST_TIMEOUT_MS);
+  it('lists the guests as an admin, 25 a card with the total, pages on with Next, filters, and shows one guest', async () => {
+    const { run } = started();
+    const admin = await openAndMeet('admin', DEMO_USER_IDS.adeleVance);
+
+    await admin.say('guests');
+    const total = guestsInDirectory();
+    expect(total).toBeGreaterThan(250);
+    const first = admin.card('Guests', `${total.toLocaleString('en-US')} guests · showing 1–25`);
+    await first.waitFor();
+    expect(await first.getByRole('button', { name: 'Previous' }).count()).toBe(0);
+    const firstPage = await first.innerText();
+
+    await first.getByRole('button', { name: 'Next' }).click();
+    const second = admin.card('Guests', 'showing 26–50');
+    await second.waitFor();
+    await second.getByRole('button', { name: 'Previous' }).waitFor();
+    await second.getByRole('button', { name: 'Next' }).waitFor();
+    const secondEmails = emailsOn(await second.innerText());
+    expect(secondEmails).toHaveLength(25);
+    for (const email of secondEmails) expect(firstPage).not.toContain(email);
+    await admin.screenshot('08-guests-next-page', second, { wholeCard: true });
+
+    await admin.say('guests pending domain:contoso.com');
+    const filtered = admin.card('Guests: pending domain:contoso.com', 'showing 1–');
+    await filtered.waitFor();
+    const filteredText = await filtered.innerText();
+    const expected = run.simulator.directory.users.filter(
+      (user) => user.userType === 'Guest' && user.externalUserState === 'PendingAcceptance' && /@contoso\.com$/i.test(user.mail ?? ''),
+    );
+    expect(expected.length).toBeGreaterThan(1);
+    expect(filteredText).toContain(`${expected.length} guests · showing 1–${expected.length}`);
+    expect(emailsOn(filteredText).sort()).toEqual(expected.map((user) => user.mail).sort());
+    await admin.screenshot('09-guests-filtered', filtered, { wholeCard: true });
+
+    await admin.say('guest ravi.kumar@fabrikam.com');
+    const guest = admin.card('Ravi Kumar (Fabrikam)', 'Invitation', 'Last sign-in');
+    await guest.waitFor();
+    const guestText = await guest.innerText();
+    expect(guestText).toContain('Pending (invitation not redeemed)');
+    expect(guestText).toContain('All Guests (dynamic)');
+    for (const button of ['Resend invitation', 'Disable sign-in', 'Delete']) await guest.getByRole('button', { name: button }).waitFor();
+    await admin.screenshot('10-guest-details', guest, { wholeCard: true });
+  }, TEST_TIMEOUT_MS);
+
+  it('revokes a guest as an admin: the dry run shows the Graph call and changes nothing, the confirmed disable blocks sign-in', async () => {
+    const { run } = started();
+    const ravi = DEMO_GUEST_IDS.raviKumarFabrikam;
+    const admin = await openAndMeet('admin', DEMO_USER_IDS.adeleVance);
+
+    await admin.say('revoke ravi.kumar@fabrikam.com');
+    const revoke = admin.card('Revoke access: Ravi Kumar (Fabrikam)', 'Nothing changes until you open an option below and confirm it.');
+    await revoke.getByRole('button', { name: 'Disable sign-in' }).click();
+    await revoke.getByRole('button', { name: 'Disable now' }).waitFor();
+    await admin.screenshot('11-revoke-confirmation', revoke, { wholeCard: true });
+
+    await revoke.getByRole('button', { name: 'Dry run' }).click();
+    const dryRun = admin.card('Dry run: disable sign-in for Ravi Kumar (Fabrikam)', 'Nothing was changed.');
+    await dryRun.waitFor();
+    const dryRunText = await dryRun.innerText();
+    expect(dryRunText).toContain(`PATCH ${run.simulator.url}/v1.0/users/${ravi}`);
+    expect(dryRunText).toContain('{"accountEnabled":false}');
+    expect(run.simulator.directory.getUser(ravi)?.accountEnabled).toBe(true);
+    await admin.screenshot('12-revoke-dry-run', dryRun, { wholeCard: true });
+
+    await dryRun.getByRole('button', { name: 'Disable sign-in' }).click();
+    await dryRun.getByRole('button', { name: 'Disable now' }).click();
+    const disabled = admin.card('Sign-in disabled: Ravi Kumar (Fabrikam)');
+    await disabled.waitFor();
+    expect(run.simulator.directory.getUser(ravi)?.accountEnabled).toBe(false);
+    await admin.screenshot('13-guest-disabled', disabled);
+  }, TEST_TIMEOUT_MS);
+
+  it("sends a request for an app's role to the app's owner alone, who approves it, and the admin reads its timeline", async () => {
+    const { run } = started();
+    const approver = await openAndMeet('approver', DEMO_USER_IDS.meganBowen);
+    const owner = await openAndMeet('admin', DEMO_USER_IDS.adeleVance);
+    const requester = await open('requester');
+
+    await requester.say('request app dana.whitfield@contoso.com');
+    const form = requester.card('Give a guest access to an app');
+    await requester.choose(form, 'Application and role', 'Partner Portal (Example Corp (demo)) — Portal reader');
+    await form.getByRole('textbox', { name: 'Business justification' }).fill('Contoso reviews partner content before each release.');
+    const requestId = await sendRequest(requester, form);
+
+    const approval = owner.card(requestId, 'Approve');
+    await approval.waitFor();
+    expect(await approval.innerText()).toContain(
+      'Alex Wilber asks to give guest dana.whitfield@contoso.com access to Partner Portal (Example Corp (demo)) as Portal reader.',
+    );
+    await owner.screenshot('14-app-owner-approval', approval);
+    await approval.getByRole('button', { name: 'Approve' }).click();
+    await owner.card(requestId, 'Approved by Adele Vance').waitFor();
+    await requester.card(requestId, 'Access granted').waitFor({ timeout: WORKER_TIMEOUT_MS });
+
+    expect(run.simulator.directory.appRoleAssignments).toContainEqual(
+      expect.objectContaining({
+        principalId: DEMO_GUEST_IDS.danaWhitfieldContoso,
+        resourceId: DEMO_SERVICE_PRINCIPAL_IDS.partnerPortal,
+        appRoleId: 'ee7f21b6-09b0-4fcc-a52e-726c1f589aeb',
+      }),
+    );
+    // Megan approves guests but does not own the app: the card went to the owner only.
+    const approvalCards = (await run.app.store.listCardMessages(requestId)).filter((card) => card.role === 'approval');
+    expect(approvalCards.map((card) => card.conversationKey)).toEqual([conversationKeys.user(DEMO_USER_IDS.adeleVance)]);
+    expect(await approver.page.locator('.ac-adaptiveCard').filter({ hasText: requestId }).count()).toBe(0);
+
+    await owner.say(`audit ${requestId}`);
+    const timeline = owner.card(`Timeline of ${requestId}`);
+    await timeline.waitFor();
+    const timelineText = await timeline.innerText();
+    expect(timelineText).toContain('Alex Wilber asked for the guest');
+    expect(timelineText).toContain('Adele Vance approved');
+    await owner.screenshot('15-audit-timeline', timeline, { wholeCard: true });
+  }, TEST_TIMEOUT_MS);
 });
+
+/** The guests' addresses on a guest list card, in order. */
+function emailsOn(cardText: string): string[] {
+  return [...cardText.matchAll(/ · (\S+@\S+)$/gm)].map((match) => match[1]!);
+}

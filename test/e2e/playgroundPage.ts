@@ -9,6 +9,9 @@ import type { BrowserContext, Locator, Page } from 'playwright-core';
 
 export const UI_TIMEOUT_MS = 20_000;
 
+/** The Playground's header, compose box and the card's own margins, around a card in the chat. */
+const CHAT_CHROME_PX = 230;
+
 export class PlaygroundPage {
   private constructor(
     readonly page: Page,
@@ -46,6 +49,12 @@ export class PlaygroundPage {
     return cards.last();
   }
 
+  /** Picks one choice of a single-select Input.ChoiceSet, which the Playground renders as a combobox list. */
+  async choose(card: Locator, label: string, choice: string | RegExp): Promise<void> {
+    await card.getByRole('combobox', { name: label }).click();
+    await this.page.getByRole('option', { name: choice }).click();
+  }
+
   /** Picks choices of a multi-select Input.ChoiceSet, which the Playground renders as a combobox menu. */
   async pick(card: Locator, label: string, choices: string[]): Promise<void> {
     await card.getByRole('combobox', { name: label }).click();
@@ -53,15 +62,29 @@ export class PlaygroundPage {
     await this.page.keyboard.press('Escape');
   }
 
-  /** Saves `<name>.png` when screenshots were asked for, with `focus` scrolled into view. */
-  async screenshot(name: string, focus?: Locator): Promise<void> {
+  /**
+   * Saves `<name>.png` when screenshots were asked for, with `focus` scrolled into view. With
+   * `wholeCard`, a card taller than the window is shown whole by making the window taller for the
+   * picture (the chat scrolls inside the page, so a page screenshot alone would cut it).
+   */
+  async screenshot(name: string, focus?: Locator, options: { wholeCard?: boolean } = {}): Promise<void> {
     if (!this.screenshotDir) return;
-    if (focus) await focus.scrollIntoViewIfNeeded();
-    // No caret or half-drawn focus underline in the pictures: blur, then let the transition end.
-    await this.page.evaluate('document.activeElement && document.activeElement.blur()');
-    await this.page.waitForTimeout(400);
-    mkdirSync(this.screenshotDir, { recursive: true });
-    await this.page.screenshot({ path: path.join(this.screenshotDir, `${name}.png`) });
+    const viewport = this.page.viewportSize();
+    if (focus && options.wholeCard && viewport) {
+      const box = await focus.boundingBox();
+      const needed = box ? Math.ceil(box.height) + CHAT_CHROME_PX : 0;
+      if (needed > viewport.height) await this.page.setViewportSize({ width: viewport.width, height: needed });
+    }
+    try {
+      if (focus) await focus.scrollIntoViewIfNeeded();
+      // No caret or half-drawn focus underline in the pictures: blur, then let the transition end.
+      await this.page.evaluate('document.activeElement && document.activeElement.blur()');
+      await this.page.waitForTimeout(400);
+      mkdirSync(this.screenshotDir, { recursive: true });
+      await this.page.screenshot({ path: path.join(this.screenshotDir, `${name}.png`) });
+    } finally {
+      if (viewport) await this.page.setViewportSize(viewport);
+    }
   }
 
   async close(): Promise<void> {

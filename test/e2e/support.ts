@@ -5,17 +5,17 @@ import { isPortFree, type LocalRunPorts } from '../../scripts/localRun';
 import { repoRoot } from '../../scripts/repoRoot';
 
 /**
- * Three ports that are free right now. The system hands out unused ones; each is checked again
+ * Four ports that are free right now (the bot's and three Playgrounds'). The system hands out unused ones; each is checked again
  * because the Playground would move silently to a random port if its own were taken.
  */
 export async function freePorts(): Promise<LocalRunPorts> {
   const ports = new Set<number>();
-  while (ports.size < 3) {
+  while (ports.size < 4) {
     const port = await ephemeralPort();
     if (await isPortFree(port)) ports.add(port);
   }
-  const [bot, requester, approver] = [...ports] as [number, number, number];
-  return { bot, requester, approver };
+  const [bot, requester, approver, admin] = [...ports] as [number, number, number, number];
+  return { bot, requester, approver, admin };
 }
 
 function ephemeralPort(): Promise<number> {

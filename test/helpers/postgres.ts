@@ -1,8 +1,10 @@
 /**
  * PostgreSQL for tests: every test file (or every store in a contract run) gets a schema of its
  * own on the server named by TEST_DATABASE_URL, so files can run in parallel and start empty.
- * An unreachable server fails the test with a message saying how to start one: CI refuses skipped
- * tests, and a silent skip would hide that the PostgreSQL store went untested.
+ * test/globalSetup.ts sets TEST_DATABASE_URL for the run when it is not set (the server at the
+ * default address, or an embedded one; see postgresServer.ts). An unreachable server fails the
+ * test rather than skipping it: CI refuses skipped tests, and a silent skip would hide that the
+ * PostgreSQL store went untested.
  */
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
@@ -21,7 +23,7 @@ export function urlWithSchema(baseUrl: string, schema: string): string {
 }
 
 /** The URL without its password, for messages. */
-function redacted(baseUrl: string): string {
+export function redacted(baseUrl: string): string {
   const url = new URL(baseUrl);
   if (url.password) url.password = '***';
   return url.toString();
@@ -35,9 +37,9 @@ async function adminClient(baseUrl: string): Promise<Client> {
     await client.end().catch(() => undefined);
     const reason = error instanceof Error ? error.message : String(error);
     throw new Error(
-      `PostgreSQL is not reachable at ${redacted(baseUrl)} (${reason}). These tests need it: start it ` +
-        '(`pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`, as .ci/run does) ' +
-        'or point TEST_DATABASE_URL at a server where the user may create schemas.',
+      `PostgreSQL is not reachable at ${redacted(baseUrl)} (${reason}). These tests need it: start that server, ` +
+        'point TEST_DATABASE_URL at one where the user may create schemas, or leave TEST_DATABASE_URL unset ' +
+        'so that the test run starts a server of its own.',
     );
   }
   return client;

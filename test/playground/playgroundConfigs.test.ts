@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { PLAYGROUNDS } from '../../scripts/localRun';
-import { DEMO_TENANT_ID, demoWellKnownIds, loadDemoSeed } from '../../simulator/seed';
+import { DEMO_SERVICE_PRINCIPAL_IDS, DEMO_TENANT_ID, demoWellKnownIds, loadDemoSeed } from '../../simulator/seed';
 
 interface PlaygroundUser {
   id: string;
@@ -65,12 +65,26 @@ describe('the Agents Playground configs used by npm run local', () => {
     expect(members(demo.approverGroupId)).toContain(approver.aadObjectId);
   });
 
-  it('gives both instances the same bot and the same people, so each sees the other in the team', () => {
-    const requester = readConfig(PLAYGROUNDS.requester.configFile);
-    const approver = readConfig(PLAYGROUNDS.approver.configFile);
+  it('signs the admin page in as an approver, an admin and an owner of the Partner Portal app', () => {
+    const admin = readConfig(PLAYGROUNDS.admin.configFile).currentUser;
+    const partnerPortal = (seed.servicePrincipals ?? []).find((sp) => sp.id === DEMO_SERVICE_PRINCIPAL_IDS.partnerPortal);
+
+    expect(admin.name).toBe(PLAYGROUNDS.admin.user);
+    expect(members(demo.adminGroupId)).toContain(admin.aadObjectId);
+    expect(members(demo.approverGroupId)).toContain(admin.aadObjectId);
+    expect(partnerPortal?.owners).toContain(admin.aadObjectId);
+  });
+
+  it('gives every instance the same bot and the same people, so each sees the others in the team', () => {
+    const [first, ...others] = Object.values(PLAYGROUNDS).map((playground) => readConfig(playground.configFile));
     const people = (config: PlaygroundConfig) => [config.currentUser, ...config.users].map((u) => u.aadObjectId).sort();
 
-    expect(approver.bot).toEqual(requester.bot);
-    expect(people(approver)).toEqual(people(requester));
+    expect(others.length).toBe(2);
+    for (const config of others) {
+      expect(config.bot).toEqual(first!.bot);
+      expect(people(config)).toEqual(people(first!));
+    }
+    const signedIn = Object.values(PLAYGROUNDS).map((playground) => readConfig(playground.configFile).currentUser.aadObjectId);
+    expect(new Set(signedIn).size).toBe(signedIn.length);
   });
 });

@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { isPortFree, PortsBusyError, startLocalRun, type LocalRun } from '../../scripts/localRun';
+import { DEMO_GENERATED_GUESTS, isPortFree, PortsBusyError, startLocalRun, type LocalRun } from '../../scripts/localRun';
 import { freePorts } from '../e2e/support';
 
-/** The bot and two Playground processes, without a browser: starting, refusing and stopping. */
+/** The bot and three Playground processes, without a browser: starting, refusing and stopping. */
 describe('the local run (npm run local)', () => {
   let logDir: string;
   let run: LocalRun | undefined;
@@ -23,12 +23,16 @@ describe('the local run (npm run local)', () => {
     rmSync(logDir, { recursive: true, force: true });
   });
 
-  it('starts the bot and both Playgrounds on the given ports, and frees every port on close', async () => {
+  it('starts the bot and the three Playgrounds on the given ports, and frees every port on close', async () => {
     const ports = await freePorts();
     run = await startLocalRun({ ports, logDir, env: { LOG_LEVEL: 'silent' } });
 
     expect(run.botEndpoint).toBe(`http://127.0.0.1:${ports.bot}/api/messages`);
-    expect(run.playgroundUrls).toEqual({ requester: `http://127.0.0.1:${ports.requester}/`, approver: `http://127.0.0.1:${ports.approver}/` });
+    expect(run.playgroundUrls).toEqual({
+      requester: `http://127.0.0.1:${ports.requester}/`,
+      approver: `http://127.0.0.1:${ports.approver}/`,
+      admin: `http://127.0.0.1:${ports.admin}/`,
+    });
     for (const url of Object.values(run.playgroundUrls)) {
       expect(await (await fetch(`${url}_debug/ping`)).text()).toContain('pong');
     }
@@ -49,5 +53,27 @@ describe('the local run (npm run local)', () => {
     await expect(started).rejects.toThrow(`port ${ports.approver} (Megan Bowen's Playground) is in use`);
     expect(await isPortFree(ports.bot)).toBe(true);
     expect(await isPortFree(ports.requester)).toBe(true);
+    expect(await isPortFree(ports.admin)).toBe(true);
   }, 30_000);
+
+  it("refuses to start when the admin's Playground port is taken, naming it", async () => {
+    const ports = await freePorts();
+    blocker = createServer();
+    await new Promise<void>((resolve) => blocker!.listen(ports.admin, '127.0.0.1', () => resolve()));
+
+    await expect(startLocalRun({ ports, logDir, env: { LOG_LEVEL: 'silent' } })).rejects.toThrow(
+      `port ${ports.admin} (Adele Vance's Playground) is in use`,
+    );
+    expect(await isPortFree(ports.bot)).toBe(true);
+  }, 30_000);
+
+  it('gives the simulated directory a few hundred generated guests beside the named ones, so that guests has pages', async () => {
+    run = await startLocalRun({ ports: await freePorts(), logDir, env: { LOG_LEVEL: 'silent' } });
+
+    const guests = run.simulator.directory.users.filter((user) => user.userType === 'Guest');
+    expect(DEMO_GENERATED_GUESTS).toBeGreaterThanOrEqual(200);
+    // The seed's four named guests stay, for the README's examples.
+    expect(guests).toHaveLength(DEMO_GENERATED_GUESTS + 4);
+    expect(guests.map((guest) => guest.mail)).toEqual(expect.arrayContaining(['jane.doe@fabrikam.com', 'ravi.kumar@fabrikam.com']));
+  }, 60_000);
 });
