@@ -17,7 +17,7 @@ export function guestListCard(page: GuestListPage): AdaptiveCard {
   }
   body.push(...page.rows.map((row) => guestLine(row, rowDetail(row))));
   body.push(
-    text(md`Buttons work until ${formatDateTime(page.expiresAt)}. For one guest's details type: guest <email>`, { subtle: true, spacing: 'Medium' }),
+    text(md`Buttons work until ${formatDateTime(page.expiresAt)}. For one guest's details type: ${'guest <email>'}`, { subtle: true, spacing: 'Medium' }),
   );
 
   const actions: Action[] = [];

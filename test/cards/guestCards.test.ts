@@ -83,6 +83,10 @@ describe('guestListCard', () => {
     expect(text).toContain('Buttons work until 2026-11-26 23:25 UTC');
   });
 
+  it('escapes the angle brackets of the guest command hint, which a renderer would drop as a tag', () => {
+    expect(cardText(guestListCard(page()))).toContain('For one guest\'s details type: guest \\<email\\>');
+  });
+
   it('carries only cursor ids on Next and Previous', () => {
     const card = guestListCard(page({ nextCursorId: 'n'.repeat(24), previousCursorId: 'p'.repeat(24) }));
     parseCardStrict(card);
