@@ -74,11 +74,15 @@ export class RequestValidator {
         else appAccess = { app: { id: app.id, displayName: app.displayName, publisher: app.publisher }, role };
       }
       if (appAccess && guest) {
-        const held = await directory.listAppRoleAssignments(guest.id);
-        const app = appAccess.app;
-        const role = appAccess.role;
-        if (held.some((a) => sameId(a.resourceId, app.id) && sameId(a.appRoleId, role.id))) {
-          errors.appRole = `${guest.displayName} already has ${role.displayName} in ${app.displayName}: there is nothing to request.`;
+        const { app, role } = appAccess;
+        const held = (await directory.listAppRoleAssignments(guest.id)).filter((a) => sameId(a.resourceId, app.id) && sameId(a.appRoleId, role.id));
+        const guestId = guest.id;
+        const own = held.find((a) => sameId(a.principalId, guestId));
+        // A role held through a group already gives the access; an employee would not ask for it twice.
+        const viaGroup = held.find((a) => a.principalType === 'Group');
+        if (own) errors.appRole = `${guest.displayName} already has ${role.displayName} in ${app.displayName}: there is nothing to request.`;
+        else if (viaGroup) {
+          errors.appRole = `${guest.displayName} already has ${role.displayName} in ${app.displayName} through the group ${viaGroup.principalDisplayName ?? viaGroup.principalId}: there is nothing to request.`;
         }
       }
 
