@@ -45,6 +45,7 @@ export class DirectoryCatalog {
   private groupsCache?: Cached<{ groups: NamedRef[]; more: boolean }>;
   private rolesCache?: Cached<NamedRef[]>;
   private approversCache?: Cached<NamedRef[]>;
+  private adminsCache?: Cached<NamedRef[]>;
   private protectedCache?: Cached<ReadonlySet<string>>;
   private appsCache?: Cached<{ choices: AppRoleChoice[]; more: boolean }>;
   private readonly ownersCache = new Map<string, Cached<NamedRef[]>>();
@@ -128,6 +129,12 @@ export class DirectoryCatalog {
   async approvers(): Promise<NamedRef[]> {
     this.approversCache = await this.fresh(this.approversCache, () => this.directory.listUserMembers(this.settings.approverGroupId));
     return this.approversCache.value;
+  }
+
+  /** Users of the admin group, nested groups included. */
+  async admins(): Promise<NamedRef[]> {
+    this.adminsCache = await this.fresh(this.adminsCache, () => this.directory.listUserMembers(this.settings.adminGroupId));
+    return this.adminsCache.value;
   }
 
   private async fresh<T>(cached: Cached<T> | undefined, load: () => Promise<T>): Promise<Cached<T>> {
