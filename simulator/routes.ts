@@ -343,6 +343,9 @@ const appRoleAssignedToSpec = (req: RouteRequest): CollectionSpec => ({
  */
 const userAppRoleAssignmentsSpec = (req: RouteRequest): CollectionSpec => {
   const user = req.directory.requireUser(req.params.id);
+  // The advanced-query index does not know a user created within the replication lag; that it
+  // answers 404 for the user's collection then is the simulator's reading (unverified).
+  if (req.ctx.eventual && req.ctx.replicating(user.id)) throw graphErrors.resourceNotFound(req.params.id);
   const viaGroups = isAdvancedQuery(req.ctx) ? req.directory.directGroupIds(user.id).flatMap((groupId) => req.directory.appRoles.ofPrincipal(groupId)) : [];
   return {
     entity: APP_ROLE_ASSIGNMENT,

@@ -3,7 +3,7 @@
  * the invitation, the new guest is unknown to advanced queries and to writes that reference it.
  */
 import { VERBS } from '../../cards/verbs';
-import { DEMO_GROUP_IDS } from '../../simulator/seed';
+import { DEMO_GROUP_IDS, DEMO_SERVICE_PRINCIPAL_IDS } from '../../simulator/seed';
 import { allActions, cardText } from '../helpers/adaptiveCards';
 import { BotHarness, people } from '../helpers/botHarness';
 import { cardsFor, invokeCard, say } from '../helpers/conversation';
@@ -17,6 +17,8 @@ const FORM = {
   justification: 'Fabrikam engineers co-develop the Falcon release with us.',
 };
 const LAG = { replication: { lagMs: 2_500 } };
+const EXPENSE_HUB = DEMO_SERVICE_PRINCIPAL_IDS.expenseHub;
+const SUBMITTER = 'f4d13516-93d1-4864-95c3-c4e7ccd55c80';
 
 describe('guest invitation while the directory replicates', () => {
   let harness: BotHarness;
@@ -73,6 +75,24 @@ describe('guest invitation while the directory replicates', () => {
     const opened = await say(harness, people.isaiah, `invite ${FORM.email}`);
     const refused = cardText(invokeCard(await harness.post(harness.activities.cardAction(people.isaiah, VERBS.submitInvite, FORM, opened.activityId))));
     expect(refused).toContain('jane.new@fabrikam.com is invited and has not accepted yet in your directory');
+
+    // App access for the new guest is asked for as for any existing guest, although the index behind its app roles lags.
+    const appForm = await say(harness, people.isaiah, `request app ${FORM.email}`);
+    const appRequest = cardText(
+      invokeCard(
+        await harness.post(
+          harness.activities.cardAction(
+            people.isaiah,
+            VERBS.submitAppAccess,
+            { guestId: (harness.simulator.directory.findUsersByEmail(FORM.email)[0]!).id, email: '', displayName: '', message: '', appRole: `${EXPENSE_HUB}|${SUBMITTER}`, justification: 'Expenses for Falcon.' },
+            appForm.activityId,
+          ),
+        ),
+      ),
+    );
+    expect(appRequest).toContain('Waiting for approval');
+    expect(appRequest).toContain('jane.new@fabrikam.com (existing guest)');
+
     await harness.settleUntilFinished(requestId);
     expect(harness.simulator.directory.invitations).toHaveLength(1);
   });

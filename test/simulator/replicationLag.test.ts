@@ -41,6 +41,10 @@ describe('replication lag after an invitation', () => {
     expect(lookup.status).toBe(200);
     expect(asCollection(lookup).value).toEqual([{ id, proxyAddresses: ['SMTP:fresh.guest@partner.example'] }]);
     expect((await t.graph(`/users/${id}?$select=id`)).status).toBe(200);
+    const roles = await t.graph(`/users/${id}/appRoleAssignments?$count=true`, { headers: EVENTUAL });
+    expect(roles.status).toBe(404);
+    expect(asError(roles).code).toBe('Request_ResourceNotFound');
+    expect((await t.graph(`/users/${id}/appRoleAssignments`)).status).toBe(200);
   });
 
   it('answers 404 Request_ResourceNotFound naming the guest to every write that references it', async () => {
