@@ -422,7 +422,9 @@ export class ExecutionWorker implements WorkQueue {
         await this.waitForDirectory(request, job, stepKey, error.newGuest, runAfter, failure);
         return;
       }
-      reason = `The directory still did not know the new guest ${describeDuration(options.directoryWaitMs)} after the invitation, so the bot stopped waiting. Graph said: ${failure.graphMessage}`;
+      if (options.directoryWaitMs > 0) {
+        reason = `The directory still did not know the new guest ${describeDuration(options.directoryWaitMs)} after the invitation, so the bot stopped waiting. Graph said: ${failure.graphMessage}`;
+      }
     }
 
     // Throttling (429) is Graph pacing the app, not the job failing: it waits as told and keeps its attempts.

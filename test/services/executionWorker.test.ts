@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import type { DirectoryUser, InviteInput } from '../../services/graph/graphDirectory';
 import { GraphFailure } from '../../services/graph/graphErrors';
-import { DEFAULT_WORKER_OPTIONS, ExecutionWorker, type ExecutionDirectory } from '../../services/executionWorker';
+import { DEFAULT_WORKER_OPTIONS, ExecutionWorker, type ExecutionDirectory, type WorkerOptions } from '../../services/executionWorker';
 import type { AccessRequest, InviteDetails } from '../../services/model';
 import { SqliteStore } from '../../services/store/sqliteStore';
 
@@ -70,14 +70,14 @@ async function setup() {
   const directory = new FakeDirectory();
   const finished: AccessRequest[] = [];
   const waiting: AccessRequest[] = [];
-  const makeWorker = (workerId: string) =>
+  const makeWorker = (workerId: string, overrides: Partial<WorkerOptions> = {}) =>
     new ExecutionWorker({
       store,
       directory,
       settings: { inviteRedirectUrl: 'https://myapps.microsoft.com' },
       clock,
       logger: silent,
-      options: { ...DEFAULT_WORKER_OPTIONS, workerId, leaseMs: 60_000, pollMs: 1_000, maxAttempts: 3, backoffBaseMs: 1_000, concurrency: 1 },
+      options: { ...DEFAULT_WORKER_OPTIONS, workerId, leaseMs: 60_000, pollMs: 1_000, maxAttempts: 3, backoffBaseMs: 1_000, concurrency: 1, ...overrides },
       onFinished: (request) => finished.push(request),
       onWaitingForDirectory: (request) => waiting.push(request),
     });
@@ -217,6 +217,15 @@ describe('ExecutionWorker', () => {
     expect(request?.outcome?.failedStep).toBe(`group:${GROUP_A.id}`);
     expect(request?.outcome?.error).toMatch(/^The directory still did not know the new guest 5 minutes after the invitation, so the bot stopped waiting\. Graph said: Resource 'guest-1' does not exist/);
     expect(directory.invites).toHaveLength(1);
+  });
+
+  it('fails at once with Graph\'s reason when waiting for the directory is turned off', async () => {
+    const { store, directory, makeWorker } = await setup();
+    directory.failNext.group = [unknownObject('guest-1')];
+    await makeWorker('w1', { directoryWaitMs: 0 }).drain();
+    const request = await store.getRequest('GA-TEST01');
+    expect(request?.state).toBe('failed');
+    expect(request?.outcome?.error).toBe("The directory object was not found (it may have been deleted). Graph said: Resource 'guest-1' does not exist or one of its queried reference-property objects are not present.");
   });
 
   it('does not wait when Graph says another object does not exist, or when the guest was invited outside this request', async () => {
