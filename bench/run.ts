@@ -23,6 +23,8 @@ const RUNS: Run[] = [
   // V8 grows its heap lazily when memory is plentiful; a production-like heap limit shows what the listing needs.
   { script: 'guestListing', env: { BENCH_GUEST_SIZES: '50000' }, nodeFlags: ['--max-old-space-size=128'], label: 'heap limit 128 MB' },
   { script: 'executionThroughput' },
+  // Graph's eventual consistency: new guests cannot be added to groups for a while after their invitation.
+  { script: 'executionThroughput', env: { BENCH_REPLICATION_LAG_MS: '3000' }, label: 'replication lag 3 s' },
 ];
 
 function machine(): string {

@@ -143,9 +143,11 @@ export function createApp(options: AppOptions): App {
       backoffBaseMs: config.workerBackoffBaseMs,
       maxAttempts: config.workerMaxAttempts,
       concurrency: config.workerConcurrency,
+      directoryWaitMs: config.directoryReplicationWaitSeconds * 1000,
       ...options.worker,
     },
     onFinished: (request) => workflow?.announceOutcome(request),
+    onWaitingForDirectory: (request) => workflow?.announceWaitingForDirectory(request),
   });
   const expiry = new RequestExpiry({
     store,

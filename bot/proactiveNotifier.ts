@@ -5,7 +5,7 @@ import { approvalCard } from '../cards/approvalCard';
 import { noticeCard } from '../cards/noticeCard';
 import { requestStatusCard } from '../cards/requestStatusCard';
 import type { Logger } from '../services/logger';
-import type { AccessRequest, CardMessage } from '../services/model';
+import type { AccessRequest, CardMessage, ResendHelp } from '../services/model';
 import type { ApprovalTarget, Notifier, RequestEvent } from '../services/notifier';
 import type { Store } from '../services/store/store';
 import { cardActivity } from './send';
@@ -48,21 +48,21 @@ export class ProactiveNotifier implements Notifier {
     return true;
   }
 
-  async refreshCards(request: AccessRequest): Promise<void> {
+  async refreshCards(request: AccessRequest, resendHelp?: ResendHelp): Promise<void> {
     const cards = await this.store.listCardMessages(request.id);
-    await Promise.all(cards.map((card) => this.update(card, request)));
+    await Promise.all(cards.map((card) => this.update(card, request, resendHelp)));
   }
 
-  async notifyUser(aadObjectId: string, request: AccessRequest, event: RequestEvent): Promise<boolean> {
-    return (await this.send(conversationKeys.user(aadObjectId), noticeFor(request, event), request.id)) !== undefined;
+  async notifyUser(aadObjectId: string, request: AccessRequest, event: RequestEvent, resendHelp?: ResendHelp): Promise<boolean> {
+    return (await this.send(conversationKeys.user(aadObjectId), noticeFor(request, event, resendHelp), request.id)) !== undefined;
   }
 
   async notifyChannel(channelId: string, request: AccessRequest, event: RequestEvent): Promise<boolean> {
     return (await this.send(conversationKeys.channel(channelId), noticeFor(request, event), request.id)) !== undefined;
   }
 
-  private async update(card: CardMessage, request: AccessRequest): Promise<void> {
-    const content = card.role === 'requester' ? requestStatusCard({ request }) : approvalCard({ request, context: request.context ?? {} });
+  private async update(card: CardMessage, request: AccessRequest, resendHelp?: ResendHelp): Promise<void> {
+    const content = card.role === 'requester' ? requestStatusCard({ request, resendHelp }) : approvalCard({ request, context: request.context ?? {} });
     await this.withConversation(card.conversationKey, request.id, async (context) => {
       await context.updateActivity({ ...cardActivity(content), id: card.activityId });
     });
@@ -95,7 +95,7 @@ export class ProactiveNotifier implements Notifier {
 }
 
 /** Decisions get a short notice; outcomes get the whole status card (redeem link, or the failed step and why). */
-function noticeFor(request: AccessRequest, event: RequestEvent): AdaptiveCard {
+function noticeFor(request: AccessRequest, event: RequestEvent, resendHelp?: ResendHelp): AdaptiveCard {
   const who = request.decision?.by.name ?? 'An approver';
   const guest = request.details.email;
   switch (event) {
@@ -113,6 +113,6 @@ function noticeFor(request: AccessRequest, event: RequestEvent): AdaptiveCard {
       });
     case 'completed':
     case 'failed':
-      return requestStatusCard({ request });
+      return requestStatusCard({ request, resendHelp });
   }
 }

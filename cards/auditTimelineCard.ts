@@ -5,7 +5,7 @@ import { adaptiveCard, type AdaptiveCard, type CardElement, type Container } fro
 import { formatDateTime } from './dates';
 import { fact, factSet, text, title } from './elements';
 import { md, type Markdown } from './markdown';
-import { stateLabel } from './requestView';
+import { requestStateLabel } from './requestView';
 
 export interface AuditTimelineModel {
   request: AccessRequest;
@@ -27,6 +27,8 @@ const ACTIONS: Readonly<Record<string, string>> = {
   execution_started: 'started inviting the guest',
   execution_resumed: 'resumed inviting the guest',
   execution_retry_scheduled: 'scheduled a retry',
+  execution_deferred: 'waited for the directory to know the new guest',
+  directory_wait_started: 'started waiting for the directory to know the new guest',
   request_completed: 'invited the guest',
   request_failed: 'failed to invite the guest',
   approve_refused: 'tried to approve and was refused',
@@ -47,7 +49,7 @@ export function auditTimelineCard(model: AuditTimelineModel): AdaptiveCard {
     factSet([
       fact('Guest', md`${request.details.email || 'an existing guest'}`),
       fact('Requested by', md`${request.requester.name}`),
-      fact('State', md`${stateLabel(request.state)}`),
+      fact('State', md`${requestStateLabel(request)}`),
     ]),
   ];
   if (entries.length === 0) body.push(text(md`The audit log has no entries for this request.`, { subtle: true }));

@@ -51,7 +51,15 @@ function facts(guest: GuestDetails): Fact[] {
   ];
   if (!guest.directoryRoles.ok || guest.directoryRoles.value.length > 0) list.push(fact('Directory roles', names(guest.directoryRoles)));
   list.push(
-    fact('App roles', readableText(guest.appRoles, (roles) => joinMarkdown(roles.map((r) => md`${r.app}: ${r.role}`), md`, `))),
+    fact(
+      'App roles',
+      readableText(guest.appRoles, (roles) =>
+        joinMarkdown(
+          roles.map((r) => (r.viaGroup ? md`${r.app}: ${r.role} (through the group ${r.viaGroup})` : md`${r.app}: ${r.role}`)),
+          md`, `,
+        ),
+      ),
+    ),
     fact('Sponsors', names(guest.sponsors)),
   );
   const { origin } = guest;

@@ -4,7 +4,7 @@ import { adaptiveCard, type AdaptiveCard, type CardElement, type Container } fro
 import { formatDateTime } from './dates';
 import { text, title } from './elements';
 import { md } from './markdown';
-import { stateLabel } from './requestView';
+import { requestStateLabel } from './requestView';
 
 /** At most this many requests are listed; the rest are counted. */
 export const MAX_LISTED_REQUESTS = 20;
@@ -39,8 +39,8 @@ export function requestListCard(model: RequestListModel): AdaptiveCard {
 function listItem(request: AccessRequest, showRequester: boolean): Container {
   const created = formatDateTime(request.createdAt);
   const detail = showRequester
-    ? md`${stateLabel(request.state, request.details)} · created ${created} by ${request.requester.name}`
-    : md`${stateLabel(request.state, request.details)} · created ${created}`;
+    ? md`${requestStateLabel(request)} · created ${created} by ${request.requester.name}`
+    : md`${requestStateLabel(request)} · created ${created}`;
   return {
     type: 'Container',
     separator: true,

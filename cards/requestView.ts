@@ -28,6 +28,13 @@ export function stateLabel(state: RequestState, details?: InviteDetails): string
   return (details?.existingGuestId ? EXISTING_GUEST_LABELS[state] : undefined) ?? STATE_LABELS[state];
 }
 
+/** The state in words, including what execution found: a wait for the directory, or a guest who existed already. */
+export function requestStateLabel(request: AccessRequest): string {
+  if (request.state === 'executing' && request.outcome?.waitingForDirectorySince) return 'Approved — waiting for the directory';
+  if (request.state === 'completed' && request.outcome?.existingGuest && !request.details.existingGuestId) return 'Done — already a guest';
+  return stateLabel(request.state, request.details);
+}
+
 export function requestTitle(request: AccessRequest): Markdown {
   return request.kind === 'appAccess' ? md`App access request ${request.id}` : md`Guest access request ${request.id}`;
 }
@@ -89,7 +96,7 @@ export function requestFacts(request: AccessRequest, options: RequestFactsOption
   facts.push(fact('Justification', md`${details.justification}`));
   if (details.message) facts.push(fact('Personal message', md`${details.message}`));
   facts.push(fact('Submitted', md`${formatDateTime(request.createdAt)}`));
-  facts.push(fact('State', md`${stateLabel(request.state, details)}`));
+  facts.push(fact('State', md`${requestStateLabel(request)}`));
   return facts;
 }
 
@@ -127,12 +134,27 @@ function splitOnce(value: string, separator: string): [string, string | undefine
   return at < 0 ? [value, undefined] : [value.slice(0, at), value.slice(at + separator.length)];
 }
 
+/** How far a guest found in the directory got with the invitation sent to them before. */
+function acceptanceText(externalUserState: string | null): Markdown {
+  if (externalUserState === 'Accepted') return md`They have accepted their invitation and can sign in.`;
+  if (externalUserState === 'PendingAcceptance') return md`They have not accepted their invitation yet, so they cannot sign in until they do.`;
+  return md`The directory does not say whether they have accepted their invitation.`;
+}
+
 /** What happened after the decision, for the states that have something to say. */
 export function outcomeBlocks(request: AccessRequest): TextBlock[] {
   const outcome = request.outcome ?? {};
   switch (request.state) {
     case 'completed': {
       const access = request.details.appAccess;
+      const existing = request.details.existingGuestId ? undefined : outcome.existingGuest;
+      if (existing) {
+        const granted = access ? md` They can now use ${appAccessText(access)}.` : md``;
+        return [
+          text(md`Done: ${request.details.email} was already a guest in your directory, invited before this request, so no new invitation was sent.${granted}`, { color: 'Good' }),
+          text(acceptanceText(existing.externalUserState)),
+        ];
+      }
       const done = request.details.existingGuestId && access
         ? md`Access granted: ${request.details.email} can use ${appAccessText(access)}`
         : access
@@ -150,9 +172,16 @@ export function outcomeBlocks(request: AccessRequest): TextBlock[] {
       return [text(md`Cancelled on ${formatDateTime(request.updatedAt)}`)];
     case 'expired':
       return [text(md`Expired without a decision on ${formatDateTime(request.updatedAt)}`)];
+    case 'executing':
+      if (!outcome.waitingForDirectorySince) return [];
+      return [
+        text(
+          md`Waiting for the directory: the guest has been invited, and Microsoft Entra is still making the new account known everywhere, which can take a few minutes. The groups and roles are added as soon as it has; you will hear when it is done.`,
+          { color: 'Warning' },
+        ),
+      ];
     case 'pending':
     case 'approved':
-    case 'executing':
     case 'denied':
       return [];
   }

@@ -48,6 +48,11 @@ export interface AppConfig {
   workerMaxAttempts: number;
   /** Jobs one instance executes at once. */
   workerConcurrency: number;
+  /**
+   * How long after inviting a guest the worker keeps retrying steps Graph refuses because the new
+   * guest has not replicated yet ("does not exist"); 0 fails them at once.
+   */
+  directoryReplicationWaitSeconds: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -164,6 +169,12 @@ export function loadConfig(env: Env, localDefaults?: LocalDefaults): AppConfig {
   const workerBackoffBaseMs = readInteger(read('WORKER_BACKOFF_BASE_MS'), 'WORKER_BACKOFF_BASE_MS', { min: 1, max: 600_000, fallback: 2000, unit: 'milliseconds' }, problems);
   const workerMaxAttempts = readInteger(read('WORKER_MAX_ATTEMPTS'), 'WORKER_MAX_ATTEMPTS', { min: 1, max: 100, fallback: 8, unit: 'attempts' }, problems);
   const workerConcurrency = readInteger(read('WORKER_CONCURRENCY'), 'WORKER_CONCURRENCY', { min: 1, max: 64, fallback: 4, unit: 'jobs' }, problems);
+  const directoryReplicationWaitSeconds = readInteger(
+    read('DIRECTORY_REPLICATION_WAIT_SECONDS'),
+    'DIRECTORY_REPLICATION_WAIT_SECONDS',
+    { min: 0, max: 3600, fallback: 300, unit: 'seconds' },
+    problems,
+  );
 
   const logLevel = pickOne(read('LOG_LEVEL') || 'info', LOG_LEVELS, 'LOG_LEVEL', problems) ?? 'info';
 
@@ -194,6 +205,7 @@ export function loadConfig(env: Env, localDefaults?: LocalDefaults): AppConfig {
     workerBackoffBaseMs,
     workerMaxAttempts,
     workerConcurrency,
+    directoryReplicationWaitSeconds,
     logLevel,
   };
 }

@@ -46,6 +46,7 @@ export class DirectoryCatalog {
   private groupsCache?: Cached<{ groups: NamedRef[]; more: boolean }>;
   private rolesCache?: Cached<NamedRef[]>;
   private approversCache?: Cached<NamedRef[]>;
+  private adminsCache?: Cached<NamedRef[]>;
   private protectedCache?: Cached<ReadonlySet<string>>;
   private appsCache?: Cached<{ choices: AppRoleChoice[]; more: boolean }>;
   private readonly ownersCache = new Map<string, Cached<NamedRef[]>>();
@@ -138,6 +139,12 @@ export class DirectoryCatalog {
     this.capabilities.require('roleChecks');
     this.approversCache = await this.fresh(this.approversCache, () => this.directory.listUserMembers(this.settings.approverGroupId));
     return this.approversCache.value;
+  }
+
+  /** Users of the admin group, nested groups included. */
+  async admins(): Promise<NamedRef[]> {
+    this.adminsCache = await this.fresh(this.adminsCache, () => this.directory.listUserMembers(this.settings.adminGroupId));
+    return this.adminsCache.value;
   }
 
   private async fresh<T>(cached: Cached<T> | undefined, load: () => Promise<T>): Promise<Cached<T>> {

@@ -2,7 +2,8 @@ import type { Clock } from './clock';
 import type { GraphDirectory } from './graph/graphDirectory';
 import { GraphFailure, toGraphFailure } from './graph/graphErrors';
 import type { Logger } from './logger';
-import type { AccessRequest, AuditEntry, ExecutionStep, Job } from './model';
+import { ReplicationLagEstimate } from './replicationLag';
+import type { AccessRequest, AuditEntry, ExecutionOutcome, ExecutionStep, Job } from './model';
 import type { WorkQueue } from './requestWorkflow';
 import type { Store } from './store/store';
 
@@ -23,6 +24,13 @@ export interface WorkerOptions {
   backoffBaseMs: number;
   /** Jobs run at once by this worker: Graph answers slowly, so one at a time leaves it idle. */
   concurrency: number;
+  /**
+   * How long after inviting a guest the worker keeps retrying the steps Graph refuses because the
+   * directory does not know the new guest yet (replication lag), before it fails the request.
+   */
+  directoryWaitMs: number;
+  /** A wait for the directory that lasts past this (counted from the invitation) is shown on the requester's card. */
+  directoryWaitNoticeMs: number;
 }
 
 export const DEFAULT_WORKER_OPTIONS: Omit<WorkerOptions, 'workerId'> = {
@@ -31,9 +39,46 @@ export const DEFAULT_WORKER_OPTIONS: Omit<WorkerOptions, 'workerId'> = {
   maxAttempts: 8,
   backoffBaseMs: 2_000,
   concurrency: 4,
+  directoryWaitMs: 5 * 60_000,
+  directoryWaitNoticeMs: 2_000,
 };
 
 const MAX_BACKOFF_MS = 5 * 60_000;
+
+/** Recorded just before `POST /invitations`, so a retry knows that a guest found afterwards is this request's own. */
+const INVITE_SENT_STEP = 'invite:sent';
+
+/** A guest this request's invitation created, and when: the directory may not know it everywhere yet. */
+interface NewGuest {
+  id: string;
+  invitedAt: Date;
+}
+
+/** Steps that write something referencing the guest (as opposed to the invitation itself). */
+const REFERENCE_STEP = /^(group|role|app):/;
+
+const OBJECT_ID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
+
+/**
+ * Graph's answers when a write names an object the replica that took it does not know: 404
+ * Request_ResourceNotFound "Resource '<id>' does not exist ...", or 400 "... objects being
+ * referenced do not exist". They are about the new guest when they name it, or name no object.
+ */
+function saysGuestUnknown(failure: GraphFailure, guestId: string): boolean {
+  const missing =
+    (failure.status === 404 && failure.code === 'Request_ResourceNotFound') ||
+    (failure.status === 400 && /\bdo(?:es)?(?: not|n't) exist\b/i.test(failure.graphMessage));
+  if (!missing) return false;
+  const named = failure.graphMessage.match(OBJECT_ID) ?? [];
+  return named.length === 0 || named.some((id) => id.toLowerCase() === guestId.toLowerCase());
+}
+
+/** "5 minutes", "90 seconds". */
+function describeDuration(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  if (seconds % 60 === 0 && seconds >= 60) return seconds === 60 ? '1 minute' : `${seconds / 60} minutes`;
+  return seconds === 1 ? '1 second' : `${seconds} seconds`;
+}
 
 /** A claimed job's lease, renewed by a heartbeat that sets `lost` when another worker took the job. */
 interface Lease {
@@ -48,11 +93,24 @@ class LeaseLost extends Error {
   }
 }
 
+/** The first write to a new guest is put off until the directory is expected to know the guest. */
+class DeferredForDirectory extends Error {
+  constructor(
+    readonly stepKey: string,
+    readonly newGuest: NewGuest,
+    readonly runAfter: number,
+  ) {
+    super(`${stepKey}: waiting for the directory to know the new guest`);
+  }
+}
+
 /** A step that failed, named the way a requester can understand. */
 class StepFailure extends Error {
   constructor(
     readonly stepKey: string,
     readonly failure: GraphFailure,
+    /** Set for steps after this request's own invitation, which may meet the replication lag. */
+    readonly newGuest?: NewGuest,
   ) {
     super(`${stepKey}: ${failure.userMessage}`);
   }
@@ -69,6 +127,7 @@ export class ExecutionWorker implements WorkQueue {
   private draining?: Promise<void>;
   private drainAgain = false;
   private stopped = false;
+  private readonly replicationLag: ReplicationLagEstimate;
 
   constructor(
     private readonly deps: {
@@ -80,8 +139,12 @@ export class ExecutionWorker implements WorkQueue {
       options: WorkerOptions;
       /** Told when a request reaches completed or failed, to notify people. */
       onFinished: (request: AccessRequest) => void;
+      /** Told once when a request starts waiting for the directory to know its new guest, to refresh its cards. */
+      onWaitingForDirectory?: (request: AccessRequest) => void;
     },
-  ) {}
+  ) {
+    this.replicationLag = new ReplicationLagEstimate(deps.options.directoryWaitMs);
+  }
 
   start(): void {
     this.stopped = false;
@@ -198,47 +261,68 @@ export class ExecutionWorker implements WorkQueue {
     }
   }
 
-  private async executeSteps(request: AccessRequest, lease: Lease): Promise<{ guestId: string; redeemUrl?: string }> {
+  private async executeSteps(request: AccessRequest, lease: Lease): Promise<ExecutionOutcome> {
     const { directory } = this.deps;
     const steps = new Map((await this.deps.store.getSteps(request.id)).map((s) => [s.key, s]));
     const existingGuestId = request.details.existingGuestId;
-    const invited = existingGuestId ? { guestId: existingGuestId } : await this.step(request, lease, steps, 'invite', () => this.invite(request));
+    const invited = existingGuestId ? { guestId: existingGuestId } : await this.step(request, lease, steps, 'invite', () => this.invite(request, steps));
     const guestId = invited.guestId ?? '';
+    const newGuest = existingGuestId ? undefined : newGuestOf(guestId, invited, steps.get('invite'));
+    let firstWriteMade = [...steps.values()].some((s) => s.status === 'done' && REFERENCE_STEP.test(s.key));
+    const run = async (key: string, write: () => Promise<string>) => {
+      if (newGuest && !firstWriteMade && steps.get(key)?.status !== 'done') this.deferUntilDirectoryKnows(key, newGuest);
+      return this.step(
+        request,
+        lease,
+        steps,
+        key,
+        async () => {
+          const result = await write();
+          if (newGuest && !firstWriteMade) this.replicationLag.recordFirstWrite();
+          firstWriteMade = true;
+          return { result };
+        },
+        newGuest,
+      );
+    };
     for (const group of request.details.groups) {
-      await this.step(request, lease, steps, `group:${group.id}`, async () => ({ result: await directory.addGroupMember(group.id, guestId) }));
+      await run(`group:${group.id}`, () => directory.addGroupMember(group.id, guestId));
     }
     const role = request.details.directoryRole;
-    if (role) {
-      await this.step(request, lease, steps, `role:${role.id}`, async () => ({ result: await directory.assignDirectoryRole(role.id, guestId) }));
-    }
+    if (role) await run(`role:${role.id}`, () => directory.assignDirectoryRole(role.id, guestId));
     const access = request.details.appAccess;
-    if (access) {
-      await this.step(request, lease, steps, `app:${access.app.id}:${access.role.id}`, async () => ({
-        result: await directory.assignAppRole(access.app.id, guestId, access.role.id),
-      }));
-    }
-    return { guestId, redeemUrl: invited.redeemUrl || undefined };
+    if (access) await run(`app:${access.app.id}:${access.role.id}`, () => directory.assignAppRole(access.app.id, guestId, access.role.id));
+    const outcome: ExecutionOutcome = { guestId, redeemUrl: invited.redeemUrl || undefined };
+    if (invited.existing === 'true') outcome.existingGuest = { externalUserState: invited.externalUserState || null };
+    return outcome;
   }
 
   /**
-   * A retried invitation must not send a second e-mail: if the address already belongs to a guest
-   * (an earlier attempt succeeded but its answer was lost, or someone else invited them), that
-   * guest is used.
+   * A retried invitation must not send a second e-mail: if the address already belongs to a guest,
+   * that guest is used. Found after this request's own `POST /invitations` (its answer was lost),
+   * the guest is new, and the directory may not know it everywhere yet; found otherwise, someone
+   * invited them outside this request.
    */
-  private async invite(request: AccessRequest): Promise<Record<string, string>> {
-    const { directory, settings } = this.deps;
+  private async invite(request: AccessRequest, steps: Map<string, ExecutionStep>): Promise<Record<string, string>> {
+    const { directory, settings, store, clock } = this.deps;
     const existing = (await directory.findUsersByEmail(request.details.email))[0];
-    if (existing?.userType === 'Guest') return { guestId: existing.id, redeemUrl: '', existing: 'true' };
+    const sent = steps.get(INVITE_SENT_STEP);
+    if (existing?.userType === 'Guest' && sent?.output.at) return { guestId: existing.id, redeemUrl: '', invitedAt: sent.output.at };
+    if (existing?.userType === 'Guest') {
+      return { guestId: existing.id, redeemUrl: '', existing: 'true', externalUserState: existing.externalUserState ?? '' };
+    }
     if (existing) {
       throw new GraphFailure(400, 'AlreadyMember', 'The address belongs to a member of your organisation, so no guest was invited.');
     }
+    const invitedAt = clock.now().toISOString();
+    await store.saveStep({ requestId: request.id, key: INVITE_SENT_STEP, status: 'done', output: { at: invitedAt } });
     const invitation = await directory.invite({
       email: request.details.email,
       displayName: request.details.displayName,
       message: request.details.message,
       redirectUrl: settings.inviteRedirectUrl,
     });
-    return { guestId: invitation.guestId, redeemUrl: invitation.redeemUrl };
+    return { guestId: invitation.guestId, redeemUrl: invitation.redeemUrl, invitedAt };
   }
 
   private async step(
@@ -247,6 +331,7 @@ export class ExecutionWorker implements WorkQueue {
     steps: Map<string, ExecutionStep>,
     key: string,
     run: () => Promise<Record<string, string>>,
+    newGuest?: NewGuest,
   ): Promise<Record<string, string>> {
     const done = steps.get(key);
     if (done?.status === 'done') return done.output;
@@ -255,10 +340,64 @@ export class ExecutionWorker implements WorkQueue {
     try {
       output = await run();
     } catch (error) {
-      throw new StepFailure(key, toGraphFailure(error));
+      throw new StepFailure(key, toGraphFailure(error), newGuest);
     }
     await this.deps.store.saveStep({ requestId: request.id, key, status: 'done', output });
     return output;
+  }
+
+  /** Throws DeferredForDirectory while the new guest is younger than the replication lag lately seen. */
+  private deferUntilDirectoryKnows(stepKey: string, newGuest: NewGuest): void {
+    const invitedAt = newGuest.invitedAt.getTime();
+    const readyAt = Math.min(invitedAt + this.replicationLag.waitMs, invitedAt + this.deps.options.directoryWaitMs);
+    if (this.deps.clock.now().getTime() < readyAt) throw new DeferredForDirectory(stepKey, newGuest, readyAt);
+  }
+
+  /**
+   * Right after an invitation, Graph may answer "does not exist" about the new guest until the
+   * directory has replicated it. Such a step is retried with growing waits (each about as long as
+   * the time since the invitation, so the attempts double apart, and no sooner than the lag lately
+   * seen) without using up the job's attempts, until `directoryWaitMs` after the invitation.
+   * Undefined when that time is over.
+   */
+  private retryAfterRefusal(newGuest: NewGuest): number | undefined {
+    const { clock, options } = this.deps;
+    const now = clock.now().getTime();
+    const invitedAt = newGuest.invitedAt.getTime();
+    const deadline = invitedAt + options.directoryWaitMs;
+    if (now >= deadline) return undefined;
+    const delay = Math.min(MAX_BACKOFF_MS, Math.max(options.backoffBaseMs, now - invitedAt));
+    return Math.min(deadline, Math.max(now + delay, invitedAt + this.replicationLag.waitMs));
+  }
+
+  /**
+   * Gives the job back until `runAfter` without using an attempt. The first time the wait reaches
+   * past `directoryWaitNoticeMs` after the invitation, the request records that it is waiting for
+   * the directory and its cards are refreshed to say so.
+   */
+  private async waitForDirectory(request: AccessRequest, job: Job, stepKey: string, newGuest: NewGuest, runAfter: number, refusal?: GraphFailure): Promise<void> {
+    const { store, clock, options, logger } = this.deps;
+    const now = clock.now().getTime();
+    const invitedAt = newGuest.invitedAt.getTime();
+    if (!request.outcome?.waitingForDirectorySince && runAfter - invitedAt > options.directoryWaitNoticeMs) {
+      const marked = await store.transition({
+        id: request.id,
+        from: 'executing',
+        expectedVersion: request.version,
+        to: 'executing',
+        patch: { outcome: { ...request.outcome, guestId: newGuest.id, waitingForDirectorySince: new Date(now).toISOString() } },
+        audit: this.audit('directory_wait_started', job, request.id, { step: stepKey }),
+      });
+      if (marked.ok) this.deps.onWaitingForDirectory?.(marked.request);
+    }
+    const waitMs = runAfter - now;
+    await store.releaseJob(job.id, new Date(runAfter), refusal ? `${refusal.status} ${refusal.code}` : 'waiting for the directory', true);
+    await store.appendAudit(
+      refusal
+        ? this.audit('execution_retry_scheduled', job, request.id, { step: stepKey, status: refusal.status, waitMs, throttled: false, directory: true })
+        : this.audit('execution_deferred', job, request.id, { step: stepKey, waitMs, directory: true }),
+    );
+    logger.info({ jobId: job.id, requestId: request.id, step: stepKey, status: refusal?.status ?? null, waitMs }, 'waiting for the directory to know the new guest');
   }
 
   private async handleFailure(request: AccessRequest, job: Job, error: unknown): Promise<void> {
@@ -267,9 +406,26 @@ export class ExecutionWorker implements WorkQueue {
       logger.warn({ jobId: job.id, requestId: request.id }, 'lease lost to another worker; leaving the job to it');
       return;
     }
+    if (error instanceof DeferredForDirectory) {
+      await this.waitForDirectory(request, job, error.stepKey, error.newGuest, error.runAfter);
+      return;
+    }
     const failure = error instanceof StepFailure ? error.failure : toGraphFailure(error);
     const stepKey = error instanceof StepFailure ? error.stepKey : 'execution';
     const log = logger.child({ jobId: job.id, requestId: request.id, step: stepKey, status: failure.status, code: failure.code });
+
+    let reason = failure.transient ? `${failure.userMessage} Gave up after ${job.attempts} attempts.` : failure.userMessage;
+    if (error instanceof StepFailure && error.newGuest && saysGuestUnknown(failure, error.newGuest.id)) {
+      this.replicationLag.recordRefusal(this.deps.clock.now().getTime() - error.newGuest.invitedAt.getTime());
+      const runAfter = this.retryAfterRefusal(error.newGuest);
+      if (runAfter !== undefined) {
+        await this.waitForDirectory(request, job, stepKey, error.newGuest, runAfter, failure);
+        return;
+      }
+      if (options.directoryWaitMs > 0) {
+        reason = `The directory still did not know the new guest ${describeDuration(options.directoryWaitMs)} after the invitation, so the bot stopped waiting. Graph said: ${failure.graphMessage}`;
+      }
+    }
 
     // Throttling (429) is Graph pacing the app, not the job failing: it waits as told and keeps its attempts.
     const throttled = failure.status === 429;
@@ -284,7 +440,6 @@ export class ExecutionWorker implements WorkQueue {
       return;
     }
 
-    const reason = failure.transient ? `${failure.userMessage} Gave up after ${job.attempts} attempts.` : failure.userMessage;
     await store.saveStep({ requestId: request.id, key: stepKey, status: 'failed', output: {}, error: reason });
     const invited = (await store.getSteps(request.id)).find((s) => s.key === 'invite' && s.status === 'done');
     const failed = await store.transition({
@@ -305,4 +460,15 @@ export class ExecutionWorker implements WorkQueue {
   private audit(action: string, job: Job, requestId: string, detail?: AuditEntry['detail']): AuditEntry {
     return { requestId, actor: 'system', action, source: `job:${job.id}`, detail, at: this.deps.clock.now().toISOString() };
   }
+}
+
+/**
+ * The guest this request's invitation created, with the time the invitation was sent; undefined
+ * for a guest invited outside this request. Steps stored before `invitedAt` existed fall back to
+ * the time the invitation step was saved.
+ */
+function newGuestOf(guestId: string, invited: Record<string, string>, inviteStep: ExecutionStep | undefined): NewGuest | undefined {
+  if (!guestId || invited.existing === 'true') return undefined;
+  const at = new Date(invited.invitedAt ?? inviteStep?.updatedAt ?? '');
+  return Number.isNaN(at.getTime()) ? undefined : { id: guestId, invitedAt: at };
 }

@@ -449,10 +449,12 @@ export class GuestAdmin {
     return assignments.map((assignment) => {
       const app = apps.get(assignment.resourceId);
       const role = app?.userRoles.find((r) => r.id.toLowerCase() === assignment.appRoleId.toLowerCase());
-      return {
+      const view: AppRoleView = {
         app: app?.displayName ?? assignment.resourceDisplayName ?? assignment.resourceId,
         role: role?.displayName ?? (assignment.appRoleId === DEFAULT_ACCESS ? 'Default access' : assignment.appRoleId),
       };
+      if (assignment.principalType === 'Group') view.viaGroup = assignment.principalDisplayName ?? assignment.principalId;
+      return view;
     });
   }
 

@@ -56,6 +56,8 @@ export type LastSignIn =
 export interface AppRoleView {
   app: string;
   role: string;
+  /** The group through which the guest holds the role; absent for a role assigned to the guest. */
+  viaGroup?: string;
 }
 
 /** Who asked for the guest and who approved, from our own records. */

@@ -60,12 +60,35 @@ export interface Decision {
   reason?: string;
 }
 
+/** A guest the worker found already in the directory, invited outside this request. */
+export interface ExistingGuest {
+  /** `PendingAcceptance`, `Accepted`, or null when the directory does not say. */
+  externalUserState: string | null;
+}
+
+/**
+ * Who can send a guest a new invitation (only admins can, with `resend <email>`), as the
+ * requester's card tells them; worked out when the card is sent, from the admin group.
+ */
+export interface ResendHelp {
+  requesterIsAdmin: boolean;
+  /** A few admins by name, for a requester who is not one; empty when they could not be listed. */
+  adminNames: string[];
+}
+
 /** What execution produced, kept on the request so every card can show it. */
 export interface ExecutionOutcome {
   guestId?: string;
   redeemUrl?: string;
   failedStep?: string;
   error?: string;
+  /** Set when the lookup before inviting found the guest: no invitation was sent and there is no redeem link. */
+  existingGuest?: ExistingGuest;
+  /**
+   * While executing: since when the worker has been waiting for the directory to know the guest it
+   * just invited (replication lag) before it can add groups and roles.
+   */
+  waitingForDirectorySince?: string;
 }
 
 /** Facts gathered when the request was filed, shown to approvers to help them decide. */

@@ -1,4 +1,4 @@
-import type { AccessRequest } from './model';
+import type { AccessRequest, ResendHelp } from './model';
 
 /** Where an approval card goes: the approvals channel an admin chose, or one approver's 1:1 chat. */
 export type ApprovalTarget = { kind: 'channel'; channelId: string } | { kind: 'user'; aadObjectId: string };
@@ -16,10 +16,13 @@ export interface Notifier {
   canReach(aadObjectId: string): Promise<boolean>;
   /** Posts an approval card; false when the target has no stored conversation or the post failed. */
   sendApprovalCard(target: ApprovalTarget, request: AccessRequest): Promise<boolean>;
-  /** Re-renders every card already posted for this request (the requester's and the approvers'). */
-  refreshCards(request: AccessRequest): Promise<void>;
+  /**
+   * Re-renders every card already posted for this request (the requester's and the approvers');
+   * `resendHelp` goes on the requester's card.
+   */
+  refreshCards(request: AccessRequest, resendHelp?: ResendHelp): Promise<void>;
   /** Sends a notice to one person's 1:1 chat with the bot; false when they cannot be reached. */
-  notifyUser(aadObjectId: string, request: AccessRequest, event: RequestEvent): Promise<boolean>;
+  notifyUser(aadObjectId: string, request: AccessRequest, event: RequestEvent, resendHelp?: ResendHelp): Promise<boolean>;
   /** Sends a notice to the approvals channel; false when none is set or it cannot be reached. */
   notifyChannel(channelId: string, request: AccessRequest, event: RequestEvent): Promise<boolean>;
 }

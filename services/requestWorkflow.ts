@@ -7,7 +7,7 @@ import type { GraphDirectory } from './graph/graphDirectory';
 import { toGraphFailure } from './graph/graphErrors';
 import { domainOf, emptyInviteForm, normaliseEmail, type FieldErrors, type InviteFormValues } from './inviteValidation';
 import type { Logger } from './logger';
-import type { AccessRequest, AuditEntry, Decision, NamedRef, Person, RequestKind } from './model';
+import type { AccessRequest, AuditEntry, Decision, NamedRef, Person, RequestKind, ResendHelp } from './model';
 import type { Notifier, RequestEvent } from './notifier';
 import type { RoleService } from './roles';
 import type { RequestValidator } from './requestValidator';
@@ -52,6 +52,8 @@ export const SELF_SERVICE_POLICY: Person = { aadObjectId: 'policy:app-owners-sel
 
 const MAX_REASON = 500;
 const LIST_LIMIT = 20;
+/** Admins named on a requester's card as the people who can resend an invitation. */
+const ADMINS_NAMED = 3;
 
 /**
  * The request state machine and its rules: who may file, approve, deny and cancel, what is checked
@@ -252,7 +254,7 @@ export class RequestWorkflow {
 
   /** Called by the worker and by request expiry when a request ends, so that everyone who cares hears about it. */
   announceOutcome(request: AccessRequest): void {
-    if (request.state === 'completed') this.announce(request, 'completed', { toRequester: true });
+    if (request.state === 'completed') this.announce(request, 'completed', { toRequester: true, resendHelp: this.needsResendHelp(request) });
     if (request.state === 'failed') this.announce(request, 'failed', { toRequester: true, toApprovers: true });
     // Approvers see it on their cards, which the announcement updates; the requester is told.
     if (request.state === 'expired') this.announce(request, 'expired', { toRequester: true });
@@ -289,12 +291,37 @@ export class RequestWorkflow {
     return { kind: 'decided', request: result.request };
   }
 
+  /** Called by the worker once a request starts waiting for the directory to know its new guest: its cards say so. */
+  announceWaitingForDirectory(request: AccessRequest): void {
+    this.deps.background.run('announce waiting for the directory', () => this.deps.notifier.refreshCards(request));
+  }
+
+  /** A guest found already in the directory who has not accepted may need their invitation sent again. */
+  private needsResendHelp(request: AccessRequest): boolean {
+    const existing = request.outcome?.existingGuest;
+    return existing !== undefined && existing.externalUserState !== 'Accepted';
+  }
+
+  /** Whether the requester can resend invitations themself, and otherwise which admins to ask; undefined when Graph cannot say. */
+  private async resendHelpFor(requester: Person): Promise<ResendHelp | undefined> {
+    try {
+      const requesterIsAdmin = await this.deps.roles.isAdmin(requester.aadObjectId);
+      const adminNames = requesterIsAdmin ? [] : (await this.deps.catalog.admins()).map((a) => a.displayName).slice(0, ADMINS_NAMED);
+      return { requesterIsAdmin, adminNames };
+    } catch (error) {
+      const failure = toGraphFailure(error);
+      this.deps.logger.warn({ status: failure.status, code: failure.code }, 'could not tell who can resend an invitation');
+      return undefined;
+    }
+  }
+
   /** Refreshes every card of the request and sends notices, after the reply has gone out. */
-  private announce(request: AccessRequest, event: RequestEvent, who: { toRequester: boolean; toApprovers?: boolean }): void {
+  private announce(request: AccessRequest, event: RequestEvent, who: { toRequester: boolean; toApprovers?: boolean; resendHelp?: boolean }): void {
     const { notifier, background } = this.deps;
     background.run(`announce ${event}`, async () => {
-      await notifier.refreshCards(request);
-      if (who.toRequester) await notifier.notifyUser(request.requester.aadObjectId, request, event);
+      const resendHelp = who.resendHelp ? await this.resendHelpFor(request.requester) : undefined;
+      await notifier.refreshCards(request, resendHelp);
+      if (who.toRequester) await notifier.notifyUser(request.requester.aadObjectId, request, event, resendHelp);
       if (who.toApprovers) {
         const channelId = await this.approvalsChannel();
         if (channelId) await notifier.notifyChannel(channelId, request, event);

@@ -1,7 +1,8 @@
 /**
  * The simulated tenant's state and the operations the Graph routes perform on it, with the real
  * service's rules (already-member, dynamic groups, invitation of existing users, ...). Writes are
- * visible to the next read at once: there is no replication delay to imitate.
+ * visible to the next read at once; the replication lag after an invitation (a fault setting) is
+ * applied by the routes, which ask `isReplicating` whether a user is still too new to be known.
  *
  * Records returned by the getters are the live objects; tests may read them or adjust them to set
  * up a scenario.
@@ -58,6 +59,8 @@ export interface UserRecord {
   externalUserStateChangeDateTime: string | null;
   createdDateTime: string | null;
   otherMails: string[];
+  /** `SMTP:` (primary) and `smtp:` addresses; the service keeps the primary in step with `mail`. */
+  proxyAddresses: string[];
   mailNickname: string | null;
   companyName: string | null;
   department: string | null;
@@ -229,6 +232,17 @@ function lower(value: string | null | undefined): string | undefined {
   return value === null || value === undefined ? undefined : value.toLowerCase();
 }
 
+/**
+ * The service updates proxyAddresses when mail changes: the new address becomes the primary
+ * (`SMTP:`) and the former primary stays as a secondary (`smtp:`).
+ */
+function withPrimarySmtp(proxyAddresses: readonly string[], mail: string | null): string[] {
+  const demoted = proxyAddresses.map((p) => (p.startsWith('SMTP:') ? `smtp:${p.slice(5)}` : p));
+  if (mail === null) return demoted;
+  const primary = `smtp:${mail}`.toLowerCase();
+  return [`SMTP:${mail}`, ...demoted.filter((p) => p.toLowerCase() !== primary)];
+}
+
 function signInActivity(seed: SeedUser['signInActivity']): SignInActivity | null {
   if (!seed) return null;
   const requestId = (at: string | null | undefined): string | null => (at ? newObjectId() : null);
@@ -262,6 +276,7 @@ function userFromSeed(seed: SeedUser): UserRecord {
     externalUserStateChangeDateTime: seed.externalUserStateChangeDateTime ?? null,
     createdDateTime: seed.createdDateTime ?? null,
     otherMails: [...(seed.otherMails ?? [])],
+    proxyAddresses: seed.proxyAddresses ? [...seed.proxyAddresses] : seed.mail ? [`SMTP:${seed.mail}`] : [],
     mailNickname: seed.mailNickname ?? seed.userPrincipalName.split('@')[0],
     companyName: seed.companyName ?? null,
     department: seed.department ?? null,
@@ -362,6 +377,8 @@ export class Directory {
   private readonly roleAssignmentList: RoleAssignmentRecord[] = [];
   private readonly invitationList: InvitationRecord[] = [];
   private readonly deletedUserMap = new Map<string, DeletedUserRecord>();
+  /** When each user an invitation created was created (ms), for the replication lag. */
+  private readonly invitedUserCreatedAt = new Map<string, number>();
   private readonly now: () => Date;
   /** The tenant's licence; tests may switch it to see the non-premium answers. */
   premium: boolean;
@@ -529,15 +546,26 @@ export class Directory {
     return undefined;
   }
 
-  /** Users whose mail, otherMails or userPrincipalName equal the address (case-insensitive). */
+  /** Users whose mail, otherMails, proxyAddresses or userPrincipalName hold the address (case-insensitive). */
   findUsersByEmail(email: string): UserRecord[] {
     const wanted = email.toLowerCase();
     return this.users.filter(
       (u) =>
         lower(u.mail) === wanted ||
         u.otherMails.some((m) => m.toLowerCase() === wanted) ||
+        u.proxyAddresses.some((p) => p.toLowerCase() === `smtp:${wanted}`) ||
         u.userPrincipalName.toLowerCase() === wanted,
     );
+  }
+
+  /**
+   * Whether a user an invitation created less than `lagMs` ago is still unknown to the replicas
+   * and the advanced-query index (eventual consistency). Seeded and test-added users never are.
+   */
+  isReplicating(id: string, lagMs: number): boolean {
+    if (lagMs <= 0) return false;
+    const createdAt = this.invitedUserCreatedAt.get(idKey(id));
+    return createdAt !== undefined && this.now().getTime() - createdAt < lagMs;
   }
 
   findRoleDefinition(idOrTemplateId: string): RoleDefinitionRecord | undefined {
@@ -859,6 +887,8 @@ export class Directory {
       }),
       mail: address,
       otherMails: [address],
+      // Setting mail makes it the primary SMTP proxy address.
+      proxyAddresses: [`SMTP:${address}`],
       mailNickname: nickname,
       userType,
       creationType: 'Invitation',
@@ -869,6 +899,7 @@ export class Directory {
       sponsorIds: sponsorIds.map(idKey),
     };
     this.userMap.set(user.id, user);
+    this.invitedUserCreatedAt.set(user.id, this.now().getTime());
     return user;
   }
 
@@ -891,7 +922,10 @@ export class Directory {
     if (patch.jobTitle !== undefined) user.jobTitle = patch.jobTitle;
     if (patch.department !== undefined) user.department = patch.department;
     if (patch.companyName !== undefined) user.companyName = patch.companyName;
-    if (patch.mail !== undefined) user.mail = patch.mail;
+    if (patch.mail !== undefined) {
+      user.mail = patch.mail;
+      user.proxyAddresses = withPrimarySmtp(user.proxyAddresses, patch.mail);
+    }
     if (patch.otherMails !== undefined) user.otherMails = [...patch.otherMails];
     return user;
   }

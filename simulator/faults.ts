@@ -1,8 +1,8 @@
 /**
  * Injected failures, so callers can test their retry handling against the answers the real service
- * gives under load: 429 Too Many Requests (and 503 / 504) with a `Retry-After` header, and a
- * gateway timeout that arrives after the write already happened (a retried POST /invitations then
- * invites twice).
+ * gives under load: 429 Too Many Requests (and 503 / 504) with a `Retry-After` header, a gateway
+ * timeout that arrives after the write already happened (a retried POST /invitations then invites
+ * twice), and the replication lag after which a new user can be referenced.
  */
 import { z } from 'zod';
 import { GraphError } from './errors';
@@ -121,16 +121,27 @@ const writeQuotaSchema = z.strictObject({
   windowMs: z.number().int().min(1).max(3_600_000),
 });
 
+/**
+ * Replication lag (eventual consistency): for `lagMs` after an invitation creates a user, the
+ * parts of the directory that learn of new objects late do not know the user yet. Advanced
+ * queries (`ConsistencyLevel: eventual`) leave it out, and writes that reference it answer 404.
+ */
+const replicationSchema = z.strictObject({
+  lagMs: z.number().int().min(0).max(600_000),
+});
+
 const faultSettingsSchema = z.strictObject({
   latency: z.array(latencyRuleSchema).optional(),
   failures: randomFailuresSchema.optional(),
   writeQuota: writeQuotaSchema.optional(),
+  replication: replicationSchema.optional(),
 });
 
 export type LatencyRule = z.infer<typeof latencyRuleSchema>;
 export type RandomFailureKind = z.infer<typeof failureKindSchema>;
 export type RandomFailures = z.infer<typeof randomFailuresSchema>;
 export type WriteQuota = z.infer<typeof writeQuotaSchema>;
+export type Replication = z.infer<typeof replicationSchema>;
 export type FaultSettings = z.infer<typeof faultSettingsSchema>;
 
 /** Checks fault settings from JSON (environment or admin endpoint); throws naming every problem. */
@@ -265,5 +276,10 @@ export class StandingFaults {
   /** Retry-After seconds that random 429/503/504 answers carry. */
   retryAfterSeconds(): number {
     return this.settings.failures?.retryAfter ?? 1;
+  }
+
+  /** How long a user created by an invitation stays unknown to replicas and the advanced-query index (0: none). */
+  replicationLagMs(): number {
+    return this.settings.replication?.lagMs ?? 0;
   }
 }

@@ -31,7 +31,7 @@ export {
 export { ROLE_TEMPLATE_IDS } from './roles';
 export { generateGuests, withGeneratedGuests, generatedGuestId, type GuestGeneratorOptions } from './guestGenerator';
 export { GraphError } from './errors';
-export type { FaultSpec, FaultSettings, LatencyRule, RandomFailures, WriteQuota } from './faults';
+export type { FaultSpec, FaultSettings, LatencyRule, RandomFailures, Replication, WriteQuota } from './faults';
 export { faultSettingsFromEnv, parseFaultSettings } from './faults';
 export { isObjectId } from './ids';
 export {

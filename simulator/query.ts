@@ -11,6 +11,8 @@
  * - Advanced query parameters = header `ConsistencyLevel: eventual` AND `$count=true`; they
  *   are needed for `ne`/`not`/`endsWith`, some properties, and `$orderby` with `$filter`.
  *   `$search` needs only the header. `$count=true` without the header is silently ignored.
+ * - The index behind advanced queries lags behind writes: with a replication lag set, objects
+ *   created within it are missing from every request that carries `ConsistencyLevel: eventual`.
  */
 import { graphErrors } from './errors';
 import type { JsonObject, JsonPrimitive } from './json';
@@ -72,6 +74,11 @@ export interface QueryContext {
   origin: string;
   /** The request path exactly as sent, e.g. `/v1.0/users`. */
   rawPath: string;
+  /**
+   * Whether an object was created too recently to be known beyond the replica that wrote it
+   * (replication lag): advanced queries leave it out, and writes that reference it answer 404.
+   */
+  replicating: (id: string) => boolean;
 }
 
 const COLLECTION_OPTIONS = ['$filter', '$select', '$top', '$count', '$search', '$orderby', '$skiptoken'];
@@ -280,6 +287,8 @@ export interface CollectionSpec {
   annotateType?: boolean;
   /** `$filter` works here only as an advanced query (e.g. group members). */
   filterNeedsAdvanced?: boolean;
+  /** Takes the advanced query parameters (`$count`) although its items are not directory objects. */
+  advancedQueries?: boolean;
 }
 
 interface CollectionQuery {
@@ -307,7 +316,7 @@ function readCollectionQuery(spec: CollectionSpec, ctx: QueryContext, countSegme
     countTrue = countText.toLowerCase() === 'true';
   }
   // The $count segment implies counting, so the header alone makes a query "advanced" there.
-  const advanced = entity.directoryObject && ctx.eventual && (countTrue || countSegment);
+  const advanced = (entity.directoryObject || spec.advancedQueries === true) && ctx.eventual && (countTrue || countSegment);
 
   let search: SearchExpr | undefined;
   const searchText = options.get('$search');
@@ -370,18 +379,30 @@ function readCollectionQuery(spec: CollectionSpec, ctx: QueryContext, countSegme
   return { filter, search, orderBy, select, top, cursor, count: advanced && countTrue };
 }
 
-function matching(spec: CollectionSpec, q: CollectionQuery): Resource[] {
+/** Directory objects the advanced-query index does not know yet (created within the replication lag). */
+function unindexed(spec: CollectionSpec, ctx: QueryContext, item: Resource): boolean {
+  const id = item.data.id;
+  return ctx.eventual && spec.entity.directoryObject && typeof id === 'string' && ctx.replicating(id);
+}
+
+function matching(spec: CollectionSpec, ctx: QueryContext, q: CollectionQuery): Resource[] {
   return spec.items.filter(
     (item) =>
+      !unindexed(spec, ctx, item) &&
       (q.filter === undefined || evaluateFilter(q.filter, item.data)) &&
       (q.search === undefined || searchMatches(q.search, item)),
   );
 }
 
+/** Whether the request carries both advanced query parameters: `ConsistencyLevel: eventual` and `$count=true`. */
+export function isAdvancedQuery(ctx: QueryContext): boolean {
+  return ctx.eventual && ctx.query.options.get('$count')?.toLowerCase() === 'true';
+}
+
 /** One page of a collection, shaped like the service's answer. */
 export function listCollection(spec: CollectionSpec, ctx: QueryContext): JsonObject {
   const q = readCollectionQuery(spec, ctx, false);
-  const keyed = matching(spec, q)
+  const keyed = matching(spec, ctx, q)
     .map((item) => ({ item, key: sortKey(item, q.orderBy) }))
     .sort((a, b) => compareKeys(a.key, b.key, q.orderBy));
   const cursor = q.cursor;
@@ -404,7 +425,7 @@ export function listCollection(spec: CollectionSpec, ctx: QueryContext): JsonObj
 export function countCollection(spec: CollectionSpec, ctx: QueryContext): number {
   if (!ctx.eventual) throw graphErrors.requestBadRequest('$count is not currently supported.');
   const q = readCollectionQuery(spec, ctx, true);
-  return matching(spec, q).length;
+  return matching(spec, ctx, q).length;
 }
 
 /** A single entity with `@odata.context` and `$select`. */

@@ -43,6 +43,7 @@ export function userJson(u: UserRecord): JsonObject {
     externalUserStateChangeDateTime: u.externalUserStateChangeDateTime,
     mailNickname: u.mailNickname,
     otherMails: [...u.otherMails],
+    proxyAddresses: [...u.proxyAddresses],
     usageLocation: u.usageLocation,
     userType: u.userType,
     signInActivity: u.signInActivity ? { ...u.signInActivity } : null,

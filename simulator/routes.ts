@@ -6,7 +6,7 @@
 import type { Directory, DirectoryObject, InvitationInput, ServicePrincipalRecord } from './directory';
 import { GraphError, graphErrors } from './errors';
 import { isRecord, type JsonObject, type JsonValue } from './json';
-import { countCollection, entityResponse, listCollection, type CollectionSpec, type QueryContext } from './query';
+import { countCollection, entityResponse, isAdvancedQuery, listCollection, type CollectionSpec, type QueryContext } from './query';
 import { type AppRoleAssignmentRecord } from './appRoleAssignments';
 import {
   appRoleAssignmentJson,
@@ -277,28 +277,38 @@ const createInvitation: Handler = (req) => {
   };
 };
 
-/** The `@odata.id` of a `$ref` body: an absolute directoryObjects/users/groups URL, any host. */
-function referencedObjectId(body: Record<string, unknown>): { id: string; kind: string } {
+/**
+ * The `@odata.id` of a `$ref` body: an absolute directoryObjects/users/groups URL on this
+ * service's own root (`<origin>/v1.0/`), as a national cloud expects its own host in references.
+ * The wording is the one reported for a malformed reference; that a reference to another Graph
+ * host gets the same 400 is the simulator's reading (unverified).
+ */
+function referencedObjectId(body: Record<string, unknown>, ctx: QueryContext): { id: string; kind: string } {
   const ref = body['@odata.id'];
-  const invalid = graphErrors.requestBadRequest(
-    "The request body must be {\"@odata.id\": \"https://graph.microsoft.com/v1.0/directoryObjects/{id}\"}.",
-  );
+  const invalid = graphErrors.requestBadRequest('Invalid URL format specified in payload.');
   if (typeof ref !== 'string') throw invalid;
-  let path: string;
+  let url: URL;
   try {
-    path = new URL(ref).pathname;
+    url = new URL(ref);
   } catch {
     throw invalid;
   }
-  const match = /\/(?:v1\.0|beta)\/(directoryObjects|users|groups|servicePrincipals)\/([^/]+)\/?$/i.exec(path);
+  if (url.origin.toLowerCase() !== ctx.origin.toLowerCase()) throw invalid;
+  const match = /^\/v1\.0\/(directoryObjects|users|groups|servicePrincipals)\/([^/]+)\/?$/i.exec(url.pathname);
   if (!match) throw invalid;
   return { kind: match[1].toLowerCase(), id: decodeURIComponent(match[2]) };
 }
 
+/** A user created within the replication lag is not there yet for a write that references it. */
+function requireReplicated(req: RouteRequest, id: string): void {
+  if (req.ctx.replicating(id)) throw graphErrors.resourceNotFound(id);
+}
+
 const addMemberRef: Handler = (req) => {
   const body = requireBodyObject(req, 'reference', []);
-  const ref = referencedObjectId(body);
+  const ref = referencedObjectId(body, req.ctx);
   const group = req.directory.requireGroup(req.params.id);
+  requireReplicated(req, ref.id);
   if (isObjectId(ref.id)) {
     const object = req.directory.getObject(ref.id);
     const expected = { users: 'user', groups: 'group', serviceprincipals: 'servicePrincipal' }[ref.kind];
@@ -346,11 +356,24 @@ const servicePrincipalAppRoleAssignmentsSpec = (req: RouteRequest): CollectionSp
   };
 };
 
-const userAppRoleAssignmentsSpec = (req: RouteRequest): CollectionSpec => ({
-  entity: APP_ROLE_ASSIGNMENT,
-  contextPath: `users('${req.params.id}')/appRoleAssignments`,
-  items: appRoleAssignmentItems(req.directory.appRoles.ofPrincipal(req.directory.requireUser(req.params.id).id)),
-});
+/**
+ * A user's app roles include those assigned to groups the user is a direct member of. The docs
+ * ask for `ConsistencyLevel: eventual` and `$count=true` "to ensure complete results"; without
+ * them the simulator reads that strictly and lists the user's own assignments only.
+ */
+const userAppRoleAssignmentsSpec = (req: RouteRequest): CollectionSpec => {
+  const user = req.directory.requireUser(req.params.id);
+  // The advanced-query index does not know a user created within the replication lag; that it
+  // answers 404 for the user's collection then is the simulator's reading (unverified).
+  if (req.ctx.eventual && req.ctx.replicating(user.id)) throw graphErrors.resourceNotFound(req.params.id);
+  const viaGroups = isAdvancedQuery(req.ctx) ? req.directory.directGroupIds(user.id).flatMap((groupId) => req.directory.appRoles.ofPrincipal(groupId)) : [];
+  return {
+    entity: APP_ROLE_ASSIGNMENT,
+    contextPath: `users('${req.params.id}')/appRoleAssignments`,
+    advancedQueries: true,
+    items: appRoleAssignmentItems([...req.directory.appRoles.ofPrincipal(user.id), ...viaGroups]),
+  };
+};
 
 /**
  * `POST /servicePrincipals/{id}/appRoleAssignedTo` and `POST /users/{id}/appRoleAssignments`:
@@ -367,6 +390,7 @@ const createAppRoleAssignment = (pathNames: 'resourceId' | 'principalId'): Handl
   if (input[pathNames].toLowerCase() !== pathObject.id.toLowerCase()) {
     throw graphErrors.requestBadRequest('One or more properties are invalid.');
   }
+  requireReplicated(req, input.principalId);
   const assignment = req.directory.appRoles.assign(input);
   const context = pathNames === 'resourceId' ? `servicePrincipals('${pathObject.id}')/appRoleAssignedTo` : `users('${pathObject.id}')/appRoleAssignments`;
   return { status: 201, body: { '@odata.context': `${req.ctx.origin}/v1.0/$metadata#${context}/$entity`, ...appRoleAssignmentJson(assignment) } };
@@ -399,6 +423,7 @@ const createRoleAssignment: Handler = (req) => {
   if ((directoryScopeId === undefined) === (appScopeId === undefined)) {
     throw graphErrors.requestBadRequest('Exactly one of directoryScopeId and appScopeId must be specified.');
   }
+  requireReplicated(req, principalId);
   const assignment = req.directory.assignRole({ principalId, roleDefinitionId, directoryScopeId, appScopeId });
   const body201: JsonObject = {
     '@odata.context': `${req.ctx.origin}/v1.0/$metadata#roleManagement/directory/roleAssignments/$entity`,

@@ -134,6 +134,9 @@ export const USER: EntityType = {
       filter: { anyEq: D, anyStartsWith: D, anyEndsWith: A },
       search: true,
     }),
+    // The B2B invitation guidance looks users up with `proxyAddresses/any(p:p eq 'SMTP:...')` without
+    // advanced parameters; endsWith on it needs them.
+    prop('proxyAddresses', 'stringCollection', { filter: { anyEq: D, anyStartsWith: D, anyEndsWith: A } }),
     prop('usageLocation', 'string', { filter: { eq: A } }),
     prop('userType', 'string', { filter: { eq: D } }),
     // signInActivity: $top is capped at 500 when it is selected or filtered, and it may only be

@@ -47,6 +47,8 @@ export interface SeedUser {
   externalUserStateChangeDateTime?: string | null;
   createdDateTime?: string | null;
   otherMails?: string[];
+  /** Default: `SMTP:<mail>` when the user has a mail address. */
+  proxyAddresses?: string[];
   mailNickname?: string | null;
   companyName?: string | null;
   department?: string | null;
@@ -326,7 +328,7 @@ const USER_KEYS = [
   'id', 'displayName', 'userPrincipalName', 'note', 'givenName', 'surname', 'jobTitle', 'mail',
   'mobilePhone', 'officeLocation', 'preferredLanguage', 'businessPhones', 'accountEnabled', 'userType',
   'creationType', 'externalUserState', 'externalUserStateChangeDateTime', 'createdDateTime', 'otherMails',
-  'mailNickname', 'companyName', 'department', 'employeeId', 'usageLocation', 'signInActivity', 'sponsors',
+  'proxyAddresses', 'mailNickname', 'companyName', 'department', 'employeeId', 'usageLocation', 'signInActivity', 'sponsors',
 ] as const;
 const USER_NULLABLE_STRINGS = [
   'givenName', 'surname', 'jobTitle', 'mail', 'mobilePhone', 'officeLocation', 'preferredLanguage',
@@ -399,6 +401,7 @@ export function validateSeed(input: unknown): SeedFixture {
     c.string(user, 'note', at);
     c.stringArray(user, 'businessPhones', at);
     c.stringArray(user, 'otherMails', at);
+    c.stringArray(user, 'proxyAddresses', at);
     c.boolean(user, 'accountEnabled', at);
     c.oneOf(user, 'userType', at, ['Member', 'Guest']);
     c.oneOf(user, 'externalUserState', at, ['PendingAcceptance', 'Accepted', null]);

@@ -218,11 +218,13 @@ async function handle(
   const quotaRetryAfter = standing.throttleWrite(method, path);
   if (quotaRetryAfter !== undefined) throw faultError({ status: 429, retryAfter: quotaRetryAfter });
   const { handler, params } = matchRoute(segments.slice(1), method);
+  const lagMs = standing.replicationLagMs();
   const ctx: QueryContext = {
     query: parseQueryString(rawQuery),
     eventual: header(req, 'consistencylevel')?.trim().toLowerCase() === 'eventual',
     origin: requestOrigin(req, fallbackHost),
     rawPath,
+    replicating: (id) => directory.isReplicating(id, lagMs),
   };
   const contentType = header(req, 'content-type');
   // Authorization comes after the route is known (an unknown path is still a 404), before any change.

@@ -39,7 +39,7 @@ export const getUser: Handler = (req) => {
 };
 
 /** Read-only user properties: setting one is refused rather than ignored. */
-const READ_ONLY = ['id', 'createdDateTime', 'creationType', 'externalUserState', 'externalUserStateChangeDateTime', 'signInActivity'];
+const READ_ONLY = ['id', 'createdDateTime', 'creationType', 'externalUserState', 'externalUserStateChangeDateTime', 'signInActivity', 'proxyAddresses'];
 
 type PatchKey = keyof UserPatch;
 const NULLABLE_STRINGS: readonly PatchKey[] = ['givenName', 'surname', 'jobTitle', 'department', 'companyName', 'mail'];

@@ -105,16 +105,21 @@ export class GraphDirectory {
     private readonly timeoutMs = 30_000,
   ) {}
 
-  /** Users whose `mail` or `otherMails` hold the address (members and guests). */
+  /**
+   * Users (members and guests) who have the address as their sign-in name, `mail`, an SMTP proxy
+   * address or one of `otherMails`: the lookup Microsoft's B2B invitation guidance runs before
+   * inviting. It is sent without ConsistencyLevel, because the advanced-query index lags behind
+   * writes and this check must see a guest invited seconds ago.
+   */
   async findUsersByEmail(email: string): Promise<DirectoryUser[]> {
-    const literal = odataString(email.toLowerCase());
+    const address = email.toLowerCase();
+    const literal = odataString(address);
     const path = `/users${queryString({
-      $filter: `mail eq ${literal} or otherMails/any(m:m eq ${literal})`,
+      $filter: `userPrincipalName eq ${literal} or mail eq ${literal} or proxyAddresses/any(p:p eq ${odataString(`SMTP:${address}`)}) or otherMails/any(o:o eq ${literal})`,
       $select: USER_FIELDS,
-      $count: true,
       $top: MAX_PAGE,
     })}`;
-    const users = await this.collect<DirectoryUser>(path, EVENTUAL);
+    const users = await this.collect<DirectoryUser>(path);
     return users.map((u) => ({ ...u, otherMails: u.otherMails ?? [] }));
   }
 
@@ -255,9 +260,7 @@ export class GraphDirectory {
   /** Adds the user to the group; a user who is already a member counts as done. */
   async addGroupMember(groupId: string, userId: string): Promise<'added' | 'alreadyMember'> {
     try {
-      await this.call(`/groups/${pathSegment(groupId)}/members/$ref`, 'POST', {
-        '@odata.id': `https://graph.microsoft.com/v1.0/directoryObjects/${userId}`,
-      });
+      await this.call(`/groups/${pathSegment(groupId)}/members/$ref`, 'POST', { '@odata.id': this.referenceTo('directoryObjects', userId) });
       return 'added';
     } catch (error) {
       const failure = toGraphFailure(error);
@@ -336,10 +339,20 @@ export class GraphDirectory {
     return (page.value ?? []).map((u) => ({ ...u, otherMails: u.otherMails ?? [] }));
   }
 
-  /** The app roles a user holds, in every application. */
+  /**
+   * The app roles a user holds, in every application: their own and those of groups they are a
+   * direct member of (principalType `Group`). Graph lists the group-held ones completely only as an
+   * advanced query, so ConsistencyLevel and `$count` go with it; the index behind it lags, which
+   * only matters for a guest created seconds ago, who holds nothing yet.
+   */
   async listAppRoleAssignments(userId: string): Promise<AppRoleAssignment[]> {
     return this.collect<AppRoleAssignment>(
-      `/users/${pathSegment(userId)}/appRoleAssignments${queryString({ $select: 'id,appRoleId,resourceId,resourceDisplayName', $top: MAX_PAGE })}`,
+      `/users/${pathSegment(userId)}/appRoleAssignments${queryString({
+        $select: 'id,appRoleId,resourceId,resourceDisplayName,principalId,principalType,principalDisplayName',
+        $count: true,
+        $top: MAX_PAGE,
+      })}`,
+      EVENTUAL,
     );
   }
 
@@ -418,6 +431,11 @@ export class GraphDirectory {
   /** The absolute URL of a path on this Graph origin, as a dry run shows it. */
   urlOf(path: string): string {
     return `${this.baseUrl}/v1.0${path}`;
+  }
+
+  /** An `@odata.id` for a `$ref` body, on the configured Graph origin (a national cloud refuses another host). */
+  referenceTo(collection: 'directoryObjects' | 'users' | 'groups', id: string): string {
+    return this.urlOf(`/${collection}/${pathSegment(id)}`);
   }
 
   private async guestPage(path: string): Promise<GuestPage> {
@@ -499,6 +517,10 @@ export interface AppRoleAssignment {
   appRoleId: string;
   resourceId: string;
   resourceDisplayName: string | null;
+  /** The user, or the group through which the user holds the role. */
+  principalId: string;
+  principalType: 'User' | 'Group' | 'ServicePrincipal';
+  principalDisplayName: string | null;
 }
 
 interface RawApp {

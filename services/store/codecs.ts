@@ -60,6 +60,8 @@ const outcomeSchema: z.ZodType<ExecutionOutcome> = z.object({
   redeemUrl: z.string().optional(),
   failedStep: z.string().optional(),
   error: z.string().optional(),
+  existingGuest: z.object({ externalUserState: z.string().nullable() }).optional(),
+  waitingForDirectorySince: z.string().optional(),
 });
 
 const stepOutputSchema: z.ZodType<Record<string, string>> = z.record(z.string(), z.string());

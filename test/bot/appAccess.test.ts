@@ -174,6 +174,15 @@ describe('app access for guests', () => {
     expect(await harness.app.store.listRequestsByRequester(people.alex.aadObjectId, 10)).toHaveLength(0);
   });
 
+  it('tells the requester on the form when the guest already holds the role through a group', async () => {
+    await start();
+    // Liam holds nothing in Expense Hub himself; the Contractors group he belongs to holds Submitter.
+    harness.simulator.directory.appRoles.assign({ principalId: DEMO_GROUP_IDS.contractors, resourceId: EXPENSE_HUB, appRoleId: SUBMITTER });
+    const { text } = await submitAppRequest(people.alex, appForm({ guestId: DEMO_GUEST_IDS.liamOBrienNorthwind }));
+    expect(text).toContain("already has Submitter in Expense Hub through the group Contractors: there is nothing to request.");
+    expect(await harness.app.store.listRequestsByRequester(people.alex.aadObjectId, 10)).toHaveLength(0);
+  });
+
   it('refuses an application-only role and an app that does not exist', async () => {
     await start();
     const daemon = await submitAppRequest(people.alex, appForm({ guestId: DEMO_GUEST_IDS.raviKumarFabrikam, appRole: `${EXPENSE_HUB}|3ea8eafa-38f9-489f-94ca-c873c274a99a` }));

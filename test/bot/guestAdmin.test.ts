@@ -1,6 +1,6 @@
 import type { AdaptiveCard } from '../../cards/adaptiveCard';
 import { VERBS } from '../../cards/verbs';
-import { DEMO_GROUP_IDS, DEMO_GUEST_IDS, DEMO_USER_IDS, ROLE_TEMPLATE_IDS } from '../../simulator';
+import { DEMO_GROUP_IDS, DEMO_GUEST_IDS, DEMO_SERVICE_PRINCIPAL_IDS, DEMO_USER_IDS, ROLE_TEMPLATE_IDS } from '../../simulator';
 import { allActions, cardText, parseCardStrict } from '../helpers/adaptiveCards';
 import { GraphLog, StoreOnDisk, buttonData, buttonTitles } from '../helpers/admin';
 import { BotHarness, people } from '../helpers/botHarness';
@@ -72,6 +72,17 @@ describe('guest administration over HTTP', () => {
       expect(buttonData(reply.card, VERBS.dryRunDeleteGuest, 'Dry run')).toEqual({ guestId: JANE });
       // Reading the card changed nothing.
       expect(graph.writes()).toEqual([]);
+    });
+
+    it('shows an app role the guest holds through a group as such', async () => {
+      harness.simulator.directory.appRoles.assign({
+        principalId: DEMO_GROUP_IDS.projectFalcon,
+        resourceId: DEMO_SERVICE_PRINCIPAL_IDS.expenseHub,
+        appRoleId: 'f4d13516-93d1-4864-95c3-c4e7ccd55c80',
+      });
+      const reply = await say(harness, people.adele, 'guest Jane.Doe@fabrikam.com');
+      expect(reply.text).toMatch(/App roles: .*Expense Hub: Submitter \(through the group Project Falcon\)/);
+      expect(reply.text).toMatch(/App roles: .*Partner Portal: Portal reader(,|\n|$)/);
     });
 
     it('names who asked for a guest invited through the bot and who approved', async () => {

@@ -87,6 +87,42 @@ describe('guest invitation over HTTP', () => {
     expect(mine.text).toContain('Guest invited');
   });
 
+  describe('a guest someone invited outside the request meanwhile', () => {
+    /** Files Alex's (or another requester's) request, lets someone invite the address directly, then approves and executes. */
+    async function executeAfterOutsideInvitation(requester = people.alex): Promise<string> {
+      await say(harness, people.megan, 'hello');
+      const opened = await say(harness, requester, `invite ${FORM.email}`);
+      const status = cardText(invokeCard(await harness.post(harness.activities.cardAction(requester, VERBS.submitInvite, FORM, opened.activityId))));
+      const requestId = /GA-[0-9A-Z]{6}/.exec(status)![0];
+      harness.simulator.directory.invite({ invitedUserEmailAddress: FORM.email, inviteRedirectUrl: 'https://myapps.microsoft.com' });
+      await harness.post(harness.activities.cardAction(people.megan, VERBS.approve, { requestId }));
+      await harness.settle();
+      return requestId;
+    }
+
+    it('sends no second invitation and tells an employee that the guest has not accepted and which admins can resend', async () => {
+      const requestId = await executeAfterOutsideInvitation();
+      expect(harness.simulator.directory.invitations).toHaveLength(1);
+      const [guest] = harness.simulator.directory.findUsersByEmail(FORM.email);
+      expect(harness.simulator.directory.isMember(DEMO_GROUP_IDS.projectFalcon, guest!.id)).toBe(true);
+
+      const alexCards = cardsFor(harness, people.alex);
+      const outcome = alexCards[alexCards.length - 1]!;
+      expect(outcome.text).toContain(requestId);
+      expect(outcome.text).toContain('jane.new@fabrikam.com was already a guest in your directory, invited before this request, so no new invitation was sent.');
+      expect(outcome.text).toContain('They have not accepted their invitation yet');
+      expect(outcome.text).toMatch(/ask an admin of this bot \(.*Adele Vance.*\) to send a new one: only admins can, by typing "resend jane\.new@fabrikam\.com"/);
+      expect(outcome.text).not.toContain('Guest invited');
+      expect(allActions(outcome.card).filter((a) => a.type === 'Action.OpenUrl')).toEqual([]);
+    });
+
+    it('tells a requester who is an admin to type resend themself', async () => {
+      await executeAfterOutsideInvitation(people.lynne);
+      const lynneCards = cardsFor(harness, people.lynne);
+      expect(lynneCards[lynneCards.length - 1]!.text).toContain('If they never received the invitation or lost it, type "resend jane.new@fabrikam.com" to send them a new one.');
+    });
+  });
+
   it('ends the deny path with the reason shown to the requester', async () => {
     const { requestId } = await fileRequest();
     const approval = cardsFor(harness, people.megan).find((c) => c.text.includes(requestId))!;

@@ -91,6 +91,53 @@ describe('requestStatusCard', () => {
     expect(cardText(requestStatusCard({ request: invite }))).toContain('Failed while sending the invitation: Bad request');
   });
 
+  it('says the request is waiting for the directory while the new guest replicates', () => {
+    const executing = requestIn('executing');
+    const request = { ...executing, outcome: { guestId: 'guest-1', waitingForDirectorySince: '2026-11-27T09:00:05.000Z' } };
+    const card = requestStatusCard({ request });
+    const text = cardText(card);
+    expect(text).toContain('State: Approved — waiting for the directory');
+    expect(text).toContain('Waiting for the directory: the guest has been invited');
+    expect(() => parseCardStrict(card)).not.toThrow();
+    expect(cardText(requestStatusCard({ request: executing }))).not.toContain('waiting for the directory');
+  });
+
+  describe('a guest found already in the directory', () => {
+    const completed = requestIn('completed');
+    const found = (externalUserState: string | null) => ({ ...completed, outcome: { guestId: 'guest-1', existingGuest: { externalUserState } } });
+
+    it('says no invitation was sent and that they have not accepted, with no redeem link', () => {
+      const card = requestStatusCard({ request: found('PendingAcceptance') });
+      const text = cardText(card);
+      expect(text).toContain('State: Done — already a guest');
+      expect(text).toContain('Done: guest@fabrikam.example was already a guest in your directory, invited before this request, so no new invitation was sent.');
+      expect(text).toContain('They have not accepted their invitation yet');
+      expect(text).not.toContain('Guest invited');
+      expect(allActions(card)).toEqual([]);
+      expect(() => parseCardStrict(card)).not.toThrow();
+    });
+
+    it('tells an admin to type resend, and anyone else which admins to ask', () => {
+      const admin = cardText(requestStatusCard({ request: found('PendingAcceptance'), resendHelp: { requesterIsAdmin: true, adminNames: [] } }));
+      expect(admin).toContain('If they never received the invitation or lost it, type "resend guest@fabrikam.example" to send them a new one.');
+      const employee = cardText(
+        requestStatusCard({ request: found(null), resendHelp: { requesterIsAdmin: false, adminNames: ['Adele Vance', 'Lynne Robbins', 'Pat *Admin*'] } }),
+      );
+      expect(employee).toContain('The directory does not say whether they have accepted their invitation.');
+      expect(employee).toContain(
+        'ask an admin of this bot (Adele Vance, Lynne Robbins or Pat \\*Admin\\*) to send a new one: only admins can, by typing "resend guest@fabrikam.example".',
+      );
+      const unknown = cardText(requestStatusCard({ request: found('PendingAcceptance') }));
+      expect(unknown).toContain('an admin of this bot can send a new one by typing "resend guest@fabrikam.example".');
+    });
+
+    it('says an accepted guest can sign in, and offers no resend', () => {
+      const text = cardText(requestStatusCard({ request: found('Accepted'), resendHelp: { requesterIsAdmin: true, adminNames: [] } }));
+      expect(text).toContain('They have accepted their invitation and can sign in.');
+      expect(text).not.toContain('resend');
+    });
+  });
+
   it('shows a notice above everything else', () => {
     const card = requestStatusCard({ request: requestIn('pending'), notice: 'No approver could be reached yet. We keep trying.' });
     expect(card.body[0]).toMatchObject({ type: 'TextBlock', text: 'No approver could be reached yet. We keep trying.' });

@@ -105,6 +105,22 @@ export class BotHarness {
     return this.app.settle();
   }
 
+  /**
+   * Runs the worker on the real clock until the request has ended, for waits that lie in the
+   * future (the directory's replication lag); then lets the notices go out.
+   */
+  async settleUntilFinished(requestId: string, limitMs = 30_000): Promise<void> {
+    const started = Date.now();
+    for (;;) {
+      await this.app.settle();
+      const state = (await this.app.store.getRequest(requestId))?.state;
+      if (state === 'completed' || state === 'failed') break;
+      if (Date.now() - started > limitMs) throw new Error(`${requestId} is still ${state ?? 'missing'} after ${limitMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await this.app.settle();
+  }
+
   async stop(): Promise<void> {
     await this.app.close();
     await this.simulator.close();

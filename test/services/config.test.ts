@@ -114,6 +114,7 @@ describe('loadConfig', () => {
       workerPollMs: 1000,
       workerBackoffBaseMs: 2000,
       workerMaxAttempts: 8,
+      directoryReplicationWaitSeconds: 300,
     });
   });
 
@@ -126,6 +127,7 @@ describe('loadConfig', () => {
         WORKER_POLL_MS: '50',
         WORKER_BACKOFF_BASE_MS: '20',
         WORKER_MAX_ATTEMPTS: '30',
+        DIRECTORY_REPLICATION_WAIT_SECONDS: '0',
       },
       local,
     );
@@ -136,6 +138,7 @@ describe('loadConfig', () => {
       workerPollMs: 50,
       workerBackoffBaseMs: 20,
       workerMaxAttempts: 30,
+      directoryReplicationWaitSeconds: 0,
     });
   });
 
@@ -148,11 +151,13 @@ describe('loadConfig', () => {
         WORKER_POLL_MS: 'fast',
         WORKER_BACKOFF_BASE_MS: '-5',
         WORKER_MAX_ATTEMPTS: '1000',
+        DIRECTORY_REPLICATION_WAIT_SECONDS: '2h',
       },
       local,
     );
     const text = problems.join('\n');
-    expect(problems).toHaveLength(6);
+    expect(problems).toHaveLength(7);
+    expect(text).toContain('DIRECTORY_REPLICATION_WAIT_SECONDS "2h" must be a whole number of seconds from 0 to 3600');
     expect(text).toContain('DATABASE_URL must start with postgres:// or postgresql://');
     expect(text).toContain('REQUEST_TIMEOUT_DAYS "0" must be a whole number of days from 1 to 365');
     expect(text).toContain('WORKER_LEASE_SECONDS "1.5"');

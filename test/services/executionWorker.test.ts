@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import type { DirectoryUser, InviteInput } from '../../services/graph/graphDirectory';
 import { GraphFailure } from '../../services/graph/graphErrors';
-import { ExecutionWorker, type ExecutionDirectory } from '../../services/executionWorker';
+import { DEFAULT_WORKER_OPTIONS, ExecutionWorker, type ExecutionDirectory, type WorkerOptions } from '../../services/executionWorker';
 import type { AccessRequest, InviteDetails } from '../../services/model';
 import { SqliteStore } from '../../services/store/sqliteStore';
 
@@ -69,31 +69,40 @@ async function setup() {
   const store = SqliteStore.open(':memory:');
   const directory = new FakeDirectory();
   const finished: AccessRequest[] = [];
-  const makeWorker = (workerId: string) =>
+  const waiting: AccessRequest[] = [];
+  const makeWorker = (workerId: string, overrides: Partial<WorkerOptions> = {}) =>
     new ExecutionWorker({
       store,
       directory,
       settings: { inviteRedirectUrl: 'https://myapps.microsoft.com' },
       clock,
       logger: silent,
-      options: { workerId, leaseMs: 60_000, pollMs: 1_000, maxAttempts: 3, backoffBaseMs: 1_000, concurrency: 1 },
+      options: { ...DEFAULT_WORKER_OPTIONS, workerId, leaseMs: 60_000, pollMs: 1_000, maxAttempts: 3, backoffBaseMs: 1_000, concurrency: 1, ...overrides },
       onFinished: (request) => finished.push(request),
+      onWaitingForDirectory: (request) => waiting.push(request),
     });
-  const request = await store.createRequest(
-    { id: 'GA-TEST01', kind: 'invite', requester: { aadObjectId: 'alex', name: 'Alex' }, tenantId: 't', details, createdAt: now.toISOString() },
-    { actor: 'alex', action: 'request_created', at: now.toISOString() },
-  );
-  await store.transition({
-    id: request.id,
-    from: 'pending',
-    expectedVersion: request.version,
-    to: 'approved',
-    patch: { decision: { outcome: 'approved', by: { aadObjectId: 'megan', name: 'Megan' }, at: now.toISOString() } },
-    audit: { actor: 'megan', action: 'request_approved', at: now.toISOString() },
-    enqueueJob: true,
-  });
-  return { store, directory, finished, makeWorker, advance: (ms: number) => (now = new Date(now.getTime() + ms)) };
+  const addApproved = async (id: string, email: string) => {
+    const request = await store.createRequest(
+      { id, kind: 'invite', requester: { aadObjectId: 'alex', name: 'Alex' }, tenantId: 't', details: { ...details, email }, createdAt: now.toISOString() },
+      { actor: 'alex', action: 'request_created', at: now.toISOString() },
+    );
+    await store.transition({
+      id: request.id,
+      from: 'pending',
+      expectedVersion: request.version,
+      to: 'approved',
+      patch: { decision: { outcome: 'approved', by: { aadObjectId: 'megan', name: 'Megan' }, at: now.toISOString() } },
+      audit: { actor: 'megan', action: 'request_approved', at: now.toISOString() },
+      enqueueJob: true,
+    });
+  };
+  await addApproved('GA-TEST01', details.email);
+  return { store, directory, finished, waiting, makeWorker, addApproved, advance: (ms: number) => (now = new Date(now.getTime() + ms)) };
 }
+
+/** Graph's answer while a replica does not know the object yet. */
+const unknownObject = (id: string) =>
+  new GraphFailure(404, 'Request_ResourceNotFound', `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`);
 
 describe('ExecutionWorker', () => {
   it('invites, joins every group and assigns the role, then completes', async () => {
@@ -106,7 +115,7 @@ describe('ExecutionWorker', () => {
     expect([...directory.members]).toEqual([`${GROUP_A.id}/guest-1`, `${GROUP_B.id}/guest-1`]);
     expect([...directory.roles]).toEqual([`${ROLE.id}/guest-1`]);
     expect(finished.map((r) => r.state)).toEqual(['completed']);
-    expect((await store.getSteps('GA-TEST01')).map((s) => s.key).sort()).toEqual(['group:' + GROUP_A.id, 'group:' + GROUP_B.id, 'invite', 'role:' + ROLE.id].sort());
+    expect((await store.getSteps('GA-TEST01')).map((s) => s.key).sort()).toEqual(['group:' + GROUP_A.id, 'group:' + GROUP_B.id, 'invite', 'invite:sent', 'role:' + ROLE.id].sort());
   });
 
   it('resumes after a restart without inviting twice', async () => {
@@ -133,13 +142,105 @@ describe('ExecutionWorker', () => {
     expect(actions).toEqual(expect.arrayContaining(['execution_started', 'execution_resumed', 'request_completed']));
   });
 
-  it('uses the guest an earlier attempt created instead of inviting again', async () => {
+  it('uses a guest someone invited outside this request instead of inviting again, and says whether they accepted', async () => {
     const { store, directory, makeWorker } = await setup();
     directory.users.push({ id: 'guest-existing', displayName: 'Jane', mail: 'jane@fabrikam.com', otherMails: [], userPrincipalName: 'x', userType: 'Guest', externalUserState: 'PendingAcceptance', accountEnabled: true });
     await makeWorker('w1').drain();
     expect(directory.invites).toHaveLength(0);
-    expect((await store.getRequest('GA-TEST01'))?.outcome?.guestId).toBe('guest-existing');
+    const request = await store.getRequest('GA-TEST01');
+    expect(request?.outcome).toEqual({ guestId: 'guest-existing', existingGuest: { externalUserState: 'PendingAcceptance' } });
     expect(directory.members.has(`${GROUP_A.id}/guest-existing`)).toBe(true);
+  });
+
+  it('waits for the directory to know the guest it just invited, with growing waits that use no attempts, and shows the wait once', async () => {
+    const { store, directory, finished, waiting, makeWorker, advance } = await setup();
+    // More refusals than the job has attempts (3): waiting for replication must not use them up.
+    directory.failNext.group = [1, 2, 3, 4, 5].map(() => unknownObject('guest-1'));
+    const worker = makeWorker('w1');
+    const waits: number[] = [];
+    for (let i = 0; i < 8 && finished.length === 0; i += 1) {
+      await worker.drain();
+      const retries = (await store.listAudit('GA-TEST01')).filter((a) => a.action === 'execution_retry_scheduled');
+      waits.push(...retries.slice(waits.length).map((r) => Number(r.detail?.waitMs)));
+      advance(waits[waits.length - 1] ?? 0);
+    }
+    const request = await store.getRequest('GA-TEST01');
+    expect(request?.state).toBe('completed');
+    expect(request?.outcome).toEqual({ guestId: 'guest-1', redeemUrl: 'https://login.microsoftonline.com/redeem?rd=guest-1' });
+    expect(directory.invites).toHaveLength(1);
+    expect(waits).toEqual([1_000, 1_000, 2_000, 4_000, 8_000]);
+    expect(waiting).toHaveLength(1);
+    expect(waiting[0]).toMatchObject({ state: 'executing', outcome: { guestId: 'guest-1', waitingForDirectorySince: expect.any(String) } });
+    const audit = await store.listAudit('GA-TEST01');
+    expect(audit.filter((a) => a.action === 'directory_wait_started')).toHaveLength(1);
+    expect(audit.filter((a) => a.action === 'execution_retry_scheduled').every((a) => a.detail?.directory === true)).toBe(true);
+  });
+
+  it('puts off the first write to the next new guest by the lag it has seen, sparing the write quota a refusal', async () => {
+    const { store, directory, makeWorker, addApproved, advance } = await setup();
+    // The first guest is refused right after the invitation and again a second later.
+    directory.failNext.group = [unknownObject('guest-1'), unknownObject('guest-1')];
+    const worker = makeWorker('w1');
+    await worker.drain();
+    advance(1_000);
+    await worker.drain();
+    advance(1_250);
+    await worker.drain();
+    expect((await store.getRequest('GA-TEST01'))?.state).toBe('completed');
+
+    await addApproved('GA-TEST02', 'second@fabrikam.com');
+    await worker.drain();
+    const deferred = (await store.listAudit('GA-TEST02')).find((a) => a.action === 'execution_deferred');
+    expect(deferred?.detail).toMatchObject({ step: `group:${GROUP_A.id}`, directory: true, waitMs: expect.any(Number) });
+    const waitMs = Number(deferred?.detail?.waitMs);
+    // More than the refused second, no more than the 1.25 s learned from it.
+    expect(waitMs).toBeGreaterThan(1_000);
+    expect(waitMs).toBeLessThanOrEqual(1_250);
+    expect([...directory.members].some((m) => m.endsWith('/guest-2'))).toBe(false);
+    advance(waitMs);
+    await worker.drain();
+    expect((await store.getRequest('GA-TEST02'))?.state).toBe('completed');
+    expect((await store.listAudit('GA-TEST02')).filter((a) => a.action === 'execution_retry_scheduled')).toEqual([]);
+    expect(directory.invites).toHaveLength(2);
+  });
+
+  it('fails with the reason once the directory has not caught up within the wait', async () => {
+    const { store, directory, finished, makeWorker, advance } = await setup();
+    directory.failNext.group = Array.from({ length: 40 }, () => unknownObject('guest-1'));
+    const worker = makeWorker('w1');
+    for (let i = 0; i < 40 && finished.length === 0; i += 1) {
+      await worker.drain();
+      advance(60_000);
+    }
+    const request = await store.getRequest('GA-TEST01');
+    expect(request?.state).toBe('failed');
+    expect(request?.outcome?.failedStep).toBe(`group:${GROUP_A.id}`);
+    expect(request?.outcome?.error).toMatch(/^The directory still did not know the new guest 5 minutes after the invitation, so the bot stopped waiting\. Graph said: Resource 'guest-1' does not exist/);
+    expect(directory.invites).toHaveLength(1);
+  });
+
+  it('fails at once with Graph\'s reason when waiting for the directory is turned off', async () => {
+    const { store, directory, makeWorker } = await setup();
+    directory.failNext.group = [unknownObject('guest-1')];
+    await makeWorker('w1', { directoryWaitMs: 0 }).drain();
+    const request = await store.getRequest('GA-TEST01');
+    expect(request?.state).toBe('failed');
+    expect(request?.outcome?.error).toBe("The directory object was not found (it may have been deleted). Graph said: Resource 'guest-1' does not exist or one of its queried reference-property objects are not present.");
+  });
+
+  it('does not wait when Graph says another object does not exist, or when the guest was invited outside this request', async () => {
+    const deletedGroup = await setup();
+    deletedGroup.directory.failNext.group = [unknownObject(GROUP_A.id)];
+    await deletedGroup.makeWorker('w1').drain();
+    expect((await deletedGroup.store.getRequest('GA-TEST01'))?.state).toBe('failed');
+
+    const outside = await setup();
+    outside.directory.users.push({ id: 'guest-old', displayName: 'Jane', mail: 'jane@fabrikam.com', otherMails: [], userPrincipalName: 'x', userType: 'Guest', externalUserState: 'Accepted', accountEnabled: true });
+    outside.directory.failNext.group = [unknownObject('guest-old')];
+    await outside.makeWorker('w1').drain();
+    const request = await outside.store.getRequest('GA-TEST01');
+    expect(request?.state).toBe('failed');
+    expect(request?.outcome?.error).toMatch(/not found/);
   });
 
   it('counts "already a member" as done', async () => {
@@ -223,7 +324,7 @@ describe('ExecutionWorker with app access', () => {
         settings: { inviteRedirectUrl: 'https://myapps.microsoft.com' },
         clock: { now: () => clockNow },
         logger: silent,
-        options: { workerId, leaseMs: 60_000, pollMs: 1_000, maxAttempts: 3, backoffBaseMs: 1_000, concurrency: 1 },
+        options: { ...DEFAULT_WORKER_OPTIONS, workerId, leaseMs: 60_000, pollMs: 1_000, maxAttempts: 3, backoffBaseMs: 1_000, concurrency: 1 },
         onFinished: () => undefined,
       });
     const request = await store.createRequest(
@@ -327,7 +428,7 @@ describe('ExecutionWorker concurrency', () => {
       settings: { inviteRedirectUrl: 'https://myapps.microsoft.com' },
       clock: { now: () => new Date(at) },
       logger: silent,
-      options: { workerId: 'w1', leaseMs: 60_000, pollMs: 1_000, maxAttempts: 3, backoffBaseMs: 1_000, concurrency: 4 },
+      options: { ...DEFAULT_WORKER_OPTIONS, workerId: 'w1', leaseMs: 60_000, pollMs: 1_000, maxAttempts: 3, backoffBaseMs: 1_000, concurrency: 4 },
       onFinished: () => undefined,
     });
     await worker.drain();

@@ -4,13 +4,13 @@
  * throttling and permanent refusals.
  */
 import { pino } from 'pino';
-import { ExecutionWorker } from '../../services/executionWorker';
+import { DEFAULT_WORKER_OPTIONS, ExecutionWorker } from '../../services/executionWorker';
 import { createGraphClient } from '../../services/graph/graphClient';
 import { GraphDirectory } from '../../services/graph/graphDirectory';
 import type { InviteDetails, NamedRef } from '../../services/model';
 import { SqliteStore } from '../../services/store/sqliteStore';
 import { ROLE_TEMPLATE_IDS } from '../../simulator/roles';
-import { DEMO_GROUP_IDS } from '../../simulator/seed';
+import { DEMO_GROUP_IDS, DEMO_SERVICE_PRINCIPAL_IDS } from '../../simulator/seed';
 import { startSimulator, type RunningSimulator } from '../../simulator/server';
 
 const silent = pino({ level: 'silent' });
@@ -38,17 +38,38 @@ describe('ExecutionWorker against the simulated Graph', () => {
     await store.close();
   });
 
-  function worker(timeoutMs = 30_000): ExecutionWorker {
+  function worker(timeoutMs = 30_000, options: { realTime?: boolean; onWaiting?: () => void } = {}): ExecutionWorker {
     const directory = new GraphDirectory(createGraphClient({ baseUrl: sim.url }), sim.url, timeoutMs);
     return new ExecutionWorker({
       store,
       directory,
       settings: { inviteRedirectUrl: 'https://myapps.microsoft.com' },
-      clock: { now: () => now },
+      // The replication lag runs on the simulator's real clock, so those tests run the worker on it too.
+      clock: { now: () => (options.realTime ? new Date() : now) },
       logger: silent,
-      options: { workerId: 'w1', leaseMs: 60_000, pollMs: 1_000, maxAttempts: 5, backoffBaseMs: 1_000, concurrency: 1 },
+      options: {
+        ...DEFAULT_WORKER_OPTIONS,
+        workerId: 'w1',
+        leaseMs: 60_000,
+        pollMs: 1_000,
+        maxAttempts: 5,
+        backoffBaseMs: options.realTime ? 200 : 1_000,
+        concurrency: 1,
+      },
       onFinished: () => undefined,
+      onWaitingForDirectory: options.onWaiting,
     });
+  }
+
+  /** Runs the worker on the real clock until the request ends (each due retry is picked up within 50 ms). */
+  async function runInRealTime(w: ExecutionWorker, id: string, limitMs = 20_000): Promise<void> {
+    const started = Date.now();
+    for (;;) {
+      await w.drain();
+      const state = (await store.getRequest(id))?.state;
+      if (state === 'completed' || state === 'failed' || Date.now() - started > limitMs) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   }
 
   /** An approved request for a new address; returns its id and the address. */
@@ -185,6 +206,58 @@ describe('ExecutionWorker against the simulated Graph', () => {
     expect((await store.getRequest(first.id))?.state).toBe('completed');
     expect((await store.getRequest(second.id))?.state).toBe('completed');
     expect(invitationsFor(second.email)).toHaveLength(1);
+  });
+
+  describe('with the replication lag on', () => {
+    const LAG = { replication: { lagMs: 2_500 } };
+    const EXPENSE_HUB = { app: { id: DEMO_SERVICE_PRINCIPAL_IDS.expenseHub, displayName: 'Expense Hub', publisher: null }, role: { id: 'f4d13516-93d1-4864-95c3-c4e7ccd55c80', displayName: 'Submitter' } };
+    const CONTRACTORS: NamedRef = { id: DEMO_GROUP_IDS.contractors, displayName: 'Contractors' };
+
+    it('invites once, waits for the directory to know the guest, then completes every group, role and app step', async () => {
+      const { id, email } = await approved({ groups: [FALCON, CONTRACTORS], directoryRole: GUEST_INVITER, appAccess: EXPENSE_HUB });
+      sim.setFaults(LAG);
+      let waitingNotices = 0;
+      await runInRealTime(worker(30_000, { realTime: true, onWaiting: () => (waitingNotices += 1) }), id);
+
+      const request = await store.getRequest(id);
+      expect(request?.state).toBe('completed');
+      const [guest] = sim.directory.findUsersByEmail(email);
+      expect(request?.outcome).toEqual({ guestId: guest!.id, redeemUrl: expect.stringMatching(/^https:\/\/login\.microsoftonline\.com\/redeem/) });
+      expect(invitationsFor(email)).toHaveLength(1);
+      expect(sim.directory.isMember(FALCON.id, guest!.id)).toBe(true);
+      expect(sim.directory.isMember(CONTRACTORS.id, guest!.id)).toBe(true);
+      expect(sim.directory.roleAssignments.some((a) => a.principalId === guest!.id && a.roleDefinitionId === GUEST_INVITER.id)).toBe(true);
+      expect(sim.directory.appRoles.ofPrincipal(guest!.id).map((a) => a.appRoleId)).toEqual([EXPENSE_HUB.role.id]);
+      const audit = await store.listAudit(id);
+      const waits = audit.filter((a) => a.action === 'execution_retry_scheduled');
+      expect(waits.length).toBeGreaterThan(0);
+      expect(waits.every((a) => a.detail?.directory === true && a.detail?.status === 404)).toBe(true);
+      expect(audit.filter((a) => a.action === 'directory_wait_started')).toHaveLength(1);
+      expect(waitingNotices).toBe(1);
+    });
+
+    it.each([
+      ['a 504 after the write', () => sim.injectFault({ status: 504, method: 'POST', path: '/invitations', afterHandling: true })],
+      ['a dropped connection after the write', () => sim.setFaults({ ...LAG, failures: { probability: 1, kinds: ['drop'], afterHandlingShare: 1, method: 'POST', path: '/invitations' } })],
+    ])('after %s, finds the new guest, sends no second invitation and still completes', async (_case, loseTheAnswer) => {
+      const { id, email } = await approved({ directoryRole: GUEST_INVITER });
+      sim.setFaults(LAG);
+      loseTheAnswer();
+      const w = worker(30_000, { realTime: true });
+      await w.drain();
+      expect(sim.directory.findUsersByEmail(email)).toHaveLength(1);
+      sim.setFaults(LAG);
+      await runInRealTime(w, id);
+
+      const request = await store.getRequest(id);
+      expect(request?.state).toBe('completed');
+      expect(invitationsFor(email)).toHaveLength(1);
+      const [guest] = sim.directory.findUsersByEmail(email);
+      // The guest is this request's own (the answer was lost), not one invited outside it.
+      expect(request?.outcome).toEqual({ guestId: guest!.id });
+      expect(sim.directory.isMember(FALCON.id, guest!.id)).toBe(true);
+      expect(sim.directory.roleAssignments.some((a) => a.principalId === guest!.id)).toBe(true);
+    });
   });
 
   it('stops at a permanent refusal with the step and the reason Graph gave', async () => {

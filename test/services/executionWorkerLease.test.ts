@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import type { DirectoryUser, InviteInput } from '../../services/graph/graphDirectory';
-import { ExecutionWorker, type ExecutionDirectory, type WorkerOptions } from '../../services/executionWorker';
+import { DEFAULT_WORKER_OPTIONS, ExecutionWorker, type ExecutionDirectory, type WorkerOptions } from '../../services/executionWorker';
 import type { InviteDetails } from '../../services/model';
 import { SqliteStore } from '../../services/store/sqliteStore';
 import type { Store } from '../../services/store/store';
@@ -74,7 +74,7 @@ function worker(store: Store, directory: ExecutionDirectory, clock: { now(): Dat
     settings: { inviteRedirectUrl: 'https://myapps.microsoft.com' },
     clock,
     logger: silent,
-    options: { leaseMs: 60_000, pollMs: 1_000, maxAttempts: 3, backoffBaseMs: 1_000, concurrency: 1, ...options },
+    options: { ...DEFAULT_WORKER_OPTIONS, leaseMs: 60_000, pollMs: 1_000, maxAttempts: 3, backoffBaseMs: 1_000, concurrency: 1, ...options },
     onFinished: () => undefined,
   });
 }

@@ -1,5 +1,5 @@
 import { DEFAULT_ACCESS_ROLE_ID } from '../../simulator/appRoleAssignments';
-import { DEMO_GUEST_IDS, DEMO_SERVICE_PRINCIPAL_IDS, DEMO_USER_IDS } from '../../simulator/seed';
+import { DEMO_GROUP_IDS, DEMO_GUEST_IDS, DEMO_SERVICE_PRINCIPAL_IDS, DEMO_USER_IDS } from '../../simulator/seed';
 import { startSimulator, type RunningSimulator } from '../../simulator/server';
 
 const SUBMITTER = 'f4d13516-93d1-4864-95c3-c4e7ccd55c80';
@@ -85,6 +85,24 @@ describe('simulator: enterprise application owners and app role assignments', ()
       appRoleId: DEFAULT_ACCESS_ROLE_ID,
     });
     expect(response.status).toBe(201);
+  });
+
+  it("lists a user's roles held through their direct groups only with ConsistencyLevel: eventual and $count=true", async () => {
+    // Liam is a direct member of Contractors; the group, not Liam, holds Submitter in Expense Hub.
+    sim.directory.appRoles.assign({ principalId: DEMO_GROUP_IDS.contractors, resourceId: DEMO_SERVICE_PRINCIPAL_IDS.expenseHub, appRoleId: SUBMITTER });
+    const path = `/users/${DEMO_GUEST_IDS.liamOBrienNorthwind}/appRoleAssignments`;
+    type Listing = { '@odata.count'?: number; value: Array<Record<string, string>> };
+    const read = async (query: string, headers: Record<string, string> = {}) => (await (await graph(`${path}${query}`, { headers })).json()) as Listing;
+    const viaGroup = (listing: Listing) => listing.value.filter((a) => a.principalType === 'Group');
+
+    const complete = await read('?$count=true', { ConsistencyLevel: 'eventual' });
+    expect(viaGroup(complete)).toEqual([
+      expect.objectContaining({ principalId: DEMO_GROUP_IDS.contractors, principalDisplayName: 'Contractors', resourceId: DEMO_SERVICE_PRINCIPAL_IDS.expenseHub, appRoleId: SUBMITTER }),
+    ]);
+    expect(complete['@odata.count']).toBe(complete.value.length);
+    expect(viaGroup(await read(''))).toEqual([]);
+    expect(viaGroup(await read('', { ConsistencyLevel: 'eventual' }))).toEqual([]);
+    expect((await read('?$count=true'))['@odata.count']).toBeUndefined();
   });
 
   it('answers 404 for an unknown application', async () => {

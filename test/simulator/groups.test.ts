@@ -1,10 +1,6 @@
 import { DEMO_GROUP_IDS, DEMO_GUEST_IDS, DEMO_USER_IDS } from '../../simulator';
 import { EVENTUAL, asCollection, asEntity, asError, call, ids, names, useSimulator } from './helpers';
 
-const ref = (id: string, host = 'https://graph.microsoft.com', kind = 'directoryObjects') => ({
-  '@odata.id': `${host}/v1.0/${kind}/${id}`,
-});
-
 describe('GET /groups', () => {
   const t = useSimulator();
 
@@ -111,6 +107,8 @@ describe('group members', () => {
 describe('POST /groups/{id}/members/$ref', () => {
   const t = useSimulator();
   const addRef = (groupId: string, body: unknown) => t.graph(`/groups/${groupId}/members/$ref`, { method: 'POST', json: body });
+  /** A reference on the simulator's own Graph root, as the service expects its own host. */
+  const ref = (id: string, kind = 'directoryObjects', root = `${t.sim.url}/v1.0`) => ({ '@odata.id': `${root}/${kind}/${id}` });
 
   it('adds a guest and answers 204 without a body; the member shows up at once', async () => {
     const res = await addRef(DEMO_GROUP_IDS.partnerPortalUsers, ref(DEMO_GUEST_IDS.janeDoeFabrikam));
@@ -130,8 +128,8 @@ describe('POST /groups/{id}/members/$ref', () => {
     });
   });
 
-  it('accepts the users/{id} form on any host', async () => {
-    const res = await addRef(DEMO_GROUP_IDS.contractors, ref(DEMO_GUEST_IDS.raviKumarFabrikam, t.sim.url, 'users'));
+  it('accepts the users/{id} form on its own Graph root', async () => {
+    const res = await addRef(DEMO_GROUP_IDS.contractors, ref(DEMO_GUEST_IDS.raviKumarFabrikam, 'users'));
     expect(res.status).toBe(204);
   });
 
@@ -139,6 +137,15 @@ describe('POST /groups/{id}/members/$ref', () => {
     const res = await addRef(DEMO_GROUP_IDS.contractors, ref('5f0e7b8e-0000-4000-8000-000000000000'));
     expect(res.status).toBe(404);
     expect(asError(res).code).toBe('Request_ResourceNotFound');
+  });
+
+  it('refuses a reference to another Graph host or another version root, like a malformed reference', async () => {
+    for (const root of ['https://graph.microsoft.com/v1.0', `${t.sim.url}/beta`, t.sim.url]) {
+      const res = await addRef(DEMO_GROUP_IDS.contractors, ref(DEMO_GUEST_IDS.danaWhitfieldContoso, 'directoryObjects', root));
+      expect(res.status).toBe(400);
+      expect(asError(res)).toMatchObject({ code: 'Request_BadRequest', message: 'Invalid URL format specified in payload.' });
+    }
+    expect(t.sim.directory.isMember(DEMO_GROUP_IDS.contractors, DEMO_GUEST_IDS.danaWhitfieldContoso)).toBe(false);
   });
 
   it('answers 400 for a malformed reference id, a malformed @odata.id and a missing body', async () => {

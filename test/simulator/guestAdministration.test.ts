@@ -143,6 +143,17 @@ describe('PATCH /users/{id}', () => {
     expect(t.sim.directory.getUser(DEMO_GUEST_IDS.danaWhitfieldContoso)?.accountEnabled).toBe(true);
   });
 
+  it('makes a new mail the primary SMTP proxy address, keeps the old one as secondary, and refuses setting proxyAddresses', async () => {
+    const liam = DEMO_GUEST_IDS.liamOBrienNorthwind;
+    const before = t.sim.directory.getUser(liam)!.mail!;
+    expect((await patch(liam, { mail: 'liam.new@northwind.example' })).status).toBe(204);
+    const read = asEntity(await t.graph(`/users/${liam}?$select=mail,proxyAddresses`));
+    expect(read).toMatchObject({ mail: 'liam.new@northwind.example', proxyAddresses: ['SMTP:liam.new@northwind.example', `smtp:${before}`] });
+    const readOnly = await patch(liam, { proxyAddresses: ['SMTP:x@northwind.example'] });
+    expect(readOnly.status).toBe(400);
+    expect(asError(readOnly).code).toBe('Request_BadRequest');
+  });
+
   it('answers 404 Request_ResourceNotFound for an unknown user and 400 for a malformed id', async () => {
     const missing = await patch('0f0f0f0f-0000-4000-8000-000000000000', { accountEnabled: false });
     expect(missing.status).toBe(404);

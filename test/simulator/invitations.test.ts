@@ -49,7 +49,7 @@ describe('POST /invitations', () => {
     expect(Math.abs(Date.now() - created)).toBeLessThan(60_000);
   });
 
-  it('makes the new guest visible to the next list request (no replication delay)', async () => {
+  it('makes the new guest visible to the next list request when no replication lag is set', async () => {
     const res = await invite({ invitedUserEmailAddress: 'omar@newco.io', inviteRedirectUrl: REDIRECT });
     const userId = (asEntity(res).invitedUser as { id: string }).id;
     const list = asCollection(await t.graph("/users?$filter=mail eq 'omar@newco.io'&$select=id,displayName"));

@@ -142,6 +142,26 @@ describe('GET /users', () => {
       expect(ids(asCollection(res))).toEqual([DEMO_GUEST_IDS.danaWhitfieldContoso]);
     });
 
+    it("accepts the B2B invitation guidance's lookup (UPN, mail, proxyAddresses, otherMails) without advanced parameters", async () => {
+      const lookup = (email: string) =>
+        t.graph(
+          `/users?$filter=${encodeURIComponent(`userPrincipalName eq '${email}' or mail eq '${email}' or proxyAddresses/any(p:p eq 'SMTP:${email}') or otherMails/any(o:o eq '${email}')`)}&$select=id`,
+        );
+      const alias = await lookup('dwhitfield@contoso.com');
+      expect(alias.status).toBe(200);
+      expect(ids(asCollection(alias))).toEqual([DEMO_GUEST_IDS.danaWhitfieldContoso]);
+      expect(ids(asCollection(await lookup('AlexW@example.com')))).toEqual([DEMO_USER_IDS.alexWilber]);
+      expect(asCollection(await lookup('nobody@nowhere.example')).value).toEqual([]);
+    });
+
+    it('finds users by a proxyAddresses entry (primary SMTP: from mail), but endswith on it needs advanced parameters', async () => {
+      const byProxy = asCollection(await t.graph(`/users?$filter=${encodeURIComponent("proxyAddresses/any(p:p eq 'smtp:alexw@example.com')")}&$select=id,proxyAddresses`));
+      expect(byProxy.value).toEqual([{ id: DEMO_USER_IDS.alexWilber, proxyAddresses: ['SMTP:alexw@example.com'] }]);
+      const ending = `/users?$filter=${encodeURIComponent("proxyAddresses/any(p:endswith(p,'@contoso.com'))")}&$count=true&$select=id`;
+      expect((await t.graph(ending)).status).toBe(400);
+      expect(ids(asCollection(await t.graph(ending, { headers: EVENTUAL })))).toContain(DEMO_GUEST_IDS.danaWhitfieldContoso);
+    });
+
     it('supports in, and, parentheses, startswith and accountEnabled', async () => {
       const inList = asCollection(await t.graph("/users?$filter=mail in ('alexw@example.com','MEGANB@example.com')&$select=displayName"));
       expect(names(inList).sort()).toEqual(['Alex Wilber', 'Megan Bowen']);

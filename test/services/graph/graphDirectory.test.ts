@@ -1,7 +1,7 @@
 import { createGraphClient } from '../../../services/graph/graphClient';
 import { GraphDirectory } from '../../../services/graph/graphDirectory';
 import { GraphFailure } from '../../../services/graph/graphErrors';
-import { DEMO_GROUP_IDS, DEMO_GUEST_IDS, DEMO_USER_IDS } from '../../../simulator/seed';
+import { DEMO_GROUP_IDS, DEMO_GUEST_IDS, DEMO_SERVICE_PRINCIPAL_IDS, DEMO_USER_IDS } from '../../../simulator/seed';
 import { startSimulator, type RunningSimulator } from '../../../simulator/server';
 
 /** The Graph layer over real HTTP against the simulated directory. */
@@ -38,7 +38,21 @@ describe('GraphDirectory', () => {
     expect((await directory.findUsersByEmail('a+b@x.com')).map((u) => u.displayName)).toEqual(['Plus']);
   });
 
-  it('follows nextLink pages to the end, re-sending ConsistencyLevel', async () => {
+  it('finds a guest invited a moment ago, while the advanced-query index has not caught up', async () => {
+    sim.setFaults({ replication: { lagMs: 60_000 } });
+    const invitation = await directory.invite({ email: 'just.invited@fabrikam.com', displayName: 'Just', message: '', redirectUrl: 'https://myapps.microsoft.com' });
+    expect(await directory.countGuestsFromDomain('fabrikam.com')).toBe(2);
+    expect(await directory.findUsersByEmail('Just.Invited@fabrikam.com')).toEqual([
+      expect.objectContaining({ id: invitation.guestId, userType: 'Guest', externalUserState: 'PendingAcceptance' }),
+    ]);
+  });
+
+  it('finds a user by an SMTP proxy address that is neither mail nor in otherMails', async () => {
+    const user = sim.directory.addUser({ displayName: 'Proxy', userPrincipalName: 'proxy@example.com', mail: 'proxy@example.com', proxyAddresses: ['SMTP:proxy@example.com', 'smtp:old.name@example.com'] });
+    expect((await directory.findUsersByEmail('old.name@example.com')).map((u) => u.id)).toEqual([user.id]);
+  });
+
+  it('follows nextLink pages to the end', async () => {
     for (let i = 0; i < 1100; i += 1) {
       sim.directory.addUser({ displayName: `Twin ${i}`, userPrincipalName: `twin${i}@example.com`, mail: `twin${i}@example.com`, otherMails: ['shared@fabrikam.com'] });
     }
@@ -82,6 +96,25 @@ describe('GraphDirectory', () => {
     expect(await directory.assignDirectoryRole(guestInviter, invitation.guestId)).toBe('assigned');
     expect(await directory.assignDirectoryRole(guestInviter, invitation.guestId)).toBe('alreadyAssigned');
     expect(await directory.getRoleDefinitions([guestInviter])).toEqual([{ id: guestInviter, displayName: 'Guest Inviter' }]);
+  });
+
+  it('builds group references on the configured Graph origin, which Graph insists on', async () => {
+    expect(new GraphDirectory(createGraphClient({ baseUrl: sim.url }), 'https://graph.microsoft.us').referenceTo('directoryObjects', DEMO_USER_IDS.alexWilber)).toBe(
+      `https://graph.microsoft.us/v1.0/directoryObjects/${DEMO_USER_IDS.alexWilber}`,
+    );
+    expect(await directory.addGroupMember(DEMO_GROUP_IDS.contractors, DEMO_GUEST_IDS.danaWhitfieldContoso)).toBe('added');
+    // A directory configured for another origin sends references the simulator's Graph root refuses.
+    const elsewhere = new GraphDirectory(createGraphClient({ baseUrl: sim.url }), 'https://graph.microsoft.com');
+    await expect(elsewhere.addGroupMember(DEMO_GROUP_IDS.contractors, DEMO_GUEST_IDS.janeDoeFabrikam)).rejects.toMatchObject({ status: 400, code: 'Request_BadRequest' });
+  });
+
+  it("reads a user's app roles completely, including those held through a group", async () => {
+    const submitter = 'f4d13516-93d1-4864-95c3-c4e7ccd55c80';
+    sim.directory.appRoles.assign({ principalId: DEMO_GROUP_IDS.contractors, resourceId: DEMO_SERVICE_PRINCIPAL_IDS.expenseHub, appRoleId: submitter });
+    const roles = await directory.listAppRoleAssignments(DEMO_GUEST_IDS.liamOBrienNorthwind);
+    expect(roles).toContainEqual(
+      expect.objectContaining({ principalId: DEMO_GROUP_IDS.contractors, principalType: 'Group', principalDisplayName: 'Contractors', resourceId: DEMO_SERVICE_PRINCIPAL_IDS.expenseHub, appRoleId: submitter }),
+    );
   });
 
   it('turns Graph errors into failures a person can read', async () => {
