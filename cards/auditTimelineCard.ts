@@ -42,6 +42,15 @@ const ACTIONS: Readonly<Record<string, string>> = {
   guest_disable_unchanged: 'tried to disable the guest, who was already disabled',
 };
 
+/** For a request about a guest who existed already nothing is invited, so these speak of access. */
+const EXISTING_GUEST_ACTIONS: Readonly<Record<string, string>> = {
+  request_created: 'asked for access for the guest',
+  execution_started: 'started granting the access',
+  execution_resumed: 'resumed granting the access',
+  request_completed: 'granted the access',
+  request_failed: 'failed to grant the access',
+};
+
 export function auditTimelineCard(model: AuditTimelineModel): AdaptiveCard {
   const { request, entries } = model;
   const body: CardElement[] = [
@@ -53,21 +62,22 @@ export function auditTimelineCard(model: AuditTimelineModel): AdaptiveCard {
     ]),
   ];
   if (entries.length === 0) body.push(text(md`The audit log has no entries for this request.`, { subtle: true }));
-  body.push(...entries.slice(0, MAX_TIMELINE_ENTRIES).map(line));
+  const words = request.details.existingGuestId ? { ...ACTIONS, ...EXISTING_GUEST_ACTIONS } : ACTIONS;
+  body.push(...entries.slice(0, MAX_TIMELINE_ENTRIES).map((entry) => line(entry, words)));
   const more = entries.length - MAX_TIMELINE_ENTRIES;
   if (more > 0) body.push(text(md`and ${more} more`, { subtle: true }));
   return adaptiveCard(body);
 }
 
-function line(entry: TimelineEntry): Container {
-  const items = [text(md`${formatDateTime(entry.at)} · **${entry.actor}** ${actionText(entry.action)}`)];
+function line(entry: TimelineEntry, words: Readonly<Record<string, string>>): Container {
+  const items = [text(md`${formatDateTime(entry.at)} · **${entry.actor}** ${actionText(entry.action, words)}`)];
   const detail = detailText(entry);
   if (detail) items.push(text(detail, { subtle: true, spacing: 'None' }));
   return { type: 'Container', separator: true, items };
 }
 
-function actionText(action: string): string {
-  return ACTIONS[action] ?? action.replace(/[_.]/g, ' ');
+function actionText(action: string, words: Readonly<Record<string, string>>): string {
+  return words[action] ?? action.replace(/[_.]/g, ' ');
 }
 
 function detailText(entry: TimelineEntry): Markdown | undefined {

@@ -259,4 +259,15 @@ describe('auditTimelineCard', () => {
     expect(text).toContain('groups: 2 · from Teams activity f:activity');
     expect(text).toContain('and 2 more');
   });
+
+  it('speaks of access, not of an invitation, for a request about a guest who existed already', () => {
+    const request = aRequest({ kind: 'appAccess', state: 'completed', details: { ...aRequest().details, existingGuestId: 'guest-1' } });
+    const at = '2026-11-26T22:50:00Z';
+    const entries = ['execution_started', 'request_completed'].map((action) => ({ at, actor: 'system', action }));
+    const text = cardText(auditTimelineCard({ request, entries }));
+    expect(text).toContain('State: Access granted');
+    expect(text).toContain('**system** started granting the access');
+    expect(text).toContain('**system** granted the access');
+    expect(text).not.toContain('invited the guest');
+  });
 });
