@@ -9,6 +9,7 @@ export type CatalogDirectory = Pick<
   | 'getRoleDefinitions'
   | 'listUserMembers'
   | 'listNestedGroups'
+  | 'listRoleAssignableGroups'
   | 'listApps'
   | 'searchApps'
   | 'listAppOwners'
@@ -77,15 +78,25 @@ export class DirectoryCatalog {
   }
 
   /**
-   * The approver and admin groups and every group nested in them. Membership of these grants
-   * power in this bot, so a guest request can never put anyone into them.
+   * The approver and admin groups, every group nested in them, and every group that can hold
+   * directory roles. Membership of these grants power in this bot or over the directory, so a guest
+   * request can never put anyone into them. `fresh` reads the directory now instead of using the
+   * copy of the last minute (the worker asks for it before each write).
    */
-  async protectedGroupIds(): Promise<ReadonlySet<string>> {
-    this.protectedCache = await this.fresh(this.protectedCache, async () => {
-      const roots = [this.settings.approverGroupId, this.settings.adminGroupId];
-      const nested = await Promise.all(roots.map((id) => this.directory.listNestedGroups(id)));
-      return new Set([...roots, ...nested.flat().map((g) => g.id)].map((id) => id.toLowerCase()));
-    });
+  async protectedGroupIds(options: { fresh?: boolean } = {}): Promise<ReadonlySet<string>> {
+    const load = async (): Promise<ReadonlySet<string>> => {
+      const { approverGroupId, adminGroupId } = this.settings;
+      const found = await Promise.all([
+        this.directory.listNestedGroups(approverGroupId),
+        this.directory.listNestedGroups(adminGroupId),
+        this.directory.listRoleAssignableGroups(),
+      ]);
+      const ids = [approverGroupId, adminGroupId, ...found.flat().map((g) => g.id)];
+      return new Set(ids.map((id) => id.toLowerCase()));
+    };
+    this.protectedCache = options.fresh
+      ? { value: await load(), expiresAt: this.clock.now().getTime() + this.ttlMs }
+      : await this.fresh(this.protectedCache, load);
     return this.protectedCache.value;
   }
 

@@ -3,6 +3,7 @@ import type { GraphDirectory } from './graph/graphDirectory';
 import { GraphFailure, toGraphFailure } from './graph/graphErrors';
 import type { Logger } from './logger';
 import type { AccessRequest, AuditEntry, ExecutionStep, Job } from './model';
+import { describeRefusals, type PolicyRefusal, type RequestPolicy } from './requestPolicy';
 import type { WorkQueue } from './requestWorkflow';
 import type { Store } from './store/store';
 
@@ -48,6 +49,19 @@ class LeaseLost extends Error {
   }
 }
 
+/** Today's policy refuses what the request asks, found just before the step `nextStep` would write. */
+class PolicyRefused extends Error {
+  constructor(
+    readonly nextStep: string,
+    readonly refusals: PolicyRefusal[],
+  ) {
+    super(`policy refuses the request before ${nextStep}`);
+  }
+}
+
+/** The failed step recorded when policy stopped a request; the cards name it in words. */
+export const POLICY_STEP = 'policy';
+
 /** A step that failed, named the way a requester can understand. */
 class StepFailure extends Error {
   constructor(
@@ -74,6 +88,8 @@ export class ExecutionWorker implements WorkQueue {
     private readonly deps: {
       store: Store;
       directory: ExecutionDirectory;
+      /** Checked before every Graph write, with the protected groups read fresh: a policy change since approval wins. */
+      policy: Pick<RequestPolicy, 'refusals'>;
       settings: { inviteRedirectUrl: string };
       clock: Clock;
       logger: Logger;
@@ -253,8 +269,11 @@ export class ExecutionWorker implements WorkQueue {
     if (lease.lost) throw new LeaseLost(lease.jobId);
     let output: Record<string, string>;
     try {
+      const refusals = await this.deps.policy.refusals(request.details, { fresh: true });
+      if (refusals.length > 0) throw new PolicyRefused(key, refusals);
       output = await run();
     } catch (error) {
+      if (error instanceof PolicyRefused) throw error;
       throw new StepFailure(key, toGraphFailure(error));
     }
     await this.deps.store.saveStep({ requestId: request.id, key, status: 'done', output });
@@ -265,6 +284,10 @@ export class ExecutionWorker implements WorkQueue {
     const { store, clock, options, logger } = this.deps;
     if (error instanceof LeaseLost) {
       logger.warn({ jobId: job.id, requestId: request.id }, 'lease lost to another worker; leaving the job to it');
+      return;
+    }
+    if (error instanceof PolicyRefused) {
+      await this.failByPolicy(request, job, error);
       return;
     }
     const failure = error instanceof StepFailure ? error.failure : toGraphFailure(error);
@@ -299,6 +322,34 @@ export class ExecutionWorker implements WorkQueue {
     });
     await store.completeJob(job.id);
     log.warn('request failed');
+    if (failed.ok) this.deps.onFinished(failed.request);
+  }
+
+  /** Steps already done stay done (and stored); the request fails with the policy's reason and nothing more is written. */
+  private async failByPolicy(request: AccessRequest, job: Job, refused: PolicyRefused): Promise<void> {
+    const { store, logger } = this.deps;
+    const reason = describeRefusals(refused.refusals);
+    await store.saveStep({ requestId: request.id, key: POLICY_STEP, status: 'failed', output: {}, error: reason });
+    const steps = await store.getSteps(request.id);
+    const invited = steps.find((s) => s.key === 'invite' && s.status === 'done');
+    const stepsDone = steps.filter((s) => s.status === 'done').map((s) => s.key);
+    const failed = await store.transition({
+      id: request.id,
+      from: 'executing',
+      expectedVersion: request.version,
+      to: 'failed',
+      patch: {
+        outcome: { guestId: invited?.output.guestId, redeemUrl: invited?.output.redeemUrl || undefined, failedStep: POLICY_STEP, error: reason },
+      },
+      audit: this.audit('request_failed', job, request.id, {
+        step: POLICY_STEP,
+        nextStep: refused.nextStep,
+        refused: refused.refusals.map((r) => r.field).join(','),
+        stepsDone: stepsDone.join(','),
+      }),
+    });
+    await store.completeJob(job.id);
+    logger.warn({ jobId: job.id, requestId: request.id, nextStep: refused.nextStep }, 'request refused by policy before a write');
     if (failed.ok) this.deps.onFinished(failed.request);
   }
 

@@ -65,6 +65,10 @@ describe('GraphDirectory', () => {
     expect(chosen.map((g) => g.id)).toEqual([DEMO_GROUP_IDS.projectFalcon]);
   });
 
+  it('lists the groups that can hold directory roles', async () => {
+    expect(await directory.listRoleAssignableGroups()).toEqual([{ id: DEMO_GROUP_IDS.privilegedHelpdesk, displayName: 'Privileged Helpdesk' }]);
+  });
+
   it('checks membership transitively, through nested groups', async () => {
     const adminMember = sim.directory.memberIds(DEMO_GROUP_IDS.securityTeam).find((id) => !sim.directory.isMember(DEMO_GROUP_IDS.admins, id))!;
     expect(await directory.checkMemberGroups(adminMember, [DEMO_GROUP_IDS.admins, DEMO_GROUP_IDS.approvers])).toEqual([DEMO_GROUP_IDS.admins]);
