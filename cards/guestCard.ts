@@ -27,7 +27,7 @@ export function guestCard(model: GuestCardModel): AdaptiveCard {
   if (!guest.enabled) body.push(text(md`Sign-in is disabled for this guest.`, { color: 'Attention' }));
 
   if (!model.plan) {
-    body.push(text(md`You asked for this guest. To change their access, ask an admin.`, { subtle: true }));
+    body.push(text(md`You asked for this guest and your request invited them. To change their access, ask an admin.`, { subtle: true }));
     return adaptiveCard(body);
   }
   const actions: Action[] = [];
@@ -41,9 +41,9 @@ function facts(guest: GuestDetails): Fact[] {
     fact('Invitation', invitationText(guest)),
     fact('Sign-in', guest.enabled ? md`Enabled` : md`Disabled`),
     fact('Created', md`${guest.createdAt ? formatDateTime(guest.createdAt) : 'unknown'}`),
-    fact('Last sign-in', lastSignInText(guest.lastSignIn)),
-    fact('Groups', names(guest.groups)),
   ];
+  if (guest.lastSignIn) list.push(fact('Last sign-in', lastSignInText(guest.lastSignIn)));
+  list.push(fact('Groups', names(guest.groups)));
   if (!guest.directoryRoles.ok || guest.directoryRoles.value.length > 0) list.push(fact('Directory roles', names(guest.directoryRoles)));
   list.push(
     fact('App roles', readableText(guest.appRoles, (roles) => joinMarkdown(roles.map((r) => md`${r.app}: ${r.role}`), md`, `))),
