@@ -10,6 +10,11 @@ export interface RequestStatusModel {
   request: AccessRequest;
   /** Shown above everything else, e.g. that no approver could be reached yet. */
   notice?: string;
+  /**
+   * The redeem link is a secret for the requester: shown only on cards in the requester's own 1:1
+   * chat, never in a channel or to an approver.
+   */
+  showRedeemLink?: boolean;
 }
 
 /** The requester's card: facts, decision, outcome, and "Cancel request" while it waits. */
@@ -30,7 +35,7 @@ export function requestStatusCard(model: RequestStatusModel): AdaptiveCard {
     actions.push(execute(VERBS.cancel, 'Cancel request', { requestId: request.id }, { associatedInputs: 'none' }));
   }
   const redeemUrl = request.outcome?.redeemUrl;
-  if (request.state === 'completed' && redeemUrl && isHttpsUrl(redeemUrl)) {
+  if (model.showRedeemLink === true && request.state === 'completed' && redeemUrl && isHttpsUrl(redeemUrl)) {
     body.push(text(md`Send the guest the redeem link if the invitation email does not reach them.`, { subtle: true }));
     actions.push({ type: 'Action.OpenUrl', title: 'Open redeem link', url: redeemUrl });
   }
