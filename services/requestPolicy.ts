@@ -77,17 +77,19 @@ export function describeRefusals(refusals: readonly PolicyRefusal[]): string {
 export class RequestPolicy {
   constructor(
     private readonly deps: {
-      catalog: Pick<DirectoryCatalog, 'protectedGroupIds'>;
+      catalog: Pick<DirectoryCatalog, 'protectedAmong'>;
       settings: PolicySettings;
     },
   ) {}
 
   /**
-   * `fresh` reads the protected groups from the directory now rather than from the catalog's copy
-   * (at most a minute old): the worker asks for it before writing, a click does not wait for it.
+   * `fresh` asks the directory now whether the request's groups are nested in the approver or
+   * admin group, rather than using the catalog's copy (at most a minute old): the worker asks for it
+   * before writing, a click does not wait for it.
    */
   async refusals(subject: PolicySubject, options: { fresh?: boolean } = {}): Promise<PolicyRefusal[]> {
-    const guarded = subject.groups.length > 0 ? await this.deps.catalog.protectedGroupIds({ fresh: options.fresh === true }) : new Set<string>();
+    const groupIds = subject.groups.map((g) => g.id);
+    const guarded = groupIds.length > 0 ? await this.deps.catalog.protectedAmong(groupIds, { fresh: options.fresh === true }) : new Set<string>();
     return policyRefusals(subject, this.deps.settings, guarded);
   }
 }

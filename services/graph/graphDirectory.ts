@@ -191,6 +191,12 @@ export class GraphDirectory {
     return groups.map((g) => ({ id: g.id, displayName: g.displayName ?? g.id }));
   }
 
+  /** Which of the groups the group is nested in, at any depth (`POST /groups/{id}/checkMemberGroups`). */
+  async checkGroupMemberGroups(groupId: string, groupIds: readonly string[]): Promise<string[]> {
+    const page = await this.call<Page<string>>(`/groups/${pathSegment(groupId)}/checkMemberGroups`, 'POST', { groupIds: groupIds.slice(0, MAX_GROUP_IDS_PER_CHECK) });
+    return page.value ?? [];
+  }
+
   /** Which of the groups the user belongs to, transitively. */
   async checkMemberGroups(userId: string, groupIds: readonly string[]): Promise<string[]> {
     const result: string[] = [];

@@ -52,10 +52,11 @@ describe('policyRefusals', () => {
 });
 
 /** A directory whose nested and role-assignable groups a test can change, counting its reads. */
-class ChangingDirectory implements Pick<CatalogDirectory, 'listNestedGroups' | 'listRoleAssignableGroups'> {
+class ChangingDirectory implements Pick<CatalogDirectory, 'listNestedGroups' | 'listRoleAssignableGroups' | 'checkGroupMemberGroups'> {
   nested = new Map<string, NamedRef[]>([[ADMINS, [NESTED]]]);
   roleAssignable: NamedRef[] = [ROLE_ASSIGNABLE];
   reads = 0;
+  checks: string[] = [];
   async listNestedGroups(groupId: string): Promise<NamedRef[]> {
     this.reads += 1;
     return this.nested.get(groupId) ?? [];
@@ -63,6 +64,10 @@ class ChangingDirectory implements Pick<CatalogDirectory, 'listNestedGroups' | '
   async listRoleAssignableGroups(): Promise<NamedRef[]> {
     this.reads += 1;
     return this.roleAssignable;
+  }
+  async checkGroupMemberGroups(groupId: string, groupIds: readonly string[]): Promise<string[]> {
+    this.checks.push(groupId);
+    return groupIds.filter((root) => (this.nested.get(root) ?? []).some((g) => g.id === groupId));
   }
 }
 
@@ -83,17 +88,25 @@ describe('RequestPolicy', () => {
   it('reads the directory only when groups are asked for', async () => {
     const directory = new ChangingDirectory();
     await policyOver(directory).refusals({ ...subject, groups: [] }, { fresh: true });
-    expect(directory.reads).toBe(0);
+    expect(directory.reads + directory.checks.length).toBe(0);
   });
 
-  it('uses the minute-old copy unless asked for a fresh read, which sees a group nested since', async () => {
+  it('uses the minute-old copy unless asked for a fresh check, which sees a group nested since and one taken out since', async () => {
     const directory = new ChangingDirectory();
     const policy = policyOver(directory);
     expect(await policy.refusals(subject)).toEqual([]);
     directory.nested.set(APPROVERS, [FALCON]);
     expect(await policy.refusals(subject)).toEqual([]);
     expect((await policy.refusals(subject, { fresh: true })).map((r) => r.field)).toEqual(['groupIds']);
-    // The fresh read also renews the copy the forms and clicks use.
-    expect((await policy.refusals(subject)).map((r) => r.field)).toEqual(['groupIds']);
+    directory.nested.set(ADMINS, []);
+    expect(await policy.refusals({ ...subject, groups: [NESTED] }, { fresh: true })).toEqual([]);
+  });
+
+  it('checks each group in the directory once per fresh check, and role-assignable groups from the list', async () => {
+    const directory = new ChangingDirectory();
+    const policy = policyOver(directory);
+    const refusals = await policy.refusals({ ...subject, groups: [FALCON, ROLE_ASSIGNABLE, { id: APPROVERS, displayName: 'Approvers' }] }, { fresh: true });
+    expect(refusals).toEqual([{ field: 'groupIds', reason: expect.stringMatching(/^Privileged Helpdesk, Approvers are protected/) }]);
+    expect(directory.checks).toEqual([FALCON.id]);
   });
 });
