@@ -39,11 +39,15 @@ async function clicks(latencyMs: number): Promise<LoadResult> {
     idPrefix: 'GA-B',
     details: (i) => ({ email: `click${i}@fabrikam.com`, displayName: '', message: '', groups: [{ id: DEMO_GROUP_IDS.projectFalcon, displayName: 'Project Falcon' }], justification: 'Benchmark request' }),
   });
+  // Each request's approval card, as if posted to Megan: a click is honoured only on the card of its request.
+  for (const requestId of ids) {
+    await app.store.saveCardMessage({ requestId, role: 'approval', conversationKey: `user:${megan.aadObjectId}`, activityId: `card-${requestId}` });
+  }
   const approve = async (requestId: string) => {
     const response = await fetch(`${botUrl}/api/messages`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify(activities.cardAction(megan, VERBS.approve, { requestId })),
+      body: JSON.stringify(activities.cardAction(megan, VERBS.approve, { requestId }, `card-${requestId}`)),
     });
     const body = (await response.json()) as { type?: string };
     return response.status === 200 && body.type === 'application/vnd.microsoft.card.adaptive';

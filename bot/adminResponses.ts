@@ -9,6 +9,7 @@ import type { AdminOutcome } from '../services/guestAdmin';
 import type { Turn } from './handlers';
 import { cardResponse, errorResponse, messageResponse } from './invokeResponses';
 import { sendCard } from './send';
+import { cardConversationKey } from './turn';
 
 type Failure = Exclude<AdminOutcome<unknown>, { kind: 'ok' }>;
 
@@ -30,6 +31,22 @@ export function outcomeCard<T>(outcome: AdminOutcome<T>, render: (value: T) => A
 /** Sends the command's card into the conversation it was typed in (1:1 chat or channel). */
 export async function replyWith<T>(turn: Turn, outcome: AdminOutcome<T>, render: (value: T) => AdaptiveCard): Promise<void> {
   await sendCard(turn.context, outcomeCard(outcome, render));
+}
+
+/**
+ * Sends a card whose buttons act on one guest and records it, so that a click on those buttons can
+ * be tied to that guest. `guestIdOf` says which guest, or undefined when the card has no such buttons.
+ */
+export async function replyWithGuestCard<T>(
+  turn: Turn,
+  outcome: AdminOutcome<T>,
+  render: (value: T) => AdaptiveCard,
+  guestIdOf: (value: T) => string | undefined,
+): Promise<void> {
+  const activityId = await sendCard(turn.context, outcomeCard(outcome, render));
+  const guestId = outcome.kind === 'ok' ? guestIdOf(outcome.value) : undefined;
+  const conversationKey = cardConversationKey(turn.context.activity, turn.actor.aadObjectId);
+  if (activityId && guestId && conversationKey) await turn.store.saveGuestCardMessage({ guestId, conversationKey, activityId });
 }
 
 /** A button's answer: the new card when it worked; otherwise the clicked card stays and Teams shows why. */

@@ -20,6 +20,7 @@ import { checkGraphPermissions, uncheckedReport, type PermissionReport } from '.
 import { EXPIRE_PENDING_REQUESTS, RequestExpiry } from '../services/requestExpiry';
 import { newRequestId } from '../services/requestIds';
 import { ApprovalRouter } from '../services/approvalRouting';
+import { RequestPolicy } from '../services/requestPolicy';
 import { RequestValidator } from '../services/requestValidator';
 import { RequestWorkflow } from '../services/requestWorkflow';
 import { RoleService } from '../services/roles';
@@ -125,6 +126,7 @@ export function createApp(options: AppOptions): App {
   const background = new BackgroundTasks(logger);
   const roles = new RoleService(directory, config, clock, capabilities);
   const catalog = new DirectoryCatalog(directory, config, clock, capabilities);
+  const policy = new RequestPolicy({ catalog, settings: config });
   const notifier = new ProactiveNotifier(adapter, config.microsoftAppId, store, logger);
   let workflow: RequestWorkflow | undefined;
   /** Names this process in job and task leases, so instances sharing a database tell theirs apart. */
@@ -132,6 +134,7 @@ export function createApp(options: AppOptions): App {
   const worker = new ExecutionWorker({
     store,
     directory,
+    policy,
     settings: config,
     clock,
     logger,
@@ -163,7 +166,7 @@ export function createApp(options: AppOptions): App {
     tasks: [{ name: EXPIRE_PENDING_REQUESTS, intervalMs: 10 * 60_000, run: async (now) => void (await expiry.expireStale(now)) }],
     options: { ownerId: instanceId, tickMs: 30_000, leaseMs: 5 * 60_000 },
   });
-  const validator = new RequestValidator({ store, directory, catalog, settings: config, capabilities, logger });
+  const validator = new RequestValidator({ store, directory, catalog, policy, settings: config, capabilities, logger });
   const router = new ApprovalRouter({ catalog, roles, notifier, store, settings: config, logger });
   workflow = new RequestWorkflow({
     store,
@@ -171,6 +174,7 @@ export function createApp(options: AppOptions): App {
     catalog,
     validator,
     router,
+    policy,
     roles,
     notifier,
     queue: worker,

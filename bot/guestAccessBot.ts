@@ -16,10 +16,10 @@ import type { RequestWorkflow } from '../services/requestWorkflow';
 import type { Store } from '../services/store/store';
 import { adaptiveCardActionValue, searchInvokeValue } from './activitySchemas';
 import { unknownCommandCard } from './commands/helpCommand';
-import type { ActionHandler, CommandHandler, Turn } from './handlers';
+import type { ActionHandler, CardBinding, CommandHandler, Turn } from './handlers';
 import { errorResponse, messageResponse } from './invokeResponses';
 import { sendCard } from './send';
-import { actorOf, channelIdOf, commandText, conversationKeys, isPersonalChat, tenantOf } from './turn';
+import { actorOf, cardConversationKey, channelIdOf, commandText, conversationKeys, isPersonalChat, tenantOf } from './turn';
 
 export interface BotDependencies {
   workflow: RequestWorkflow;
@@ -120,9 +120,23 @@ export class GuestAccessBot extends TeamsActivityHandler {
     if (!turn) return errorResponse(401, 'Unauthorized', 'I could not tell who clicked, so nothing was changed.');
     const data = handler.schema.safeParse(parsed.data.action.data);
     if (!data.success) return errorResponse(400, 'BadRequest', 'The card sent data I did not expect; nothing was changed.');
-    if (await this.cardNamesAnotherRequest(context, turn.actor.aadObjectId, data.data)) {
-      turn.logger.warn({ verb: handler.verb, replyToId: context.activity.replyToId }, 'card data names another request than the card clicked');
-      return errorResponse(400, 'BadRequest', 'This button belongs to a card of another request, so nothing was changed.');
+    if (handler.binding) {
+      const problem = await this.bindingProblem(context, turn.actor.aadObjectId, handler.binding, data.data);
+      if (problem) {
+        turn.logger.warn({ verb: handler.verb, why: problem, replyToId: context.activity.replyToId }, 'click not tied to a recorded card');
+        await this.deps.store.appendAudit({
+          requestId: handler.binding === 'request' ? subjectOf(data.data, 'requestId') : undefined,
+          actor: turn.actor.aadObjectId,
+          action: 'card_click_refused',
+          source: turn.source,
+          detail: { verb: handler.verb, why: problem },
+          at: this.deps.clock.now().toISOString(),
+        });
+        const message = problem === 'otherSubject'
+          ? `This button belongs to a card of another ${handler.binding}, so nothing was changed.`
+          : 'This button is not on a card I can find, so nothing was changed. Use the buttons on the card I sent for it.';
+        return errorResponse(400, 'BadRequest', message);
+      }
     }
     turn.logger.info({ verb: handler.verb }, 'card action');
     try {
@@ -136,19 +150,25 @@ export class GuestAccessBot extends TeamsActivityHandler {
   }
 
   /**
-   * A click names the message it came from (replyToId). When the bot recorded that message as a
-   * card of one request and the click's data names another, the data was forged or carried over
-   * from another card: refused, even for someone who may act on both requests.
+   * A decision click (approve, deny, cancel; an admin's resend, disable, delete) must come from a
+   * card the bot recorded for the very request or guest its data names. Teams names the clicked
+   * message in `replyToId` for every card a bot posted, the Agents Playground too (checked against
+   * Microsoft's samples, which update the card through it, and by capturing the Playground's
+   * invokes), and a card replaced through an invoke answer keeps its message id. So a click naming
+   * no recorded card, or another request or guest than its card's, was forged or carried over:
+   * refused, even for someone who may act on both.
    */
-  private async cardNamesAnotherRequest(context: TurnContext, actorId: string, data: unknown): Promise<boolean> {
+  private async bindingProblem(context: TurnContext, actorId: string, binding: CardBinding, data: unknown): Promise<'untied' | 'otherSubject' | undefined> {
     const { activity } = context;
-    const requestId = typeof data === 'object' && data !== null && 'requestId' in data ? data.requestId : undefined;
-    if (typeof requestId !== 'string' || !activity.replyToId) return false;
-    const channelId = channelIdOf(activity);
-    const key = channelId ? conversationKeys.channel(channelId) : isPersonalChat(activity) ? conversationKeys.user(actorId) : undefined;
-    if (!key) return false;
-    const card = await this.deps.store.findCardMessage(key, activity.replyToId);
-    return card !== undefined && card.requestId !== requestId;
+    const key = cardConversationKey(activity, actorId);
+    const subject = subjectOf(data, binding === 'request' ? 'requestId' : 'guestId');
+    if (!key || !activity.replyToId || !subject) return 'untied';
+    const { store } = this.deps;
+    const recorded = binding === 'request'
+      ? (await store.findCardMessage(key, activity.replyToId))?.requestId
+      : (await store.findGuestCardMessage(key, activity.replyToId))?.guestId;
+    if (recorded === undefined) return 'untied';
+    return recorded.toLowerCase() === subject.toLowerCase() ? undefined : 'otherSubject';
   }
 
   /** Typeahead on a form: each dataset named in cards/verbs.ts maps to one directory search. */
@@ -226,6 +246,13 @@ export class GuestAccessBot extends TeamsActivityHandler {
   private helpLines() {
     return this.deps.commands.map((c) => ({ command: c.usage, description: c.description }));
   }
+}
+
+/** The id a button's data names (`requestId` or `guestId`), when it is a string. */
+function subjectOf(data: unknown, field: 'requestId' | 'guestId'): string | undefined {
+  if (typeof data !== 'object' || data === null || !(field in data)) return undefined;
+  const value: unknown = (data as Record<string, unknown>)[field];
+  return typeof value === 'string' ? value : undefined;
 }
 
 function toRecord(value: object): Record<string, unknown> {

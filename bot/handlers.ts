@@ -33,10 +33,18 @@ export interface CommandHandler {
   handle(turn: Turn, args: string): Promise<void>;
 }
 
+/**
+ * What a button's click must be tied to: the request (its data's `requestId`) or the guest (its
+ * data's `guestId`) that the bot recorded for the card clicked. Buttons that decide or change
+ * something are bound; forms, paging and dry runs are not.
+ */
+export type CardBinding = 'request' | 'guest';
+
 /** A card button. The schema validates the data the card sent before the handler sees it. */
 export interface ActionHandler<S extends z.ZodType = z.ZodType> {
   readonly verb: Verb;
   readonly schema: S;
+  readonly binding?: CardBinding;
   handle(turn: Turn, data: z.infer<S>): Promise<AdaptiveCardInvokeResponse>;
 }
 

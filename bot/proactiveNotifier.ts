@@ -54,15 +54,20 @@ export class ProactiveNotifier implements Notifier {
   }
 
   async notifyUser(aadObjectId: string, request: AccessRequest, event: RequestEvent, resendHelp?: ResendHelp): Promise<boolean> {
-    return (await this.send(conversationKeys.user(aadObjectId), noticeFor(request, event, resendHelp), request.id)) !== undefined;
+    const toRequester = aadObjectId === request.requester.aadObjectId;
+    return (await this.send(conversationKeys.user(aadObjectId), noticeFor(request, event, toRequester, resendHelp), request.id)) !== undefined;
   }
 
   async notifyChannel(channelId: string, request: AccessRequest, event: RequestEvent): Promise<boolean> {
-    return (await this.send(conversationKeys.channel(channelId), noticeFor(request, event), request.id)) !== undefined;
+    return (await this.send(conversationKeys.channel(channelId), noticeFor(request, event, false), request.id)) !== undefined;
   }
 
   private async update(card: CardMessage, request: AccessRequest, resendHelp?: ResendHelp): Promise<void> {
-    const content = card.role === 'requester' ? requestStatusCard({ request, resendHelp }) : approvalCard({ request, context: request.context ?? {} });
+    // The redeem link goes only to the requester's own 1:1 chat.
+    const inRequesterChat = card.role === 'requester' && card.conversationKey === conversationKeys.user(request.requester.aadObjectId);
+    const content = card.role === 'requester'
+      ? requestStatusCard({ request, resendHelp, showRedeemLink: inRequesterChat })
+      : approvalCard({ request, context: request.context ?? {} });
     await this.withConversation(card.conversationKey, request.id, async (context) => {
       await context.updateActivity({ ...cardActivity(content), id: card.activityId });
     });
@@ -94,8 +99,11 @@ export class ProactiveNotifier implements Notifier {
   }
 }
 
-/** Decisions get a short notice; outcomes get the whole status card (redeem link, or the failed step and why). */
-function noticeFor(request: AccessRequest, event: RequestEvent, resendHelp?: ResendHelp): AdaptiveCard {
+/**
+ * Decisions get a short notice; outcomes get the whole status card (the failed step and why, and
+ * for the requester alone the redeem link).
+ */
+function noticeFor(request: AccessRequest, event: RequestEvent, toRequester: boolean, resendHelp?: ResendHelp): AdaptiveCard {
   const who = request.decision?.by.name ?? 'An approver';
   const guest = request.details.email;
   switch (event) {
@@ -113,6 +121,6 @@ function noticeFor(request: AccessRequest, event: RequestEvent, resendHelp?: Res
       });
     case 'completed':
     case 'failed':
-      return requestStatusCard({ request, resendHelp });
+      return requestStatusCard({ request, resendHelp, showRedeemLink: toRequester });
   }
 }

@@ -46,9 +46,23 @@ function removeMentions(context: TurnContext): string {
   return text.replace(/<at>[^<]*<\/at>/gi, ' ');
 }
 
-/** Keys under which conversation references are stored. */
+/** Keys under which conversation references and posted cards are stored. */
 export const conversationKeys = {
   user: (aadObjectId: string) => `user:${aadObjectId}`,
   channel: (channelId: string) => `channel:${channelId}`,
+  /** A group chat, by its conversation id. */
+  chat: (conversationId: string) => `chat:${conversationId}`,
   post: (activityId: string) => `post:${activityId}`,
 };
+
+/**
+ * The conversation a card in this activity's conversation is recorded under: the channel (every
+ * thread of it), the actor's 1:1 chat, or the group chat. The same key finds the card again when
+ * someone clicks on it.
+ */
+export function cardConversationKey(activity: Activity, actorId: string): string | undefined {
+  const channelId = channelIdOf(activity);
+  if (channelId) return conversationKeys.channel(channelId);
+  if (isPersonalChat(activity)) return conversationKeys.user(actorId);
+  return activity.conversation?.id ? conversationKeys.chat(activity.conversation.id) : undefined;
+}

@@ -25,12 +25,13 @@ export function guestCard(model: GuestCardModel): AdaptiveCard {
     title(md`${guest.displayName}`),
     text(md`${guest.email} · guest`, { subtle: true, spacing: 'None' }),
     factSet(facts(guest)),
-    text(LAST_SIGN_IN_MEANS, { subtle: true, spacing: 'Small' }),
   ];
+  // Only admins' cards read sign-in activity; the note explains that fact where it is shown.
+  if (guest.lastSignIn) body.push(text(LAST_SIGN_IN_MEANS, { subtle: true, spacing: 'Small' }));
   if (!guest.enabled) body.push(text(md`Sign-in is disabled for this guest.`, { color: 'Attention' }));
 
   if (!model.plan) {
-    body.push(text(md`You asked for this guest. To change their access, ask an admin.`, { subtle: true }));
+    body.push(text(md`You asked for this guest and your request invited them. To change their access, ask an admin.`, { subtle: true }));
     return adaptiveCard(body);
   }
   const actions: Action[] = [];
@@ -46,9 +47,9 @@ function facts(guest: GuestDetails): Fact[] {
     fact('Invitation', invitationText(guest)),
     fact('Sign-in', guest.enabled ? md`Enabled` : md`Disabled`),
     fact('Created', md`${guest.createdAt ? formatDateTime(guest.createdAt) : 'unknown'}`),
-    fact('Last sign-in', lastSignInText(guest.lastSignIn)),
-    fact('Groups', names(guest.groups)),
   ];
+  if (guest.lastSignIn) list.push(fact('Last sign-in', lastSignInText(guest.lastSignIn)));
+  list.push(fact('Groups', names(guest.groups)));
   if (!guest.directoryRoles.ok || guest.directoryRoles.value.length > 0) list.push(fact('Directory roles', names(guest.directoryRoles)));
   list.push(
     fact(

@@ -12,6 +12,11 @@ export interface RequestStatusModel {
   notice?: string;
   /** Who can send a guest found in the directory a new invitation; without it the card names admins in general. */
   resendHelp?: ResendHelp;
+  /**
+   * The redeem link is a secret for the requester: shown only on cards in the requester's own 1:1
+   * chat, never in a channel or to an approver.
+   */
+  showRedeemLink?: boolean;
 }
 
 /** The requester's card: facts, decision, outcome, and "Cancel request" while it waits. */
@@ -34,7 +39,7 @@ export function requestStatusCard(model: RequestStatusModel): AdaptiveCard {
     actions.push(execute(VERBS.cancel, 'Cancel request', { requestId: request.id }, { associatedInputs: 'none' }));
   }
   const redeemUrl = request.outcome?.redeemUrl;
-  if (request.state === 'completed' && redeemUrl && isHttpsUrl(redeemUrl)) {
+  if (model.showRedeemLink === true && request.state === 'completed' && redeemUrl && isHttpsUrl(redeemUrl)) {
     body.push(text(md`Send the guest the redeem link if the invitation email does not reach them.`, { subtle: true }));
     actions.push({ type: 'Action.OpenUrl', title: 'Open redeem link', url: redeemUrl });
   }

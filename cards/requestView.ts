@@ -110,12 +110,13 @@ export function decisionText(decision: Decision): Markdown {
 }
 
 /**
- * Names an execution step in words. Step keys are `invite`, `group:<id>`, `role:<id>` and
- * `app:<service principal id>:<role id>`; the
+ * Names an execution step in words. Step keys are `invite`, `group:<id>`, `role:<id>`,
+ * `app:<service principal id>:<role id>` and `policy` (the worker found the request outside policy); the
  * names come from the request, and an unknown key is shown as it is.
  */
 export function describeStep(step: string, details: InviteDetails): Markdown {
   if (step === 'invite') return md`sending the invitation`;
+  if (step === 'policy') return md`checking the request against your admins' policy before the next change`;
   const [kind, id] = splitOnce(step, ':');
   if (kind === 'group' && id !== undefined) {
     const group = details.groups.find((g) => g.id === id);

@@ -59,6 +59,7 @@ async function main(): Promise<void> {
       `  Directory: ${directory}`,
       `  Store:     ${opened.description}`,
       `  Tenant:    ${config.expectedTenantId}`,
+      `  App owners: ${config.appOwnersMayInvite ? 'may approve inviting new guests for their apps (APP_OWNERS_MAY_INVITE=true)' : 'approve access for existing guests only; new guests go to the approver group (APP_OWNERS_MAY_INVITE=false)'}`,
       ...describePermissionReport(permissions).map((line) => `  ${line}`),
       '',
     ].join('\n'),

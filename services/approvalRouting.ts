@@ -11,21 +11,24 @@ export const SETTING_APPROVALS_CHANNEL = 'approvalsChannel';
 
 /** Where a new request's approval goes, decided before it is stored so its card can say why. */
 export interface ApprovalPlan {
-  /** The app's owners decide (app access and nothing else asked). */
+  /** The app's owners decide (app access and nothing else asked; for a new guest only when owners may invite). */
   owners: NamedRef[];
   /** Owners other than the requester who have a chat with the bot. */
   reachableOwners: NamedRef[];
-  /** The requester owns the app and policy lets owners grant their own app: no human approval. */
+  /**
+   * The requester owns the app, the guest exists already and policy lets owners grant their own
+   * app: no human approval. Self-service never creates a guest.
+   */
   selfService: boolean;
   /** Shown on the approval card when the request went somewhere other than expected. */
   note?: string;
 }
 
 /**
- * Who decides a request and where its approval card goes. Directory-wide requests (invitations,
- * groups, directory roles) belong to the approver group; a request that only grants an
- * enterprise application belongs to that application's owners too, falling back to the approver
- * group when no owner can be reached.
+ * Who decides a request and where its approval card goes. Directory-wide requests (groups,
+ * directory roles, and invitations unless admins delegated them) belong to the approver group; a
+ * request that only grants an enterprise application belongs to that application's owners too,
+ * falling back to the approver group when no owner can be reached.
  */
 export class ApprovalRouter {
   constructor(
@@ -34,22 +37,35 @@ export class ApprovalRouter {
       roles: RoleService;
       notifier: Notifier;
       store: Pick<Store, 'getSetting'>;
-      settings: { appOwnersSelfService: boolean };
+      settings: { appOwnersSelfService: boolean; appOwnersMayInvite: boolean };
       logger: Logger;
     },
   ) {}
 
-  /** App owners may decide only when the request asks for nothing beyond their application. */
+  /**
+   * App owners may decide only when the request asks for nothing beyond their application, and
+   * for a guest who does not exist yet only when admins let owners invite (APP_OWNERS_MAY_INVITE):
+   * inviting someone into the directory is the approver group's decision otherwise.
+   */
   ownersDecide(details: InviteDetails): boolean {
-    return details.appAccess !== undefined && details.groups.length === 0 && details.directoryRole === undefined;
+    if (details.appAccess === undefined || details.groups.length > 0 || details.directoryRole !== undefined) return false;
+    return details.existingGuestId !== undefined || this.deps.settings.appOwnersMayInvite;
   }
 
   async plan(requester: Person, details: InviteDetails): Promise<ApprovalPlan> {
-    if (!details.appAccess || !this.ownersDecide(details)) return { owners: [], reachableOwners: [], selfService: false };
+    if (!details.appAccess) return { owners: [], reachableOwners: [], selfService: false };
+    if (!this.ownersDecide(details)) {
+      const appOnly = details.groups.length === 0 && details.directoryRole === undefined;
+      // Say why an app-only request skipped the owners: they decide for existing guests only.
+      const note = appOnly ? 'This request invites a new guest, which the approver group decides: app owners approve access for existing guests only.' : undefined;
+      return { owners: [], reachableOwners: [], selfService: false, note };
+    }
     const app = details.appAccess.app.displayName;
     const owners = await this.deps.catalog.appOwners(details.appAccess.app.id);
     const isOwner = owners.some((o) => o.id === requester.aadObjectId);
-    if (isOwner && this.deps.settings.appOwnersSelfService) return { owners, reachableOwners: [], selfService: true };
+    if (isOwner && this.deps.settings.appOwnersSelfService && details.existingGuestId !== undefined) {
+      return { owners, reachableOwners: [], selfService: true };
+    }
     const others = owners.filter((o) => o.id !== requester.aadObjectId);
     const reach = await Promise.all(others.map((o) => this.deps.notifier.canReach(o.id)));
     const reachableOwners = others.filter((_, i) => reach[i]);

@@ -31,8 +31,13 @@ export interface AppConfig {
   allowedGuestDomains: string[];
   blockedGuestDomains: string[];
   assignableDirectoryRoles: string[];
-  /** App owners' own requests for their app are approved by policy (audited as such). */
+  /** App owners' own requests for their app and an existing guest are approved by policy (audited as such). */
   appOwnersSelfService: boolean;
+  /**
+   * App owners may decide requests that invite a new guest for their app (nothing else asked).
+   * Off: any request that creates a guest goes to the approver group.
+   */
+  appOwnersMayInvite: boolean;
   sqlitePath: string;
   /** PostgreSQL connection URL; empty means SQLite at `sqlitePath`, which serves one instance only. */
   databaseUrl: string;
@@ -157,6 +162,7 @@ export function loadConfig(env: Env, localDefaults?: LocalDefaults): AppConfig {
   }
 
   const appOwnersSelfService = readBoolean(read('APP_OWNERS_SELF_SERVICE'), 'APP_OWNERS_SELF_SERVICE', problems);
+  const appOwnersMayInvite = readBoolean(read('APP_OWNERS_MAY_INVITE'), 'APP_OWNERS_MAY_INVITE', problems);
 
   const databaseUrl = read('DATABASE_URL');
   if (databaseUrl) checkDatabaseUrl(databaseUrl, problems);
@@ -197,6 +203,7 @@ export function loadConfig(env: Env, localDefaults?: LocalDefaults): AppConfig {
     blockedGuestDomains,
     assignableDirectoryRoles: assignableDirectoryRoles.map((r) => r.toLowerCase()),
     appOwnersSelfService,
+    appOwnersMayInvite,
     sqlitePath: read('SQLITE_PATH') || './data/guest-access.db',
     databaseUrl,
     requestTimeoutDays,

@@ -10,6 +10,8 @@ export type CatalogDirectory = Pick<
   | 'getRoleDefinitions'
   | 'listUserMembers'
   | 'listNestedGroups'
+  | 'listRoleAssignableGroups'
+  | 'checkGroupMemberGroups'
   | 'listApps'
   | 'searchApps'
   | 'listAppOwners'
@@ -47,7 +49,7 @@ export class DirectoryCatalog {
   private rolesCache?: Cached<NamedRef[]>;
   private approversCache?: Cached<NamedRef[]>;
   private adminsCache?: Cached<NamedRef[]>;
-  private protectedCache?: Cached<ReadonlySet<string>>;
+  private protectedCache?: Cached<{ all: ReadonlySet<string>; roleAssignable: ReadonlySet<string> }>;
   private appsCache?: Cached<{ choices: AppRoleChoice[]; more: boolean }>;
   private readonly ownersCache = new Map<string, Cached<NamedRef[]>>();
 
@@ -82,15 +84,49 @@ export class DirectoryCatalog {
   }
 
   /**
-   * The approver and admin groups and every group nested in them. Membership of these grants
-   * power in this bot, so a guest request can never put anyone into them.
+   * The approver and admin groups, every group nested in them, and every group that can hold
+   * directory roles. Membership of these grants power in this bot or over the directory, so a guest
+   * request can never put anyone into them. Read at most a minute ago.
    */
   async protectedGroupIds(): Promise<ReadonlySet<string>> {
+    return (await this.protectedLists()).all;
+  }
+
+  /**
+   * Which of these groups are protected. With `fresh`, whether each is nested in the approver or
+   * admin group is asked of the directory now, one transitive check per group (the worker asks
+   * before each write, so a group nested since the last minute counts); role-assignability is set
+   * when a group is created and never changes, so the minute-old list answers for it.
+   */
+  async protectedAmong(groupIds: readonly string[], options: { fresh?: boolean } = {}): Promise<ReadonlySet<string>> {
+    const lists = await this.protectedLists();
+    const ids = groupIds.map((id) => id.toLowerCase());
+    if (!options.fresh) return new Set(ids.filter((id) => lists.all.has(id)));
+    const roots = [this.settings.approverGroupId, this.settings.adminGroupId];
+    const rootKeys = roots.map((id) => id.toLowerCase());
+    const found = await Promise.all(
+      ids.map(async (id) => {
+        if (rootKeys.includes(id) || lists.roleAssignable.has(id)) return id;
+        return (await this.directory.checkGroupMemberGroups(id, roots)).length > 0 ? id : undefined;
+      }),
+    );
+    return new Set(found.filter((id): id is string => id !== undefined));
+  }
+
+  private async protectedLists(): Promise<{ all: ReadonlySet<string>; roleAssignable: ReadonlySet<string> }> {
     this.capabilities.require('groups');
     this.protectedCache = await this.fresh(this.protectedCache, async () => {
-      const roots = [this.settings.approverGroupId, this.settings.adminGroupId];
-      const nested = await Promise.all(roots.map((id) => this.directory.listNestedGroups(id)));
-      return new Set([...roots, ...nested.flat().map((g) => g.id)].map((id) => id.toLowerCase()));
+      const { approverGroupId, adminGroupId } = this.settings;
+      const [approverNested, adminNested, roleAssignable] = await Promise.all([
+        this.directory.listNestedGroups(approverGroupId),
+        this.directory.listNestedGroups(adminGroupId),
+        this.directory.listRoleAssignableGroups(),
+      ]);
+      const lower = (groups: NamedRef[]) => groups.map((g) => g.id.toLowerCase());
+      return {
+        all: new Set([approverGroupId, adminGroupId].map((id) => id.toLowerCase()).concat(lower(approverNested), lower(adminNested), lower(roleAssignable))),
+        roleAssignable: new Set(lower(roleAssignable)),
+      };
     });
     return this.protectedCache.value;
   }

@@ -2,8 +2,9 @@ import type { Clock } from './clock';
 import type { GraphDirectory } from './graph/graphDirectory';
 import { GraphFailure, toGraphFailure } from './graph/graphErrors';
 import type { Logger } from './logger';
-import { ReplicationLagEstimate } from './replicationLag';
 import type { AccessRequest, AuditEntry, ExecutionOutcome, ExecutionStep, Job } from './model';
+import { ReplicationLagEstimate } from './replicationLag';
+import { describeRefusals, type PolicyRefusal, type RequestPolicy } from './requestPolicy';
 import type { WorkQueue } from './requestWorkflow';
 import type { Store } from './store/store';
 
@@ -104,6 +105,20 @@ class DeferredForDirectory extends Error {
   }
 }
 
+
+/** Today's policy refuses what the request asks, found just before the step `nextStep` would write. */
+class PolicyRefused extends Error {
+  constructor(
+    readonly nextStep: string,
+    readonly refusals: PolicyRefusal[],
+  ) {
+    super(`policy refuses the request before ${nextStep}`);
+  }
+}
+
+/** The failed step recorded when policy stopped a request; the cards name it in words. */
+export const POLICY_STEP = 'policy';
+
 /** A step that failed, named the way a requester can understand. */
 class StepFailure extends Error {
   constructor(
@@ -133,6 +148,8 @@ export class ExecutionWorker implements WorkQueue {
     private readonly deps: {
       store: Store;
       directory: ExecutionDirectory;
+      /** Checked before every Graph write, with the protected groups read fresh: a policy change since approval wins. */
+      policy: Pick<RequestPolicy, 'refusals'>;
       settings: { inviteRedirectUrl: string };
       clock: Clock;
       logger: Logger;
@@ -338,8 +355,11 @@ export class ExecutionWorker implements WorkQueue {
     if (lease.lost) throw new LeaseLost(lease.jobId);
     let output: Record<string, string>;
     try {
+      const refusals = await this.deps.policy.refusals(request.details, { fresh: true });
+      if (refusals.length > 0) throw new PolicyRefused(key, refusals);
       output = await run();
     } catch (error) {
+      if (error instanceof PolicyRefused) throw error;
       throw new StepFailure(key, toGraphFailure(error), newGuest);
     }
     await this.deps.store.saveStep({ requestId: request.id, key, status: 'done', output });
@@ -410,6 +430,10 @@ export class ExecutionWorker implements WorkQueue {
       await this.waitForDirectory(request, job, error.stepKey, error.newGuest, error.runAfter);
       return;
     }
+    if (error instanceof PolicyRefused) {
+      await this.failByPolicy(request, job, error);
+      return;
+    }
     const failure = error instanceof StepFailure ? error.failure : toGraphFailure(error);
     const stepKey = error instanceof StepFailure ? error.stepKey : 'execution';
     const log = logger.child({ jobId: job.id, requestId: request.id, step: stepKey, status: failure.status, code: failure.code });
@@ -454,6 +478,35 @@ export class ExecutionWorker implements WorkQueue {
     });
     await store.completeJob(job.id);
     log.warn('request failed');
+    if (failed.ok) this.deps.onFinished(failed.request);
+  }
+
+  /** Steps already done stay done (and stored); the request fails with the policy's reason and nothing more is written. */
+  private async failByPolicy(request: AccessRequest, job: Job, refused: PolicyRefused): Promise<void> {
+    const { store, logger } = this.deps;
+    const reason = describeRefusals(refused.refusals);
+    await store.saveStep({ requestId: request.id, key: POLICY_STEP, status: 'failed', output: {}, error: reason });
+    const steps = await store.getSteps(request.id);
+    const invited = steps.find((s) => s.key === 'invite' && s.status === 'done');
+    // The note that an invitation went out is bookkeeping, not a step anyone asked for.
+    const stepsDone = steps.filter((s) => s.status === 'done' && s.key !== INVITE_SENT_STEP).map((s) => s.key);
+    const failed = await store.transition({
+      id: request.id,
+      from: 'executing',
+      expectedVersion: request.version,
+      to: 'failed',
+      patch: {
+        outcome: { guestId: invited?.output.guestId, redeemUrl: invited?.output.redeemUrl || undefined, failedStep: POLICY_STEP, error: reason },
+      },
+      audit: this.audit('request_failed', job, request.id, {
+        step: POLICY_STEP,
+        nextStep: refused.nextStep,
+        refused: refused.refusals.map((r) => r.field).join(','),
+        stepsDone: stepsDone.join(','),
+      }),
+    });
+    await store.completeJob(job.id);
+    logger.warn({ jobId: job.id, requestId: request.id, nextStep: refused.nextStep }, 'request refused by policy before a write');
     if (failed.ok) this.deps.onFinished(failed.request);
   }
 

@@ -71,6 +71,9 @@ const REVOKE_FEATURE: Readonly<Record<RevokeOperation, Feature>> = { disable: 'r
 /** How long Graph keeps a deleted user restorable. */
 export const RESTORE_WINDOW_DAYS = 30;
 const DAY_MS = 24 * 60 * 60 * 1000;
+/** Why a new invitation is sent only from a 1:1 chat: its answer carries the redeem link. */
+const REDEEM_LINK_IN_PRIVATE =
+  'A new invitation comes with its redeem link, which is a secret: type "resend <email>" in a 1:1 chat with me. Nothing was sent.';
 const NOT_ALLOWED = 'Only members of the guest access admin group can manage guests. Your attempt was recorded.';
 const PENDING_LIMIT = 50;
 /** Graph's answer when the tenant has no Entra ID P1/P2 licence for signInActivity. */
@@ -118,34 +121,54 @@ export class GuestAdmin {
 
   /**
    * `guest <email>`: everything the guest card shows, and for admins what its Disable and Delete
-   * would do. Someone who asked for this guest sees the same card without the buttons, so they
-   * can check which apps and roles their guest holds.
+   * would do. A requester sees the card of a guest their own completed request invited (the
+   * invitation that created the account, not a guest found by lookup), without the buttons and
+   * without sign-in activity, which only the admins' audit permission should read.
    */
   async inspect(
     actor: Person,
     emailText: string,
     source: string,
   ): Promise<AdminOutcome<{ details: GuestDetails; plan?: RevokePlan; resendTurnedOff?: string }>> {
-    const admin = await this.deps.roles.isAdmin(actor.aadObjectId);
-    if (!admin && !(await this.askedFor(actor, emailText))) return (await this.refuseNonAdmin(actor, 'guest', source))!;
+    if (await this.deps.roles.isAdmin(actor.aadObjectId)) {
+      const off = this.turnedOff('guestCard');
+      if (off) return off;
+      return this.guarded(async () => {
+        const found = await this.findGuestByEmail(emailText);
+        if (found.kind !== 'ok') return found;
+        const details = await this.details(found.value, { signIns: true });
+        const plan = this.plan(found.value);
+        const resendTurnedOff = this.deps.capabilities.offMessage(this.resendFeature(found.value));
+        return ok(resendTurnedOff ? { details, plan, resendTurnedOff } : { details, plan });
+      });
+    }
+    // Decided from our own records before the directory is asked, so a refusal says nothing about who exists.
+    const created = await this.guestsInvitedFor(actor, emailText);
+    if (created.size === 0) return (await this.refuseNonAdmin(actor, 'guest', source))!;
     const off = this.turnedOff('guestCard');
     if (off) return off;
     return this.guarded(async () => {
       const found = await this.findGuestByEmail(emailText);
       if (found.kind !== 'ok') return found;
-      const details = await this.details(found.value);
-      if (!admin) return ok({ details });
-      const resendTurnedOff = this.deps.capabilities.offMessage(this.resendFeature(found.value));
-      return ok(resendTurnedOff ? { details, plan: this.plan(found.value), resendTurnedOff } : { details, plan: this.plan(found.value) });
+      if (!created.has(found.value.id.toLowerCase())) return (await this.refuseNonAdmin(actor, 'guest', source))!;
+      return ok({ details: await this.details(found.value, { signIns: false }) });
     });
   }
 
-  /** Whether this person filed a request for the address (any state). */
-  private async askedFor(actor: Person, emailText: string): Promise<boolean> {
+  /**
+   * Ids of the guests that this person's completed requests for the address created: the request's
+   * recorded invite step made the invitation itself (a guest the step found by lookup does not count).
+   */
+  private async guestsInvitedFor(actor: Person, emailText: string): Promise<Set<string>> {
     const email = normaliseEmail(emailText.split(' ')[0] ?? '');
-    if (!email) return false;
-    const requests = await this.deps.store.findRequestsByEmail(email, REQUEST_STATES);
-    return requests.some((r) => r.requester.aadObjectId === actor.aadObjectId);
+    const created = new Set<string>();
+    if (!email) return created;
+    const requests = await this.deps.store.findRequestsByEmail(email, ['completed']);
+    for (const request of requests.filter((r) => r.requester.aadObjectId === actor.aadObjectId && !r.details.existingGuestId)) {
+      const invite = (await this.deps.store.getSteps(request.id)).find((s) => s.key === 'invite' && s.status === 'done');
+      if (invite?.output.guestId && invite.output.existing !== 'true') created.add(invite.output.guestId.toLowerCase());
+    }
+    return created;
   }
 
   /** `revoke <email>`: what disabling and deleting would do, for the confirmation card. Changes nothing. */
@@ -215,10 +238,14 @@ export class GuestAdmin {
     });
   }
 
-  /** `resend <email>`: a new invitation with a new redeem link (a redemption reset when they had redeemed). */
-  async resendByEmail(actor: Person, emailText: string, source: string): Promise<AdminOutcome<ReinviteDone>> {
+  /**
+   * `resend <email>`: a new invitation with a new redeem link (a redemption reset when they had
+   * redeemed). The answer shows the link, a secret, so it is given only in a 1:1 chat (`privateChat`).
+   */
+  async resendByEmail(actor: Person, emailText: string, source: string, privateChat: boolean): Promise<AdminOutcome<ReinviteDone>> {
     const refused = await this.refuseNonAdmin(actor, 'resend', source);
     if (refused) return refused;
+    if (!privateChat) return { kind: 'invalid', message: REDEEM_LINK_IN_PRIVATE };
     return this.guarded(async () => {
       const found = await this.findGuestByEmail(emailText);
       if (found.kind !== 'ok') return found;
@@ -226,10 +253,11 @@ export class GuestAdmin {
     });
   }
 
-  /** Resend invitation on the guest card. */
-  async resendById(actor: Person, guestId: string, source: string): Promise<AdminOutcome<ReinviteDone>> {
+  /** Resend invitation on the guest card; like `resend`, only in a 1:1 chat. */
+  async resendById(actor: Person, guestId: string, source: string, privateChat: boolean): Promise<AdminOutcome<ReinviteDone>> {
     const refused = await this.refuseNonAdmin(actor, 'resend', source);
     if (refused) return refused;
+    if (!privateChat) return { kind: 'invalid', message: REDEEM_LINK_IN_PRIVATE };
     return this.guarded(async () => {
       const found = await this.findGuestById(actor, guestId, source);
       if (found.kind !== 'ok') return found;
@@ -396,10 +424,11 @@ export class GuestAdmin {
     return ok(user);
   }
 
-  private async details(guest: DirectoryGuest): Promise<GuestDetails> {
+  /** `signIns` reads sign-in activity too (admins only: it needs the audit log permission). */
+  private async details(guest: DirectoryGuest, options: { signIns: boolean }): Promise<GuestDetails> {
     const { directory, capabilities } = this.deps;
     const [lastSignIn, memberships, appRoles, sponsors, origin] = await Promise.all([
-      this.lastSignIn(guest.id),
+      options.signIns ? this.lastSignIn(guest.id) : undefined,
       readable(() => directory.listMemberships(guest.id), capabilities.offReason('guestGroups')),
       readable(() => this.appRoles(guest.id), capabilities.offReason('guestAppRoles')),
       readable(() => directory.listSponsors(guest.id)),
@@ -413,12 +442,12 @@ export class GuestAdmin {
       stateChangedAt: guest.externalUserStateChangeDateTime,
       createdAt: guest.createdDateTime,
       enabled: guest.accountEnabled !== false,
-      lastSignIn,
       groups: memberships.ok ? { ok: true, value: memberships.value.groups } : memberships,
       directoryRoles: memberships.ok ? { ok: true, value: memberships.value.roles } : memberships,
       appRoles,
       sponsors,
     };
+    if (lastSignIn) result.lastSignIn = lastSignIn;
     if (origin) result.origin = origin;
     return result;
   }

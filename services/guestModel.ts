@@ -78,7 +78,8 @@ export interface GuestDetails {
   stateChangedAt: string | null;
   createdAt: string | null;
   enabled: boolean;
-  lastSignIn: LastSignIn;
+  /** Absent on the requester's view: sign-in activity is for admins only. */
+  lastSignIn?: LastSignIn;
   groups: Readable<NamedRef[]>;
   directoryRoles: Readable<NamedRef[]>;
   appRoles: Readable<AppRoleView[]>;

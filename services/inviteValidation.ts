@@ -1,5 +1,6 @@
 import { isDirectoryId } from './ids';
 import type { RequestKind } from './model';
+import { policyRefusals, type PolicySettings } from './requestPolicy';
 
 /** The request forms' fields, as the cards name their inputs. */
 export const INVITE_FIELDS = ['guestId', 'displayName', 'email', 'message', 'groupIds', 'directoryRoleId', 'appRole', 'justification'] as const;
@@ -20,11 +21,8 @@ export interface InviteFormValues {
   justification: string;
 }
 
-export interface InvitePolicy {
-  allowedGuestDomains: readonly string[];
-  blockedGuestDomains: readonly string[];
-  assignableDirectoryRoles: readonly string[];
-}
+/** The admins' policy settings the form is checked against (the rule itself is in requestPolicy.ts). */
+export type InvitePolicy = PolicySettings;
 
 export const LIMITS = {
   email: 254,
@@ -55,9 +53,7 @@ export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
-export function domainOf(email: string): string {
-  return email.slice(email.lastIndexOf('@') + 1);
-}
+export { domainOf } from './requestPolicy';
 
 /** Checks the address's form; returns a sentence for the requester, or undefined when fine. */
 export function checkEmailSyntax(email: string): string | undefined {
@@ -78,22 +74,6 @@ export function checkEmailSyntax(email: string): string | undefined {
   return undefined;
 }
 
-function matchesDomain(domain: string, listed: string): boolean {
-  return domain === listed || domain.endsWith(`.${listed}`);
-}
-
-/** Checks the domain against the admin's allow and block lists. */
-export function checkDomainPolicy(email: string, policy: InvitePolicy): string | undefined {
-  const domain = domainOf(email);
-  if (policy.blockedGuestDomains.some((blocked) => matchesDomain(domain, blocked))) {
-    return `Guests from ${domain} cannot be invited: the domain is blocked by your admins.`;
-  }
-  if (policy.allowedGuestDomains.length > 0 && !policy.allowedGuestDomains.some((allowed) => matchesDomain(domain, allowed))) {
-    return `Guests from ${domain} cannot be invited: allowed domains are ${policy.allowedGuestDomains.join(', ')}.`;
-  }
-  return undefined;
-}
-
 /**
  * Everything that can be checked without the directory. The workflow adds the directory checks
  * (existing user, pending request, groups that exist) on top.
@@ -108,7 +88,7 @@ export function validateInviteForm(values: InviteFormValues, policy: InvitePolic
   } else if (kind === 'appAccess' && !email) {
     errors.email = 'Choose an existing guest, or type the address of a new one.';
   } else {
-    const emailProblem = checkEmailSyntax(email) ?? checkDomainPolicy(email, policy);
+    const emailProblem = checkEmailSyntax(email);
     if (emailProblem) errors.email = emailProblem;
   }
 
@@ -130,9 +110,17 @@ export function validateInviteForm(values: InviteFormValues, policy: InvitePolic
   if (values.groupIds.length > LIMITS.groups) errors.groupIds = `Choose at most ${LIMITS.groups} groups.`;
   else if (values.groupIds.some((id) => !isDirectoryId(id))) errors.groupIds = 'One of the chosen groups is not a directory group; choose again.';
 
+  // The admins' policy, as far as the form alone shows it, so a refused address costs no directory lookup.
   const role = values.directoryRoleId.trim().toLowerCase();
-  if (role && !policy.assignableDirectoryRoles.includes(role)) {
-    errors.directoryRoleId = 'That directory role cannot be requested here; your admins choose which roles can be.';
-  }
+  const refused = policyRefusals(
+    {
+      email: errors.email || !email ? '' : email,
+      groups: [],
+      directoryRole: role ? { id: role, displayName: 'That directory role' } : undefined,
+    },
+    policy,
+    new Set(),
+  );
+  for (const refusal of refused) errors[refusal.field] ??= refusal.reason;
   return errors;
 }

@@ -148,6 +148,16 @@ export interface CardMessage {
   activityId: string;
 }
 
+/**
+ * A card with administration buttons for one guest (the guest card, the revoke confirmation), so a
+ * click on it can be tied to the guest it was posted for.
+ */
+export interface GuestCardMessage {
+  guestId: string;
+  conversationKey: string;
+  activityId: string;
+}
+
 export interface Job {
   id: string;
   requestId: string;

@@ -12,6 +12,7 @@ import {
 } from './inviteValidation';
 import type { Logger } from './logger';
 import type { AccessRequest, AppAccess, InviteDetails, NamedRef, RequestKind, RequestState } from './model';
+import type { RequestPolicy } from './requestPolicy';
 import type { Store } from './store/store';
 
 export type ValidatorDirectory = Pick<
@@ -37,6 +38,8 @@ export class RequestValidator {
       store: Store;
       directory: ValidatorDirectory;
       catalog: DirectoryCatalog;
+      /** The admins' policy (domains, protected groups, directory roles), the same rule the decision and the worker apply. */
+      policy: Pick<RequestPolicy, 'refusals'>;
       settings: InvitePolicy;
       capabilities: Capabilities;
       logger: Logger;
@@ -51,6 +54,7 @@ export class RequestValidator {
     let email = normaliseEmail(values.email);
     let guest: DirectoryUser | undefined;
     let appAccess: AppAccess | undefined;
+    let directoryRole: NamedRef | undefined;
 
     try {
       if (kind === 'appAccess' && values.guestId.trim() && !errors.guestId && !errors.email) {
@@ -102,22 +106,25 @@ export class RequestValidator {
 
       const groupIds = [...new Set(values.groupIds.map((id) => id.toLowerCase()))];
       if (!errors.groupIds && groupIds.length > 0) {
-        const guarded = await catalog.protectedGroupIds();
-        chosen.groups = (await directory.getAssignableGroups(groupIds))
-          .filter((g) => !guarded.has(g.id.toLowerCase()))
-          .map(({ id, displayName }) => ({ id, displayName }));
+        chosen.groups = (await directory.getAssignableGroups(groupIds)).map(({ id, displayName }) => ({ id, displayName }));
         const missing = groupIds.filter((id) => !chosen.groups.some((g) => g.id.toLowerCase() === id));
         if (missing.length > 0) errors.groupIds = `${missing.length} of the chosen groups no longer exist or cannot take guests; choose again.`;
+      }
+
+      const roleId = values.directoryRoleId.trim().toLowerCase();
+      directoryRole = roleId ? (await catalog.assignableRoles()).find((r) => r.id.toLowerCase() === roleId) : undefined;
+      if (roleId && !directoryRole && !errors.directoryRoleId) errors.directoryRoleId = 'That directory role is not offered any more; choose again.';
+
+      const refusals = await this.deps.policy.refusals({ email: errors.email ? '' : email, groups: chosen.groups, directoryRole });
+      for (const refusal of refusals) {
+        const field = refusal.field === 'email' && guest && kind === 'appAccess' && values.guestId.trim() ? 'guestId' : refusal.field;
+        errors[field] ??= refusal.reason;
       }
     } catch (error) {
       const failure = toGraphFailure(error);
       this.deps.logger.warn({ status: failure.status, code: failure.code }, 'directory check failed');
       return { ok: false, errors, chosen, graphProblem: failure.userMessage };
     }
-
-    const roleId = values.directoryRoleId.trim().toLowerCase();
-    const directoryRole = roleId ? (await catalog.assignableRoles()).find((r) => r.id.toLowerCase() === roleId) : undefined;
-    if (roleId && !directoryRole && !errors.directoryRoleId) errors.directoryRoleId = 'That directory role is not offered any more; choose again.';
 
     if (Object.keys(errors).length > 0) return { ok: false, errors, chosen };
     return {

@@ -10,6 +10,7 @@ import type { Logger } from './logger';
 import type { AccessRequest, AuditEntry, Decision, NamedRef, Person, RequestKind, ResendHelp } from './model';
 import type { Notifier, RequestEvent } from './notifier';
 import type { RoleService } from './roles';
+import { describeRefusals, type RequestPolicy } from './requestPolicy';
 import type { RequestValidator } from './requestValidator';
 import type { Store } from './store/store';
 
@@ -40,7 +41,9 @@ export type DecisionResult =
   | { kind: 'alreadyDecided'; request: AccessRequest }
   | { kind: 'notFound' }
   | { kind: 'forbidden'; message: string }
-  | { kind: 'invalid'; message: string; request: AccessRequest };
+  | { kind: 'invalid'; message: string; request: AccessRequest }
+  /** Approving is refused because today's policy no longer allows what the request asks; denying stays possible. */
+  | { kind: 'refusedByPolicy'; message: string; request: AccessRequest };
 
 /** Where the workflow hands approved work to the execution worker. */
 export interface WorkQueue {
@@ -68,6 +71,7 @@ export class RequestWorkflow {
       catalog: DirectoryCatalog;
       validator: RequestValidator;
       router: ApprovalRouter;
+      policy: Pick<RequestPolicy, 'refusals'>;
       roles: RoleService;
       notifier: Notifier;
       queue: WorkQueue;
@@ -272,9 +276,24 @@ export class RequestWorkflow {
       return refuse('self_approval', 'You asked for this guest, so another approver has to decide.');
     }
     if (!(await this.deps.router.mayDecide(actor, request))) {
-      return refuse('not_approver', 'Only members of the approver group (or, for app access, the app\'s owners) can decide on this request.');
+      return refuse(
+        'not_approver',
+        'Only members of the approver group can decide on this request (app owners decide requests that only grant their app to an existing guest).',
+      );
     }
     if (request.state !== 'pending') return { kind: 'alreadyDecided', request };
+    if (verdict.outcome === 'approved') {
+      // Policy may have changed since filing (a group nested into the approver group, a domain
+      // blocked, a role withdrawn): an approval must not grant more than it allows now.
+      const refusals = await this.deps.policy.refusals(request.details);
+      if (refusals.length > 0) {
+        await store.appendAudit(
+          this.audit(actor.aadObjectId, 'approve_refused', source, requestId, { why: 'policy', fields: refusals.map((r) => r.field).join(',') }),
+        );
+        const message = `This request can no longer be approved: ${describeRefusals(refusals)} Deny it with a reason so the requester knows.`;
+        return { kind: 'refusedByPolicy', message, request };
+      }
+    }
     const decision: Decision = { ...verdict, by: actor, at: this.deps.clock.now().toISOString() };
     const result = await store.transition({
       id: request.id,

@@ -7,6 +7,7 @@ import { approvalResponse } from './decisionResponse';
 export const approveAction = defineAction({
   verb: VERBS.approve,
   schema: requestActionData,
+  binding: 'request',
   async handle(turn, data) {
     return approvalResponse(await turn.workflow.approve(turn.actor, data.requestId, turn.source));
   },

@@ -7,6 +7,7 @@ import { statusResponse } from './decisionResponse';
 export const cancelAction = defineAction({
   verb: VERBS.cancel,
   schema: requestActionData,
+  binding: 'request',
   async handle(turn, data) {
     return statusResponse(await turn.workflow.cancel(turn.actor, data.requestId, turn.source));
   },

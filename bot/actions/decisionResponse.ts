@@ -29,6 +29,8 @@ export function approvalResponse(result: DecisionResult, denyError?: string): Ad
       return cardResponse(approvalCard({ request: result.request, context: result.request.context ?? {}, notice: alreadyDecidedNotice(result.request) }));
     case 'invalid':
       return cardResponse(approvalCard({ request: result.request, context: result.request.context ?? {}, denyError: denyError ?? result.message }));
+    case 'refusedByPolicy':
+      return cardResponse(approvalCard({ request: result.request, context: result.request.context ?? {}, notice: result.message }));
     case 'forbidden':
       return errorResponse(403, 'Forbidden', result.message);
     case 'notFound':
@@ -44,6 +46,7 @@ export function statusResponse(result: DecisionResult): AdaptiveCardInvokeRespon
     case 'alreadyDecided':
       return cardResponse(requestStatusCard({ request: result.request, notice: alreadyDecidedNotice(result.request) }));
     case 'invalid':
+    case 'refusedByPolicy':
       return cardResponse(requestStatusCard({ request: result.request, notice: result.message }));
     case 'forbidden':
       return errorResponse(403, 'Forbidden', result.message);

@@ -8,6 +8,7 @@ import { defineAction } from '../handlers';
 export const deleteGuestAction = defineAction({
   verb: VERBS.deleteGuest,
   schema: guestActionData,
+  binding: 'guest',
   async handle(turn, data) {
     return outcomeResponse(await turn.guestAdmin.revoke(turn.actor, data.guestId, 'delete', turn.source), revokeResultCard);
   },

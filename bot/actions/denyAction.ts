@@ -7,6 +7,7 @@ import { approvalResponse } from './decisionResponse';
 export const denyAction = defineAction({
   verb: VERBS.deny,
   schema: denyActionData,
+  binding: 'request',
   async handle(turn, data) {
     return approvalResponse(await turn.workflow.deny(turn.actor, data.requestId, data.reason, turn.source));
   },

@@ -8,6 +8,7 @@ import { defineAction } from '../handlers';
 export const disableGuestAction = defineAction({
   verb: VERBS.disableGuest,
   schema: guestActionData,
+  binding: 'guest',
   async handle(turn, data) {
     return outcomeResponse(await turn.guestAdmin.revoke(turn.actor, data.guestId, 'disable', turn.source), revokeResultCard);
   },

@@ -7,7 +7,7 @@ import type { SubmitResult } from '../../services/requestWorkflow';
 import type { InviteFormData } from '../activitySchemas';
 import type { Turn } from '../handlers';
 import { cardResponse } from '../invokeResponses';
-import { conversationKeys } from '../turn';
+import { conversationKeys, isPersonalChat } from '../turn';
 
 const NO_APPROVER_REACHED =
   'No approver could be reached yet: approvers receive requests once they have opened a chat with me. ' +
@@ -29,7 +29,8 @@ export function formValues(data: InviteFormData): InviteFormValues {
  */
 export async function filedResponse(turn: Turn, result: Extract<SubmitResult, { ok: true }>): Promise<AdaptiveCardInvokeResponse> {
   const formMessageId = turn.context.activity.replyToId;
-  if (formMessageId) {
+  // Forms are only sent in 1:1 chats; a status card anywhere else is never updated, nor its Cancel honoured.
+  if (formMessageId && isPersonalChat(turn.context.activity)) {
     await turn.store.saveCardMessage({
       requestId: result.request.id,
       role: 'requester',

@@ -1,5 +1,5 @@
 import { guestCard } from '../../cards/guestCard';
-import { replyWith } from '../adminResponses';
+import { replyWithGuestCard } from '../adminResponses';
 import { matchWords, type CommandHandler } from '../handlers';
 
 /** `guest <email>`: one guest's card with Resend invitation, Disable and Delete. */
@@ -9,8 +9,11 @@ export const guestCommand: CommandHandler = {
   audience: 'admins',
   match: (text) => matchWords(text, 'guest'),
   async handle(turn, args) {
-    await replyWith(turn, await turn.guestAdmin.inspect(turn.actor, args, turn.source), (found) =>
-      guestCard({ guest: found.details, plan: found.plan, resendTurnedOff: found.resendTurnedOff }),
+    await replyWithGuestCard(
+      turn,
+      await turn.guestAdmin.inspect(turn.actor, args, turn.source),
+      (found) => guestCard({ guest: found.details, plan: found.plan, resendTurnedOff: found.resendTurnedOff }),
+      (found) => (found.plan ? found.details.id : undefined),
     );
   },
 };

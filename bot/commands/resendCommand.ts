@@ -1,6 +1,7 @@
 import { reinviteCard } from '../../cards/reinviteCard';
 import { replyWith } from '../adminResponses';
 import { matchWords, type CommandHandler } from '../handlers';
+import { isPersonalChat } from '../turn';
 
 /** `resend <email>`: a new invitation and its redeem link. */
 export const resendCommand: CommandHandler = {
@@ -9,6 +10,6 @@ export const resendCommand: CommandHandler = {
   audience: 'admins',
   match: (text) => matchWords(text, 'resend'),
   async handle(turn, args) {
-    await replyWith(turn, await turn.guestAdmin.resendByEmail(turn.actor, args, turn.source), reinviteCard);
+    await replyWith(turn, await turn.guestAdmin.resendByEmail(turn.actor, args, turn.source, isPersonalChat(turn.context.activity)), reinviteCard);
   },
 };

@@ -1,5 +1,5 @@
 import { revokeCard } from '../../cards/revokeCard';
-import { replyWith } from '../adminResponses';
+import { replyWithGuestCard } from '../adminResponses';
 import { matchWords, type CommandHandler } from '../handlers';
 
 /** `revoke <email>`: the confirmation card; nothing changes until the admin confirms on it. */
@@ -9,6 +9,6 @@ export const revokeCommand: CommandHandler = {
   audience: 'admins',
   match: (text) => matchWords(text, 'revoke'),
   async handle(turn, args) {
-    await replyWith(turn, await turn.guestAdmin.planRevoke(turn.actor, args, turn.source), revokeCard);
+    await replyWithGuestCard(turn, await turn.guestAdmin.planRevoke(turn.actor, args, turn.source), revokeCard, (plan) => plan.guest.id);
   },
 };

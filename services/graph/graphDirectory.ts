@@ -191,6 +191,20 @@ export class GraphDirectory {
     return members.filter((m) => m['@odata.type'] === type).map((m) => ({ id: m.id, displayName: m.displayName ?? m.id }));
   }
 
+  /** Groups that can hold directory roles (`isAssignableToRole`, set when a group is created and never changed). */
+  async listRoleAssignableGroups(): Promise<NamedRef[]> {
+    const groups = await this.collect<RawGroup>(
+      `/groups${queryString({ $filter: 'isAssignableToRole eq true', $select: 'id,displayName', $top: MAX_PAGE })}`,
+    );
+    return groups.map((g) => ({ id: g.id, displayName: g.displayName ?? g.id }));
+  }
+
+  /** Which of the groups the group is nested in, at any depth (`POST /groups/{id}/checkMemberGroups`). */
+  async checkGroupMemberGroups(groupId: string, groupIds: readonly string[]): Promise<string[]> {
+    const page = await this.call<Page<string>>(`/groups/${pathSegment(groupId)}/checkMemberGroups`, 'POST', { groupIds: groupIds.slice(0, MAX_GROUP_IDS_PER_CHECK) });
+    return page.value ?? [];
+  }
+
   /** Which of the groups the user belongs to, transitively. */
   async checkMemberGroups(userId: string, groupIds: readonly string[]): Promise<string[]> {
     const result: string[] = [];

@@ -140,6 +140,15 @@ export const GRAPH_OPERATIONS = {
     requires: [['Directory.Read.All', 'AppRoleAssignment.ReadWrite.All', 'Directory.ReadWrite.All']],
     features: ['appAccess', 'guestAppRoles'],
   },
+  // directoryobject-checkmembergroups.md (group): Application least GroupMember.Read.All (higher
+  // Group.Read.All, Directory.Read.All). The worker asks before each group write whether the group
+  // has since been nested in the approver or admin group.
+  checkGroupMemberGroups: {
+    method: 'POST',
+    path: '/groups/{id}/checkMemberGroups',
+    requires: [READ_GROUPS],
+    features: ['groups'],
+  },
   // directoryobject-checkmembergroups.md (user): Application least User.Read.All and
   // GroupMember.Read.All; Group.Read.All or Directory.Read.All also read the memberships.
   checkMemberGroups: {

@@ -132,6 +132,19 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       CREATE INDEX page_cursors_expires_at ON page_cursors (expires_at);
     `,
   },
+  {
+    version: 3,
+    name: 'guest administration cards',
+    sql: `
+      -- Cards with buttons for one guest, so that a click can be tied to the guest its card was posted for.
+      CREATE TABLE guest_card_messages (
+        conversation_key text NOT NULL,
+        activity_id      text NOT NULL,
+        guest_id         text NOT NULL,
+        PRIMARY KEY (conversation_key, activity_id)
+      );
+    `,
+  },
 ];
 
 export interface PostgresMigrationResult {

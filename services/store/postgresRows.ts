@@ -4,7 +4,7 @@
  * column and validate JSON values with the store-independent codecs, writes produce the positional
  * parameters the statements bind (JSON as text, so arrays are not taken for PostgreSQL arrays).
  */
-import type { AccessRequest, AuditEntry, CardMessage, ExecutionStep, Job } from '../model';
+import type { AccessRequest, AuditEntry, CardMessage, ExecutionStep, GuestCardMessage, Job } from '../model';
 import { StoreDataError, decode, isoTimestamp, normalizeEmail } from './codecs';
 import type { PageCursor, StoredConversation } from './store';
 
@@ -171,6 +171,15 @@ export function cardMessageFromRow(row: PgRow): CardMessage {
   return {
     requestId,
     role: decode.cardRole(row['role'], `${where}.role`),
+    conversationKey: text(row, 'conversation_key', where),
+    activityId: text(row, 'activity_id', where),
+  };
+}
+
+export function guestCardMessageFromRow(row: PgRow): GuestCardMessage {
+  const where = 'guest_card_messages';
+  return {
+    guestId: text(row, 'guest_id', where),
     conversationKey: text(row, 'conversation_key', where),
     activityId: text(row, 'activity_id', where),
   };

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Pool, type PoolClient, type QueryResult } from 'pg';
-import type { AccessRequest, AuditEntry, CardMessage, ExecutionStep, Job, RequestState } from '../model';
+import type { AccessRequest, AuditEntry, CardMessage, ExecutionStep, GuestCardMessage, Job, RequestState } from '../model';
 import { checkLeaseMs, checkLimit, isoTimestamp, normalizeEmail } from './codecs';
 import { migratePostgres, type PostgresMigrationResult } from './postgresMigrations';
 import {
@@ -12,6 +12,7 @@ import {
   conversationFromRow,
   cursorFromRow,
   cursorParams,
+  guestCardMessageFromRow,
   jobFromRow,
   requestFromRow,
   requestParams,
@@ -343,6 +344,23 @@ export class PostgresStore implements Store {
     );
     const row = result.rows[0];
     return row === undefined ? undefined : cardMessageFromRow(row);
+  }
+
+  async saveGuestCardMessage(card: GuestCardMessage): Promise<void> {
+    await query(
+      this.pool,
+      'INSERT INTO guest_card_messages (guest_id, conversation_key, activity_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
+      [card.guestId, card.conversationKey, card.activityId],
+    );
+  }
+
+  async findGuestCardMessage(conversationKey: string, activityId: string): Promise<GuestCardMessage | undefined> {
+    const result = await query(this.pool, 'SELECT * FROM guest_card_messages WHERE conversation_key = $1 AND activity_id = $2', [
+      conversationKey,
+      activityId,
+    ]);
+    const row = result.rows[0];
+    return row === undefined ? undefined : guestCardMessageFromRow(row);
   }
 
   async appendAudit(entry: AuditEntry): Promise<void> {

@@ -127,6 +127,18 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX page_cursors_expires_at ON page_cursors (expires_at);
     `,
   },
+  {
+    name: 'guest administration cards',
+    sql: `
+      -- Cards with buttons for one guest, so that a click can be tied to the guest its card was posted for.
+      CREATE TABLE guest_card_messages (
+        conversation_key TEXT NOT NULL,
+        activity_id      TEXT NOT NULL,
+        guest_id         TEXT NOT NULL,
+        PRIMARY KEY (conversation_key, activity_id)
+      );
+    `,
+  },
 ];
 
 export interface MigrationResult {

@@ -3,7 +3,7 @@
  * domain values are laid out in columns. Reads narrow `unknown` driver rows column by column and
  * validate JSON columns; writes produce the named parameters the statements bind.
  */
-import type { AccessRequest, AuditEntry, CardMessage, ExecutionStep, Job } from '../model';
+import type { AccessRequest, AuditEntry, CardMessage, ExecutionStep, GuestCardMessage, Job } from '../model';
 import type { PageCursor, StoredConversation } from './store';
 import { StoreDataError, decode, isoTimestamp, normalizeEmail, parseJsonText } from './codecs';
 
@@ -219,6 +219,16 @@ export function cardMessageFromRow(value: unknown): CardMessage {
   return {
     requestId,
     role: decode.cardRole(row['role'], `${where}.role`),
+    conversationKey: text(row, 'conversation_key', where),
+    activityId: text(row, 'activity_id', where),
+  };
+}
+
+export function guestCardMessageFromRow(value: unknown): GuestCardMessage {
+  const row = asRow(value, 'guest_card_messages');
+  const where = 'guest_card_messages';
+  return {
+    guestId: text(row, 'guest_id', where),
     conversationKey: text(row, 'conversation_key', where),
     activityId: text(row, 'activity_id', where),
   };

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import type { AccessRequest, AuditEntry, CardMessage, ExecutionStep, Job, RequestState } from '../model';
+import type { AccessRequest, AuditEntry, CardMessage, ExecutionStep, GuestCardMessage, Job, RequestState } from '../model';
 import { checkLeaseMs, checkLimit, isoTimestamp, normalizeEmail } from './codecs';
 import { migrate } from './sqliteMigrations';
 import {
@@ -13,6 +13,7 @@ import {
   conversationFromRow,
   cursorFromRow,
   cursorToRow,
+  guestCardMessageFromRow,
   jobFromRow,
   requestFromRow,
   requestToRow,
@@ -147,6 +148,13 @@ function prepareStatements(db: Db) {
     findCardMessage: db.prepare<{ conversation_key: string; activity_id: string }>(`
       SELECT * FROM card_messages WHERE conversation_key = @conversation_key AND activity_id = @activity_id
       ORDER BY rowid LIMIT 1`),
+
+    saveGuestCardMessage: db.prepare<{ guest_id: string; conversation_key: string; activity_id: string }>(`
+      INSERT INTO guest_card_messages (guest_id, conversation_key, activity_id)
+      VALUES (@guest_id, @conversation_key, @activity_id)
+      ON CONFLICT DO NOTHING`),
+    findGuestCardMessage: db.prepare<{ conversation_key: string; activity_id: string }>(`
+      SELECT * FROM guest_card_messages WHERE conversation_key = @conversation_key AND activity_id = @activity_id`),
 
     appendAudit: db.prepare<AuditRow>(`
       INSERT INTO audit_log (request_id, actor, action, source, detail, at)
@@ -349,6 +357,15 @@ export class SqliteStore implements Store {
   async findCardMessage(conversationKey: string, activityId: string): Promise<CardMessage | undefined> {
     const row = this.statements.findCardMessage.get({ conversation_key: conversationKey, activity_id: activityId });
     return row === undefined ? undefined : cardMessageFromRow(row);
+  }
+
+  async saveGuestCardMessage(card: GuestCardMessage): Promise<void> {
+    this.statements.saveGuestCardMessage.run({ guest_id: card.guestId, conversation_key: card.conversationKey, activity_id: card.activityId });
+  }
+
+  async findGuestCardMessage(conversationKey: string, activityId: string): Promise<GuestCardMessage | undefined> {
+    const row = this.statements.findGuestCardMessage.get({ conversation_key: conversationKey, activity_id: activityId });
+    return row === undefined ? undefined : guestCardMessageFromRow(row);
   }
 
   async appendAudit(entry: AuditEntry): Promise<void> {

@@ -3,6 +3,7 @@ import type {
   AuditEntry,
   CardMessage,
   ExecutionStep,
+  GuestCardMessage,
   Job,
   RequestState,
 } from '../model';
@@ -104,6 +105,10 @@ export interface Store {
   listCardMessages(requestId: string): Promise<CardMessage[]>;
   /** The card the bot posted as `activityId` in that conversation, if it recorded one. */
   findCardMessage(conversationKey: string, activityId: string): Promise<CardMessage | undefined>;
+  /** Records a guest administration card; a message keeps the guest it was first recorded for. */
+  saveGuestCardMessage(card: GuestCardMessage): Promise<void>;
+  /** The guest administration card the bot posted as `activityId` in that conversation, if it recorded one. */
+  findGuestCardMessage(conversationKey: string, activityId: string): Promise<GuestCardMessage | undefined>;
 
   appendAudit(entry: AuditEntry): Promise<void>;
   listAudit(requestId: string): Promise<AuditEntry[]>;

@@ -14,6 +14,8 @@ const PORTAL_READER = 'ee7f21b6-09b0-4fcc-a52e-726c1f589aeb';
 const TRACKER = DEMO_SERVICE_PRINCIPAL_IDS.fabrikamProjectTracker;
 const DEFAULT_ACCESS = '00000000-0000-0000-0000-000000000000';
 
+const CHANNEL = '19:approvals@thread.tacv2';
+
 const appForm = (changes: Record<string, string>) => ({
   guestId: 'new',
   email: '',
@@ -44,6 +46,13 @@ describe('app access for guests', () => {
     return id;
   }
 
+  /** The approval card the bot posted in the approvals channel for the request. */
+  function channelPostNaming(requestId: string) {
+    const post = harness.connector.recorded.find((r) => r.kind === 'send' && r.conversationId === CHANNEL && JSON.stringify(r.activity).includes(requestId));
+    if (!post) throw new Error(`no card for ${requestId} in the approvals channel`);
+    return post;
+  }
+
   const holds = (principalId: string, resourceId: string, roleId: string) =>
     harness.simulator.directory.appRoleAssignments.some((a) => a.principalId === principalId && a.resourceId === resourceId && a.appRoleId === roleId);
 
@@ -70,16 +79,13 @@ describe('app access for guests', () => {
     const outcome = cardsFor(harness, people.alex).at(-1)!;
     expect(outcome.text).toContain('Access granted: ravi.kumar@fabrikam.com can use Expense Hub');
 
-    // The requester can look at the guest's apps and roles, without the admins' buttons.
-    const view = await say(harness, people.alex, 'guest ravi.kumar@fabrikam.com');
-    expect(view.text).toContain('Expense Hub: Submitter');
-    expect(view.text).toContain('You asked for this guest');
-    expect(view.text).not.toContain('Resend invitation');
+    // Ravi was a guest before: asking for his access does not open his guest card to the requester.
+    expect((await say(harness, people.alex, 'guest ravi.kumar@fabrikam.com')).text).toContain('Not allowed');
     expect((await say(harness, people.isaiah, 'guest ravi.kumar@fabrikam.com')).text).toContain('Not allowed');
   });
 
-  it('invites a new guest and grants an app under one approval', async () => {
-    await start();
+  it('lets the app\'s owner approve inviting a new guest for their app when APP_OWNERS_MAY_INVITE is on, under one approval', async () => {
+    await start({ APP_OWNERS_MAY_INVITE: 'true' });
     await say(harness, lynne, 'hello');
     const opened = await say(harness, people.alex, 'invite');
     const form = {
@@ -95,6 +101,7 @@ describe('app access for guests', () => {
     const requestId = requestIdIn(cardText(invokeCard(await harness.post(harness.activities.cardAction(people.alex, VERBS.submitInvite, form, opened.activityId)))));
     const approval = cardsFor(harness, lynne).find((c) => c.text.includes(requestId))!;
     expect(approval.text).toContain('as a guest with access to **Partner Portal');
+    expect(harness.simulator.directory.invitations).toHaveLength(0);
     await harness.post(harness.activities.cardAction(lynne, VERBS.approve, { requestId }, approval.activityId));
     await harness.settle();
 
@@ -120,6 +127,51 @@ describe('app access for guests', () => {
     expect(approval).toMatchObject({ actor: SELF_SERVICE_POLICY.aadObjectId, detail: { policy: 'APP_OWNERS_SELF_SERVICE' } });
   });
 
+  it('invites nobody for an app owner asking for a new address with self-service on, until a member of the approver group approves', async () => {
+    await start({ APP_OWNERS_SELF_SERVICE: 'true' });
+    await say(harness, people.megan, 'hello');
+    const { text, opened } = await submitAppRequest(patti, appForm({ email: 'new.partner@fabrikam.com' }));
+    const requestId = requestIdIn(text);
+    expect(text).toContain('Waiting for approval');
+    await harness.settle();
+    expect(harness.simulator.directory.findUsersByEmail('new.partner@fabrikam.com')).toHaveLength(0);
+    expect(harness.simulator.directory.invitations).toHaveLength(0);
+    expect((await harness.app.store.listAudit(requestId)).map((a) => a.actor)).not.toContain(SELF_SERVICE_POLICY.aadObjectId);
+
+    const approval = cardsFor(harness, people.megan).find((c) => c.text.includes(requestId))!;
+    expect(approval.text).toContain('This request invites a new guest, which the approver group decides: app owners approve access for existing guests only.');
+    expect(invokeError(await harness.post(harness.activities.cardAction(patti, VERBS.approve, { requestId }, opened.activityId))).statusCode).toBe(403);
+
+    expect(cardText(invokeCard(await harness.post(harness.activities.cardAction(people.megan, VERBS.approve, { requestId }, approval.activityId))))).toContain('Approved by Megan Bowen');
+    await harness.settle();
+    const [guest] = harness.simulator.directory.findUsersByEmail('new.partner@fabrikam.com');
+    expect(guest?.userType).toBe('Guest');
+    expect(holds(guest!.id, EXPENSE_HUB, SUBMITTER)).toBe(true);
+    expect(harness.simulator.directory.invitations).toHaveLength(1);
+  });
+
+  it('sends a request that would invite a guest to the approvers, not to the app\'s owners, while owners may not invite', async () => {
+    await start();
+    await say(harness, patti, 'hello');
+    await say(harness, people.megan, 'hello');
+    const requestId = requestIdIn((await submitAppRequest(people.alex, appForm({ email: 'another.partner@fabrikam.com' }))).text);
+    expect(cardsFor(harness, patti).some((c) => c.text.includes(requestId))).toBe(false);
+    expect(cardsFor(harness, people.megan).some((c) => c.text.includes(requestId))).toBe(true);
+    expect((await say(harness, patti, 'pending')).text).not.toContain(requestId);
+  });
+
+  it('never approves an owner\'s own request for a new guest by policy, even when owners may invite', async () => {
+    await start({ APP_OWNERS_SELF_SERVICE: 'true', APP_OWNERS_MAY_INVITE: 'true' });
+    await say(harness, people.megan, 'hello');
+    const { text } = await submitAppRequest(patti, appForm({ email: 'own.partner@fabrikam.com' }));
+    const requestId = requestIdIn(text);
+    expect(text).toContain('Waiting for approval');
+    await harness.settle();
+    expect(harness.simulator.directory.invitations).toHaveLength(0);
+    // Patti is Expense Hub's only owner, so the approvers decide.
+    expect(cardsFor(harness, people.megan).find((c) => c.text.includes(requestId))?.text).toContain('Expense Hub has no other owner in the directory');
+  });
+
   it('makes an owner\'s own request wait for a human when self-service is off, and says why it went to the approvers', async () => {
     await start();
     await say(harness, people.megan, 'hello');
@@ -128,7 +180,8 @@ describe('app access for guests', () => {
     expect(text).toContain('Waiting for approval');
     const approval = cardsFor(harness, people.megan).find((c) => c.text.includes(requestId))!;
     expect(approval.text).toContain('Expense Hub has no other owner in the directory, so this request came to the approver group.');
-    expect(invokeError(await harness.post(harness.activities.cardAction(patti, VERBS.approve, { requestId }))).statusCode).toBe(403);
+    const ownCard = (await harness.app.store.listCardMessages(requestId)).find((c) => c.role === 'requester')!;
+    expect(invokeError(await harness.post(harness.activities.cardAction(patti, VERBS.approve, { requestId }, ownCard.activityId))).statusCode).toBe(403);
     await harness.settle();
     expect(holds(DEMO_GUEST_IDS.raviKumarFabrikam, EXPENSE_HUB, SUBMITTER)).toBe(false);
   });
@@ -141,7 +194,7 @@ describe('app access for guests', () => {
     const approval = cardsFor(harness, people.megan).find((c) => c.text.includes(requestId))!;
     expect(approval.text).toContain('Fabrikam Project Tracker has no owner in the directory, so this request came to the approver group.');
     expect(approval.text).toContain('Default access');
-    await harness.post(harness.activities.cardAction(people.megan, VERBS.approve, { requestId }));
+    await harness.post(harness.activities.cardAction(people.megan, VERBS.approve, { requestId }, approval.activityId));
     await harness.settle();
     expect(holds(DEMO_GUEST_IDS.janeDoeFabrikam, TRACKER, DEFAULT_ACCESS)).toBe(true);
   });
@@ -204,18 +257,24 @@ describe('app access for guests', () => {
     await start();
     await say(harness, patti, 'hello');
     const requestId = requestIdIn((await submitAppRequest(people.alex, appForm({ guestId: DEMO_GUEST_IDS.raviKumarFabrikam }))).text);
-    expect(invokeError(await harness.post(harness.activities.cardAction(people.isaiah, VERBS.approve, { requestId }))).statusCode).toBe(403);
-    expect(invokeError(await harness.post(harness.activities.cardAction(lynne, VERBS.approve, { requestId }))).statusCode).toBe(403);
     expect((await say(harness, patti, 'pending')).text).toContain(requestId);
+    // Someone the card never reached cannot decide it with a click of their own making.
+    expect(invokeError(await harness.post(harness.activities.cardAction(people.isaiah, VERBS.approve, { requestId }))).statusCode).toBe(400);
 
-    // With groups asked too, the request is the approvers' alone.
+    // With groups asked too, the request is the approvers' alone: on its card in the approvals
+    // channel, the app's owner and an admin who approves nothing are refused.
+    await harness.post(harness.activities.channelMessage(lynne, 'set approvals channel', CHANNEL));
     const opened = await say(harness, people.alex, 'invite');
     const withGroups = {
       guestId: '', displayName: '', email: 'grouped@fabrikam.com', message: '', groupIds: DEMO_GROUP_IDS.projectFalcon,
       directoryRoleId: 'none', appRole: `${EXPENSE_HUB}|${SUBMITTER}`, justification: 'Falcon project with expenses.',
     };
     const second = requestIdIn(cardText(invokeCard(await harness.post(harness.activities.cardAction(people.alex, VERBS.submitInvite, withGroups, opened.activityId)))));
-    expect(invokeError(await harness.post(harness.activities.cardAction(patti, VERBS.approve, { requestId: second }))).statusCode).toBe(403);
-    expect(cardText(invokeCard(await harness.post(harness.activities.cardAction(people.megan, VERBS.approve, { requestId: second }))))).toContain('Approved by Megan Bowen');
+    expect(cardsFor(harness, patti).some((c) => c.text.includes(second))).toBe(false);
+    const posted = channelPostNaming(second);
+    const clickInChannel = (user: typeof people.alex) => harness.post(harness.activities.channelCardAction(user, VERBS.approve, { requestId: second }, posted.activityId, CHANNEL));
+    expect(invokeError(await clickInChannel(patti)).statusCode).toBe(403);
+    expect(invokeError(await clickInChannel(lynne)).statusCode).toBe(403);
+    expect(cardText(invokeCard(await clickInChannel(people.megan)))).toContain('Approved by Megan Bowen');
   });
 });

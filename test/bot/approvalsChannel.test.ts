@@ -70,7 +70,7 @@ describe('approvals channel', () => {
 
     // The address turns out to belong to a member before the worker runs: a permanent failure.
     harness.simulator.directory.addUser({ displayName: 'Chan', userPrincipalName: 'chan@example.com', mail: FORM.email });
-    await harness.post(harness.activities.cardAction(people.megan, VERBS.approve, { requestId }, posted!.record.activityId));
+    await harness.post(harness.activities.channelCardAction(people.megan, VERBS.approve, { requestId }, posted!.record.activityId, CHANNEL));
     await harness.settle();
 
     const request = await harness.app.store.getRequest(requestId);

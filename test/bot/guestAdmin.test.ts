@@ -4,12 +4,15 @@ import { DEMO_GROUP_IDS, DEMO_GUEST_IDS, DEMO_SERVICE_PRINCIPAL_IDS, DEMO_USER_I
 import { allActions, cardText, parseCardStrict } from '../helpers/adaptiveCards';
 import { GraphLog, StoreOnDisk, buttonData, buttonTitles } from '../helpers/admin';
 import { BotHarness, people } from '../helpers/botHarness';
-import { cardsFor, invokeCard, invokeError, invokeMessage, say } from '../helpers/conversation';
+import { cardsFor, clickOnCard, invokeCard, invokeError, invokeMessage, say } from '../helpers/conversation';
 import type { TeamsUser } from '../helpers/teamsActivities';
 
 const JANE = DEMO_GUEST_IDS.janeDoeFabrikam;
 const RAVI = DEMO_GUEST_IDS.raviKumarFabrikam;
 const DANA = DEMO_GUEST_IDS.danaWhitfieldContoso;
+const EXPENSE_SUBMITTER = 'f4d13516-93d1-4864-95c3-c4e7ccd55c80';
+
+const ADMIN_CHANNEL = '19:guest-admins@thread.tacv2';
 
 const FORM = {
   displayName: 'Nora Quinn (Fabrikam)',
@@ -36,8 +39,12 @@ describe('guest administration over HTTP', () => {
     disk.remove();
   });
 
-  async function click(user: TeamsUser, verb: string, data: Record<string, unknown>) {
-    const activity = harness.activities.cardAction(user, verb, data);
+  /** What the bot posted in the admins' channel (replies go into the thread of the message they answer). */
+  const channelPosts = () => harness.connector.recorded.filter((r) => r.kind === 'send' && r.conversationId.startsWith(ADMIN_CHANNEL));
+
+  /** A click on the card the bot posted as message `cardId` (none: a click that names no card). */
+  async function click(user: TeamsUser, verb: string, data: Record<string, unknown>, cardId?: string) {
+    const activity = harness.activities.cardAction(user, verb, data, cardId);
     return { activity, result: await harness.post(activity) };
   }
 
@@ -47,7 +54,7 @@ describe('guest administration over HTTP', () => {
     const opened = await say(harness, people.alex, `invite ${FORM.email}`);
     const status = cardText(invokeCard(await harness.post(harness.activities.cardAction(people.alex, VERBS.submitInvite, FORM, opened.activityId))));
     const requestId = /GA-[0-9A-Z]{6}/.exec(status)![0];
-    invokeCard(await harness.post(harness.activities.cardAction(people.megan, VERBS.approve, { requestId })));
+    invokeCard(await clickOnCard(harness, people.megan, VERBS.approve, { requestId }));
     await harness.settle();
     return requestId;
   }
@@ -108,6 +115,49 @@ describe('guest administration over HTTP', () => {
       expect((await say(harness, people.adele, 'guest jane')).text).toContain('Type the guest\'s e-mail address');
     });
 
+    it('shows a requester the guest their own completed request invited, without the buttons and without reading sign-in activity', async () => {
+      const requestId = await inviteThroughTheBot();
+      graph.clear();
+      const view = await say(harness, people.alex, `guest ${FORM.email}`);
+      expect(view.text).toContain('Nora Quinn (Fabrikam)');
+      expect(view.text).toContain('Project Falcon');
+      expect(view.text).toContain(`(${requestId})`);
+      expect(view.text).toContain('You asked for this guest and your request invited them.');
+      expect(view.text).not.toContain('Last sign-in');
+      expect(buttonTitles(view.card)).toEqual([]);
+      expect(graph.lines.filter((l) => /signInActivity/i.test(l))).toEqual([]);
+      // Someone else who did not ask still sees nothing.
+      expect((await say(harness, people.isaiah, `guest ${FORM.email}`)).text).toContain('Not allowed');
+    });
+
+    it('does not open a guest\'s card to someone who filed a request for them and cancelled it', async () => {
+      const opened = await say(harness, people.isaiah, 'request app ravi.kumar@fabrikam.com');
+      const appForm = { guestId: RAVI, email: '', displayName: '', message: '', appRole: `${DEMO_SERVICE_PRINCIPAL_IDS.expenseHub}|${EXPENSE_SUBMITTER}`, justification: 'Wants to see this guest.' };
+      const status = cardText(invokeCard(await harness.post(harness.activities.cardAction(people.isaiah, VERBS.submitAppAccess, appForm, opened.activityId))));
+      const requestId = /GA-[0-9A-Z]{6}/.exec(status)![0];
+      expect(cardText(invokeCard(await harness.post(harness.activities.cardAction(people.isaiah, VERBS.cancel, { requestId }, opened.activityId))))).toContain('Cancelled');
+      const reply = await say(harness, people.isaiah, 'guest ravi.kumar@fabrikam.com');
+      expect(reply.text).toContain('Not allowed');
+      expect(reply.text).not.toContain('Ravi Kumar');
+    });
+
+    it('does not open the card of a guest whom the completed request found already in the directory instead of inviting', async () => {
+      await say(harness, people.megan, 'hello');
+      const opened = await say(harness, people.alex, `invite ${FORM.email}`);
+      const status = cardText(invokeCard(await harness.post(harness.activities.cardAction(people.alex, VERBS.submitInvite, FORM, opened.activityId))));
+      const requestId = /GA-[0-9A-Z]{6}/.exec(status)![0];
+      await harness.app.worker.stop();
+      invokeCard(await clickOnCard(harness, people.megan, VERBS.approve, { requestId }));
+      // Someone invites the address directly in Entra before the bot's worker gets to it.
+      harness.simulator.directory.invite({ invitedUserEmailAddress: FORM.email, inviteRedirectUrl: 'https://myapps.microsoft.com' });
+      harness.app.worker.start();
+      await harness.settle();
+      expect((await harness.app.store.getRequest(requestId))?.state).toBe('completed');
+      expect((await harness.app.store.getSteps(requestId)).find((s) => s.key === 'invite')?.output.existing).toBe('true');
+
+      expect((await say(harness, people.alex, `guest ${FORM.email}`)).text).toContain('Not allowed');
+    });
+
     it('refuses someone who is not an admin and audits it', async () => {
       const message = harness.activities.message(people.alex, 'guest jane.doe@fabrikam.com');
       await harness.post(message);
@@ -142,7 +192,7 @@ describe('guest administration over HTTP', () => {
 
     it('works from the Resend invitation button on the guest card', async () => {
       const guest = await say(harness, people.adele, 'guest ravi.kumar@fabrikam.com');
-      const { result } = await click(people.adele, VERBS.resendGuest, { guestId: RAVI });
+      const { result } = await click(people.adele, VERBS.resendGuest, { guestId: RAVI }, guest.activityId);
       expect(cardText(invokeCard(result))).toContain('New invitation sent to Ravi Kumar (Fabrikam)');
       expect(guest.text).toContain('Pending (invitation not redeemed)');
       expect(harness.simulator.directory.invitations.filter((i) => i.userId === RAVI)).toHaveLength(1);
@@ -150,9 +200,23 @@ describe('guest administration over HTTP', () => {
 
     it('refuses someone who is not an admin, and sends nothing', async () => {
       expect((await say(harness, people.isaiah, 'resend ravi.kumar@fabrikam.com')).text).toContain('Not allowed');
-      expect(invokeError((await click(people.isaiah, VERBS.resendGuest, { guestId: RAVI })).result).statusCode).toBe(403);
+      // An admin's guest card in a channel: everyone there can click its button.
+      await harness.post(harness.activities.channelMessage(people.adele, 'guest ravi.kumar@fabrikam.com', ADMIN_CHANNEL));
+      const card = channelPosts()[0]!;
+      const clicked = await harness.post(harness.activities.channelCardAction(people.isaiah, VERBS.resendGuest, { guestId: RAVI }, card.activityId, ADMIN_CHANNEL));
+      expect(invokeError(clicked).statusCode).toBe(403);
       expect(harness.simulator.directory.invitations).toEqual([]);
       expect(disk.audit().map((r) => r.detail?.command)).toEqual(['resend', 'resend']);
+    });
+
+    it('shows a new redeem link only in a 1:1 chat, never in a channel', async () => {
+      await harness.post(harness.activities.channelMessage(people.lynne, 'resend ravi.kumar@fabrikam.com', ADMIN_CHANNEL));
+      await harness.post(harness.activities.channelMessage(people.lynne, 'guest ravi.kumar@fabrikam.com', ADMIN_CHANNEL));
+      const card = channelPosts().at(-1)!;
+      const clicked = await harness.post(harness.activities.channelCardAction(people.lynne, VERBS.resendGuest, { guestId: RAVI }, card.activityId, ADMIN_CHANNEL));
+      expect(invokeError(clicked)).toMatchObject({ statusCode: 400, message: expect.stringContaining('type "resend <email>" in a 1:1 chat with me') });
+      expect(JSON.stringify(channelPosts()[0])).toContain('redeem link, which is a secret');
+      expect(harness.simulator.directory.invitations).toEqual([]);
     });
   });
 
@@ -172,8 +236,8 @@ describe('guest administration over HTTP', () => {
     });
 
     it('disables sign-in only when "Disable now" is pressed, reports it and audits it', async () => {
-      await say(harness, people.lynne, 'revoke jane.doe@fabrikam.com');
-      const { activity, result } = await click(people.lynne, VERBS.disableGuest, { guestId: JANE });
+      const revoke = await say(harness, people.lynne, 'revoke jane.doe@fabrikam.com');
+      const { activity, result } = await click(people.lynne, VERBS.disableGuest, { guestId: JANE }, revoke.activityId);
       const text = cardText(invokeCard(result));
       expect(text).toContain('Sign-in disabled: Jane Doe (Fabrikam)');
       expect(text).toContain(`Request: PATCH ${harness.simulator.url}/v1.0/users/${JANE}`);
@@ -182,12 +246,13 @@ describe('guest administration over HTTP', () => {
       expect(disk.audit().at(-1)).toEqual({ request_id: null, actor: people.lynne.aadObjectId, action: 'guest_disabled', source: activity.id, detail: { guestId: JANE } });
 
       // A second click finds it done and writes nothing.
-      expect(cardText(invokeCard((await click(people.lynne, VERBS.disableGuest, { guestId: JANE })).result))).toContain('Already disabled');
+      expect(cardText(invokeCard((await click(people.lynne, VERBS.disableGuest, { guestId: JANE }, revoke.activityId)).result))).toContain('Already disabled');
       expect(graph.writes()).toHaveLength(1);
     });
 
     it('deletes (restorable for 30 days) only when "Delete now" is pressed', async () => {
-      const { result } = await click(people.adele, VERBS.deleteGuest, { guestId: RAVI });
+      const guest = await say(harness, people.adele, 'guest ravi.kumar@fabrikam.com');
+      const { result } = await click(people.adele, VERBS.deleteGuest, { guestId: RAVI }, guest.activityId);
       const text = cardText(invokeCard(result));
       expect(text).toContain('Deleted: Ravi Kumar (Fabrikam)');
       expect(text).toMatch(/restore the guest from Deleted users in Microsoft Entra until \d{4}-\d{2}-\d{2}/);
@@ -196,7 +261,7 @@ describe('guest administration over HTTP', () => {
       expect(harness.simulator.directory.deletedUsers.map((d) => d.user.id)).toEqual([RAVI]);
       expect(disk.audit().at(-1)).toMatchObject({ actor: people.adele.aadObjectId, action: 'guest_deleted', detail: { guestId: RAVI } });
 
-      const again = await click(people.adele, VERBS.deleteGuest, { guestId: RAVI });
+      const again = await click(people.adele, VERBS.deleteGuest, { guestId: RAVI }, guest.activityId);
       expect(invokeError(again.result)).toMatchObject({ statusCode: 404, message: expect.stringContaining('no longer exists') });
     });
 
@@ -206,7 +271,7 @@ describe('guest administration over HTTP', () => {
       expect(card.text).toContain(
         'Dana Whitfield (Contoso) holds the directory role User Administrator. If it is a privileged administrator role, Microsoft Graph refuses to let the bot delete them: remove the role in Microsoft Entra first, or disable their sign-in instead.',
       );
-      const { activity, result } = await click(people.lynne, VERBS.deleteGuest, { guestId: DANA });
+      const { activity, result } = await click(people.lynne, VERBS.deleteGuest, { guestId: DANA }, card.activityId);
       const message = invokeMessage(result);
       expect(message).toContain('Microsoft Graph refused to delete Dana Whitfield (Contoso): they hold the directory role User Administrator.');
       expect(message).toContain(
@@ -241,24 +306,32 @@ describe('guest administration over HTTP', () => {
     it('records disabling a guest invited through the bot on that request\'s timeline', async () => {
       const requestId = await inviteThroughTheBot();
       const nora = harness.simulator.directory.findUsersByEmail(FORM.email)[0]!;
-      await click(people.lynne, VERBS.disableGuest, { guestId: nora.id });
+      const revoke = await say(harness, people.lynne, `revoke ${FORM.email}`);
+      await click(people.lynne, VERBS.disableGuest, { guestId: nora.id }, revoke.activityId);
       const timeline = (await say(harness, people.lynne, `audit ${requestId}`)).text;
       expect(timeline).toContain("**Lynne Robbins** disabled the guest's sign-in");
     });
 
-    it('refuses a non-admin and an id that is not a guest, changing nothing, and audits both', async () => {
-      const notAdmin = await click(people.alex, VERBS.deleteGuest, { guestId: JANE });
-      expect(invokeError(notAdmin.result)).toMatchObject({ statusCode: 403, message: expect.stringContaining('Only members of the guest access admin group') });
-      const employee = await click(people.lynne, VERBS.disableGuest, { guestId: DEMO_USER_IDS.meganBowen });
-      expect(invokeError(employee.result)).toMatchObject({ statusCode: 403, message: 'This account is not a guest, so it cannot be managed here.' });
-      const garbage = await click(people.lynne, VERBS.deleteGuest, { guestId: '../users/someone' });
+    it('refuses a non-admin, and ids that are not the card\'s guest or no card at all, changing nothing, and audits each', async () => {
+      // Lynne's revoke card in a channel, where Alex (no admin) can click it too.
+      await harness.post(harness.activities.channelMessage(people.lynne, 'revoke jane.doe@fabrikam.com', ADMIN_CHANNEL));
+      const card = channelPosts()[0]!;
+      const notAdminClick = harness.activities.channelCardAction(people.alex, VERBS.deleteGuest, { guestId: JANE }, card.activityId, ADMIN_CHANNEL);
+      expect(invokeError(await harness.post(notAdminClick))).toMatchObject({ statusCode: 403, message: expect.stringContaining('Only members of the guest access admin group') });
+      const employeeClick = harness.activities.channelCardAction(people.lynne, VERBS.disableGuest, { guestId: DEMO_USER_IDS.meganBowen }, card.activityId, ADMIN_CHANNEL);
+      expect(invokeError(await harness.post(employeeClick))).toMatchObject({ statusCode: 400, message: 'This button belongs to a card of another guest, so nothing was changed.' });
+      const noCard = await click(people.lynne, VERBS.deleteGuest, { guestId: JANE });
+      expect(invokeError(noCard.result)).toMatchObject({ statusCode: 400, message: expect.stringContaining('not on a card I can find') });
+      const garbage = await click(people.lynne, VERBS.deleteGuest, { guestId: '../users/someone' }, card.activityId);
       expect(invokeError(garbage.result).statusCode).toBe(400);
       expect(graph.writes()).toEqual([]);
       expect(harness.simulator.directory.getUser(DEMO_USER_IDS.meganBowen)?.accountEnabled).toBe(true);
       expect(harness.simulator.directory.getUser(JANE)).toBeDefined();
       expect(disk.audit()).toEqual([
-        { request_id: null, actor: people.alex.aadObjectId, action: 'admin_command_refused', source: notAdmin.activity.id, detail: { command: 'delete', why: 'not_admin' } },
-        { request_id: null, actor: people.lynne.aadObjectId, action: 'admin_command_refused', source: employee.activity.id, detail: { why: 'not_a_guest', userId: DEMO_USER_IDS.meganBowen } },
+        { request_id: null, actor: people.alex.aadObjectId, action: 'admin_command_refused', source: notAdminClick.id, detail: { command: 'delete', why: 'not_admin' } },
+        { request_id: null, actor: people.lynne.aadObjectId, action: 'card_click_refused', source: employeeClick.id, detail: { verb: VERBS.disableGuest, why: 'otherSubject' } },
+        { request_id: null, actor: people.lynne.aadObjectId, action: 'card_click_refused', source: noCard.activity.id, detail: { verb: VERBS.deleteGuest, why: 'untied' } },
+        { request_id: null, actor: people.lynne.aadObjectId, action: 'card_click_refused', source: garbage.activity.id, detail: { verb: VERBS.deleteGuest, why: 'untied' } },
       ]);
     });
 
@@ -305,7 +378,7 @@ describe('guest administration over HTTP', () => {
   });
 
   describe('in a channel where the bot is @mentioned', () => {
-    const CHANNEL = '19:guest-admins@thread.tacv2';
+    const CHANNEL = ADMIN_CHANNEL;
     const channelCardTexts = () =>
       harness.connector.recorded
         .filter((r) => r.conversationId.startsWith(CHANNEL))
@@ -317,7 +390,7 @@ describe('guest administration over HTTP', () => {
 
     it.each([
       ['guest jane.doe@fabrikam.com', 'Sponsors: Megan Bowen'],
-      ['resend ravi.kumar@fabrikam.com', 'New invitation sent to Ravi Kumar (Fabrikam)'],
+      ['resend ravi.kumar@fabrikam.com', 'type "resend \\<email\\>" in a 1:1 chat with me'],
       ['revoke jane.doe@fabrikam.com', 'Nothing changes until you open an option below and confirm it.'],
       ['pending', 'Waiting for approval: all requests'],
       ['audit GA-ZZZZZZ', 'There is no request GA-ZZZZZZ.'],

@@ -2,7 +2,7 @@ import { VERBS } from '../../cards/verbs';
 import { DEMO_GROUP_IDS } from '../../simulator/seed';
 import { allActions, allInputs, cardText } from '../helpers/adaptiveCards';
 import { BotHarness, people } from '../helpers/botHarness';
-import { cardsFor, invokeCard, invokeError, lastCardText, say } from '../helpers/conversation';
+import { cardsFor, clickOnCard, invokeCard, invokeError, lastCardText, say } from '../helpers/conversation';
 
 const FORM = {
   displayName: 'Jane New (Fabrikam)',
@@ -95,7 +95,7 @@ describe('guest invitation over HTTP', () => {
       const status = cardText(invokeCard(await harness.post(harness.activities.cardAction(requester, VERBS.submitInvite, FORM, opened.activityId))));
       const requestId = /GA-[0-9A-Z]{6}/.exec(status)![0];
       harness.simulator.directory.invite({ invitedUserEmailAddress: FORM.email, inviteRedirectUrl: 'https://myapps.microsoft.com' });
-      await harness.post(harness.activities.cardAction(people.megan, VERBS.approve, { requestId }));
+      invokeCard(await clickOnCard(harness, people.megan, VERBS.approve, { requestId }));
       await harness.settle();
       return requestId;
     }
@@ -143,10 +143,10 @@ describe('guest invitation over HTTP', () => {
   it('tells a second approver who decided first, and changes nothing', async () => {
     await say(harness, people.adele, 'hello');
     const { requestId } = await fileRequest();
-    await harness.post(harness.activities.cardAction(people.megan, VERBS.approve, { requestId }));
-    const second = cardText(invokeCard(await harness.post(harness.activities.cardAction(people.adele, VERBS.deny, { requestId, reason: 'No' }))));
+    await clickOnCard(harness, people.megan, VERBS.approve, { requestId });
+    const second = cardText(invokeCard(await clickOnCard(harness, people.adele, VERBS.deny, { requestId, reason: 'No' })));
     expect(second).toContain('already approved by Megan Bowen');
-    const again = cardText(invokeCard(await harness.post(harness.activities.cardAction(people.megan, VERBS.approve, { requestId }))));
+    const again = cardText(invokeCard(await clickOnCard(harness, people.megan, VERBS.approve, { requestId })));
     expect(again).toContain('already approved by Megan Bowen');
     await harness.settle();
     expect(harness.simulator.directory.invitations).toHaveLength(1);
@@ -156,10 +156,10 @@ describe('guest invitation over HTTP', () => {
   });
 
   it('lets the requester cancel while the request waits', async () => {
-    const { requestId } = await fileRequest();
-    const cancelled = cardText(invokeCard(await harness.post(harness.activities.cardAction(people.alex, VERBS.cancel, { requestId }))));
+    const { requestId, formId } = await fileRequest();
+    const cancelled = cardText(invokeCard(await harness.post(harness.activities.cardAction(people.alex, VERBS.cancel, { requestId }, formId))));
     expect(cancelled).toContain('Cancelled');
-    const late = cardText(invokeCard(await harness.post(harness.activities.cardAction(people.megan, VERBS.approve, { requestId }))));
+    const late = cardText(invokeCard(await clickOnCard(harness, people.megan, VERBS.approve, { requestId })));
     expect(late).toContain('already cancelled');
   });
 
@@ -197,8 +197,16 @@ describe('guest invitation over HTTP', () => {
 
   it('refuses an approval from someone outside the approver group', async () => {
     const { requestId } = await fileRequest();
-    const error = invokeError(await harness.post(harness.activities.cardAction(people.isaiah, VERBS.approve, { requestId })));
+    // Isaiah clicks the approval card in the approvals channel, where everyone sees it.
+    const admin = { aadObjectId: people.lynne.aadObjectId, name: people.lynne.name };
+    await harness.post(harness.activities.channelMessage(admin, 'set approvals channel'));
+    const { requestId: second } = await fileRequest({ ...FORM, email: 'second.guest@fabrikam.com' });
+    const posted = harness.connector.in('19:approvals@thread.tacv2').find((r) => r.kind === 'send' && JSON.stringify(r.activity).includes(second))!;
+    const error = invokeError(await harness.post(harness.activities.channelCardAction(people.isaiah, VERBS.approve, { requestId: second }, posted.activityId)));
     expect(error).toMatchObject({ statusCode: 403, code: 'Forbidden' });
+    expect((await harness.app.store.getRequest(second))?.state).toBe('pending');
+    // Clicking without any card of the request is refused before anything else is looked at.
+    expect(invokeError(await harness.post(harness.activities.cardAction(people.isaiah, VERBS.approve, { requestId })))).toMatchObject({ statusCode: 400 });
     expect((await harness.app.store.getRequest(requestId))?.state).toBe('pending');
   });
 });

@@ -72,7 +72,7 @@ describe("the bot's Graph permissions, read at start", () => {
     expect(revoke.text).not.toContain('**Delete:**');
 
     // A Delete button from an older card gets the same answer, and Graph is not asked.
-    const clicked = await h.post(h.activities.cardAction(people.lynne, VERBS.deleteGuest, { guestId: JANE }));
+    const clicked = await h.post(h.activities.cardAction(people.lynne, VERBS.deleteGuest, { guestId: JANE }, revoke.activityId));
     expect(invokeMessage(clicked)).toContain("Deleting guests is turned off: the bot's app lacks User.DeleteRestore.All");
     expect(graph.writes()).toEqual([]);
     expect(h.simulator.directory.getUser(JANE)).toBeDefined();
@@ -125,7 +125,8 @@ describe("the bot's Graph permissions, read at start", () => {
   it("blames a refused deletion on the guest's privileged role, not on a permission the app holds", async () => {
     const h = await start(without('RoleManagement.Read.Directory', 'RoleManagement.ReadWrite.Directory', 'Directory.Read.All'));
     h.simulator.directory.assignRole({ principalId: JANE, roleDefinitionId: ROLE_TEMPLATE_IDS.globalAdministrator, directoryScopeId: '/' });
-    const clicked = await h.post(h.activities.cardAction(people.lynne, VERBS.deleteGuest, { guestId: JANE }));
+    const revoke = await say(h, people.lynne, 'revoke jane.doe@fabrikam.com');
+    const clicked = await h.post(h.activities.cardAction(people.lynne, VERBS.deleteGuest, { guestId: JANE }, revoke.activityId));
     const message = invokeMessage(clicked);
     // Without RoleManagement.Read.Directory the role cannot be named, but the permission is known to be there.
     expect(message).toContain("The bot's app holds the permission to delete users, so Jane Doe (Fabrikam) most likely holds a privileged administrator role.");

@@ -6,7 +6,7 @@ import { VERBS } from '../../cards/verbs';
 import { DEMO_GROUP_IDS, DEMO_SERVICE_PRINCIPAL_IDS } from '../../simulator/seed';
 import { allActions, cardText } from '../helpers/adaptiveCards';
 import { BotHarness, people } from '../helpers/botHarness';
-import { cardsFor, invokeCard, say } from '../helpers/conversation';
+import { cardsFor, clickOnCard, invokeCard, say } from '../helpers/conversation';
 
 const FORM = {
   displayName: 'Jane New (Fabrikam)',
@@ -37,7 +37,7 @@ describe('guest invitation while the directory replicates', () => {
     const opened = await say(harness, people.alex, `invite ${FORM.email}`);
     const status = cardText(invokeCard(await harness.post(harness.activities.cardAction(people.alex, VERBS.submitInvite, FORM, opened.activityId))));
     const requestId = /GA-[0-9A-Z]{6}/.exec(status)![0];
-    invokeCard(await harness.post(harness.activities.cardAction(people.megan, VERBS.approve, { requestId })));
+    invokeCard(await clickOnCard(harness, people.megan, VERBS.approve, { requestId }));
     return { requestId, formId: opened.activityId };
   }
 

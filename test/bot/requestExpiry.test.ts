@@ -3,7 +3,7 @@ import { EXPIRE_PENDING_REQUESTS } from '../../services/requestExpiry';
 import { DEMO_GROUP_IDS } from '../../simulator/seed';
 import { cardText } from '../helpers/adaptiveCards';
 import { BotHarness, people } from '../helpers/botHarness';
-import { cardsFor, invokeCard, say } from '../helpers/conversation';
+import { cardsFor, clickOnCard, invokeCard, say } from '../helpers/conversation';
 
 const HOUR = 60 * 60 * 1000;
 const DAY = 24 * HOUR;
@@ -73,7 +73,7 @@ describe('expiry of requests nobody decided on', () => {
 
   it('runs the expiry once per interval and leaves decided requests alone', async () => {
     const decided = await fileRequest();
-    await harness.post(harness.activities.cardAction(people.megan, VERBS.approve, { requestId: decided }));
+    await clickOnCard(harness, people.megan, VERBS.approve, { requestId: decided });
     await harness.settle();
 
     now = new Date(now.getTime() + 10 * DAY);

@@ -1,10 +1,10 @@
 import { Writable } from 'node:stream';
 import { VERBS } from '../../cards/verbs';
-import { DEMO_GROUP_IDS } from '../../simulator/seed';
+import { DEMO_GROUP_IDS, DEMO_GUEST_IDS } from '../../simulator/seed';
 import type { AdaptiveCard } from '../../cards/adaptiveCard';
 import { allActions, cardText } from '../helpers/adaptiveCards';
 import { BotHarness, people } from '../helpers/botHarness';
-import { cardsFor, invokeCard, invokeError, say } from '../helpers/conversation';
+import { cardsFor, clickOnCard, invokeCard, invokeError, say } from '../helpers/conversation';
 import { teamsActivities } from '../helpers/teamsActivities';
 
 const FORM = {
@@ -71,14 +71,17 @@ describe('security rules', () => {
     });
 
     it('does not take authority from card data', async () => {
+      // The approval card goes to the approvals channel, where Isaiah (no approver) can click it too.
+      await harness.post(harness.activities.channelMessage(people.lynne, 'set approvals channel'));
       const requestId = await fileRequest(harness);
+      const posted = harness.connector.in('19:approvals@thread.tacv2').find((r) => r.kind === 'send' && JSON.stringify(r.activity).includes(requestId))!;
       const tampered = {
         requestId,
         approver: people.megan.aadObjectId,
         from: { aadObjectId: people.megan.aadObjectId, name: 'Megan Bowen' },
         role: 'approver',
       };
-      const error = invokeError(await harness.post(harness.activities.cardAction(people.isaiah, VERBS.approve, tampered)));
+      const error = invokeError(await harness.post(harness.activities.channelCardAction(people.isaiah, VERBS.approve, tampered, posted.activityId)));
       expect(error.statusCode).toBe(403);
       expect((await harness.app.store.getRequest(requestId))?.state).toBe('pending');
     });
@@ -100,10 +103,54 @@ describe('security rules', () => {
       expect(approved).toContain('Approved by Megan Bowen');
     });
 
+    it('refuses approve, deny and cancel clicks that name no card the bot recorded for the request, and audits them', async () => {
+      await say(harness, people.megan, 'hello');
+      const requestId = await fileRequest(harness);
+      const noCard = harness.activities.cardAction(people.megan, VERBS.approve, { requestId });
+      const unknownCard = harness.activities.cardAction(people.megan, VERBS.deny, { requestId, reason: 'No' }, 'activity-that-was-never-posted');
+      const otherChat = harness.activities.cardAction(people.isaiah, VERBS.approve, { requestId }, cardsFor(harness, people.megan)[0]!.activityId);
+      const cancel = harness.activities.cardAction(people.alex, VERBS.cancel, { requestId });
+      for (const click of [noCard, unknownCard, otherChat, cancel]) {
+        expect(invokeError(await harness.post(click))).toMatchObject({ statusCode: 400, code: 'BadRequest', message: expect.stringContaining('not on a card I can find') });
+      }
+      expect((await harness.app.store.getRequest(requestId))?.state).toBe('pending');
+      const refused = (await harness.app.store.listAudit(requestId)).filter((a) => a.action === 'card_click_refused');
+      expect(refused.map((a) => [a.source, a.detail?.why])).toEqual([noCard, unknownCard, otherChat, cancel].map((c) => [c.id, 'untied']));
+    });
+
+    it('records every card with decision buttons, so clicks on them work, also after a click replaced the card', async () => {
+      await say(harness, people.megan, 'hello');
+      const opened = await say(harness, people.alex, 'invite');
+      const status = cardText(invokeCard(await harness.post(harness.activities.cardAction(people.alex, VERBS.submitInvite, FORM, opened.activityId))));
+      const requestId = /GA-[0-9A-Z]{6}/.exec(status)![0];
+      const approval = cardsFor(harness, people.megan).find((c) => c.text.includes(requestId))!;
+      // The status card replaced the form in place, so it is the form's message; the approval card was posted.
+      expect(await harness.app.store.listCardMessages(requestId)).toEqual(expect.arrayContaining([
+        { requestId, role: 'requester', conversationKey: `user:${people.alex.aadObjectId}`, activityId: opened.activityId },
+        { requestId, role: 'approval', conversationKey: `user:${people.megan.aadObjectId}`, activityId: approval.activityId },
+      ]));
+      // A deny without a reason brings the card back in place; its Approve still belongs to the request.
+      expect(cardText(invokeCard(await harness.post(harness.activities.cardAction(people.megan, VERBS.deny, { requestId, reason: '' }, approval.activityId))))).toContain('Give a reason');
+      expect(cardText(invokeCard(await harness.post(harness.activities.cardAction(people.megan, VERBS.approve, { requestId }, approval.activityId))))).toContain('Approved by Megan Bowen');
+
+      // An admin's guest card and revoke card are recorded for their guest.
+      const guestCard = await say(harness, people.lynne, 'guest jane.doe@fabrikam.com');
+      const revokeCard = await say(harness, people.lynne, 'revoke jane.doe@fabrikam.com');
+      for (const card of [guestCard, revokeCard]) {
+        expect(await harness.app.store.findGuestCardMessage(`user:${people.lynne.aadObjectId}`, card.activityId)).toEqual({
+          guestId: DEMO_GUEST_IDS.janeDoeFabrikam,
+          conversationKey: `user:${people.lynne.aadObjectId}`,
+          activityId: card.activityId,
+        });
+      }
+    });
+
     it('denies when the approver is the requester', async () => {
       await say(harness, people.adele, 'hello');
       const requestId = await fileRequest(harness, people.megan);
-      const error = invokeError(await harness.post(harness.activities.cardAction(people.megan, VERBS.approve, { requestId })));
+      // Megan has no approval card of her own request: an Approve forged onto her status card is still refused as hers.
+      const statusCard = (await harness.app.store.listCardMessages(requestId)).find((c) => c.role === 'requester')!;
+      const error = invokeError(await harness.post(harness.activities.cardAction(people.megan, VERBS.approve, { requestId }, statusCard.activityId)));
       expect(error).toMatchObject({ statusCode: 403, message: 'You asked for this guest, so another approver has to decide.' });
       const audit = await harness.app.store.listAudit(requestId);
       expect(audit.some((a) => a.action === 'approve_refused' && a.detail?.why === 'self_approval')).toBe(true);
@@ -111,7 +158,7 @@ describe('security rules', () => {
       const approveButtons = (card: AdaptiveCard) => allActions(card).filter((a) => a.type === 'Action.Execute' && a.verb === VERBS.approve);
       expect(cardsFor(harness, people.megan).flatMap((c) => approveButtons(c.card))).toHaveLength(0);
       expect(cardsFor(harness, people.adele).some((c) => c.text.includes(requestId))).toBe(true);
-      const approved = cardText(invokeCard(await harness.post(harness.activities.cardAction(people.adele, VERBS.approve, { requestId }))));
+      const approved = cardText(invokeCard(await clickOnCard(harness, people.adele, VERBS.approve, { requestId })));
       expect(approved).toContain('Approved by Adele Vance');
     });
 
@@ -150,7 +197,7 @@ describe('security rules', () => {
       const notAnInvoke = { ...anonymous, value: { action: { type: 'Action.Submit' } } };
       expect(invokeError(await harness.post(notAnInvoke))).toMatchObject({ statusCode: 400 });
       const unknownRequest = invokeError(await harness.post(harness.activities.cardAction(people.megan, VERBS.approve, { requestId: 'GA-ZZZZZZ' })));
-      expect(unknownRequest).toMatchObject({ statusCode: 404 });
+      expect(unknownRequest).toMatchObject({ statusCode: 400, message: expect.stringContaining('not on a card I can find') });
     });
   });
 
@@ -167,7 +214,7 @@ describe('security rules', () => {
       try {
         await say(harness, people.megan, 'hello');
         const requestId = await fileRequest(harness);
-        await harness.post(harness.activities.cardAction(people.megan, VERBS.approve, { requestId }));
+        await clickOnCard(harness, people.megan, VERBS.approve, { requestId });
         await harness.settle();
         const log = lines.join('');
         expect(log).toContain(requestId);

@@ -61,18 +61,24 @@ describe('requestStatusCard', () => {
     );
   });
 
-  it('links the redeem URL once the guest is invited', () => {
-    const card = requestStatusCard({ request: requestIn('completed') });
+  it('links the redeem URL once the guest is invited, on the requester\'s own card', () => {
+    const card = requestStatusCard({ request: requestIn('completed'), showRedeemLink: true });
     expect(cardText(card)).toContain('Guest invited: guest@fabrikam.example');
     expect(allActions(card)).toEqual([
       { type: 'Action.OpenUrl', title: 'Open redeem link', url: 'https://invitations.microsoft.com/redeem/?t=abc' },
     ]);
   });
 
+  it('keeps the redeem link off the card unless it is for the requester\'s own chat', () => {
+    const card = requestStatusCard({ request: requestIn('completed') });
+    expect(allActions(card)).toEqual([]);
+    expect(JSON.stringify(card)).not.toContain('invitations.microsoft.com');
+  });
+
   it('makes no button of a redeem link that is not https', () => {
     const completed = requestIn('completed');
     const request = { ...completed, outcome: { ...completed.outcome, redeemUrl: 'javascript:alert(1)' } };
-    expect(allActions(requestStatusCard({ request }))).toEqual([]);
+    expect(allActions(requestStatusCard({ request, showRedeemLink: true }))).toEqual([]);
   });
 
   it('names the failed step and the reason', () => {

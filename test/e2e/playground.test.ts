@@ -316,7 +316,8 @@ describeWithBrowser('the local demo in its Agents Playground pages', () => {
     const timeline = owner.card(`Timeline of ${requestId}`);
     await timeline.waitFor();
     const timelineText = await timeline.innerText();
-    expect(timelineText).toContain('Alex Wilber asked for the guest');
+    expect(timelineText).toContain('Alex Wilber asked for access for the guest');
+    expect(timelineText).toContain('granted the access');
     expect(timelineText).toContain('Adele Vance approved');
     await owner.screenshot('15-audit-timeline', timeline, { wholeCard: true });
   }, TEST_TIMEOUT_MS);

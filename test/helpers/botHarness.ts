@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import { createCheckedApp, type App } from '../../bot/app';
+import { createApp, createCheckedApp, type App } from '../../bot/app';
 import type { Clock } from '../../services/clock';
 import { loadConfig, type AppConfig } from '../../services/config';
 import type { PermissionReport } from '../../services/permissionCheck';
@@ -44,6 +44,8 @@ export class BotHarness {
     readonly activities: ReturnType<typeof teamsActivities>,
     /** What the start-up permission check found (skipped unless `checkPermissions`). */
     readonly permissions: PermissionReport,
+    /** False for a harness started alongside another: the directory, connector and store are the other's. */
+    private readonly ownsSharedParts = true,
   ) {}
 
   /**
@@ -81,6 +83,20 @@ export class BotHarness {
       await connector.stop();
       throw error;
     }
+  }
+
+  /**
+   * A second bot process, as after a restart with changed settings: its own app and worker built
+   * from `env`, over the first one's simulated directory, Bot Connector and store.
+   */
+  static async alongside(first: BotHarness, env: Record<string, string> = {}, options: { clock?: Clock } = {}): Promise<BotHarness> {
+    const demo = demoWellKnownIds();
+    const config = { ...loadConfig({ LOG_LEVEL: 'silent', ...env }, demo), graphBaseUrl: first.simulator.url };
+    // The store stays open when this app closes: it belongs to the first harness.
+    const store = Object.create(first.app.store, { close: { value: async () => undefined } }) as Store;
+    const app = createApp({ config, logger: createLogger(config.logLevel), store, clock: options.clock, startWorker: false });
+    const url = await app.listen(0, '127.0.0.1');
+    return new BotHarness(app, url, first.simulator, first.connector, config, first.activities, first.permissions, false);
   }
 
   /** Posts an activity to /api/messages like the Bot Connector does. */
@@ -123,6 +139,7 @@ export class BotHarness {
 
   async stop(): Promise<void> {
     await this.app.close();
+    if (!this.ownsSharedParts) return;
     await this.simulator.close();
     await this.connector.stop();
   }

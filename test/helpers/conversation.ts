@@ -41,6 +41,18 @@ export function cardsFor(harness: BotHarness, user: TeamsUser, kind?: 'send' | '
     );
 }
 
+/** The card as first posted in the user's 1:1 chat that names the request (an approval card, say). */
+export function cardNaming(harness: BotHarness, user: TeamsUser, requestId: string): { activityId: string; card: AdaptiveCard; text: string } {
+  const card = cardsFor(harness, user, 'send').find((c) => c.text.includes(requestId));
+  if (!card) throw new Error(`${user.name} has no card naming ${requestId}`);
+  return card;
+}
+
+/** Clicks a button on the user's card for the request, as Teams sends it: naming the card's message. */
+export function clickOnCard(harness: BotHarness, user: TeamsUser, verb: string, data: { requestId: string } & Record<string, unknown>): Promise<PostResult> {
+  return harness.post(harness.activities.cardAction(user, verb, data, cardNaming(harness, user, data.requestId).activityId));
+}
+
 /** The latest card a user received, as text. */
 export function lastCardText(harness: BotHarness, user: TeamsUser): string {
   const cards = cardsFor(harness, user);

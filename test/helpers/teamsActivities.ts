@@ -62,6 +62,18 @@ export function teamsActivities(ctx: ActivityContext) {
         value: { action: { type: 'Action.Execute', verb, data }, trigger: 'manual' },
       };
     },
+    /** An Action.Execute click on a card the bot posted as message `replyToId` in a team channel. */
+    channelCardAction(user: TeamsUser, verb: string, data: Record<string, unknown>, replyToId: string, channelId = '19:approvals@thread.tacv2'): Activity {
+      const activity = base(ctx, user, { id: `${channelId};messageid=${replyToId}`, conversationType: 'channel', isGroup: true });
+      return {
+        ...activity,
+        type: 'invoke',
+        name: 'adaptiveCard/action',
+        replyToId,
+        value: { action: { type: 'Action.Execute', verb, data }, trigger: 'manual' },
+        channelData: { tenant: { id: ctx.tenantId }, channel: { id: channelId }, team: { id: '19:team@thread.tacv2' } },
+      };
+    },
     search(user: TeamsUser, dataset: string, queryText: string): Activity {
       return {
         ...base(ctx, user, personal(user)),

@@ -90,7 +90,7 @@ describe('two bot instances on one PostgreSQL database', () => {
     expect(cluster.simulator.directory.invitations.filter((inv) => inv.email === email)).toHaveLength(1);
   });
 
-  it('refuses, on either instance, card data naming another request than the card clicked, and changes nothing', async () => {
+  it('refuses, on either instance, card data naming another request than the card clicked, and changes nothing but the audit of the refusals', async () => {
     const first = await cluster.fileRequest(0, people.alex, 'forged-first@fabrikam.com');
     const second = await cluster.fileRequest(1, people.alex, 'forged-second@fabrikam.com');
     const auditBefore = await cluster.count('audit_log');
@@ -104,7 +104,8 @@ describe('two bot instances on one PostgreSQL database', () => {
     }
     expect((await cluster.store.getRequest(first))?.state).toBe('pending');
     expect((await cluster.store.getRequest(second))?.state).toBe('pending');
-    expect(await cluster.count('audit_log')).toBe(auditBefore);
+    expect(await cluster.count('audit_log')).toBe(auditBefore + 4);
+    expect(await cluster.count('audit_log', "action = 'card_click_refused' AND request_id = $1", [second])).toBe(4);
   });
 
   it('refuses activities from another tenant on every instance and remembers nothing of them', async () => {

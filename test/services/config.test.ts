@@ -31,6 +31,12 @@ describe('loadConfig', () => {
     expect(config.assignableDirectoryRoles).toEqual([]);
   });
 
+  it('keeps app owners from deciding invitations unless APP_OWNERS_MAY_INVITE turns it on', () => {
+    expect(loadConfig({}, local).appOwnersMayInvite).toBe(false);
+    expect(loadConfig({ APP_OWNERS_MAY_INVITE: 'true' }, local).appOwnersMayInvite).toBe(true);
+    expect(problemsOf({ APP_OWNERS_MAY_INVITE: 'sometimes' }, local)).toEqual(['APP_OWNERS_MAY_INVITE "sometimes" must be true or false.']);
+  });
+
   it('uses a loopback GRAPH_BASE_URL without credentials', () => {
     const config = loadConfig({ GRAPH_BASE_URL: 'http://127.0.0.1:5001/v1.0' }, local);
     expect(config.directoryMode).toBe('loopback');

@@ -6,6 +6,8 @@ import type { AccessRequest, InviteDetails } from '../../services/model';
 import { SqliteStore } from '../../services/store/sqliteStore';
 
 const silent = pino({ level: 'silent' });
+/** Policy checks are tested on their own; here every request is within policy. */
+const ALLOWS_EVERYTHING = { refusals: async () => [] };
 const GROUP_A = { id: 'aaaaaaaa-0000-0000-0000-00000000000a', displayName: 'Project Falcon' };
 const GROUP_B = { id: 'bbbbbbbb-0000-0000-0000-00000000000b', displayName: 'Contractors' };
 const ROLE = { id: '95e79109-95c0-4d8e-aee3-d01accf2d47b', displayName: 'Guest Inviter' };
@@ -63,7 +65,9 @@ const details: InviteDetails = {
   justification: 'Joint project',
 };
 
-async function setup() {
+type Policy = ConstructorParameters<typeof ExecutionWorker>[0]['policy'];
+
+async function setup(policy: Policy = ALLOWS_EVERYTHING) {
   let now = new Date('2026-11-26T10:00:00Z');
   const clock = { now: () => now };
   const store = SqliteStore.open(':memory:');
@@ -74,6 +78,7 @@ async function setup() {
     new ExecutionWorker({
       store,
       directory,
+      policy,
       settings: { inviteRedirectUrl: 'https://myapps.microsoft.com' },
       clock,
       logger: silent,
@@ -116,6 +121,52 @@ describe('ExecutionWorker', () => {
     expect([...directory.roles]).toEqual([`${ROLE.id}/guest-1`]);
     expect(finished.map((r) => r.state)).toEqual(['completed']);
     expect((await store.getSteps('GA-TEST01')).map((s) => s.key).sort()).toEqual(['group:' + GROUP_A.id, 'group:' + GROUP_B.id, 'invite', 'invite:sent', 'role:' + ROLE.id].sort());
+  });
+
+  it('checks the policy afresh before every write', async () => {
+    const asked: Array<boolean | undefined> = [];
+    const { store, makeWorker } = await setup({ refusals: async (_details, options) => (asked.push(options?.fresh), []) });
+    await makeWorker('w1').drain();
+    expect((await store.getRequest('GA-TEST01'))?.state).toBe('completed');
+    // Invitation, two groups and the directory role: four writes, each preceded by a fresh check.
+    expect(asked).toEqual([true, true, true, true]);
+  });
+
+  it('stops before the write that policy no longer allows, keeping the steps already done, and fails with the reason', async () => {
+    let checks = 0;
+    const refusal = { field: 'groupIds' as const, reason: 'Contractors is protected, so no guest can be added through this bot.' };
+    const { store, directory, finished, makeWorker } = await setup({ refusals: async () => (++checks >= 3 ? [refusal] : []) });
+    await makeWorker('w1').drain();
+
+    const request = await store.getRequest('GA-TEST01');
+    expect(request?.state).toBe('failed');
+    expect(request?.outcome).toEqual({ guestId: 'guest-1', redeemUrl: 'https://login.microsoftonline.com/redeem?rd=guest-1', failedStep: 'policy', error: refusal.reason });
+    expect([...directory.members]).toEqual([`${GROUP_A.id}/guest-1`]);
+    expect(directory.roles.size).toBe(0);
+    const steps = await store.getSteps('GA-TEST01');
+    expect(steps.filter((s) => s.status === 'done' && s.key !== 'invite:sent').map((s) => s.key).sort()).toEqual(['group:' + GROUP_A.id, 'invite'].sort());
+    const failure = (await store.listAudit('GA-TEST01')).find((a) => a.action === 'request_failed');
+    expect(failure?.detail).toMatchObject({ step: 'policy', nextStep: `group:${GROUP_B.id}`, refused: 'groupIds' });
+    expect(String(failure?.detail?.stepsDone).split(',').sort()).toEqual(['group:' + GROUP_A.id, 'invite'].sort());
+    expect(finished.map((r) => r.state)).toEqual(['failed']);
+    expect(await store.claimJob('w2', 60_000, new Date('2030-01-01T00:00:00Z'))).toBeUndefined();
+  });
+
+  it('retries later, writing nothing, when the policy cannot be read', async () => {
+    let checks = 0;
+    const { store, directory, makeWorker, advance } = await setup({
+      refusals: async () => {
+        if (++checks === 1) throw new GraphFailure(503, 'ServiceUnavailable', 'Down');
+        return [];
+      },
+    });
+    const worker = makeWorker('w1');
+    await worker.drain();
+    expect((await store.getRequest('GA-TEST01'))?.state).toBe('executing');
+    expect(directory.invites).toHaveLength(0);
+    advance(5_000);
+    await worker.drain();
+    expect((await store.getRequest('GA-TEST01'))?.state).toBe('completed');
   });
 
   it('resumes after a restart without inviting twice', async () => {
@@ -321,6 +372,7 @@ describe('ExecutionWorker with app access', () => {
       new ExecutionWorker({
         store,
         directory,
+        policy: ALLOWS_EVERYTHING,
         settings: { inviteRedirectUrl: 'https://myapps.microsoft.com' },
         clock: { now: () => clockNow },
         logger: silent,
@@ -425,6 +477,7 @@ describe('ExecutionWorker concurrency', () => {
     const worker = new ExecutionWorker({
       store,
       directory,
+      policy: ALLOWS_EVERYTHING,
       settings: { inviteRedirectUrl: 'https://myapps.microsoft.com' },
       clock: { now: () => new Date(at) },
       logger: silent,

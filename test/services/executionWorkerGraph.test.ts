@@ -14,6 +14,8 @@ import { DEMO_GROUP_IDS, DEMO_SERVICE_PRINCIPAL_IDS } from '../../simulator/seed
 import { startSimulator, type RunningSimulator } from '../../simulator/server';
 
 const silent = pino({ level: 'silent' });
+/** Policy checks are tested on their own; here every request is within policy. */
+const ALLOWS_EVERYTHING = { refusals: async () => [] };
 const FALCON: NamedRef = { id: DEMO_GROUP_IDS.projectFalcon, displayName: 'Project Falcon' };
 const GUEST_INVITER: NamedRef = { id: ROLE_TEMPLATE_IDS.guestInviter, displayName: 'Guest Inviter' };
 
@@ -43,6 +45,7 @@ describe('ExecutionWorker against the simulated Graph', () => {
     return new ExecutionWorker({
       store,
       directory,
+      policy: ALLOWS_EVERYTHING,
       settings: { inviteRedirectUrl: 'https://myapps.microsoft.com' },
       // The replication lag runs on the simulator's real clock, so those tests run the worker on it too.
       clock: { now: () => (options.realTime ? new Date() : now) },

@@ -6,6 +6,8 @@ import { SqliteStore } from '../../services/store/sqliteStore';
 import type { Store } from '../../services/store/store';
 
 const silent = pino({ level: 'silent' });
+/** Policy checks are tested on their own; here every request is within policy. */
+const ALLOWS_EVERYTHING = { refusals: async () => [] };
 const GROUP_A = { id: 'aaaaaaaa-0000-0000-0000-00000000000a', displayName: 'Project Falcon' };
 const GROUP_B = { id: 'bbbbbbbb-0000-0000-0000-00000000000b', displayName: 'Contractors' };
 
@@ -71,6 +73,7 @@ function worker(store: Store, directory: ExecutionDirectory, clock: { now(): Dat
   return new ExecutionWorker({
     store,
     directory,
+    policy: ALLOWS_EVERYTHING,
     settings: { inviteRedirectUrl: 'https://myapps.microsoft.com' },
     clock,
     logger: silent,

@@ -40,7 +40,7 @@ describe('validateInviteForm', () => {
 
   it('refuses a domain outside the allow list and names the allowed ones', () => {
     const policy = { ...open, allowedGuestDomains: ['contoso.com', 'northwind.com'] };
-    expect(validateInviteForm(valid, policy).email).toBe('Guests from fabrikam.com cannot be invited: allowed domains are contoso.com, northwind.com.');
+    expect(validateInviteForm(valid, policy).email).toBe('Guests from fabrikam.com are not allowed: allowed domains are contoso.com, northwind.com.');
   });
 
   it('compares the address without case or surrounding spaces', () => {

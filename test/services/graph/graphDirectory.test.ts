@@ -79,6 +79,15 @@ describe('GraphDirectory', () => {
     expect(chosen.map((g) => g.id)).toEqual([DEMO_GROUP_IDS.projectFalcon]);
   });
 
+  it('tells which groups a group is nested in', async () => {
+    expect(await directory.checkGroupMemberGroups(DEMO_GROUP_IDS.securityTeam, [DEMO_GROUP_IDS.approvers, DEMO_GROUP_IDS.admins])).toEqual([DEMO_GROUP_IDS.admins]);
+    expect(await directory.checkGroupMemberGroups(DEMO_GROUP_IDS.contractors, [DEMO_GROUP_IDS.approvers, DEMO_GROUP_IDS.admins])).toEqual([]);
+  });
+
+  it('lists the groups that can hold directory roles', async () => {
+    expect(await directory.listRoleAssignableGroups()).toEqual([{ id: DEMO_GROUP_IDS.privilegedHelpdesk, displayName: 'Privileged Helpdesk' }]);
+  });
+
   it('checks membership transitively, through nested groups', async () => {
     const adminMember = sim.directory.memberIds(DEMO_GROUP_IDS.securityTeam).find((id) => !sim.directory.isMember(DEMO_GROUP_IDS.admins, id))!;
     expect(await directory.checkMemberGroups(adminMember, [DEMO_GROUP_IDS.admins, DEMO_GROUP_IDS.approvers])).toEqual([DEMO_GROUP_IDS.admins]);

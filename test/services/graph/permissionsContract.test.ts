@@ -14,6 +14,8 @@ import {
   DEMO_SERVICE_PRINCIPAL_IDS,
   DEMO_USER_IDS,
   ROLE_TEMPLATE_IDS,
+  loadDemoSeed,
+  withGeneratedGuests,
   requiredPermissions,
   startSimulator,
   type PermissionRequirement,
@@ -77,9 +79,19 @@ describe('every request of the Graph layer', () => {
   let directory: GraphDirectory;
   const lines: string[] = [];
 
+  const called = new Set<string>();
+
   beforeAll(async () => {
-    sim = await startSimulator({ port: 0, log: (line) => lines.push(line) });
-    directory = new GraphDirectory(createGraphClient({ baseUrl: sim.url, maxRetries: 0 }), sim.url);
+    // More guests than a page holds, so that the listing has a next page to read.
+    sim = await startSimulator({ port: 0, seed: withGeneratedGuests(loadDemoSeed(), 600), log: (line) => lines.push(line) });
+    const real = new GraphDirectory(createGraphClient({ baseUrl: sim.url, maxRetries: 0 }), sim.url);
+    // Notes which methods the test below calls, so that a new Graph method cannot go unchecked.
+    directory = new Proxy(real, {
+      get(target, property, receiver) {
+        if (typeof property === 'string') called.add(property);
+        return Reflect.get(target, property, receiver) as unknown;
+      },
+    });
   });
 
   afterAll(() => sim.close());
@@ -92,6 +104,8 @@ describe('every request of the Graph layer', () => {
     await directory.getAssignableGroups([DEMO_GROUP_IDS.projectFalcon]);
     await directory.listUserMembers(DEMO_GROUP_IDS.approvers);
     await directory.listNestedGroups(DEMO_GROUP_IDS.admins);
+    await directory.listRoleAssignableGroups();
+    await directory.checkGroupMemberGroups(DEMO_GROUP_IDS.projectFalcon, [DEMO_GROUP_IDS.approvers, DEMO_GROUP_IDS.admins]);
     await directory.checkMemberGroups(DEMO_USER_IDS.adeleVance, [DEMO_GROUP_IDS.admins]);
     await directory.getRoleDefinitions([ROLE_TEMPLATE_IDS.guestInviter]);
     await directory.directoryRolesOf(DEMO_USER_IDS.lynneRobbins);
@@ -108,7 +122,8 @@ describe('every request of the Graph layer', () => {
     await directory.listAppRoleAssignments(invited.guestId);
     const first = await directory.listGuests({ withSignInActivity: true });
     await directory.listGuests({ state: 'Accepted' });
-    if (first.nextLink) await directory.nextGuests(first.nextLink);
+    expect(first.nextLink).toBeDefined();
+    await directory.nextGuests(first.nextLink!);
     await directory.getGuest(DEMO_GUEST_IDS.janeDoeFabrikam, true);
     await directory.getGuest(DEMO_GUEST_IDS.janeDoeFabrikam, false);
     await directory.listMemberships(DEMO_GUEST_IDS.janeDoeFabrikam);
@@ -124,5 +139,9 @@ describe('every request of the Graph layer', () => {
     // And the declaration has no call the Graph layer never makes.
     const made = new Set(lines.map(declaredCallOf));
     expect(graphOperations().filter((o) => !made.has(o.name) && o.variant === undefined).map((o) => o.name)).toEqual([]);
+    // And every method of the Graph layer was called above (helpers that send nothing themselves excepted).
+    const helpers = new Set(['constructor', 'urlOf', 'referenceTo', 'transitiveMembersOfType', 'guestPage', 'collect', 'relativeNextLink', 'get', 'call']);
+    const methods = Object.getOwnPropertyNames(GraphDirectory.prototype).filter((name) => !helpers.has(name));
+    expect(methods.filter((name) => !called.has(name))).toEqual([]);
   });
 });

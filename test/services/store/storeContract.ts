@@ -571,6 +571,19 @@ export function describeStoreContract(
         expect(await store.findCardMessage('user:approver-a', 'act-8')).toBeUndefined();
         expect(await store.findCardMessage('user:approver-c', 'act-7')).toBeUndefined();
       });
+
+      it('finds a guest administration card by its conversation and message, keeping the guest it was first recorded for', async () => {
+        const conversationKey = uniqueId('channel:admins');
+        const card = { guestId: 'guest-a', conversationKey, activityId: 'act-1' };
+        await store.saveGuestCardMessage(card);
+        await store.saveGuestCardMessage({ ...card, guestId: 'guest-b' });
+        await store.saveGuestCardMessage({ ...card, activityId: 'act-2', guestId: 'guest-b' });
+
+        expect(await store.findGuestCardMessage(conversationKey, 'act-1')).toEqual(card);
+        expect((await store.findGuestCardMessage(conversationKey, 'act-2'))?.guestId).toBe('guest-b');
+        expect(await store.findGuestCardMessage(conversationKey, 'act-3')).toBeUndefined();
+        expect(await store.findGuestCardMessage(uniqueId('user:other'), 'act-1')).toBeUndefined();
+      });
     });
 
     describe('audit log', () => {
