@@ -68,4 +68,13 @@ export const activityIdentity = z.object({
   from: z.object({ aadObjectId: z.string().min(1).max(64), name: z.string().max(256).optional() }),
 });
 
+/** Longest mention text removed from a command: `<at>` and `</at>` around a display name of at most 256 characters. */
+export const MAX_MENTION_TEXT = 300;
+
+/** A mention entity whose text is worth removing from a command: not empty, not longer than a tagged name. */
+export const mentionEntity = z.object({
+  type: z.literal('mention'),
+  text: z.string().min(1).max(MAX_MENTION_TEXT),
+});
+
 export type InviteFormData = z.infer<typeof inviteFormData>;
