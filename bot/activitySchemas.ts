@@ -5,6 +5,23 @@ import { z } from 'zod';
  * untrusted input: it is parsed here, and code past this point sees only these types.
  */
 
+/** The only channel served. Web Chat and Direct Line are on by default for a new Azure Bot, and carry no Teams identity. */
+export const SERVED_CHANNEL_ID = 'msteams';
+
+/**
+ * What every activity must carry before CloudAdapter sees it: who sent it, in which conversation,
+ * on which channel, and where answers go. Without them the framework fails half-way through a turn
+ * (a 500), or posts its answer to the public Bot Connector instead of the caller's service URL.
+ */
+export const incomingActivity = z.object({
+  id: z.string().max(256).optional(),
+  type: z.string().min(1).max(64),
+  channelId: z.string().min(1).max(64),
+  serviceUrl: z.url({ protocol: /^https?$/ }).max(2048),
+  from: z.object({ id: z.string().min(1).max(512) }),
+  conversation: z.object({ id: z.string().min(1).max(1024) }),
+});
+
 /** `adaptiveCard/action` (Action.Execute): the verb and the card's data merged with its inputs. */
 export const adaptiveCardActionValue = z.object({
   action: z.object({
@@ -66,6 +83,15 @@ export const denyActionData = requestActionData.extend({
 /** The parts of an activity's sender and conversation the bot relies on. */
 export const activityIdentity = z.object({
   from: z.object({ aadObjectId: z.string().min(1).max(64), name: z.string().max(256).optional() }),
+});
+
+/** Longest mention text removed from a command: `<at>` and `</at>` around a display name of at most 256 characters. */
+export const MAX_MENTION_TEXT = 300;
+
+/** A mention entity whose text is worth removing from a command: not empty, not longer than a tagged name. */
+export const mentionEntity = z.object({
+  type: z.literal('mention'),
+  text: z.string().min(1).max(MAX_MENTION_TEXT),
 });
 
 export type InviteFormData = z.infer<typeof inviteFormData>;

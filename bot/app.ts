@@ -21,6 +21,7 @@ import { EXPIRE_PENDING_REQUESTS, RequestExpiry } from '../services/requestExpir
 import { newRequestId } from '../services/requestIds';
 import { ApprovalRouter } from '../services/approvalRouting';
 import { RequestPolicy } from '../services/requestPolicy';
+import { createPersonLimits, TurnGate, type PersonLimits } from '../services/rateLimits';
 import { RequestValidator } from '../services/requestValidator';
 import { RequestWorkflow } from '../services/requestWorkflow';
 import { RoleService } from '../services/roles';
@@ -44,6 +45,8 @@ export interface AppOptions {
   /** Defaults to the configuration's Bot Framework settings. */
   botFrameworkAuthentication?: BotFrameworkAuthentication;
   clock?: Clock;
+  /** Defaults to limits counted in PostgreSQL with DATABASE_URL (shared by instances), in memory otherwise. */
+  limits?: PersonLimits;
   worker?: Partial<WorkerOptions>;
   /** Tests run the worker by hand; a real process polls. */
   startWorker?: boolean;
@@ -62,6 +65,8 @@ export interface App {
   directory: GraphDirectory;
   /** The features on and off, decided at start from the app's Graph permissions. */
   capabilities: Capabilities;
+  /** How much each person may file and search, and where that is counted. */
+  limits: PersonLimits;
   /** Starts listening (port 0 picks a free one) and returns the server's base URL. */
   listen(port: number, host?: string): Promise<string>;
   /** Waits for background work and the worker to go quiet (tests). */
@@ -123,6 +128,8 @@ export function createApp(options: AppOptions): App {
     }
   };
 
+  const limits = options.limits ?? createPersonLimits(config, { databaseUrl: config.databaseUrl, logger });
+  const turns = new TurnGate(config.maxConcurrentTurns);
   const background = new BackgroundTasks(logger);
   const roles = new RoleService(directory, config, clock, capabilities);
   const catalog = new DirectoryCatalog(directory, config, clock, capabilities);
@@ -177,6 +184,7 @@ export function createApp(options: AppOptions): App {
     policy,
     roles,
     notifier,
+    limits,
     queue: worker,
     background,
     clock,
@@ -202,11 +210,12 @@ export function createApp(options: AppOptions): App {
     store,
     commands: createCommands(),
     actions: createActions(),
+    limits,
     expectedTenantId: config.expectedTenantId,
     clock,
     logger,
   });
-  const server = createServer({ adapter, bot, store, logger });
+  const server = createServer({ adapter, bot, store, turns, logger });
   if (options.startWorker !== false) {
     worker.start();
     periodic.start();
@@ -221,12 +230,13 @@ export function createApp(options: AppOptions): App {
     background,
     directory,
     capabilities,
+    limits,
     listen: (port, host = '0.0.0.0') =>
       new Promise((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => {
           const address = server.address() as AddressInfo;
-          resolve(`http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`);
+          resolve(`http://${reachableHost(host)}:${address.port}`);
         });
       }),
     async settle() {
@@ -242,7 +252,15 @@ export function createApp(options: AppOptions): App {
       await worker.stop();
       await background.idle();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await limits.close();
       await store.close();
     },
   };
+}
+
+/** Where this machine reaches a server listening on `host` (every interface means loopback will do). */
+function reachableHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
 }

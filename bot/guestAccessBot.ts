@@ -12,6 +12,7 @@ import { FeatureOff } from '../services/capabilities';
 import type { Clock } from '../services/clock';
 import type { GuestAdmin } from '../services/guestAdmin';
 import type { Logger } from '../services/logger';
+import type { PersonLimits } from '../services/rateLimits';
 import type { RequestWorkflow } from '../services/requestWorkflow';
 import type { Store } from '../services/store/store';
 import { adaptiveCardActionValue, searchInvokeValue } from './activitySchemas';
@@ -27,6 +28,8 @@ export interface BotDependencies {
   store: Store;
   commands: readonly CommandHandler[];
   actions: readonly ActionHandler[];
+  /** Typeahead queries per person; a held-down key or a script must not become a flood of Graph searches. */
+  limits: Pick<PersonLimits, 'search'>;
   /** Activities from any other tenant are refused. */
   expectedTenantId: string;
   clock: Clock;
@@ -175,15 +178,23 @@ export class GuestAccessBot extends TeamsActivityHandler {
   private async handleSearch(context: TurnContext) {
     const parsed = searchInvokeValue.safeParse(context.activity.value);
     if (!parsed.success) return errorResponse(400, 'BadRequest', 'This search is not supported.');
-    if (!this.turnFor(context)) return errorResponse(401, 'Unauthorized', 'I could not tell who is searching.');
+    const turn = this.turnFor(context);
+    if (!turn) return errorResponse(401, 'Unauthorized', 'I could not tell who is searching.');
     const { workflow } = this.deps;
     const { dataset, queryText } = parsed.data;
+    // An empty result is the one answer the typeahead contract documents besides results; the
+    // next keystroke a moment later searches again.
+    const allowance = await this.deps.limits.search(turn.actor.aadObjectId);
+    if (!allowance.allowed) {
+      turn.logger.info({ dataset, retryAfterMs: allowance.retryAfterMs }, 'search limit reached');
+      return searchResponse([]);
+    }
     let results: { title: string; value: string }[];
     if (dataset === DATASETS.groups) results = (await workflow.searchGroups(queryText)).map((g) => ({ title: g.displayName, value: g.id }));
     else if (dataset === DATASETS.guests) results = (await workflow.searchGuests(queryText)).map((g) => ({ title: g.displayName, value: g.id }));
     else if (dataset === DATASETS.appRoles) results = await workflow.searchAppRoles(queryText);
     else return errorResponse(400, 'BadRequest', 'This search is not supported.');
-    return { statusCode: 200, type: 'application/vnd.microsoft.search.searchResponse', value: { results } };
+    return searchResponse(results);
   }
 
   private turnFor(context: TurnContext): Turn | undefined {
@@ -253,6 +264,10 @@ function subjectOf(data: unknown, field: 'requestId' | 'guestId'): string | unde
   if (typeof data !== 'object' || data === null || !(field in data)) return undefined;
   const value: unknown = (data as Record<string, unknown>)[field];
   return typeof value === 'string' ? value : undefined;
+}
+
+function searchResponse(results: { title: string; value: string }[]) {
+  return { statusCode: 200, type: 'application/vnd.microsoft.search.searchResponse', value: { results } };
 }
 
 function toRecord(value: object): Record<string, unknown> {

@@ -1,20 +1,39 @@
-import type { CloudAdapter } from 'botbuilder';
-import type { ActivityHandler } from 'botbuilder';
+import type { ActivityHandler, CloudAdapter } from 'botbuilder';
+import type { IncomingMessage } from 'node:http';
 import * as restify from 'restify';
 import type { Logger } from '../services/logger';
+import type { TurnGate } from '../services/rateLimits';
 import type { Store } from '../services/store/store';
+import { incomingActivity, SERVED_CHANNEL_ID } from './activitySchemas';
 
 /** Teams activities are small; anything much larger is not a Teams activity. */
 export const MAX_BODY_BYTES = 256 * 1024;
 
+/** The Bot Connector sends an activity in one go; a client still sending after this long only holds a socket. */
+export const REQUEST_TIMEOUT_MS = 20_000;
+
+/** What a client is told to wait when every turn place is taken: a turn takes tens of milliseconds. */
+const BUSY_RETRY_AFTER_SECONDS = 1;
+
+type Received =
+  | { kind: 'activity'; activity: Record<string, unknown> }
+  | { kind: 'refused'; status: number; reason: string; why: string }
+  /** The client went away before sending the whole body: there is nobody to answer. */
+  | { kind: 'aborted' };
+
 /**
  * The HTTP front: `POST /api/messages` for Teams (through CloudAdapter, which checks the Bot
  * Framework token when an app id is configured), `GET /healthz` for the load balancer.
+ *
+ * The body is read here rather than by restify's bodyParser: that parser inflates gzip and deflate
+ * bodies without a limit on the inflated size and writes multipart uploads to the temporary folder.
+ * Only uncompressed `application/json` up to MAX_BODY_BYTES is read, in memory, and an activity
+ * must name its sender, conversation, channel and service URL before CloudAdapter sees it.
  */
-export function createServer(deps: { adapter: CloudAdapter; bot: ActivityHandler; store: Store; logger: Logger }): restify.Server {
-  const { adapter, bot, store, logger } = deps;
+export function createServer(deps: { adapter: CloudAdapter; bot: ActivityHandler; store: Store; turns: TurnGate; logger: Logger }): restify.Server {
+  const { adapter, bot, store, turns, logger } = deps;
   const server = restify.createServer({ name: 'guest-access-bot', handleUncaughtExceptions: false });
-  server.use(restify.plugins.bodyParser({ maxBodySize: MAX_BODY_BYTES, mapParams: false, mapFiles: false, keepExtensions: false }));
+  server.server.requestTimeout = REQUEST_TIMEOUT_MS;
 
   server.get('/healthz', async (_req: restify.Request, res: restify.Response) => {
     try {
@@ -31,11 +50,31 @@ export function createServer(deps: { adapter: CloudAdapter; bot: ActivityHandler
   });
 
   server.post('/api/messages', async (req: restify.Request, res: restify.Response) => {
-    if (!isActivityBody(req.body)) {
-      res.send(400, { error: 'Expected a Bot Framework activity as a JSON object with a "type".' });
+    const received = await receiveActivity(req);
+    if (received.kind === 'aborted') return;
+    if (received.kind === 'refused') {
+      logger.warn({ path: '/api/messages', status: received.status, why: received.why }, 'request refused');
+      res.send(received.status, { error: received.reason });
       return;
     }
-    await adapter.process(req, res, (context) => bot.run(context));
+    const { activity } = received;
+    if (activity.channelId !== SERVED_CHANNEL_ID) {
+      logger.warn({ activityId: activity.id, channelId: activity.channelId, type: activity.type }, 'activity from another channel refused');
+      res.send(403, { error: `This bot serves Microsoft Teams only (channel "${SERVED_CHANNEL_ID}").` });
+      return;
+    }
+    if (!turns.tryEnter()) {
+      logger.warn({ activityId: activity.id, inFlight: turns.inFlight }, 'busy: turn refused');
+      res.header('Retry-After', String(BUSY_RETRY_AFTER_SECONDS));
+      res.send(429, { error: 'The bot is busy with other messages; try again in a moment.' });
+      return;
+    }
+    try {
+      req.body = activity;
+      await adapter.process(req, res, (context) => bot.run(context));
+    } finally {
+      turns.leave();
+    }
   });
 
   server.on('restifyError', (req: restify.Request, _res: restify.Response, error: Error & { statusCode?: number }, callback: () => void) => {
@@ -45,6 +84,76 @@ export function createServer(deps: { adapter: CloudAdapter; bot: ActivityHandler
   return server;
 }
 
-function isActivityBody(body: unknown): boolean {
-  return typeof body === 'object' && body !== null && !Array.isArray(body) && typeof (body as { type?: unknown }).type === 'string';
+/** The request's activity, or why it is refused; nothing is written anywhere but this process's memory. */
+async function receiveActivity(req: IncomingMessage): Promise<Received> {
+  // Refused rather than inflated with a cap: the Bot Connector sends plain JSON, so compression
+  // would only ever come from someone else, and not inflating at all costs no memory and no CPU.
+  const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+  if (encoding !== 'identity') {
+    return { kind: 'refused', status: 415, reason: 'Compressed bodies are not accepted: send the activity as plain JSON.', why: 'content-encoding' };
+  }
+  const mediaType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (mediaType !== 'application/json') {
+    return { kind: 'refused', status: 415, reason: 'Only application/json is accepted: send a Bot Framework activity.', why: 'content-type' };
+  }
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > MAX_BODY_BYTES) return tooLarge();
+
+  const body = await readCapped(req, MAX_BODY_BYTES);
+  if (body === 'aborted') return { kind: 'aborted' };
+  if (body === 'tooLarge') return tooLarge();
+
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch {
+    return { kind: 'refused', status: 400, reason: 'The body is not valid JSON.', why: 'json' };
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || typeof (parsed as { type?: unknown }).type !== 'string') {
+    return { kind: 'refused', status: 400, reason: 'Expected a Bot Framework activity as a JSON object with a "type".', why: 'not-an-activity' };
+  }
+  const checked = incomingActivity.safeParse(parsed);
+  if (!checked.success) {
+    const fields = [...new Set(checked.error.issues.map((issue) => issue.path.join('.')))].join(', ');
+    return { kind: 'refused', status: 400, reason: `The activity lacks a valid ${fields}.`, why: 'activity-shape' };
+  }
+  return { kind: 'activity', activity: parsed as Record<string, unknown> };
+}
+
+function tooLarge(): Received {
+  return { kind: 'refused', status: 413, reason: `The body is larger than ${MAX_BODY_BYTES / 1024} KiB.`, why: 'too-large' };
+}
+
+/**
+ * The whole body, or 'tooLarge' as soon as it passes `maxBytes` (the rest is read and dropped so
+ * the answer can still be sent), or 'aborted' when the client goes away first.
+ */
+function readCapped(req: IncomingMessage, maxBytes: number): Promise<Buffer | 'tooLarge' | 'aborted'> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const finish = (outcome: Buffer | 'tooLarge' | 'aborted') => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onAbort);
+      req.off('close', onAbort);
+      resolve(outcome);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        chunks.length = 0;
+        finish('tooLarge');
+        req.resume();
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => finish(Buffer.concat(chunks, size));
+    const onAbort = () => finish('aborted');
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onAbort);
+    req.on('close', onAbort);
+  });
 }

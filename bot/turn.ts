@@ -1,6 +1,6 @@
 import type { Activity, TurnContext } from 'botbuilder';
 import type { Person } from '../services/model';
-import { activityIdentity } from './activitySchemas';
+import { activityIdentity, mentionEntity } from './activitySchemas';
 
 /** The acting person, from the activity's sender as Teams authenticated it; undefined when absent. */
 export function actorOf(activity: Activity): Person | undefined {
@@ -34,16 +34,28 @@ export function isPersonalChat(activity: Activity): boolean {
 
 /** The text the user typed, without the bot's @mention, trimmed. */
 export function commandText(context: TurnContext): string {
-  const withoutMention = context.activity.text ? removeMentions(context) : '';
+  const withoutMention = context.activity.text ? textWithoutMentions(context.activity.text, context.activity.entities) : '';
   return withoutMention.replace(/\s+/g, ' ').trim();
 }
 
-function removeMentions(context: TurnContext): string {
-  let text = context.activity.text ?? '';
-  for (const entity of context.activity.entities ?? []) {
-    if (entity.type === 'mention' && typeof entity.text === 'string') text = text.split(entity.text).join(' ');
+/** Entities looked at per message: a command mentions the bot once, a chatty message a few people. */
+export const MAX_ENTITIES_CONSIDERED = 32;
+
+/**
+ * The text with each mention's text replaced by a space. Empty and oversized mention texts are
+ * ignored and only the first entities are looked at: every replacement puts one space where at
+ * least one character was, so the text never grows, and the work stays a bounded number of passes
+ * over the message whatever the sender puts in `entities`.
+ */
+export function textWithoutMentions(text: string, entities: unknown): string {
+  const mentionTexts = new Set<string>();
+  for (const entity of (Array.isArray(entities) ? entities : []).slice(0, MAX_ENTITIES_CONSIDERED)) {
+    const mention = mentionEntity.safeParse(entity);
+    if (mention.success) mentionTexts.add(mention.data.text);
   }
-  return text.replace(/<at>[^<]*<\/at>/gi, ' ');
+  let result = text;
+  for (const mention of mentionTexts) result = result.replaceAll(mention, ' ');
+  return result.replace(/<at>[^<]*<\/at>/gi, ' ');
 }
 
 /** Keys under which conversation references and posted cards are stored. */

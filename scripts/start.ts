@@ -2,15 +2,18 @@
  * `npm start`: reads `.env`, validates the configuration, starts the simulated directory in-process
  * when no Graph settings are given, opens the store (PostgreSQL with DATABASE_URL, migrated at start;
  * otherwise SQLite), checks which Graph permissions the bot's app holds (tenant mode), then starts
- * the bot. Prints which mode, directory and store are in use, and what is missing and turned off.
+ * the bot. Prints every security-relevant setting, the directory and the store, what is missing and
+ * turned off, and warns about settings that deserve a second look.
  */
 import { createCheckedApp } from '../bot/app';
+import { configWarnings } from '../services/config';
 import { createLogger } from '../services/logger';
 import { describePermissionReport } from '../services/permissionCheck';
 import { openStore, type OpenedStore } from '../services/store/openStore';
 import { demoWellKnownIds } from '../simulator/seed';
 import { startSimulator, type RunningSimulator } from '../simulator/server';
 import { configurationOrExit } from './configuration';
+import { startBanner } from './startBanner';
 
 async function main(): Promise<void> {
   let config = configurationOrExit('Not started.');
@@ -35,10 +38,16 @@ async function main(): Promise<void> {
   const { app, permissions } = await createCheckedApp({ config, logger, store: opened.store });
   let url: string;
   try {
-    url = await app.listen(config.port);
+    url = await app.listen(config.port, config.host);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    process.stderr.write(code === 'EADDRINUSE' ? `Not started: port ${config.port} is in use. Stop what uses it or set PORT.\n` : `Not started: ${String(error)}\n`);
+    process.stderr.write(
+      code === 'EADDRINUSE'
+        ? `Not started: port ${config.port} is in use. Stop what uses it or set PORT.\n`
+        : code === 'EADDRNOTAVAIL'
+          ? `Not started: HOST ${config.host} is not an address of this machine. Set HOST to one of its addresses, 127.0.0.1 or 0.0.0.0.\n`
+          : `Not started: ${String(error)}\n`,
+    );
     await app.close();
     await simulator?.close();
     process.exit(1);
@@ -49,20 +58,9 @@ async function main(): Promise<void> {
     loopback: `simulated directory at ${config.graphBaseUrl}/v1.0 (no token)`,
     tenant: `Microsoft Graph at ${config.graphBaseUrl}/v1.0, tenant ${config.expectedTenantId}`,
   }[config.directoryMode];
-  const mode = config.microsoftAppId
-    ? `tenant mode: Bot Framework tokens required for app ${config.microsoftAppId}`
-    : 'local mode: no MicrosoftAppId, so /api/messages accepts unsigned requests (Agents Playground)';
+  for (const warning of configWarnings(config)) process.stderr.write(`Warning: ${warning}\n`);
   process.stdout.write(
-    [
-      `Guest access bot listening on ${url}/api/messages`,
-      `  Mode:      ${mode}`,
-      `  Directory: ${directory}`,
-      `  Store:     ${opened.description}`,
-      `  Tenant:    ${config.expectedTenantId}`,
-      `  App owners: ${config.appOwnersMayInvite ? 'may approve inviting new guests for their apps (APP_OWNERS_MAY_INVITE=true)' : 'approve access for existing guests only; new guests go to the approver group (APP_OWNERS_MAY_INVITE=false)'}`,
-      ...describePermissionReport(permissions).map((line) => `  ${line}`),
-      '',
-    ].join('\n'),
+    `${startBanner(config, { url, directory, store: opened.description, limitsCountedIn: app.limits.description, permissions: describePermissionReport(permissions) }).join('\n')}\n`,
   );
 
   const stop = async (signal: string) => {

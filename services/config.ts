@@ -1,4 +1,6 @@
+import { isIP } from 'node:net';
 import { isDirectoryId } from './ids';
+import type { RateLimitSettings } from './rateLimits';
 
 /** Which directory the bot talks to. */
 export type DirectoryMode =
@@ -9,8 +11,13 @@ export type DirectoryMode =
   /** A real tenant through Microsoft Graph with @azure/identity credentials. */
   | 'tenant';
 
-export interface AppConfig {
+export interface AppConfig extends RateLimitSettings {
   port: number;
+  /**
+   * Interface /api/messages listens on: loopback by default in local mode (unsigned requests are
+   * accepted there), every interface with an app id (App Service routes to the container's address).
+   */
+  host: string;
   /** Empty in local mode: then /api/messages accepts unsigned requests. */
   microsoftAppId: string;
   microsoftAppPassword: string;
@@ -92,6 +99,7 @@ export function loadConfig(env: Env, localDefaults?: LocalDefaults): AppConfig {
   const read = (key: string): string => (env[key] ?? '').trim();
 
   const port = parsePort(read('PORT'), problems);
+  const hostText = read('HOST');
 
   const microsoftAppId = read('MicrosoftAppId');
   const microsoftAppPassword = read('MicrosoftAppPassword');
@@ -126,6 +134,15 @@ export function loadConfig(env: Env, localDefaults?: LocalDefaults): AppConfig {
   const azureTenantId = read('AZURE_TENANT_ID');
   if (azureTenantId && !isDirectoryId(azureTenantId)) {
     problems.push(`AZURE_TENANT_ID "${azureTenantId}" is not a tenant id: expected a GUID.`);
+  }
+  if (directoryMode === 'tenant' && !microsoftAppId) {
+    problems.push(
+      `${hasAzureCredentials ? 'AZURE_* credentials are' : `GRAPH_BASE_URL "${graphBaseUrlText}" is`} set for a real tenant but MicrosoftAppId is empty. ` +
+        'Without an app id /api/messages accepts unsigned requests, whose senders choose from.aadObjectId, the tenant and the serviceUrl ' +
+        'the bot posts to: anyone who can reach the port could approve requests, list, disable or delete guests with the tenant\'s Graph ' +
+        'permissions, or aim the bot at any URL. Set MicrosoftAppId and MicrosoftAppPassword (the Azure Bot registration), or clear ' +
+        'the AZURE_* keys and GRAPH_BASE_URL to run in local mode with the simulated directory.',
+    );
   }
   const local = directoryMode !== 'tenant' ? localDefaults : undefined;
   const azureClientId = read('AZURE_CLIENT_ID');
@@ -182,11 +199,19 @@ export function loadConfig(env: Env, localDefaults?: LocalDefaults): AppConfig {
     problems,
   );
 
+  const host = readHost(hostText, microsoftAppId ? '0.0.0.0' : '127.0.0.1', problems);
+
+  const requestsPerUserPerHour = readInteger(read('REQUESTS_PER_USER_PER_HOUR'), 'REQUESTS_PER_USER_PER_HOUR', { min: 1, max: 10_000, fallback: 30, unit: 'requests' }, problems);
+  const searchesPerUserPerSecond = readInteger(read('SEARCHES_PER_USER_PER_SECOND'), 'SEARCHES_PER_USER_PER_SECOND', { min: 1, max: 1000, fallback: 5, unit: 'searches' }, problems);
+  const searchBurstPerUser = readInteger(read('SEARCH_BURST_PER_USER'), 'SEARCH_BURST_PER_USER', { min: 0, max: 10_000, fallback: 10, unit: 'searches' }, problems);
+  const maxConcurrentTurns = readInteger(read('MAX_CONCURRENT_TURNS'), 'MAX_CONCURRENT_TURNS', { min: 1, max: 10_000, fallback: 64, unit: 'turns' }, problems);
+
   const logLevel = pickOne(read('LOG_LEVEL') || 'info', LOG_LEVELS, 'LOG_LEVEL', problems) ?? 'info';
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     port,
+    host,
     microsoftAppId,
     microsoftAppPassword,
     microsoftAppTenantId,
@@ -213,8 +238,39 @@ export function loadConfig(env: Env, localDefaults?: LocalDefaults): AppConfig {
     workerMaxAttempts,
     workerConcurrency,
     directoryReplicationWaitSeconds,
+    requestsPerUserPerHour,
+    searchesPerUserPerSecond,
+    searchBurstPerUser,
+    maxConcurrentTurns,
     logLevel,
   };
+}
+
+/**
+ * Settings that are allowed but deserve the operator's attention, printed at start: today a
+ * local-mode bot (no app id, so unsigned requests are accepted) listening beyond this machine.
+ */
+export function configWarnings(config: Pick<AppConfig, 'host' | 'microsoftAppId'>): string[] {
+  const warnings: string[] = [];
+  if (!config.microsoftAppId && !isLoopbackAddress(config.host)) {
+    warnings.push(
+      `HOST is ${config.host} and MicrosoftAppId is empty: /api/messages accepts unsigned requests from anyone who can reach this ` +
+        'machine, and they can act as any user of the tenant. Keep HOST=127.0.0.1 for local mode, or set MicrosoftAppId.',
+    );
+  }
+  return warnings;
+}
+
+/** Whether a listening address stays on this machine (127.0.0.0/8, ::1, localhost). */
+export function isLoopbackAddress(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+function readHost(text: string, fallback: string, problems: string[]): string {
+  if (!text) return fallback;
+  if (text === 'localhost' || isIP(text) !== 0) return text;
+  problems.push(`HOST "${text}" must be an IP address to listen on: 127.0.0.1 for this machine only, 0.0.0.0 (or ::) for every interface.`);
+  return fallback;
 }
 
 function readBoolean(text: string, key: string, problems: string[]): boolean {

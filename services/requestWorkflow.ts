@@ -9,6 +9,7 @@ import { domainOf, emptyInviteForm, normaliseEmail, type FieldErrors, type Invit
 import type { Logger } from './logger';
 import type { AccessRequest, AuditEntry, Decision, NamedRef, Person, RequestKind, ResendHelp } from './model';
 import type { Notifier, RequestEvent } from './notifier';
+import type { PersonLimits } from './rateLimits';
 import type { RoleService } from './roles';
 import { describeRefusals, type RequestPolicy } from './requestPolicy';
 import type { RequestValidator } from './requestValidator';
@@ -74,6 +75,8 @@ export class RequestWorkflow {
       policy: Pick<RequestPolicy, 'refusals'>;
       roles: RoleService;
       notifier: Notifier;
+      /** How many requests a person may file; a runaway client must not flood the approvers. */
+      limits: Pick<PersonLimits, 'fileRequest'>;
       queue: WorkQueue;
       background: BackgroundTasks;
       clock: Clock;
@@ -137,6 +140,16 @@ export class RequestWorkflow {
       return { ok: false, form: await this.formWith(kind, values, checked.errors, checked.chosen, formError) };
     }
     const { details } = checked;
+    // Counted only once the form is valid: a person correcting their form is not filing anything.
+    const allowance = await this.deps.limits.fileRequest(actor.aadObjectId);
+    if (!allowance.allowed) {
+      this.deps.logger.warn({ actor: actor.aadObjectId, retryAfterMs: allowance.retryAfterMs }, 'request limit reached');
+      const guest = kind === 'appAccess' && details.existingGuestId && values.guestId.trim() ? { id: details.existingGuestId, displayName: details.displayName } : undefined;
+      const formError =
+        `Your request was not sent: you have filed ${allowance.limit} requests within an hour, the most one person may. ` +
+        `Everything you typed is kept; send it again in ${describeWait(allowance.retryAfterMs)}.`;
+      return { ok: false, form: await this.formWith(kind, values, {}, { groups: details.groups, guest }, formError) };
+    }
     const plan = await router.plan(actor, details);
     const guestsFromDomain = details.existingGuestId ? undefined : await this.guestsFromDomain(domainOf(details.email));
     const request = await store.createRequest(
@@ -391,4 +404,10 @@ export class RequestWorkflow {
   private audit(actor: string, action: string, source: string, requestId?: string, detail?: AuditEntry['detail']): AuditEntry {
     return { requestId, actor, action, source, detail, at: this.deps.clock.now().toISOString() };
   }
+}
+
+/** "about 12 minutes", rounded up so that trying at that time works. */
+function describeWait(ms: number): string {
+  const minutes = Math.ceil(ms / 60_000);
+  return minutes <= 1 ? 'a minute' : `about ${minutes} minutes`;
 }

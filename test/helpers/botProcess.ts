@@ -54,6 +54,8 @@ export async function freePort(): Promise<number> {
 export interface BotProcess {
   /** `http://127.0.0.1:<port>` */
   url: string;
+  /** The operating system's process id (to read its memory from /proc). */
+  pid: number;
   env: Readonly<Record<string, string>>;
   /** Everything the process wrote, for a failing test's message. */
   output(): string;
@@ -107,6 +109,7 @@ export async function startBotProcess(env: Record<string, string>): Promise<BotP
   };
   return {
     url: `http://127.0.0.1:${port}`,
+    pid: child.pid ?? 0,
     env: fullEnv,
     output: () => output,
     kill,

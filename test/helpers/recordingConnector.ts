@@ -22,6 +22,8 @@ export class RecordingConnector {
   readonly recorded: RecordedActivity[] = [];
   private nextId = 1;
   private server?: Server;
+  private held?: Promise<void>;
+  private waiting = 0;
   url = '';
 
   async start(): Promise<string> {
@@ -51,8 +53,31 @@ export class RecordingConnector {
     this.recorded.length = 0;
   }
 
+  /**
+   * Keeps every answer to the bot waiting until the returned function is called, so that turns
+   * stay in flight for as long as a test needs them to.
+   */
+  hold(): () => void {
+    let release!: () => void;
+    this.held = new Promise<void>((resolve) => (release = resolve));
+    return () => {
+      this.held = undefined;
+      release();
+    };
+  }
+
+  /** Resolves once `count` requests from the bot are waiting on `hold()`. */
+  async waitForHeld(count: number): Promise<void> {
+    while (this.waiting < count) await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readBody(req);
+    if (this.held) {
+      this.waiting += 1;
+      await this.held;
+      this.waiting -= 1;
+    }
     const parts = (req.url ?? '').split('?')[0]!.split('/').filter(Boolean).map(decodeURIComponent);
     // v3/conversations/{conversationId}/activities[/{activityId}]
     if (parts[0] === 'v3' && parts[1] === 'conversations' && parts[3] === 'activities' && parts[2]) {

@@ -51,6 +51,8 @@ export class Cluster {
       DATABASE_URL: schema.url,
       GRAPH_BASE_URL: simulator.url,
       LOG_LEVEL: 'warn',
+      // The tests file dozens of requests as one person within seconds, which the default limit exists to stop.
+      REQUESTS_PER_USER_PER_HOUR: '1000',
       ...options.env,
     };
     const starting = Array.from({ length: options.bots }, () => startBotProcess(botEnv));

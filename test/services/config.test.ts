@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig, type LocalDefaults } from '../../services/config';
+import { ConfigError, configWarnings, loadConfig, type LocalDefaults } from '../../services/config';
 
 const local: LocalDefaults = {
   tenantId: '00000000-0000-0000-0000-0000000000001',
@@ -61,7 +61,16 @@ describe('loadConfig', () => {
   });
 
   it("checks the app's Graph permissions at start against a tenant, and against a simulator only when asked", () => {
-    const tenant = { AZURE_TENANT_ID: TENANT, AZURE_CLIENT_ID: APP, AZURE_CLIENT_SECRET: 'secret', APPROVER_GROUP_ID: local.approverGroupId, ADMIN_GROUP_ID: local.adminGroupId };
+    const tenant = {
+      MicrosoftAppId: APP,
+      MicrosoftAppPassword: 'bot-secret',
+      MicrosoftAppTenantId: TENANT,
+      AZURE_TENANT_ID: TENANT,
+      AZURE_CLIENT_ID: APP,
+      AZURE_CLIENT_SECRET: 'secret',
+      APPROVER_GROUP_ID: local.approverGroupId,
+      ADMIN_GROUP_ID: local.adminGroupId,
+    };
     expect(loadConfig(tenant)).toMatchObject({ graphPermissionCheck: true, graphClientId: APP });
     expect(loadConfig({ ...tenant, GRAPH_PERMISSION_CHECK: 'false' }).graphPermissionCheck).toBe(false);
     const demoApp = 'a15e4210-9d57-491a-bc27-b814607a2496';
@@ -176,6 +185,64 @@ describe('loadConfig', () => {
     expect(problemsOf({ DATABASE_URL: 'postgres://bot:s3cret@db.internal' }, local)).toEqual([expect.stringContaining('names no database')]);
     expect(problemsOf({ DATABASE_URL: 'postgres://db.internal/bot', SQLITE_PATH: './x.db' }, local)).toEqual([
       expect.stringContaining('DATABASE_URL and SQLITE_PATH are both set'),
+    ]);
+  });
+
+  describe('Graph for a real tenant without a Bot Framework app id', () => {
+    const groups = { APPROVER_GROUP_ID: local.approverGroupId, ADMIN_GROUP_ID: local.adminGroupId, MicrosoftAppTenantId: TENANT };
+    const unauthenticated = 'set for a real tenant but MicrosoftAppId is empty';
+
+    it.each([
+      ['AZURE_* client credentials', { AZURE_TENANT_ID: TENANT, AZURE_CLIENT_ID: APP, AZURE_CLIENT_SECRET: 'x' }],
+      ['a certificate alone', { AZURE_CLIENT_CERTIFICATE_PATH: '/etc/bot/graph.pem' }],
+      ['an https GRAPH_BASE_URL', { GRAPH_BASE_URL: 'https://graph.microsoft.com' }],
+    ])('refuses to start with %s, explaining what anyone could do', (_case, graph) => {
+      const problems = problemsOf({ ...groups, ...graph });
+      expect(problems).toEqual([expect.stringContaining(unauthenticated)]);
+      expect(problems[0]).toContain('choose from.aadObjectId, the tenant and the serviceUrl');
+      expect(problems[0]).toContain('Set MicrosoftAppId and MicrosoftAppPassword');
+    });
+
+    it('is one of the collected problems, next to the others', () => {
+      const problems = problemsOf({ AZURE_CLIENT_ID: APP, LOG_LEVEL: 'loud' });
+      expect(problems).toEqual(expect.arrayContaining([expect.stringContaining(unauthenticated), expect.stringContaining('LOG_LEVEL "loud"')]));
+    });
+
+    it('starts with an app id, and with a loopback simulator without one', () => {
+      expect(problemsOf({ ...groups, AZURE_TENANT_ID: TENANT, AZURE_CLIENT_ID: APP, AZURE_CLIENT_SECRET: 'x', MicrosoftAppId: APP, MicrosoftAppPassword: 'y' })).toEqual([]);
+      expect(problemsOf({ GRAPH_BASE_URL: 'http://127.0.0.1:5001' }, local)).toEqual([]);
+    });
+  });
+
+  describe('HOST', () => {
+    it('listens on loopback only in local mode and on every interface with an app id', () => {
+      expect(loadConfig({}, local).host).toBe('127.0.0.1');
+      expect(loadConfig({ MicrosoftAppId: APP, MicrosoftAppPassword: 'x', MicrosoftAppTenantId: TENANT }, local).host).toBe('0.0.0.0');
+    });
+
+    it('takes an IP address and refuses anything else', () => {
+      expect(loadConfig({ HOST: '0.0.0.0' }, local).host).toBe('0.0.0.0');
+      expect(loadConfig({ HOST: '::1' }, local).host).toBe('::1');
+      expect(problemsOf({ HOST: 'my laptop' }, local)).toEqual([expect.stringContaining('HOST "my laptop" must be an IP address')]);
+    });
+
+    it('warns when a bot without an app id listens beyond this machine', () => {
+      expect(configWarnings(loadConfig({ HOST: '0.0.0.0' }, local))).toEqual([expect.stringContaining('HOST is 0.0.0.0 and MicrosoftAppId is empty')]);
+      expect(configWarnings(loadConfig({ HOST: '127.0.0.2' }, local))).toEqual([]);
+      expect(configWarnings(loadConfig({ MicrosoftAppId: APP, MicrosoftAppPassword: 'x', MicrosoftAppTenantId: TENANT }, local))).toEqual([]);
+    });
+  });
+
+  it('limits each person to 30 requests an hour and 5 searches a second (burst 10), and an instance to 64 turns, by default', () => {
+    expect(loadConfig({}, local)).toMatchObject({ requestsPerUserPerHour: 30, searchesPerUserPerSecond: 5, searchBurstPerUser: 10, maxConcurrentTurns: 64 });
+    const tuned = loadConfig({ REQUESTS_PER_USER_PER_HOUR: '100', SEARCHES_PER_USER_PER_SECOND: '2', SEARCH_BURST_PER_USER: '0', MAX_CONCURRENT_TURNS: '8' }, local);
+    expect(tuned).toMatchObject({ requestsPerUserPerHour: 100, searchesPerUserPerSecond: 2, searchBurstPerUser: 0, maxConcurrentTurns: 8 });
+    const problems = problemsOf({ REQUESTS_PER_USER_PER_HOUR: '0', SEARCHES_PER_USER_PER_SECOND: 'many', SEARCH_BURST_PER_USER: '-1', MAX_CONCURRENT_TURNS: '1.5' }, local);
+    expect(problems).toEqual([
+      expect.stringContaining('REQUESTS_PER_USER_PER_HOUR "0"'),
+      expect.stringContaining('SEARCHES_PER_USER_PER_SECOND "many"'),
+      expect.stringContaining('SEARCH_BURST_PER_USER "-1"'),
+      expect.stringContaining('MAX_CONCURRENT_TURNS "1.5"'),
     ]);
   });
 
