@@ -1,3 +1,4 @@
+import { FeatureOff } from './capabilities';
 import type { Clock } from './clock';
 import type { GraphDirectory } from './graph/graphDirectory';
 import { GraphFailure, toGraphFailure } from './graph/graphErrors';
@@ -360,6 +361,8 @@ export class ExecutionWorker implements WorkQueue {
       output = await run();
     } catch (error) {
       if (error instanceof PolicyRefused) throw error;
+      // A feature turned off since the approval (the app lost a permission) is no passing outage.
+      if (error instanceof FeatureOff) throw new StepFailure(key, GraphFailure.turnedOff(error.message), newGuest);
       throw new StepFailure(key, toGraphFailure(error), newGuest);
     }
     await this.deps.store.saveStep({ requestId: request.id, key, status: 'done', output });

@@ -30,9 +30,18 @@ export class GraphFailure extends Error {
   get userMessage(): string {
     return describeGraphFailure(this);
   }
+
+  /** A call the bot did not make because the feature is turned off; `message` says why and what to grant. */
+  static turnedOff(message: string): GraphFailure {
+    return new GraphFailure(403, TURNED_OFF, message);
+  }
 }
 
+/** The code of a failure the bot decided before asking Graph (a feature turned off at start). */
+const TURNED_OFF = 'FeatureTurnedOff';
+
 function describeGraphFailure(failure: GraphFailure): string {
+  if (failure.code === TURNED_OFF) return failure.graphMessage;
   if (failure.status === 0) return 'Microsoft Graph could not be reached. The bot will try again.';
   if (failure.status === 429) return 'Microsoft Graph is throttling requests right now. The bot will try again shortly.';
   if (failure.status >= 500) return `Microsoft Graph had a temporary problem (${failure.status}). The bot will try again.`;

@@ -1,5 +1,6 @@
 import { pino } from 'pino';
 import type { DirectoryUser, InviteInput } from '../../services/graph/graphDirectory';
+import { FeatureOff } from '../../services/capabilities';
 import { GraphFailure } from '../../services/graph/graphErrors';
 import { DEFAULT_WORKER_OPTIONS, ExecutionWorker, type ExecutionDirectory, type WorkerOptions } from '../../services/executionWorker';
 import type { AccessRequest, InviteDetails } from '../../services/model';
@@ -150,6 +151,22 @@ describe('ExecutionWorker', () => {
     expect(String(failure?.detail?.stepsDone).split(',').sort()).toEqual(['group:' + GROUP_A.id, 'invite'].sort());
     expect(finished.map((r) => r.state)).toEqual(['failed']);
     expect(await store.claimJob('w2', 60_000, new Date('2030-01-01T00:00:00Z'))).toBeUndefined();
+  });
+
+  it('fails at once, naming what to grant, when a feature the request needs was turned off after its approval', async () => {
+    const message = "Adding guests to groups is turned off: the bot's app lacks GroupMember.Read.All; an admin can grant it.";
+    const { store, directory, finished, makeWorker } = await setup({
+      refusals: async () => {
+        throw new FeatureOff('groups', message);
+      },
+    });
+    await makeWorker('w1').drain();
+    const request = await store.getRequest('GA-TEST01');
+    expect(request?.state).toBe('failed');
+    expect(request?.outcome?.error).toBe(message);
+    expect(directory.invites).toEqual([]);
+    expect(finished.map((r) => r.state)).toEqual(['failed']);
+    expect((await store.listAudit('GA-TEST01')).map((a) => a.action)).not.toContain('execution_retry_scheduled');
   });
 
   it('retries later, writing nothing, when the policy cannot be read', async () => {
