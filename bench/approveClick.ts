@@ -6,8 +6,8 @@
  */
 import { createApp } from '../bot/app';
 import { VERBS } from '../cards/verbs';
-import { loadConfig } from '../services/config';
-import { createLogger } from '../services/logger';
+import { loadConfig } from '../services/platform/config';
+import { createLogger } from '../services/platform/logger';
 import { SqliteStore } from '../services/store/sqliteStore';
 import { demoWellKnownIds, DEMO_GROUP_IDS, DEMO_USER_IDS } from '../simulator/seed';
 import { teamsActivities } from '../test/helpers/teamsActivities';

@@ -7,8 +7,8 @@ import { ActivityHandler, CloudAdapter, ConfigurationBotFrameworkAuthentication 
 import type { AddressInfo } from 'node:net';
 import * as restify from 'restify';
 import { createApp } from '../bot/app';
-import { loadConfig } from '../services/config';
-import { createLogger } from '../services/logger';
+import { loadConfig } from '../services/platform/config';
+import { createLogger } from '../services/platform/logger';
 import { SqliteStore } from '../services/store/sqliteStore';
 import { demoWellKnownIds, DEMO_USER_IDS } from '../simulator/seed';
 import { startSimulator } from '../simulator/server';

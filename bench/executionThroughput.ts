@@ -7,8 +7,8 @@
  * unknown to writes that reference it for that long after its invitation.
  */
 import { createApp } from '../bot/app';
-import { loadConfig } from '../services/config';
-import { createLogger } from '../services/logger';
+import { loadConfig } from '../services/platform/config';
+import { createLogger } from '../services/platform/logger';
 import { SqliteStore } from '../services/store/sqliteStore';
 import { demoWellKnownIds, DEMO_GROUP_IDS, DEMO_USER_IDS } from '../simulator/seed';
 import { startSimulator } from '../simulator/server';

@@ -7,8 +7,8 @@
 import { createApp } from '../bot/app';
 import type { AdaptiveCard } from '../cards/adaptiveCard';
 import { VERBS } from '../cards/verbs';
-import { loadConfig } from '../services/config';
-import { createLogger } from '../services/logger';
+import { loadConfig } from '../services/platform/config';
+import { createLogger } from '../services/platform/logger';
 import { SqliteStore } from '../services/store/sqliteStore';
 import { demoWellKnownIds, DEMO_USER_IDS, loadDemoSeed } from '../simulator/seed';
 import { teamsActivities } from '../test/helpers/teamsActivities';

@@ -5,7 +5,7 @@
 import type { AdaptiveCardInvokeResponse } from 'botbuilder';
 import type { AdaptiveCard } from '../cards/adaptiveCard';
 import { noticeCard } from '../cards/noticeCard';
-import type { AdminOutcome } from '../services/guestAdmin';
+import type { AdminOutcome } from '../services/guests/guestAdmin';
 import type { Turn } from './handlers';
 import { cardResponse, errorResponse, messageResponse } from './invokeResponses';
 import { sendCard } from './send';

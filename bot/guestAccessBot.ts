@@ -8,12 +8,12 @@ import {
 import { helpCard } from '../cards/helpCard';
 import { noticeCard } from '../cards/noticeCard';
 import { DATASETS } from '../cards/verbs';
-import { FeatureOff } from '../services/capabilities';
-import type { Clock } from '../services/clock';
-import type { GuestAdmin } from '../services/guestAdmin';
-import type { Logger } from '../services/logger';
-import type { PersonLimits } from '../services/rateLimits';
-import type { RequestWorkflow } from '../services/requestWorkflow';
+import { FeatureOff } from '../services/directory/capabilities';
+import type { Clock } from '../services/platform/clock';
+import type { GuestAdmin } from '../services/guests/guestAdmin';
+import type { Logger } from '../services/platform/logger';
+import type { PersonLimits } from '../services/platform/rateLimits';
+import type { RequestWorkflow } from '../services/requests/requestWorkflow';
 import type { Store } from '../services/store/store';
 import { adaptiveCardActionValue, searchInvokeValue } from './activitySchemas';
 import { unknownCommandCard } from './commands/helpCommand';

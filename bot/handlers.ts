@@ -1,10 +1,10 @@
 import type { AdaptiveCardInvokeResponse, TurnContext } from 'botbuilder';
 import type { z } from 'zod';
 import type { Verb } from '../cards/verbs';
-import type { GuestAdmin } from '../services/guestAdmin';
-import type { Logger } from '../services/logger';
-import type { Person } from '../services/model';
-import type { RequestWorkflow } from '../services/requestWorkflow';
+import type { GuestAdmin } from '../services/guests/guestAdmin';
+import type { Logger } from '../services/platform/logger';
+import type { Person } from '../services/requests/model';
+import type { RequestWorkflow } from '../services/requests/requestWorkflow';
 import type { Store } from '../services/store/store';
 
 /** What every handler gets for one turn: who acts, where, and the services to act with. */

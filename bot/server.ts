@@ -1,8 +1,8 @@
 import type { ActivityHandler, CloudAdapter } from 'botbuilder';
 import type { IncomingMessage } from 'node:http';
 import * as restify from 'restify';
-import type { Logger } from '../services/logger';
-import type { TurnGate } from '../services/rateLimits';
+import type { Logger } from '../services/platform/logger';
+import type { TurnGate } from '../services/platform/rateLimits';
 import type { Store } from '../services/store/store';
 import { incomingActivity, SERVED_CHANNEL_ID } from './activitySchemas';
 

@@ -1,5 +1,5 @@
 import type { Activity, TurnContext } from 'botbuilder';
-import type { Person } from '../services/model';
+import type { Person } from '../services/requests/model';
 import { activityIdentity, mentionEntity } from './activitySchemas';
 
 /** The acting person, from the activity's sender as Teams authenticated it; undefined when absent. */

@@ -1,5 +1,5 @@
 /** The app access form: give a guest (existing, or new and invited) a role in an enterprise app. */
-import type { NamedRef } from '../services/model';
+import type { NamedRef } from '../services/requests/model';
 import { adaptiveCard, type AdaptiveCard, type CardElement, type Choice, type InputChoiceSet } from './adaptiveCard';
 import { errorText, execute, text, title } from './elements';
 import {

@@ -1,5 +1,5 @@
 /** The approver's card: what is asked, by whom, for whom and why; approve or deny with a reason. */
-import type { AccessRequest } from '../services/model';
+import type { AccessRequest } from '../services/requests/model';
 import { adaptiveCard, type Action, type AdaptiveCard, type CardElement } from './adaptiveCard';
 import { errorText, execute, factSet, text, title } from './elements';
 import { md, type Markdown } from './markdown';

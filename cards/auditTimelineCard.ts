@@ -1,6 +1,6 @@
 /** `audit <request id>`: everything that happened to a request, in order, with who did it. */
-import type { TimelineEntry } from '../services/guestModel';
-import type { AccessRequest } from '../services/model';
+import type { TimelineEntry } from '../services/guests/guestModel';
+import type { AccessRequest } from '../services/requests/model';
 import { adaptiveCard, type AdaptiveCard, type CardElement, type Container } from './adaptiveCard';
 import { formatDateTime } from './dates';
 import { fact, factSet, text, title } from './elements';

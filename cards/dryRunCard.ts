@@ -1,5 +1,5 @@
 /** A dry run: the Graph call a revoke would make, shown and not made. */
-import type { RevokeOperation, RevokePlan } from '../services/guestModel';
+import type { RevokeOperation, RevokePlan } from '../services/guests/guestModel';
 import { adaptiveCard, type AdaptiveCard } from './adaptiveCard';
 import { factSet, text, title } from './elements';
 import { callFacts, consequence, revokePanel } from './guestView';

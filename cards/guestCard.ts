@@ -1,6 +1,6 @@
 /** One guest: state, dates, access, who asked for them; Resend invitation, Disable and Delete. */
-import type { GuestDetails, LastSignIn, Readable, RevokePlan } from '../services/guestModel';
-import type { NamedRef } from '../services/model';
+import type { GuestDetails, LastSignIn, Readable, RevokePlan } from '../services/guests/guestModel';
+import type { NamedRef } from '../services/requests/model';
 import { adaptiveCard, type Action, type AdaptiveCard, type CardElement, type Fact } from './adaptiveCard';
 import { formatDateTime } from './dates';
 import { execute, fact, factSet, text, title } from './elements';

@@ -1,5 +1,5 @@
 /** One page of `guests [filter…]`: who, their state, when created, whether they can sign in; Next / Previous. */
-import type { GuestListPage, GuestRow } from '../services/guestModel';
+import type { GuestListPage, GuestRow } from '../services/guests/guestModel';
 import { adaptiveCard, type Action, type AdaptiveCard, type CardElement } from './adaptiveCard';
 import { formatDateTime } from './dates';
 import { execute, text, title } from './elements';

@@ -1,5 +1,5 @@
 /** What several guest cards say: a guest's state in words, dates, Graph calls, and the revoke panels. */
-import type { GuestRef, GuestState, PlannedCall, RevokeOperation, RevokePlan } from '../services/guestModel';
+import type { GuestRef, GuestState, PlannedCall, RevokeOperation, RevokePlan } from '../services/guests/guestModel';
 import type { ActionShowCard, CardElement, Container, Fact, TextBlock } from './adaptiveCard';
 import { formatDateTime } from './dates';
 import { execute, fact, factSet, text } from './elements';

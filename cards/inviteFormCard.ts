@@ -1,7 +1,7 @@
 /** The invite form: what an employee fills in to ask for a guest invitation. */
-import type { AppRoleChoice } from '../services/directoryCatalog';
-import { LIMITS, type InviteFormValues } from '../services/inviteValidation';
-import type { NamedRef } from '../services/model';
+import type { AppRoleChoice } from '../services/directory/directoryCatalog';
+import { LIMITS, type InviteFormValues } from '../services/requests/inviteValidation';
+import type { NamedRef } from '../services/requests/model';
 import { adaptiveCard, type AdaptiveCard, type CardElement, type Choice, type InputChoiceSet, type InputText } from './adaptiveCard';
 import { errorText, execute, text, title } from './elements';
 import { md } from './markdown';

@@ -1,5 +1,5 @@
 /** `pending` for admins: every request waiting for a decision, how long it has waited and who can decide. */
-import type { PendingItem } from '../services/guestModel';
+import type { PendingItem } from '../services/guests/guestModel';
 import { adaptiveCard, type AdaptiveCard, type CardElement, type Container } from './adaptiveCard';
 import { text, title } from './elements';
 import { joinMarkdown, md, type Markdown } from './markdown';

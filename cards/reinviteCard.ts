@@ -1,5 +1,5 @@
 /** After `resend`: the new redeem link for the admin to pass on. */
-import type { ReinviteDone } from '../services/guestModel';
+import type { ReinviteDone } from '../services/guests/guestModel';
 import { adaptiveCard, type Action, type AdaptiveCard } from './adaptiveCard';
 import { text, title } from './elements';
 import { md } from './markdown';

@@ -1,5 +1,5 @@
 /** A compact list of requests: the requester's own, or those waiting for an approver. */
-import type { AccessRequest } from '../services/model';
+import type { AccessRequest } from '../services/requests/model';
 import { adaptiveCard, type AdaptiveCard, type CardElement, type Container } from './adaptiveCard';
 import { formatDateTime } from './dates';
 import { text, title } from './elements';

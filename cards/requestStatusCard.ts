@@ -1,5 +1,5 @@
 /** What the requester sees about their request, from submission to the end. */
-import type { AccessRequest, ResendHelp } from '../services/model';
+import type { AccessRequest, ResendHelp } from '../services/requests/model';
 import { adaptiveCard, type Action, type AdaptiveCard, type CardElement } from './adaptiveCard';
 import { execute, factSet, text, title } from './elements';
 import { md, type Markdown } from './markdown';

@@ -1,5 +1,5 @@
 /** What several cards say about a request: its state in words, its facts, its decision and outcome. */
-import type { AccessRequest, AppAccess, Decision, InviteDetails, NamedRef, RequestState } from '../services/model';
+import type { AccessRequest, AppAccess, Decision, InviteDetails, NamedRef, RequestState } from '../services/requests/model';
 import type { Fact, TextBlock } from './adaptiveCard';
 import { formatDateTime } from './dates';
 import { fact, text } from './elements';

@@ -1,5 +1,5 @@
 /** `revoke <email>`: what disabling and deleting would do, before anything happens. */
-import type { RevokePlan } from '../services/guestModel';
+import type { RevokePlan } from '../services/guests/guestModel';
 import { adaptiveCard, type AdaptiveCard, type CardElement } from './adaptiveCard';
 import { text, title } from './elements';
 import { consequence, enabledLabel, guestStateLabel, revokePanels, turnedOffTexts } from './guestView';

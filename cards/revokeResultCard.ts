@@ -1,5 +1,5 @@
 /** What a confirmed revoke did: the call made, and how to undo it. */
-import type { RevokeDone } from '../services/guestModel';
+import type { RevokeDone } from '../services/guests/guestModel';
 import { adaptiveCard, type AdaptiveCard } from './adaptiveCard';
 import { factSet, text, title } from './elements';
 import { callFacts, formatDay } from './guestView';

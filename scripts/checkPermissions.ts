@@ -5,9 +5,9 @@
  * nothing is missing, 1 when something is, 2 when the grants could not be read.
  */
 import { DefaultAzureCredential } from '@azure/identity';
-import { createGraphClient } from '../services/graph/graphClient';
-import { GraphDirectory } from '../services/graph/graphDirectory';
-import { checkGraphPermissions, describePermissionReport } from '../services/permissionCheck';
+import { createGraphClient } from '../services/directory/graphClient';
+import { GraphDirectory } from '../services/directory/graphDirectory';
+import { checkGraphPermissions, describePermissionReport } from '../services/directory/permissionCheck';
 import { startSimulator, type RunningSimulator } from '../simulator/server';
 import { configurationOrExit } from './configuration';
 

@@ -1,5 +1,5 @@
 import { config as loadDotEnv } from 'dotenv';
-import { ConfigError, loadConfig, type AppConfig } from '../services/config';
+import { ConfigError, loadConfig, type AppConfig } from '../services/platform/config';
 import { demoWellKnownIds } from '../simulator/seed';
 
 /**

@@ -1,10 +1,10 @@
 /**
  * `npm run docs:permissions`: rewrites the README's Microsoft Graph permission table from the
- * declaration in services/graph/permissions.ts. A test fails while the two differ.
+ * declaration in services/directory/permissions.ts. A test fails while the two differ.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { withPermissionsSection } from '../services/graph/permissions';
+import { withPermissionsSection } from '../services/directory/permissions';
 import { repoRoot } from './repoRoot';
 
 const readmePath = path.join(repoRoot(), 'README.md');
@@ -14,5 +14,5 @@ if (after === before) {
   process.stdout.write('README.md: the Graph permission table is up to date.\n');
 } else {
   writeFileSync(readmePath, after);
-  process.stdout.write('README.md: the Graph permission table was rewritten from services/graph/permissions.ts.\n');
+  process.stdout.write('README.md: the Graph permission table was rewritten from services/directory/permissions.ts.\n');
 }

@@ -6,9 +6,9 @@
  * turned off, and warns about settings that deserve a second look.
  */
 import { createCheckedApp } from '../bot/app';
-import { configWarnings } from '../services/config';
-import { createLogger } from '../services/logger';
-import { describePermissionReport } from '../services/permissionCheck';
+import { configWarnings } from '../services/platform/config';
+import { createLogger } from '../services/platform/logger';
+import { describePermissionReport } from '../services/directory/permissionCheck';
 import { openStore, type OpenedStore } from '../services/store/openStore';
 import { demoWellKnownIds } from '../simulator/seed';
 import { startSimulator, type RunningSimulator } from '../simulator/server';

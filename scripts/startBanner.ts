@@ -1,6 +1,6 @@
 import { SERVED_CHANNEL_ID } from '../bot/activitySchemas';
-import { isLoopbackAddress, type AppConfig } from '../services/config';
-import { SEARCH_BURST_WINDOW_SECONDS } from '../services/rateLimits';
+import { isLoopbackAddress, type AppConfig } from '../services/platform/config';
+import { SEARCH_BURST_WINDOW_SECONDS } from '../services/platform/rateLimits';
 
 /** What the start script found out while starting, next to the configuration. */
 export interface StartFacts {

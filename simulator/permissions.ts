@@ -2,7 +2,7 @@
  * Application permissions in the simulated tenant: the ones Microsoft Graph's service principal
  * offers (with their real, tenant-independent app role ids), and which of them each route needs.
  * This is the simulator's own copy of Microsoft's permission tables; the bot declares its own in
- * services/graph/permissions.ts, and a test compares the two.
+ * services/directory/permissions.ts, and a test compares the two.
  *
  * A requirement lists permissions any one of which is enough; a route needs every requirement.
  */

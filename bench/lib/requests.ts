@@ -1,4 +1,4 @@
-import type { InviteDetails, Person } from '../../services/model';
+import type { InviteDetails, Person } from '../../services/requests/model';
 import type { Store } from '../../services/store/store';
 
 /** Files requests straight into the store (no Graph checks): what a benchmark needs in bulk. */

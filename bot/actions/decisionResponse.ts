@@ -1,8 +1,8 @@
 import type { AdaptiveCardInvokeResponse } from 'botbuilder';
 import { approvalCard } from '../../cards/approvalCard';
 import { requestStatusCard } from '../../cards/requestStatusCard';
-import type { AccessRequest } from '../../services/model';
-import type { DecisionResult } from '../../services/requestWorkflow';
+import type { AccessRequest } from '../../services/requests/model';
+import type { DecisionResult } from '../../services/requests/requestWorkflow';
 import { cardResponse, errorResponse } from '../invokeResponses';
 
 /** Who did what to a request that is no longer waiting, in one line. */

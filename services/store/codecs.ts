@@ -17,7 +17,7 @@ import {
   type RequestKind,
   type RequestState,
   type StepStatus,
-} from '../model';
+} from '../requests/model';
 
 /** Stored data that cannot be read as its domain type (corruption or a foreign writer). */
 export class StoreDataError extends Error {

@@ -1,5 +1,5 @@
-import type { AppConfig } from '../config';
-import type { Logger } from '../logger';
+import type { AppConfig } from '../platform/config';
+import type { Logger } from '../platform/logger';
 import { PostgresStore } from './postgresStore';
 import { SqliteStore } from './sqliteStore';
 import type { Store } from './store';

@@ -4,7 +4,7 @@
  * column and validate JSON values with the store-independent codecs, writes produce the positional
  * parameters the statements bind (JSON as text, so arrays are not taken for PostgreSQL arrays).
  */
-import type { AccessRequest, AuditEntry, CardMessage, ExecutionStep, GuestCardMessage, Job } from '../model';
+import type { AccessRequest, AuditEntry, CardMessage, ExecutionStep, GuestCardMessage, Job } from '../requests/model';
 import { StoreDataError, decode, isoTimestamp, normalizeEmail } from './codecs';
 import type { PageCursor, StoredConversation } from './store';
 

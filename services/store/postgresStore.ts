@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Pool, type PoolClient, type QueryResult } from 'pg';
-import type { AccessRequest, AuditEntry, CardMessage, ExecutionStep, GuestCardMessage, Job, RequestState } from '../model';
+import type { AccessRequest, AuditEntry, CardMessage, ExecutionStep, GuestCardMessage, Job, RequestState } from '../requests/model';
 import { checkLeaseMs, checkLimit, isoTimestamp, normalizeEmail } from './codecs';
 import { migratePostgres, type PostgresMigrationResult } from './postgresMigrations';
 import {

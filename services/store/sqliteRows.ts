@@ -3,7 +3,7 @@
  * domain values are laid out in columns. Reads narrow `unknown` driver rows column by column and
  * validate JSON columns; writes produce the named parameters the statements bind.
  */
-import type { AccessRequest, AuditEntry, CardMessage, ExecutionStep, GuestCardMessage, Job } from '../model';
+import type { AccessRequest, AuditEntry, CardMessage, ExecutionStep, GuestCardMessage, Job } from '../requests/model';
 import type { PageCursor, StoredConversation } from './store';
 import { StoreDataError, decode, isoTimestamp, normalizeEmail, parseJsonText } from './codecs';
 

@@ -6,7 +6,7 @@ import type {
   GuestCardMessage,
   Job,
   RequestState,
-} from '../model';
+} from '../requests/model';
 
 /** A request as first stored; the store assigns the version. */
 export type NewRequest = Omit<AccessRequest, 'version' | 'state' | 'updatedAt'>;

@@ -1,5 +1,5 @@
 import { VERBS } from '../../cards/verbs';
-import { SELF_SERVICE_POLICY } from '../../services/requestWorkflow';
+import { SELF_SERVICE_POLICY } from '../../services/requests/requestWorkflow';
 import { DEMO_GROUP_IDS, DEMO_GUEST_IDS, DEMO_SERVICE_PRINCIPAL_IDS, DEMO_USER_IDS } from '../../simulator/seed';
 import { allInputs, cardText } from '../helpers/adaptiveCards';
 import { BotHarness, people } from '../helpers/botHarness';

@@ -1,6 +1,6 @@
 import type { AdaptiveCard } from '../../cards/adaptiveCard';
 import { VERBS } from '../../cards/verbs';
-import type { Clock } from '../../services/clock';
+import type { Clock } from '../../services/platform/clock';
 import { loadDemoSeed, withGeneratedGuests } from '../../simulator';
 import { cardText, parseCardStrict } from '../helpers/adaptiveCards';
 import { GraphLog, StoreOnDisk, buttonData } from '../helpers/admin';

@@ -1,5 +1,5 @@
 import { VERBS } from '../../cards/verbs';
-import { describePermissionReport } from '../../services/permissionCheck';
+import { describePermissionReport } from '../../services/directory/permissionCheck';
 import { DEMO_GROUP_IDS, DEMO_GUEST_IDS, ROLE_TEMPLATE_IDS } from '../../simulator';
 import { cardText } from '../helpers/adaptiveCards';
 import { GraphLog, buttonTitles } from '../helpers/admin';

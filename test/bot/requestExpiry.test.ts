@@ -1,5 +1,5 @@
 import { VERBS } from '../../cards/verbs';
-import { EXPIRE_PENDING_REQUESTS } from '../../services/requestExpiry';
+import { EXPIRE_PENDING_REQUESTS } from '../../services/requests/requestExpiry';
 import { DEMO_GROUP_IDS } from '../../simulator/seed';
 import { cardText } from '../helpers/adaptiveCards';
 import { BotHarness, people } from '../helpers/botHarness';

@@ -1,7 +1,7 @@
 import type { ActionData, ActionExecute, ActionShowCard, InputText } from '../../cards/adaptiveCard';
 import { approvalCard, type ApprovalModel } from '../../cards/approvalCard';
 import { VERBS } from '../../cards/verbs';
-import { REQUEST_STATES } from '../../services/model';
+import { REQUEST_STATES } from '../../services/requests/model';
 import { allActions, cardText, parseCardStrict } from '../helpers/adaptiveCards';
 import { aRequest, requestIn, WITH_ROLE } from './requests';
 

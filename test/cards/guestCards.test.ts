@@ -7,7 +7,7 @@ import { reinviteCard } from '../../cards/reinviteCard';
 import { revokeCard } from '../../cards/revokeCard';
 import { revokeResultCard } from '../../cards/revokeResultCard';
 import { VERBS } from '../../cards/verbs';
-import type { GuestDetails, GuestListPage, GuestRow, RevokePlan } from '../../services/guestModel';
+import type { GuestDetails, GuestListPage, GuestRow, RevokePlan } from '../../services/guests/guestModel';
 import { allActions, cardText, parseCardStrict } from '../helpers/adaptiveCards';
 import { aRequest } from './requests';
 

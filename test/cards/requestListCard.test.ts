@@ -1,5 +1,5 @@
 import { requestListCard, type RequestListModel } from '../../cards/requestListCard';
-import { REQUEST_STATES } from '../../services/model';
+import { REQUEST_STATES } from '../../services/requests/model';
 import { allActions, cardText, parseCardStrict } from '../helpers/adaptiveCards';
 import { aRequest, requestIn } from './requests';
 

@@ -1,6 +1,6 @@
 import { requestStatusCard } from '../../cards/requestStatusCard';
 import { VERBS } from '../../cards/verbs';
-import { REQUEST_STATES, type RequestState } from '../../services/model';
+import { REQUEST_STATES, type RequestState } from '../../services/requests/model';
 import { allActions, cardText, parseCardStrict } from '../helpers/adaptiveCards';
 import { aRequest, requestIn, WITH_ROLE } from './requests';
 

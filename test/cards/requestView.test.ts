@@ -1,6 +1,6 @@
 import { formatDateTime } from '../../cards/dates';
 import { describeStep, emailDomain, STATE_LABELS } from '../../cards/requestView';
-import { REQUEST_STATES } from '../../services/model';
+import { REQUEST_STATES } from '../../services/requests/model';
 import { aRequest, WITH_ROLE } from './requests';
 
 describe('formatDateTime', () => {

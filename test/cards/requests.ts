@@ -1,5 +1,5 @@
 /** Requests in every state, as the store would hand them to the cards. */
-import type { AccessRequest, RequestState } from '../../services/model';
+import type { AccessRequest, RequestState } from '../../services/requests/model';
 
 export const ADELE = { aadObjectId: '00000000-0000-0000-0000-00000000a0e1', name: 'Adele Vance' };
 export const MEGAN = { aadObjectId: '00000000-0000-0000-0000-0000000b0e6a', name: 'Megan Bowen' };

@@ -1,9 +1,9 @@
 import type { Writable } from 'node:stream';
 import { createApp, createCheckedApp, type App } from '../../bot/app';
-import type { Clock } from '../../services/clock';
-import { loadConfig, type AppConfig } from '../../services/config';
-import type { PermissionReport } from '../../services/permissionCheck';
-import { createLogger } from '../../services/logger';
+import type { Clock } from '../../services/platform/clock';
+import { loadConfig, type AppConfig } from '../../services/platform/config';
+import type { PermissionReport } from '../../services/directory/permissionCheck';
+import { createLogger } from '../../services/platform/logger';
 import { SqliteStore } from '../../services/store/sqliteStore';
 import type { Store } from '../../services/store/store';
 import { demoWellKnownIds, DEMO_USER_IDS } from '../../simulator/seed';

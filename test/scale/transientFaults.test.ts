@@ -4,7 +4,7 @@
  * out before failing): every request completes exactly once, with one guest and one invitation.
  */
 import { randomUUID } from 'node:crypto';
-import type { NamedRef } from '../../services/model';
+import type { NamedRef } from '../../services/requests/model';
 import { DEMO_GROUP_IDS } from '../../simulator/seed';
 import { people } from '../helpers/botHarness';
 import { querySchema } from '../helpers/postgres';

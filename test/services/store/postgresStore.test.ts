@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
-import type { AuditEntry } from '../../../services/model';
+import type { AuditEntry } from '../../../services/requests/model';
 import { StoreDataError } from '../../../services/store/codecs';
 import { POSTGRES_MIGRATIONS, migratePostgres } from '../../../services/store/postgresMigrations';
 import { PostgresStore } from '../../../services/store/postgresStore';

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { AuditEntry } from '../../../services/model';
+import type { AuditEntry } from '../../../services/requests/model';
 import { StoreDataError } from '../../../services/store/codecs';
 import { MIGRATIONS, migrate } from '../../../services/store/sqliteMigrations';
 import { SqliteStore } from '../../../services/store/sqliteStore';

@@ -6,7 +6,7 @@
  * store is closed after each case, or handed to `dispose` when given.
  */
 import { randomUUID } from 'node:crypto';
-import type { AccessRequest, AuditEntry, Decision, InviteDetails, Person } from '../../../services/model';
+import type { AccessRequest, AuditEntry, Decision, InviteDetails, Person } from '../../../services/requests/model';
 import type { NewRequest, PageCursor, Store, TransitionResult } from '../../../services/store/store';
 
 const T0 = Date.parse('2025-03-01T09:00:00.000Z');

@@ -1,0 +1,530 @@
+import { FeatureOff } from '../directory/capabilities';
+import type { Clock } from '../platform/clock';
+import type { GraphDirectory } from '../directory/graphDirectory';
+import { GraphFailure, toGraphFailure } from '../directory/graphErrors';
+import type { Logger } from '../platform/logger';
+import type { AccessRequest, AuditEntry, ExecutionOutcome, ExecutionStep, Job } from './model';
+import { ReplicationLagEstimate } from './replicationLag';
+import { describeRefusals, type PolicyRefusal, type RequestPolicy } from './requestPolicy';
+import type { WorkQueue } from './requestWorkflow';
+import type { Store } from '../store/store';
+
+export type ExecutionDirectory = Pick<
+  GraphDirectory,
+  'findUsersByEmail' | 'invite' | 'addGroupMember' | 'assignDirectoryRole' | 'assignAppRole'
+>;
+
+export interface WorkerOptions {
+  workerId: string;
+  /** How long a claimed job belongs to this worker before another may take it over. */
+  leaseMs: number;
+  /** How often the worker looks for work it was not told about (restarts, retries). */
+  pollMs: number;
+  /** Transient failures tolerated before a request is marked failed. */
+  maxAttempts: number;
+  /** First retry delay when Graph gives no Retry-After; doubles per attempt, capped at 5 minutes. */
+  backoffBaseMs: number;
+  /** Jobs run at once by this worker: Graph answers slowly, so one at a time leaves it idle. */
+  concurrency: number;
+  /**
+   * How long after inviting a guest the worker keeps retrying the steps Graph refuses because the
+   * directory does not know the new guest yet (replication lag), before it fails the request.
+   */
+  directoryWaitMs: number;
+  /** A wait for the directory that lasts past this (counted from the invitation) is shown on the requester's card. */
+  directoryWaitNoticeMs: number;
+}
+
+export const DEFAULT_WORKER_OPTIONS: Omit<WorkerOptions, 'workerId'> = {
+  leaseMs: 5 * 60_000,
+  pollMs: 1_000,
+  maxAttempts: 8,
+  backoffBaseMs: 2_000,
+  concurrency: 4,
+  directoryWaitMs: 5 * 60_000,
+  directoryWaitNoticeMs: 2_000,
+};
+
+const MAX_BACKOFF_MS = 5 * 60_000;
+
+/** Recorded just before `POST /invitations`, so a retry knows that a guest found afterwards is this request's own. */
+const INVITE_SENT_STEP = 'invite:sent';
+
+/** A guest this request's invitation created, and when: the directory may not know it everywhere yet. */
+interface NewGuest {
+  id: string;
+  invitedAt: Date;
+}
+
+/** Steps that write something referencing the guest (as opposed to the invitation itself). */
+const REFERENCE_STEP = /^(group|role|app):/;
+
+const OBJECT_ID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
+
+/**
+ * Graph's answers when a write names an object the replica that took it does not know: 404
+ * Request_ResourceNotFound "Resource '<id>' does not exist ...", or 400 "... objects being
+ * referenced do not exist". They are about the new guest when they name it, or name no object.
+ */
+function saysGuestUnknown(failure: GraphFailure, guestId: string): boolean {
+  const missing =
+    (failure.status === 404 && failure.code === 'Request_ResourceNotFound') ||
+    (failure.status === 400 && /\bdo(?:es)?(?: not|n't) exist\b/i.test(failure.graphMessage));
+  if (!missing) return false;
+  const named = failure.graphMessage.match(OBJECT_ID) ?? [];
+  return named.length === 0 || named.some((id) => id.toLowerCase() === guestId.toLowerCase());
+}
+
+/** "5 minutes", "90 seconds". */
+function describeDuration(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  if (seconds % 60 === 0 && seconds >= 60) return seconds === 60 ? '1 minute' : `${seconds / 60} minutes`;
+  return seconds === 1 ? '1 second' : `${seconds} seconds`;
+}
+
+/** A claimed job's lease, renewed by a heartbeat that sets `lost` when another worker took the job. */
+interface Lease {
+  jobId: string;
+  lost: boolean;
+}
+
+/** The worker's lease on the job in hand lapsed and another worker took the job over. */
+class LeaseLost extends Error {
+  constructor(readonly jobId: string) {
+    super(`lease on job ${jobId} was lost`);
+  }
+}
+
+/** The first write to a new guest is put off until the directory is expected to know the guest. */
+class DeferredForDirectory extends Error {
+  constructor(
+    readonly stepKey: string,
+    readonly newGuest: NewGuest,
+    readonly runAfter: number,
+  ) {
+    super(`${stepKey}: waiting for the directory to know the new guest`);
+  }
+}
+
+
+/** Today's policy refuses what the request asks, found just before the step `nextStep` would write. */
+class PolicyRefused extends Error {
+  constructor(
+    readonly nextStep: string,
+    readonly refusals: PolicyRefusal[],
+  ) {
+    super(`policy refuses the request before ${nextStep}`);
+  }
+}
+
+/** The failed step recorded when policy stopped a request; the cards name it in words. */
+export const POLICY_STEP = 'policy';
+
+/** A step that failed, named the way a requester can understand. */
+class StepFailure extends Error {
+  constructor(
+    readonly stepKey: string,
+    readonly failure: GraphFailure,
+    /** Set for steps after this request's own invitation, which may meet the replication lag. */
+    readonly newGuest?: NewGuest,
+  ) {
+    super(`${stepKey}: ${failure.userMessage}`);
+  }
+}
+
+/**
+ * Executes approved requests outside any click: invite (unless the guest exists already), then
+ * each group, the directory role and the application role.
+ * Every step's result is stored before the next starts, so a restart resumes where it stopped and
+ * never invites twice; "already a member" counts as done.
+ */
+export class ExecutionWorker implements WorkQueue {
+  private timer?: NodeJS.Timeout;
+  private draining?: Promise<void>;
+  private drainAgain = false;
+  private stopped = false;
+  private readonly replicationLag: ReplicationLagEstimate;
+
+  constructor(
+    private readonly deps: {
+      store: Store;
+      directory: ExecutionDirectory;
+      /** Checked before every Graph write, with the protected groups read fresh: a policy change since approval wins. */
+      policy: Pick<RequestPolicy, 'refusals'>;
+      settings: { inviteRedirectUrl: string };
+      clock: Clock;
+      logger: Logger;
+      options: WorkerOptions;
+      /** Told when a request reaches completed or failed, to notify people. */
+      onFinished: (request: AccessRequest) => void;
+      /** Told once when a request starts waiting for the directory to know its new guest, to refresh its cards. */
+      onWaitingForDirectory?: (request: AccessRequest) => void;
+    },
+  ) {
+    this.replicationLag = new ReplicationLagEstimate(deps.options.directoryWaitMs);
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.timer = setInterval(() => this.poke(), this.deps.options.pollMs);
+    this.timer.unref();
+    this.poke();
+  }
+
+  /** Looks for work now (after an approval) instead of at the next poll. */
+  poke(): void {
+    if (this.stopped) return;
+    if (this.draining) {
+      this.drainAgain = true;
+      return;
+    }
+    this.draining = this.drain()
+      .catch((error: unknown) => this.deps.logger.error({ err: String(error) }, 'worker drain failed'))
+      .finally(() => {
+        this.draining = undefined;
+        if (this.drainAgain && !this.stopped) {
+          this.drainAgain = false;
+          this.poke();
+        }
+      });
+  }
+
+  /** Runs every job that is due now, `concurrency` at a time; each claim is atomic in the store. */
+  async drain(): Promise<void> {
+    const { store, clock, options } = this.deps;
+    const lane = async (): Promise<void> => {
+      for (;;) {
+        if (this.stopped) return;
+        const job = await store.claimJob(options.workerId, options.leaseMs, clock.now());
+        if (!job) return;
+        await this.withLease(job, (lease) => this.runJob(job, lease));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, lane));
+  }
+
+  /** Resolves when the worker is idle (tests and shutdown). */
+  async settled(): Promise<void> {
+    while (this.draining) await this.draining;
+  }
+
+  /** Stops taking new jobs and waits for the one in hand. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.settled();
+  }
+
+  /**
+   * Renews the job's lease a third of its length apart while the job runs, so a short lease (quick
+   * take-over after a crash) still covers a long execution; a lease found lost stops the job at its
+   * next step, leaving it to the worker that took it over.
+   */
+  private async withLease(job: Job, run: (lease: Lease) => Promise<void>): Promise<void> {
+    const { store, clock, options, logger } = this.deps;
+    const lease: Lease = { jobId: job.id, lost: false };
+    const heartbeat = setInterval(() => {
+      store.extendJobLease(job.id, options.workerId, options.leaseMs, clock.now()).then(
+        (held) => {
+          if (!held) lease.lost = true;
+        },
+        (error: unknown) => logger.warn({ jobId: job.id, err: String(error) }, 'lease renewal failed'),
+      );
+    }, Math.max(10, Math.floor(options.leaseMs / 3)));
+    heartbeat.unref();
+    try {
+      await run(lease);
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  private async runJob(job: Job, lease: Lease): Promise<void> {
+    const { store, logger } = this.deps;
+    const log = logger.child({ jobId: job.id, requestId: job.requestId });
+    let request = await store.getRequest(job.requestId);
+    if (request?.state === 'approved') {
+      const started = await store.transition({
+        id: request.id,
+        from: 'approved',
+        expectedVersion: request.version,
+        to: 'executing',
+        audit: this.audit('execution_started', job, request.id, { attempt: job.attempts }),
+      });
+      request = started.ok ? started.request : started.current;
+    } else if (request?.state === 'executing') {
+      await store.appendAudit(this.audit('execution_resumed', job, request.id, { attempt: job.attempts }));
+    }
+    if (!request || request.state !== 'executing') {
+      log.info({ state: request?.state ?? 'missing' }, 'job has nothing to do');
+      await store.completeJob(job.id);
+      return;
+    }
+
+    try {
+      const outcome = await this.executeSteps(request, lease);
+      const done = await store.transition({
+        id: request.id,
+        from: 'executing',
+        expectedVersion: request.version,
+        to: 'completed',
+        patch: { outcome },
+        audit: this.audit('request_completed', job, request.id),
+      });
+      await store.completeJob(job.id);
+      log.info('request completed');
+      if (done.ok) this.deps.onFinished(done.request);
+    } catch (error) {
+      await this.handleFailure(request, job, error);
+    }
+  }
+
+  private async executeSteps(request: AccessRequest, lease: Lease): Promise<ExecutionOutcome> {
+    const { directory } = this.deps;
+    const steps = new Map((await this.deps.store.getSteps(request.id)).map((s) => [s.key, s]));
+    const existingGuestId = request.details.existingGuestId;
+    const invited = existingGuestId ? { guestId: existingGuestId } : await this.step(request, lease, steps, 'invite', () => this.invite(request, steps));
+    const guestId = invited.guestId ?? '';
+    const newGuest = existingGuestId ? undefined : newGuestOf(guestId, invited, steps.get('invite'));
+    let firstWriteMade = [...steps.values()].some((s) => s.status === 'done' && REFERENCE_STEP.test(s.key));
+    const run = async (key: string, write: () => Promise<string>) => {
+      if (newGuest && !firstWriteMade && steps.get(key)?.status !== 'done') this.deferUntilDirectoryKnows(key, newGuest);
+      return this.step(
+        request,
+        lease,
+        steps,
+        key,
+        async () => {
+          const result = await write();
+          if (newGuest && !firstWriteMade) this.replicationLag.recordFirstWrite();
+          firstWriteMade = true;
+          return { result };
+        },
+        newGuest,
+      );
+    };
+    for (const group of request.details.groups) {
+      await run(`group:${group.id}`, () => directory.addGroupMember(group.id, guestId));
+    }
+    const role = request.details.directoryRole;
+    if (role) await run(`role:${role.id}`, () => directory.assignDirectoryRole(role.id, guestId));
+    const access = request.details.appAccess;
+    if (access) await run(`app:${access.app.id}:${access.role.id}`, () => directory.assignAppRole(access.app.id, guestId, access.role.id));
+    const outcome: ExecutionOutcome = { guestId, redeemUrl: invited.redeemUrl || undefined };
+    if (invited.existing === 'true') outcome.existingGuest = { externalUserState: invited.externalUserState || null };
+    return outcome;
+  }
+
+  /**
+   * A retried invitation must not send a second e-mail: if the address already belongs to a guest,
+   * that guest is used. Found after this request's own `POST /invitations` (its answer was lost),
+   * the guest is new, and the directory may not know it everywhere yet; found otherwise, someone
+   * invited them outside this request.
+   */
+  private async invite(request: AccessRequest, steps: Map<string, ExecutionStep>): Promise<Record<string, string>> {
+    const { directory, settings, store, clock } = this.deps;
+    const existing = (await directory.findUsersByEmail(request.details.email))[0];
+    const sent = steps.get(INVITE_SENT_STEP);
+    if (existing?.userType === 'Guest' && sent?.output.at) return { guestId: existing.id, redeemUrl: '', invitedAt: sent.output.at };
+    if (existing?.userType === 'Guest') {
+      return { guestId: existing.id, redeemUrl: '', existing: 'true', externalUserState: existing.externalUserState ?? '' };
+    }
+    if (existing) {
+      throw new GraphFailure(400, 'AlreadyMember', 'The address belongs to a member of your organisation, so no guest was invited.');
+    }
+    const invitedAt = clock.now().toISOString();
+    await store.saveStep({ requestId: request.id, key: INVITE_SENT_STEP, status: 'done', output: { at: invitedAt } });
+    const invitation = await directory.invite({
+      email: request.details.email,
+      displayName: request.details.displayName,
+      message: request.details.message,
+      redirectUrl: settings.inviteRedirectUrl,
+    });
+    return { guestId: invitation.guestId, redeemUrl: invitation.redeemUrl, invitedAt };
+  }
+
+  private async step(
+    request: AccessRequest,
+    lease: Lease,
+    steps: Map<string, ExecutionStep>,
+    key: string,
+    run: () => Promise<Record<string, string>>,
+    newGuest?: NewGuest,
+  ): Promise<Record<string, string>> {
+    const done = steps.get(key);
+    if (done?.status === 'done') return done.output;
+    if (lease.lost) throw new LeaseLost(lease.jobId);
+    let output: Record<string, string>;
+    try {
+      const refusals = await this.deps.policy.refusals(request.details, { fresh: true });
+      if (refusals.length > 0) throw new PolicyRefused(key, refusals);
+      output = await run();
+    } catch (error) {
+      if (error instanceof PolicyRefused) throw error;
+      // A feature turned off since the approval (the app lost a permission) is no passing outage.
+      if (error instanceof FeatureOff) throw new StepFailure(key, GraphFailure.turnedOff(error.message), newGuest);
+      throw new StepFailure(key, toGraphFailure(error), newGuest);
+    }
+    await this.deps.store.saveStep({ requestId: request.id, key, status: 'done', output });
+    return output;
+  }
+
+  /** Throws DeferredForDirectory while the new guest is younger than the replication lag lately seen. */
+  private deferUntilDirectoryKnows(stepKey: string, newGuest: NewGuest): void {
+    const invitedAt = newGuest.invitedAt.getTime();
+    const readyAt = Math.min(invitedAt + this.replicationLag.waitMs, invitedAt + this.deps.options.directoryWaitMs);
+    if (this.deps.clock.now().getTime() < readyAt) throw new DeferredForDirectory(stepKey, newGuest, readyAt);
+  }
+
+  /**
+   * Right after an invitation, Graph may answer "does not exist" about the new guest until the
+   * directory has replicated it. Such a step is retried with growing waits (each about as long as
+   * the time since the invitation, so the attempts double apart, and no sooner than the lag lately
+   * seen) without using up the job's attempts, until `directoryWaitMs` after the invitation.
+   * Undefined when that time is over.
+   */
+  private retryAfterRefusal(newGuest: NewGuest): number | undefined {
+    const { clock, options } = this.deps;
+    const now = clock.now().getTime();
+    const invitedAt = newGuest.invitedAt.getTime();
+    const deadline = invitedAt + options.directoryWaitMs;
+    if (now >= deadline) return undefined;
+    const delay = Math.min(MAX_BACKOFF_MS, Math.max(options.backoffBaseMs, now - invitedAt));
+    return Math.min(deadline, Math.max(now + delay, invitedAt + this.replicationLag.waitMs));
+  }
+
+  /**
+   * Gives the job back until `runAfter` without using an attempt. The first time the wait reaches
+   * past `directoryWaitNoticeMs` after the invitation, the request records that it is waiting for
+   * the directory and its cards are refreshed to say so.
+   */
+  private async waitForDirectory(request: AccessRequest, job: Job, stepKey: string, newGuest: NewGuest, runAfter: number, refusal?: GraphFailure): Promise<void> {
+    const { store, clock, options, logger } = this.deps;
+    const now = clock.now().getTime();
+    const invitedAt = newGuest.invitedAt.getTime();
+    if (!request.outcome?.waitingForDirectorySince && runAfter - invitedAt > options.directoryWaitNoticeMs) {
+      const marked = await store.transition({
+        id: request.id,
+        from: 'executing',
+        expectedVersion: request.version,
+        to: 'executing',
+        patch: { outcome: { ...request.outcome, guestId: newGuest.id, waitingForDirectorySince: new Date(now).toISOString() } },
+        audit: this.audit('directory_wait_started', job, request.id, { step: stepKey }),
+      });
+      if (marked.ok) this.deps.onWaitingForDirectory?.(marked.request);
+    }
+    const waitMs = runAfter - now;
+    await store.releaseJob(job.id, new Date(runAfter), refusal ? `${refusal.status} ${refusal.code}` : 'waiting for the directory', true);
+    await store.appendAudit(
+      refusal
+        ? this.audit('execution_retry_scheduled', job, request.id, { step: stepKey, status: refusal.status, waitMs, throttled: false, directory: true })
+        : this.audit('execution_deferred', job, request.id, { step: stepKey, waitMs, directory: true }),
+    );
+    logger.info({ jobId: job.id, requestId: request.id, step: stepKey, status: refusal?.status ?? null, waitMs }, 'waiting for the directory to know the new guest');
+  }
+
+  private async handleFailure(request: AccessRequest, job: Job, error: unknown): Promise<void> {
+    const { store, clock, options, logger } = this.deps;
+    if (error instanceof LeaseLost) {
+      logger.warn({ jobId: job.id, requestId: request.id }, 'lease lost to another worker; leaving the job to it');
+      return;
+    }
+    if (error instanceof DeferredForDirectory) {
+      await this.waitForDirectory(request, job, error.stepKey, error.newGuest, error.runAfter);
+      return;
+    }
+    if (error instanceof PolicyRefused) {
+      await this.failByPolicy(request, job, error);
+      return;
+    }
+    const failure = error instanceof StepFailure ? error.failure : toGraphFailure(error);
+    const stepKey = error instanceof StepFailure ? error.stepKey : 'execution';
+    const log = logger.child({ jobId: job.id, requestId: request.id, step: stepKey, status: failure.status, code: failure.code });
+
+    let reason = failure.transient ? `${failure.userMessage} Gave up after ${job.attempts} attempts.` : failure.userMessage;
+    if (error instanceof StepFailure && error.newGuest && saysGuestUnknown(failure, error.newGuest.id)) {
+      this.replicationLag.recordRefusal(this.deps.clock.now().getTime() - error.newGuest.invitedAt.getTime());
+      const runAfter = this.retryAfterRefusal(error.newGuest);
+      if (runAfter !== undefined) {
+        await this.waitForDirectory(request, job, stepKey, error.newGuest, runAfter, failure);
+        return;
+      }
+      if (options.directoryWaitMs > 0) {
+        reason = `The directory still did not know the new guest ${describeDuration(options.directoryWaitMs)} after the invitation, so the bot stopped waiting. Graph said: ${failure.graphMessage}`;
+      }
+    }
+
+    // Throttling (429) is Graph pacing the app, not the job failing: it waits as told and keeps its attempts.
+    const throttled = failure.status === 429;
+    if (failure.transient && (throttled || job.attempts < options.maxAttempts)) {
+      const waitMs = failure.retryAfterSeconds !== undefined
+        ? failure.retryAfterSeconds * 1000
+        : Math.min(MAX_BACKOFF_MS, options.backoffBaseMs * 2 ** (job.attempts - 1));
+      const runAfter = new Date(clock.now().getTime() + waitMs);
+      await store.releaseJob(job.id, runAfter, `${failure.status} ${failure.code}`, throttled);
+      await store.appendAudit(this.audit('execution_retry_scheduled', job, request.id, { step: stepKey, status: failure.status, waitMs, throttled }));
+      log.warn({ waitMs }, 'transient failure, will retry');
+      return;
+    }
+
+    await store.saveStep({ requestId: request.id, key: stepKey, status: 'failed', output: {}, error: reason });
+    const invited = (await store.getSteps(request.id)).find((s) => s.key === 'invite' && s.status === 'done');
+    const failed = await store.transition({
+      id: request.id,
+      from: 'executing',
+      expectedVersion: request.version,
+      to: 'failed',
+      patch: {
+        outcome: { guestId: invited?.output.guestId, redeemUrl: invited?.output.redeemUrl || undefined, failedStep: stepKey, error: reason },
+      },
+      audit: this.audit('request_failed', job, request.id, { step: stepKey, status: failure.status, code: failure.code }),
+    });
+    await store.completeJob(job.id);
+    log.warn('request failed');
+    if (failed.ok) this.deps.onFinished(failed.request);
+  }
+
+  /** Steps already done stay done (and stored); the request fails with the policy's reason and nothing more is written. */
+  private async failByPolicy(request: AccessRequest, job: Job, refused: PolicyRefused): Promise<void> {
+    const { store, logger } = this.deps;
+    const reason = describeRefusals(refused.refusals);
+    await store.saveStep({ requestId: request.id, key: POLICY_STEP, status: 'failed', output: {}, error: reason });
+    const steps = await store.getSteps(request.id);
+    const invited = steps.find((s) => s.key === 'invite' && s.status === 'done');
+    // The note that an invitation went out is bookkeeping, not a step anyone asked for.
+    const stepsDone = steps.filter((s) => s.status === 'done' && s.key !== INVITE_SENT_STEP).map((s) => s.key);
+    const failed = await store.transition({
+      id: request.id,
+      from: 'executing',
+      expectedVersion: request.version,
+      to: 'failed',
+      patch: {
+        outcome: { guestId: invited?.output.guestId, redeemUrl: invited?.output.redeemUrl || undefined, failedStep: POLICY_STEP, error: reason },
+      },
+      audit: this.audit('request_failed', job, request.id, {
+        step: POLICY_STEP,
+        nextStep: refused.nextStep,
+        refused: refused.refusals.map((r) => r.field).join(','),
+        stepsDone: stepsDone.join(','),
+      }),
+    });
+    await store.completeJob(job.id);
+    logger.warn({ jobId: job.id, requestId: request.id, nextStep: refused.nextStep }, 'request refused by policy before a write');
+    if (failed.ok) this.deps.onFinished(failed.request);
+  }
+
+  private audit(action: string, job: Job, requestId: string, detail?: AuditEntry['detail']): AuditEntry {
+    return { requestId, actor: 'system', action, source: `job:${job.id}`, detail, at: this.deps.clock.now().toISOString() };
+  }
+}
+
+/**
+ * The guest this request's invitation created, with the time the invitation was sent; undefined
+ * for a guest invited outside this request. Steps stored before `invitedAt` existed fall back to
+ * the time the invitation step was saved.
+ */
+function newGuestOf(guestId: string, invited: Record<string, string>, inviteStep: ExecutionStep | undefined): NewGuest | undefined {
+  if (!guestId || invited.existing === 'true') return undefined;
+  const at = new Date(invited.invitedAt ?? inviteStep?.updatedAt ?? '');
+  return Number.isNaN(at.getTime()) ? undefined : { id: guestId, invitedAt: at };
+}

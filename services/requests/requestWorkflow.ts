@@ -1,0 +1,413 @@
+import { SETTING_APPROVALS_CHANNEL, type ApprovalRouter } from './approvalRouting';
+import type { BackgroundTasks } from '../platform/backgroundTasks';
+import type { Capabilities } from '../directory/capabilities';
+import type { Clock } from '../platform/clock';
+import type { AppRoleChoice, DirectoryCatalog } from '../directory/directoryCatalog';
+import type { GraphDirectory } from '../directory/graphDirectory';
+import { toGraphFailure } from '../directory/graphErrors';
+import { domainOf, emptyInviteForm, normaliseEmail, type FieldErrors, type InviteFormValues } from './inviteValidation';
+import type { Logger } from '../platform/logger';
+import type { AccessRequest, AuditEntry, Decision, NamedRef, Person, RequestKind, ResendHelp } from './model';
+import type { Notifier, RequestEvent } from './notifier';
+import type { PersonLimits } from '../platform/rateLimits';
+import type { RoleService } from '../directory/roles';
+import { describeRefusals, type RequestPolicy } from './requestPolicy';
+import type { RequestValidator } from './requestValidator';
+import type { Store } from '../store/store';
+
+export type WorkflowDirectory = Pick<GraphDirectory, 'findUsersByEmail' | 'countGuestsFromDomain'>;
+
+/** What a request form needs to render: the values typed, problems found and the choices offered. */
+export interface InviteForm {
+  kind: RequestKind;
+  values: InviteFormValues;
+  errors: FieldErrors;
+  formError?: string;
+  groupChoices: NamedRef[];
+  groupSearch: boolean;
+  roleChoices: NamedRef[];
+  /** Application-and-role pairs; with `appSearch` the field also searches as the user types. */
+  appChoices: AppRoleChoice[];
+  appSearch: boolean;
+  /** The guest chosen on the app access form, so it shows again when the form comes back. */
+  guestChoices: NamedRef[];
+}
+
+export type SubmitResult =
+  | { ok: false; form: InviteForm }
+  | { ok: true; request: AccessRequest; approversReached: number; selfService?: boolean };
+
+export type DecisionResult =
+  | { kind: 'decided'; request: AccessRequest }
+  | { kind: 'alreadyDecided'; request: AccessRequest }
+  | { kind: 'notFound' }
+  | { kind: 'forbidden'; message: string }
+  | { kind: 'invalid'; message: string; request: AccessRequest }
+  /** Approving is refused because today's policy no longer allows what the request asks; denying stays possible. */
+  | { kind: 'refusedByPolicy'; message: string; request: AccessRequest };
+
+/** Where the workflow hands approved work to the execution worker. */
+export interface WorkQueue {
+  poke(): void;
+}
+
+/** Who "decided" a request that a policy approved; audited under this id. */
+export const SELF_SERVICE_POLICY: Person = { aadObjectId: 'policy:app-owners-self-service', name: 'the app owners\' self-service policy' };
+
+const MAX_REASON = 500;
+const LIST_LIMIT = 20;
+/** Admins named on a requester's card as the people who can resend an invitation. */
+const ADMINS_NAMED = 3;
+
+/**
+ * The request state machine and its rules: who may file, approve, deny and cancel, what is checked
+ * before anyone is bothered, and who hears about each step. Bot code calls it with the acting
+ * person taken from the activity, never from card data.
+ */
+export class RequestWorkflow {
+  constructor(
+    private readonly deps: {
+      store: Store;
+      directory: WorkflowDirectory;
+      catalog: DirectoryCatalog;
+      validator: RequestValidator;
+      router: ApprovalRouter;
+      policy: Pick<RequestPolicy, 'refusals'>;
+      roles: RoleService;
+      notifier: Notifier;
+      /** How many requests a person may file; a runaway client must not flood the approvers. */
+      limits: Pick<PersonLimits, 'fileRequest'>;
+      queue: WorkQueue;
+      background: BackgroundTasks;
+      clock: Clock;
+      newId: () => string;
+      capabilities: Capabilities;
+      logger: Logger;
+    },
+  ) {}
+
+  /** The empty form (or pre-filled with an address typed after `invite`); FeatureOff when inviting is off. */
+  async openInviteForm(prefillEmail = ''): Promise<InviteForm> {
+    this.deps.capabilities.require('invite');
+    return this.formWith('invite', emptyInviteForm(prefillEmail.trim()), {}, { groups: [] });
+  }
+
+  /** Typeahead for the groups field. */
+  searchGroups(text: string): Promise<NamedRef[]> {
+    return this.deps.catalog.searchGroups(text, 25);
+  }
+
+  /** The app access form (pre-filled with a guest or a new address typed after `request app`); FeatureOff when app access is off. */
+  async openAppAccessForm(prefill = ''): Promise<InviteForm> {
+    this.deps.capabilities.require('appAccess');
+    const values = emptyInviteForm();
+    const chosen: { groups: NamedRef[]; guest?: NamedRef } = { groups: [] };
+    const email = normaliseEmail(prefill.split(' ')[0] ?? '');
+    if (email) {
+      const guest = (await this.deps.directory.findUsersByEmail(email).catch(() => [])).find((u) => u.userType === 'Guest');
+      if (guest) {
+        values.guestId = guest.id;
+        chosen.guest = { id: guest.id, displayName: guest.mail ? `${guest.displayName} (${guest.mail})` : guest.displayName };
+      } else values.email = email;
+    }
+    return this.formWith('appAccess', values, {}, chosen);
+  }
+
+  /** Typeahead for the guest field of the app access form. */
+  searchGuests(text: string): Promise<NamedRef[]> {
+    return this.deps.catalog.searchGuests(text, 25);
+  }
+
+  /** Typeahead for the application field: one result per app and role. */
+  searchAppRoles(text: string): Promise<AppRoleChoice[]> {
+    return this.deps.catalog.searchAppRoles(text, 25);
+  }
+
+  submitInvite(actor: Person, tenantId: string, values: InviteFormValues, source: string): Promise<SubmitResult> {
+    return this.submit(actor, tenantId, 'invite', values, source);
+  }
+
+  /**
+   * Checks the form, stores the request, and asks the right people. An app owner's request for
+   * their own app is approved by policy when the admins turned that on.
+   */
+  async submit(actor: Person, tenantId: string, kind: RequestKind, values: InviteFormValues, source: string): Promise<SubmitResult> {
+    const { store, validator, router } = this.deps;
+    this.deps.capabilities.require(kind === 'invite' ? 'invite' : 'appAccess');
+    const checked = await validator.check(kind, values);
+    if (!checked.ok) {
+      const formError = checked.graphProblem ? `Your request was not sent: ${checked.graphProblem}` : undefined;
+      return { ok: false, form: await this.formWith(kind, values, checked.errors, checked.chosen, formError) };
+    }
+    const { details } = checked;
+    // Counted only once the form is valid: a person correcting their form is not filing anything.
+    const allowance = await this.deps.limits.fileRequest(actor.aadObjectId);
+    if (!allowance.allowed) {
+      this.deps.logger.warn({ actor: actor.aadObjectId, retryAfterMs: allowance.retryAfterMs }, 'request limit reached');
+      const guest = kind === 'appAccess' && details.existingGuestId && values.guestId.trim() ? { id: details.existingGuestId, displayName: details.displayName } : undefined;
+      const formError =
+        `Your request was not sent: you have filed ${allowance.limit} requests within an hour, the most one person may. ` +
+        `Everything you typed is kept; send it again in ${describeWait(allowance.retryAfterMs)}.`;
+      return { ok: false, form: await this.formWith(kind, values, {}, { groups: details.groups, guest }, formError) };
+    }
+    const plan = await router.plan(actor, details);
+    const guestsFromDomain = details.existingGuestId ? undefined : await this.guestsFromDomain(domainOf(details.email));
+    const request = await store.createRequest(
+      {
+        id: this.deps.newId(),
+        kind,
+        requester: actor,
+        tenantId,
+        details,
+        context: { guestsFromDomain, routingNote: plan.note },
+        createdAt: this.deps.clock.now().toISOString(),
+      },
+      this.audit(actor.aadObjectId, 'request_created', source, undefined, {
+        kind,
+        groups: details.groups.length,
+        directoryRole: details.directoryRole?.id ?? null,
+        app: details.appAccess?.app.id ?? null,
+      }),
+    );
+    if (plan.selfService) return this.approveByPolicy(request, source);
+
+    const reached = await router.deliver(request, plan);
+    await store.appendAudit(
+      this.audit('system', reached > 0 ? 'approval_requested' : 'approval_unreachable', source, request.id, {
+        reached,
+        owners: plan.reachableOwners.length > 0,
+        fallback: plan.note !== undefined,
+      }),
+    );
+    return { ok: true, request, approversReached: reached };
+  }
+
+  /** APP_OWNERS_SELF_SERVICE: the owner's own request is approved without a human decision. */
+  private async approveByPolicy(request: AccessRequest, source: string): Promise<SubmitResult> {
+    const decision: Decision = { outcome: 'approved', by: SELF_SERVICE_POLICY, at: this.deps.clock.now().toISOString() };
+    const result = await this.deps.store.transition({
+      id: request.id,
+      from: 'pending',
+      expectedVersion: request.version,
+      to: 'approved',
+      patch: { decision },
+      audit: this.audit(SELF_SERVICE_POLICY.aadObjectId, 'request_approved', source, request.id, { policy: 'APP_OWNERS_SELF_SERVICE' }),
+      enqueueJob: true,
+    });
+    if (!result.ok) return { ok: true, request: result.current ?? request, approversReached: 0, selfService: true };
+    this.deps.queue.poke();
+    return { ok: true, request: result.request, approversReached: 0, selfService: true };
+  }
+
+  async approve(actor: Person, requestId: string, source: string): Promise<DecisionResult> {
+    return this.decide(actor, requestId, source, { outcome: 'approved' });
+  }
+
+  async deny(actor: Person, requestId: string, reasonText: string, source: string): Promise<DecisionResult> {
+    const reason = reasonText.trim();
+    if (!reason || reason.length > MAX_REASON) {
+      const request = await this.deps.store.getRequest(requestId);
+      if (!request) return { kind: 'notFound' };
+      const message = reason ? `Keep the reason under ${MAX_REASON} characters.` : 'Give a reason for denying: the requester will see it.';
+      return { kind: 'invalid', message, request };
+    }
+    return this.decide(actor, requestId, source, { outcome: 'denied', reason });
+  }
+
+  /** The requester withdraws a request nobody has decided yet. */
+  async cancel(actor: Person, requestId: string, source: string): Promise<DecisionResult> {
+    const { store } = this.deps;
+    const request = await store.getRequest(requestId);
+    if (!request) return { kind: 'notFound' };
+    if (request.requester.aadObjectId !== actor.aadObjectId) {
+      await store.appendAudit(this.audit(actor.aadObjectId, 'cancel_refused', source, requestId, { why: 'not_requester' }));
+      return { kind: 'forbidden', message: 'Only the person who asked can cancel this request.' };
+    }
+    if (request.state !== 'pending') return { kind: 'alreadyDecided', request };
+    const result = await store.transition({
+      id: request.id,
+      from: 'pending',
+      expectedVersion: request.version,
+      to: 'cancelled',
+      audit: this.audit(actor.aadObjectId, 'request_cancelled', source, request.id),
+    });
+    if (!result.ok) return result.current ? { kind: 'alreadyDecided', request: result.current } : { kind: 'notFound' };
+    this.announce(result.request, 'cancelled', { toRequester: false });
+    return { kind: 'decided', request: result.request };
+  }
+
+  listMine(actor: Person): Promise<AccessRequest[]> {
+    return this.deps.store.listRequestsByRequester(actor.aadObjectId, LIST_LIMIT);
+  }
+
+  /**
+   * What waits for this person's decision: everything for approvers, requests for their own
+   * applications for app owners; undefined when nothing could ever wait for them.
+   */
+  async listPendingFor(actor: Person): Promise<AccessRequest[] | undefined> {
+    const pending = await this.deps.store.listRequestsByState(['pending'], 200);
+    if (await this.deps.roles.isApprover(actor.aadObjectId)) return pending.slice(0, 50);
+    const mine: AccessRequest[] = [];
+    for (const request of pending) {
+      if (request.requester.aadObjectId !== actor.aadObjectId && (await this.deps.router.mayDecide(actor, request))) mine.push(request);
+    }
+    return mine.length > 0 ? mine.slice(0, 50) : undefined;
+  }
+
+  /** An admin makes the channel they typed in the place where approval cards go. */
+  async setApprovalsChannel(actor: Person, channelId: string, source: string): Promise<'set' | 'forbidden'> {
+    const { store, roles } = this.deps;
+    if (!(await roles.isAdmin(actor.aadObjectId))) {
+      await store.appendAudit(this.audit(actor.aadObjectId, 'set_approvals_channel_refused', source, undefined, { why: 'not_admin' }));
+      return 'forbidden';
+    }
+    await store.setSetting(SETTING_APPROVALS_CHANNEL, channelId, this.audit(actor.aadObjectId, 'approvals_channel_set', source, undefined, { channelId }));
+    return 'set';
+  }
+
+  approvalsChannel(): Promise<string | undefined> {
+    return this.deps.router.approvalsChannel();
+  }
+
+  /** Called by the worker and by request expiry when a request ends, so that everyone who cares hears about it. */
+  announceOutcome(request: AccessRequest): void {
+    if (request.state === 'completed') this.announce(request, 'completed', { toRequester: true, resendHelp: this.needsResendHelp(request) });
+    if (request.state === 'failed') this.announce(request, 'failed', { toRequester: true, toApprovers: true });
+    // Approvers see it on their cards, which the announcement updates; the requester is told.
+    if (request.state === 'expired') this.announce(request, 'expired', { toRequester: true });
+  }
+
+  private async decide(actor: Person, requestId: string, source: string, verdict: Pick<Decision, 'outcome' | 'reason'>): Promise<DecisionResult> {
+    const { store, queue } = this.deps;
+    const request = await store.getRequest(requestId);
+    if (!request) return { kind: 'notFound' };
+    const refuse = async (why: string, message: string): Promise<DecisionResult> => {
+      await store.appendAudit(this.audit(actor.aadObjectId, `${verdict.outcome === 'approved' ? 'approve' : 'deny'}_refused`, source, requestId, { why }));
+      return { kind: 'forbidden', message };
+    };
+    if (request.requester.aadObjectId === actor.aadObjectId) {
+      return refuse('self_approval', 'You asked for this guest, so another approver has to decide.');
+    }
+    if (!(await this.deps.router.mayDecide(actor, request))) {
+      return refuse(
+        'not_approver',
+        'Only members of the approver group can decide on this request (app owners decide requests that only grant their app to an existing guest).',
+      );
+    }
+    if (request.state !== 'pending') return { kind: 'alreadyDecided', request };
+    if (verdict.outcome === 'approved') {
+      // Policy may have changed since filing (a group nested into the approver group, a domain
+      // blocked, a role withdrawn): an approval must not grant more than it allows now.
+      const refusals = await this.deps.policy.refusals(request.details);
+      if (refusals.length > 0) {
+        await store.appendAudit(
+          this.audit(actor.aadObjectId, 'approve_refused', source, requestId, { why: 'policy', fields: refusals.map((r) => r.field).join(',') }),
+        );
+        const message = `This request can no longer be approved: ${describeRefusals(refusals)} Deny it with a reason so the requester knows.`;
+        return { kind: 'refusedByPolicy', message, request };
+      }
+    }
+    const decision: Decision = { ...verdict, by: actor, at: this.deps.clock.now().toISOString() };
+    const result = await store.transition({
+      id: request.id,
+      from: 'pending',
+      expectedVersion: request.version,
+      to: verdict.outcome,
+      patch: { decision },
+      audit: this.audit(actor.aadObjectId, `request_${verdict.outcome}`, source, request.id),
+      enqueueJob: verdict.outcome === 'approved',
+    });
+    if (!result.ok) return result.current ? { kind: 'alreadyDecided', request: result.current } : { kind: 'notFound' };
+    if (verdict.outcome === 'approved') queue.poke();
+    this.announce(result.request, verdict.outcome, { toRequester: true });
+    return { kind: 'decided', request: result.request };
+  }
+
+  /** Called by the worker once a request starts waiting for the directory to know its new guest: its cards say so. */
+  announceWaitingForDirectory(request: AccessRequest): void {
+    this.deps.background.run('announce waiting for the directory', () => this.deps.notifier.refreshCards(request));
+  }
+
+  /** A guest found already in the directory who has not accepted may need their invitation sent again. */
+  private needsResendHelp(request: AccessRequest): boolean {
+    const existing = request.outcome?.existingGuest;
+    return existing !== undefined && existing.externalUserState !== 'Accepted';
+  }
+
+  /** Whether the requester can resend invitations themself, and otherwise which admins to ask; undefined when Graph cannot say. */
+  private async resendHelpFor(requester: Person): Promise<ResendHelp | undefined> {
+    try {
+      const requesterIsAdmin = await this.deps.roles.isAdmin(requester.aadObjectId);
+      const adminNames = requesterIsAdmin ? [] : (await this.deps.catalog.admins()).map((a) => a.displayName).slice(0, ADMINS_NAMED);
+      return { requesterIsAdmin, adminNames };
+    } catch (error) {
+      const failure = toGraphFailure(error);
+      this.deps.logger.warn({ status: failure.status, code: failure.code }, 'could not tell who can resend an invitation');
+      return undefined;
+    }
+  }
+
+  /** Refreshes every card of the request and sends notices, after the reply has gone out. */
+  private announce(request: AccessRequest, event: RequestEvent, who: { toRequester: boolean; toApprovers?: boolean; resendHelp?: boolean }): void {
+    const { notifier, background } = this.deps;
+    background.run(`announce ${event}`, async () => {
+      const resendHelp = who.resendHelp ? await this.resendHelpFor(request.requester) : undefined;
+      await notifier.refreshCards(request, resendHelp);
+      if (who.toRequester) await notifier.notifyUser(request.requester.aadObjectId, request, event, resendHelp);
+      if (who.toApprovers) {
+        const channelId = await this.approvalsChannel();
+        if (channelId) await notifier.notifyChannel(channelId, request, event);
+        else if (request.decision) await notifier.notifyUser(request.decision.by.aadObjectId, request, event);
+      }
+    });
+  }
+
+  private async guestsFromDomain(domain: string): Promise<number | undefined> {
+    try {
+      return await this.deps.directory.countGuestsFromDomain(domain);
+    } catch (error) {
+      const failure = toGraphFailure(error);
+      this.deps.logger.warn({ status: failure.status, code: failure.code }, 'guest count failed');
+      return undefined;
+    }
+  }
+
+  /** `chosen` keeps what was picked through typeahead among the choices, so the form shows it again. */
+  private async formWith(
+    kind: RequestKind,
+    values: InviteFormValues,
+    errors: FieldErrors,
+    chosen: { groups: NamedRef[]; guest?: NamedRef },
+    formError?: string,
+  ): Promise<InviteForm> {
+    const { catalog } = this.deps;
+    const [offered, roleChoices, apps] = await Promise.all([
+      kind === 'invite' ? catalog.offeredGroups() : { groups: [], more: false },
+      kind === 'invite' ? catalog.assignableRoles() : [],
+      catalog.offeredAppRoles(),
+    ]);
+    const extraGroups = chosen.groups.filter((c) => !offered.groups.some((g) => g.id === c.id));
+    return {
+      kind,
+      values,
+      errors,
+      formError,
+      groupChoices: [...offered.groups, ...extraGroups],
+      groupSearch: offered.more,
+      roleChoices,
+      appChoices: apps.choices,
+      appSearch: apps.more,
+      guestChoices: chosen.guest ? [chosen.guest] : [],
+    };
+  }
+
+  private audit(actor: string, action: string, source: string, requestId?: string, detail?: AuditEntry['detail']): AuditEntry {
+    return { requestId, actor, action, source, detail, at: this.deps.clock.now().toISOString() };
+  }
+}
+
+/** "about 12 minutes", rounded up so that trying at that time works. */
+function describeWait(ms: number): string {
+  const minutes = Math.ceil(ms / 60_000);
+  return minutes <= 1 ? 'a minute' : `about ${minutes} minutes`;
+}
