@@ -46,7 +46,7 @@ export async function replyWithGuestCard<T>(
   const activityId = await sendCard(turn.context, outcomeCard(outcome, render));
   const guestId = outcome.kind === 'ok' ? guestIdOf(outcome.value) : undefined;
   const conversationKey = cardConversationKey(turn.context.activity, turn.actor.aadObjectId);
-  if (activityId && guestId && conversationKey) await turn.store.saveGuestCardMessage({ guestId, conversationKey, activityId });
+  if (activityId && guestId && conversationKey) await turn.records.recordGuestCard(guestId, conversationKey, activityId);
 }
 
 /** A button's answer: the new card when it worked; otherwise the clicked card stays and Teams shows why. */

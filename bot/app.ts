@@ -27,9 +27,7 @@ import { RequestWorkflow } from '../services/requests/requestWorkflow';
 import { RoleService } from '../services/directory/roles';
 import { SqliteStore } from '../services/store/sqliteStore';
 import type { Store } from '../services/store/store';
-import { createActions } from './actions';
-import { createCommands } from './commands';
-import { GuestAccessBot } from './guestAccessBot';
+import { createBot } from './createBot';
 import { ProactiveNotifier } from './proactiveNotifier';
 import { createServer } from './server';
 
@@ -204,17 +202,7 @@ export function createApp(options: AppOptions): App {
     clock,
     logger,
   });
-  const bot = new GuestAccessBot({
-    workflow,
-    guestAdmin,
-    store,
-    commands: createCommands(),
-    actions: createActions(),
-    limits,
-    expectedTenantId: config.expectedTenantId,
-    clock,
-    logger,
-  });
+  const bot = createBot(adapter, { workflow, guestAdmin, store, limits, expectedTenantId: config.expectedTenantId, clock, logger });
   const server = createServer({ adapter, bot, store, turns, logger });
   if (options.startWorker !== false) {
     worker.start();

@@ -1,16 +1,14 @@
 import { reinviteCard } from '../../cards/reinviteCard';
 import { VERBS } from '../../cards/verbs';
-import { guestActionData } from '../activitySchemas';
 import { outcomeResponse } from '../adminResponses';
-import { defineAction } from '../handlers';
+import type { ActionHandler } from '../handlers';
 import { isPersonalChat } from '../turn';
 
 /** Resend invitation on the guest card: a new invitation, and the redeem link on the card. */
-export const resendGuestAction = defineAction({
+export const resendGuestAction: ActionHandler<typeof VERBS.resendGuest> = {
   verb: VERBS.resendGuest,
-  schema: guestActionData,
   binding: 'guest',
   async handle(turn, data) {
     return outcomeResponse(await turn.guestAdmin.resendById(turn.actor, data.guestId, turn.source, isPersonalChat(turn.context.activity)), reinviteCard);
   },
-});
+};
