@@ -129,7 +129,7 @@ export function createApp(options: AppOptions): App {
   const limits = options.limits ?? createPersonLimits(config, { databaseUrl: config.databaseUrl, logger });
   const turns = new TurnGate(config.maxConcurrentTurns);
   const background = new BackgroundTasks(logger);
-  const roles = new RoleService(directory, config, clock, capabilities);
+  const roles = new RoleService(directory, config, clock, capabilities, config.roleCacheSeconds * 1000);
   const catalog = new DirectoryCatalog(directory, config, clock, capabilities);
   const policy = new RequestPolicy({ catalog, settings: config });
   const notifier = new ProactiveNotifier(adapter, config.microsoftAppId, store, logger);

@@ -34,6 +34,11 @@ export interface AppConfig extends RateLimitSettings {
   graphPermissionCheck: boolean;
   approverGroupId: string;
   adminGroupId: string;
+  /**
+   * How long an answer about someone's membership of the approver or admin group is kept: someone
+   * removed keeps what the group gave for at most this long. 0 asks Graph on every check.
+   */
+  roleCacheSeconds: number;
   inviteRedirectUrl: string;
   allowedGuestDomains: string[];
   blockedGuestDomains: string[];
@@ -192,6 +197,7 @@ export function loadConfig(env: Env, localDefaults?: LocalDefaults): AppConfig {
   const workerBackoffBaseMs = readInteger(read('WORKER_BACKOFF_BASE_MS'), 'WORKER_BACKOFF_BASE_MS', { min: 1, max: 600_000, fallback: 2000, unit: 'milliseconds' }, problems);
   const workerMaxAttempts = readInteger(read('WORKER_MAX_ATTEMPTS'), 'WORKER_MAX_ATTEMPTS', { min: 1, max: 100, fallback: 8, unit: 'attempts' }, problems);
   const workerConcurrency = readInteger(read('WORKER_CONCURRENCY'), 'WORKER_CONCURRENCY', { min: 1, max: 64, fallback: 4, unit: 'jobs' }, problems);
+  const roleCacheSeconds = readInteger(read('ROLE_CACHE_SECONDS'), 'ROLE_CACHE_SECONDS', { min: 0, max: 3600, fallback: 60, unit: 'seconds' }, problems);
   const directoryReplicationWaitSeconds = readInteger(
     read('DIRECTORY_REPLICATION_WAIT_SECONDS'),
     'DIRECTORY_REPLICATION_WAIT_SECONDS',
@@ -223,6 +229,7 @@ export function loadConfig(env: Env, localDefaults?: LocalDefaults): AppConfig {
     graphPermissionCheck,
     approverGroupId,
     adminGroupId,
+    roleCacheSeconds,
     inviteRedirectUrl,
     allowedGuestDomains,
     blockedGuestDomains,

@@ -288,7 +288,7 @@ export class RequestWorkflow {
     if (request.requester.aadObjectId === actor.aadObjectId) {
       return refuse('self_approval', 'You asked for this guest, so another approver has to decide.');
     }
-    if (!(await this.deps.router.mayDecide(actor, request))) {
+    if (!(await this.deps.router.mayDecide(actor, request, { forDecision: true }))) {
       return refuse(
         'not_approver',
         'Only members of the approver group can decide on this request (app owners decide requests that only grant their app to an existing guest).',
