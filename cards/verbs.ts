@@ -55,6 +55,7 @@ function cardVerb<const Name extends string, Data extends Shape, Inputs extends 
   return { verb, data, inputs, submission: z.object({ ...data.shape, ...inputs.shape }) };
 }
 
+/** Every card verb, by the name code uses for it: the verb Teams sends, its button data, its card's inputs. */
 export const CARD_VERBS = {
   submitInvite: cardVerb('invite.submit', noData, inviteFormInputs),
   submitAppAccess: cardVerb('appAccess.submit', noData, inviteFormInputs),
@@ -104,6 +105,7 @@ export type DuplicateVerbs<Table extends Record<string, { verb: string }>> = {
   }[Exclude<keyof Table, Name>];
 }[keyof Table];
 
+/** Fails to compile when two entries of CARD_VERBS share a verb: a click could not tell them apart. */
 const everyVerbOnce: [DuplicateVerbs<CardVerbs>] extends [never] ? true : never = true;
 void everyVerbOnce;
 
