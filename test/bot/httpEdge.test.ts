@@ -104,6 +104,16 @@ describe('the HTTP front of /api/messages', () => {
     expect(logLines.join('')).not.toContain('eve@fabrikam.com');
   });
 
+  it.each(['ContinueConversation', 'CreateConversation'])('refuses a %s event, which only the adapter itself starts, from any tenant', async (name) => {
+    const foreignTenant = { tenantId: '99999999-9999-9999-9999-999999999999' };
+    const base = harness.activities.message(people.isaiah, 'help');
+    const event: Activity = { ...base, type: 'event', name, text: undefined, conversation: { ...(base.conversation as object), ...foreignTenant }, channelData: { tenant: { id: foreignTenant.tenantId } } };
+    const result = await harness.post(event);
+    expect(result.status).toBe(400);
+    expect((result.body as { error: string }).error).toBe("This event is the bot's own and is not accepted from outside.");
+    expect(await harness.app.store.getConversation(`user:${people.isaiah.aadObjectId}`)).toBeUndefined();
+  });
+
   it('still answers the health check and the HEAD probe', async () => {
     const health = await fetch(`${harness.url}/healthz`);
     expect(health.status).toBe(200);
