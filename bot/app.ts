@@ -25,7 +25,6 @@ import { createPersonLimits, TurnGate, type PersonLimits } from '../services/pla
 import { RequestValidator } from '../services/requests/requestValidator';
 import { RequestWorkflow } from '../services/requests/requestWorkflow';
 import { RoleService } from '../services/directory/roles';
-import { SqliteStore } from '../services/store/sqliteStore';
 import type { Store } from '../services/store/store';
 import { createActions } from './actions';
 import { createCommands } from './commands';
@@ -38,8 +37,8 @@ type BotFrameworkAuthentication = NonNullable<ConstructorParameters<typeof Cloud
 export interface AppOptions {
   config: AppConfig;
   logger: Logger;
-  /** Defaults to SQLite at `config.sqlitePath`. */
-  store?: Store;
+  /** The store to use, opened by the caller: `openStore` in a real start (DATABASE_URL or the SQLite file). */
+  store: Store;
   /** Defaults to a client for `config.graphBaseUrl`, with a token only in tenant mode. */
   graphClient?: Client;
   /** Defaults to the configuration's Bot Framework settings. */
@@ -108,7 +107,7 @@ export async function createCheckedApp(options: AppOptions & { checkPermissions?
 export function createApp(options: AppOptions): App {
   const { config, logger } = options;
   const clock = options.clock ?? systemClock;
-  const store = options.store ?? SqliteStore.open(config.sqlitePath);
+  const { store } = options;
   const capabilities = options.capabilities ?? Capabilities.everything();
   const graphClient = options.graphClient ?? graphClientFor(config);
   const directory = new GraphDirectory(graphClient, config.graphBaseUrl);

@@ -197,7 +197,7 @@ export class ExecutionWorker implements WorkQueue {
         if (this.stopped) return;
         const job = await store.claimJob(options.workerId, options.leaseMs, clock.now());
         if (!job) return;
-        await this.withLease(job, (lease) => this.runJob(job, lease));
+        if (job.kind === 'request') await this.withLease(job, (lease) => this.runJob(job, lease));
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, lane));
@@ -239,7 +239,7 @@ export class ExecutionWorker implements WorkQueue {
     }
   }
 
-  private async runJob(job: Job, lease: Lease): Promise<void> {
+  private async runJob(job: Job & { kind: 'request' }, lease: Lease): Promise<void> {
     const { store, logger } = this.deps;
     const log = logger.child({ jobId: job.id, requestId: job.requestId });
     let request = await store.getRequest(job.requestId);

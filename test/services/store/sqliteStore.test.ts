@@ -8,7 +8,7 @@ import { StoreDataError } from '../../../services/store/codecs';
 import { MIGRATIONS, migrate } from '../../../services/store/sqliteMigrations';
 import { SqliteStore } from '../../../services/store/sqliteStore';
 import type { NewRequest, Store } from '../../../services/store/store';
-import { describeStoreContract } from './storeContract';
+import { describeStoreContract, requestOf } from './storeContract';
 
 const tempDirs = new Map<Store, string>();
 
@@ -192,7 +192,7 @@ describe('SqliteStore (SQLite specifics)', () => {
       expect(await second.getSetting('approvalsChannel')).toBe('19:abc@thread.tacv2');
       expect(await second.listCardMessages('req-1')).toHaveLength(1);
       expect((await second.listAudit('req-1')).map((e) => e.action)).toEqual(['request.created', 'request.approved']);
-      expect((await second.claimJob('worker-1', 60_000, new Date(AT)))?.requestId).toBe('req-1');
+      expect(requestOf(await second.claimJob('worker-1', 60_000, new Date(AT)))).toBe('req-1');
     } finally {
       await second.close();
     }
@@ -299,6 +299,7 @@ describe('SqliteStore (SQLite specifics)', () => {
     expect(await store.claimJob('worker-2', 60_000, new Date(AT))).toBeUndefined();
     expect(await store.claimJob('worker-2', 60_000, new Date('2025-03-01T10:00:00.000Z'))).toEqual({
       id: job!.id,
+      kind: 'request',
       requestId: 'req-1',
       attempts: 1,
       leaseUntil: '2025-03-01T10:01:00.000Z',
