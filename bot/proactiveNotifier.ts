@@ -42,7 +42,7 @@ export class ProactiveNotifier implements Notifier {
   async sendApprovalCard(target: ApprovalTarget, request: AccessRequest): Promise<boolean> {
     const key = target.kind === 'channel' ? conversationKeys.channel(target.channelId) : conversationKeys.user(target.aadObjectId);
     const card = approvalCard({ request, context: request.context ?? {} });
-    const activityId = await this.send(key, card, request.id);
+    const activityId = await this.send(key, card, request.id).catch(() => undefined);
     if (!activityId) return false;
     await this.store.saveCardMessage({ requestId: request.id, role: 'approval', conversationKey: key, activityId });
     return true;
@@ -50,7 +50,10 @@ export class ProactiveNotifier implements Notifier {
 
   async refreshCards(request: AccessRequest, resendHelp?: ResendHelp): Promise<void> {
     const cards = await this.store.listCardMessages(request.id);
-    await Promise.all(cards.map((card) => this.update(card, request, resendHelp)));
+    // Every card is tried; the first failure is reported after, so the outbox refreshes them all again.
+    const results = await Promise.allSettled(cards.map((card) => this.update(card, request, resendHelp)));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   async notifyUser(aadObjectId: string, request: AccessRequest, event: RequestEvent, resendHelp?: ResendHelp): Promise<boolean> {
@@ -73,15 +76,16 @@ export class ProactiveNotifier implements Notifier {
     });
   }
 
+  /** The id of the message sent; undefined when there is no stored conversation. Throws when sending failed. */
   private async send(key: string, card: AdaptiveCard, requestId: string): Promise<string | undefined> {
     let sentId: string | undefined;
     await this.withConversation(key, requestId, async (context) => {
-      sentId = (await context.sendActivity(cardActivity(card)))?.id;
+      sentId = (await context.sendActivity(cardActivity(card)))?.id ?? '';
     });
     return sentId;
   }
 
-  /** Runs `work` in a proactive turn of the stored conversation; false when there is none or it fails. */
+  /** Runs `work` in a proactive turn of the stored conversation; false when there is none, throws when the work fails. */
   private async withConversation(key: string, requestId: string, work: (context: TurnContext) => Promise<void>): Promise<boolean> {
     const stored = await this.store.getConversation(key);
     const reference = storedReference.safeParse(stored?.reference);
@@ -94,7 +98,7 @@ export class ProactiveNotifier implements Notifier {
       return true;
     } catch (error) {
       this.logger.warn({ requestId, conversation: key.split(':')[0], err: error instanceof Error ? error.message : String(error) }, 'proactive delivery failed');
-      return false;
+      throw error;
     }
   }
 }

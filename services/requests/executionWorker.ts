@@ -3,6 +3,7 @@ import type { Clock } from '../platform/clock';
 import type { GraphDirectory } from '../directory/graphDirectory';
 import { GraphFailure, toGraphFailure } from '../directory/graphErrors';
 import type { Logger } from '../platform/logger';
+import type { Announcements } from './announcements';
 import type { AccessRequest, AuditEntry, ExecutionOutcome, ExecutionStep, Job } from './model';
 import { ReplicationLagEstimate } from './replicationLag';
 import { describeRefusals, type PolicyRefusal, type RequestPolicy } from './requestPolicy';
@@ -155,10 +156,11 @@ export class ExecutionWorker implements WorkQueue {
       clock: Clock;
       logger: Logger;
       options: WorkerOptions;
-      /** Told when a request reaches completed or failed, to notify people. */
-      onFinished: (request: AccessRequest) => void;
-      /** Told once when a request starts waiting for the directory to know its new guest, to refresh its cards. */
-      onWaitingForDirectory?: (request: AccessRequest) => void;
+      /**
+       * Who hears that a request completed or failed, or started waiting for the directory to know
+       * its new guest: written with the transition, so a crash right after it loses no notice.
+       */
+      announcements: Announcements;
     },
   ) {
     this.replicationLag = new ReplicationLagEstimate(deps.options.directoryWaitMs);
@@ -263,17 +265,18 @@ export class ExecutionWorker implements WorkQueue {
 
     try {
       const outcome = await this.executeSteps(request, lease);
-      const done = await store.transition({
+      await store.transition({
         id: request.id,
         from: 'executing',
         expectedVersion: request.version,
         to: 'completed',
         patch: { outcome },
         audit: this.audit('request_completed', job, request.id),
+        outbox: this.deps.announcements.entriesFor(request, 'completed', { outcome }),
       });
       await store.completeJob(job.id);
       log.info('request completed');
-      if (done.ok) this.deps.onFinished(done.request);
+      this.deps.announcements.written();
     } catch (error) {
       await this.handleFailure(request, job, error);
     }
@@ -403,15 +406,17 @@ export class ExecutionWorker implements WorkQueue {
     const now = clock.now().getTime();
     const invitedAt = newGuest.invitedAt.getTime();
     if (!request.outcome?.waitingForDirectorySince && runAfter - invitedAt > options.directoryWaitNoticeMs) {
+      const patch = { outcome: { ...request.outcome, guestId: newGuest.id, waitingForDirectorySince: new Date(now).toISOString() } };
       const marked = await store.transition({
         id: request.id,
         from: 'executing',
         expectedVersion: request.version,
         to: 'executing',
-        patch: { outcome: { ...request.outcome, guestId: newGuest.id, waitingForDirectorySince: new Date(now).toISOString() } },
+        patch,
         audit: this.audit('directory_wait_started', job, request.id, { step: stepKey }),
+        outbox: this.deps.announcements.entriesFor(request, 'waitingForDirectory', patch),
       });
-      if (marked.ok) this.deps.onWaitingForDirectory?.(marked.request);
+      if (marked.ok) this.deps.announcements.written();
     }
     const waitMs = runAfter - now;
     await store.releaseJob(job.id, new Date(runAfter), refusal ? `${refusal.status} ${refusal.code}` : 'waiting for the directory', true);
@@ -469,19 +474,21 @@ export class ExecutionWorker implements WorkQueue {
 
     await store.saveStep({ requestId: request.id, key: stepKey, status: 'failed', output: {}, error: reason });
     const invited = (await store.getSteps(request.id)).find((s) => s.key === 'invite' && s.status === 'done');
-    const failed = await store.transition({
+    const patch = {
+      outcome: { guestId: invited?.output.guestId, redeemUrl: invited?.output.redeemUrl || undefined, failedStep: stepKey, error: reason },
+    };
+    await store.transition({
       id: request.id,
       from: 'executing',
       expectedVersion: request.version,
       to: 'failed',
-      patch: {
-        outcome: { guestId: invited?.output.guestId, redeemUrl: invited?.output.redeemUrl || undefined, failedStep: stepKey, error: reason },
-      },
+      patch,
       audit: this.audit('request_failed', job, request.id, { step: stepKey, status: failure.status, code: failure.code }),
+      outbox: this.deps.announcements.entriesFor(request, 'failed', patch),
     });
     await store.completeJob(job.id);
     log.warn('request failed');
-    if (failed.ok) this.deps.onFinished(failed.request);
+    this.deps.announcements.written();
   }
 
   /** Steps already done stay done (and stored); the request fails with the policy's reason and nothing more is written. */
@@ -493,14 +500,16 @@ export class ExecutionWorker implements WorkQueue {
     const invited = steps.find((s) => s.key === 'invite' && s.status === 'done');
     // The note that an invitation went out is bookkeeping, not a step anyone asked for.
     const stepsDone = steps.filter((s) => s.status === 'done' && s.key !== INVITE_SENT_STEP).map((s) => s.key);
-    const failed = await store.transition({
+    const patch = {
+      outcome: { guestId: invited?.output.guestId, redeemUrl: invited?.output.redeemUrl || undefined, failedStep: POLICY_STEP, error: reason },
+    };
+    await store.transition({
       id: request.id,
       from: 'executing',
       expectedVersion: request.version,
       to: 'failed',
-      patch: {
-        outcome: { guestId: invited?.output.guestId, redeemUrl: invited?.output.redeemUrl || undefined, failedStep: POLICY_STEP, error: reason },
-      },
+      patch,
+      outbox: this.deps.announcements.entriesFor(request, 'failed', patch),
       audit: this.audit('request_failed', job, request.id, {
         step: POLICY_STEP,
         nextStep: refused.nextStep,
@@ -510,7 +519,7 @@ export class ExecutionWorker implements WorkQueue {
     });
     await store.completeJob(job.id);
     logger.warn({ jobId: job.id, requestId: request.id, nextStep: refused.nextStep }, 'request refused by policy before a write');
-    if (failed.ok) this.deps.onFinished(failed.request);
+    this.deps.announcements.written();
   }
 
   private audit(action: string, job: Job, requestId: string, detail?: AuditEntry['detail']): AuditEntry {
