@@ -12,6 +12,7 @@ import { DEFAULT_WORKER_OPTIONS, ExecutionWorker, type WorkerOptions } from '../
 import { createGraphClient } from '../services/directory/graphClient';
 import { GraphDirectory } from '../services/directory/graphDirectory';
 import { GuestAdmin } from '../services/guests/guestAdmin';
+import { GuestWrites } from '../services/guests/guestWrites';
 import { GuestListing } from '../services/guests/guestListing';
 import type { Logger } from '../services/platform/logger';
 import { DEFAULT_OUTBOX_ATTEMPTS, OutboxDeliverer } from '../services/platform/outboxDeliverer';
@@ -150,11 +151,12 @@ export function createApp(options: AppOptions): App {
     directoryWaitMs: config.directoryReplicationWaitSeconds * 1000,
     ...options.worker,
   };
+  const guestWrites = new GuestWrites({ store, directory, roles, settings: config, capabilities, clock, logger });
   const outbox = new OutboxDeliverer({
     store,
     clock,
     logger,
-    handlers: { ...new RequestNotices({ store, notifier, roles, catalog, router, logger }).handlers() },
+    handlers: { ...new RequestNotices({ store, notifier, roles, catalog, router, logger }).handlers(), ...guestWrites.handlers(notifier) },
     options: {
       ownerId: instanceId,
       leaseMs: workerOptions.leaseMs,
@@ -164,7 +166,7 @@ export function createApp(options: AppOptions): App {
     },
   });
   const announcements = new OutboxAnnouncements(outbox);
-  const worker = new ExecutionWorker({ store, directory, policy, settings: config, clock, logger, options: workerOptions, announcements });
+  const worker = new ExecutionWorker({ store, directory, policy, settings: config, clock, logger, options: workerOptions, announcements, guestJobs: guestWrites });
   const expiry = new RequestExpiry({ store, logger, timeoutDays: config.requestTimeoutDays, announcements });
   const periodic = new PeriodicTasks({
     store,
@@ -198,7 +200,8 @@ export function createApp(options: AppOptions): App {
     roles,
     catalog,
     router,
-    settings: config,
+    writes: guestWrites,
+    queue: worker,
     capabilities,
     clock,
     logger,

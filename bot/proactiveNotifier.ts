@@ -2,8 +2,10 @@ import type { CloudAdapter, ConversationReference, TurnContext } from 'botbuilde
 import { z } from 'zod';
 import type { AdaptiveCard } from '../cards/adaptiveCard';
 import { approvalCard } from '../cards/approvalCard';
+import { guestWriteResultCard } from '../cards/guestWriteCards';
 import { noticeCard } from '../cards/noticeCard';
 import { requestStatusCard } from '../cards/requestStatusCard';
+import type { CardAddress, GuestCardUpdater, GuestWriteResult } from '../services/guests/guestWrites';
 import type { Logger } from '../services/platform/logger';
 import type { AccessRequest, CardMessage, ResendHelp } from '../services/requests/model';
 import type { ApprovalTarget, Notifier, RequestEvent } from '../services/requests/notifier';
@@ -25,7 +27,7 @@ const storedReference = z
  * references the bot stored when people talked to it. Delivery problems are logged and reported
  * as `false`; they never undo what the workflow decided.
  */
-export class ProactiveNotifier implements Notifier {
+export class ProactiveNotifier implements Notifier, GuestCardUpdater {
   constructor(
     private readonly adapter: CloudAdapter,
     /** The bot's app id; empty in local mode. */
@@ -63,6 +65,15 @@ export class ProactiveNotifier implements Notifier {
 
   async notifyChannel(channelId: string, request: AccessRequest, event: RequestEvent): Promise<boolean> {
     return (await this.send(conversationKeys.channel(channelId), noticeFor(request, event, false), request.id)) !== undefined;
+  }
+
+  async showGuestWriteResult(card: CardAddress, result: GuestWriteResult): Promise<'delivered' | 'unreachable'> {
+    const reference = storedReference.safeParse(card.conversation);
+    if (!reference.success) return 'unreachable';
+    await this.adapter.continueConversationAsync(this.appId, reference.data as unknown as Partial<ConversationReference>, async (context) => {
+      await context.updateActivity({ ...cardActivity(guestWriteResultCard(result)), id: card.activityId });
+    });
+    return 'delivered';
   }
 
   private async update(card: CardMessage, request: AccessRequest, resendHelp?: ResendHelp): Promise<void> {

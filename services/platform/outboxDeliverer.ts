@@ -37,6 +37,8 @@ export class OutboxDeliverer {
   private timer?: NodeJS.Timeout;
   private draining?: Promise<void>;
   private drainAgain = false;
+  /** Until `start`, work runs only when `drain` is called (tests run it by hand). */
+  private started = false;
   private stopped = false;
 
   constructor(
@@ -50,6 +52,7 @@ export class OutboxDeliverer {
   ) {}
 
   start(): void {
+    this.started = true;
     this.stopped = false;
     this.timer = setInterval(() => this.poke(), this.deps.options.pollMs);
     this.timer.unref();
@@ -58,7 +61,7 @@ export class OutboxDeliverer {
 
   /** Looks for entries now (after a transition wrote some) instead of at the next poll. */
   poke(): void {
-    if (this.stopped) return;
+    if (!this.started || this.stopped) return;
     if (this.draining) {
       this.drainAgain = true;
       return;

@@ -8,7 +8,7 @@ import type { AccessRequest, AuditEntry, ExecutionOutcome, ExecutionStep, Job } 
 import { ReplicationLagEstimate } from './replicationLag';
 import { describeRefusals, type PolicyRefusal, type RequestPolicy } from './requestPolicy';
 import type { WorkQueue } from './requestWorkflow';
-import type { Store } from '../store/store';
+import type { NewOutboxEntry, Store } from '../store/store';
 
 export type ExecutionDirectory = Pick<
   GraphDirectory,
@@ -50,6 +50,20 @@ const MAX_BACKOFF_MS = 5 * 60_000;
 
 /** Recorded just before `POST /invitations`, so a retry knows that a guest found afterwards is this request's own. */
 const INVITE_SENT_STEP = 'invite:sent';
+
+/** A queued admin's write on a guest, as the jobs table holds it. */
+export type GuestJob = Job & { kind: 'guest' };
+
+/**
+ * Carries out the admins' writes on guests, which share the jobs table, its leases and its retry
+ * rules with request execution. Both return the outbox entries that announce how the job ended.
+ */
+export interface GuestJobRunner {
+  /** Throws a GraphFailure when Graph failed; the worker retries it when it is transient. */
+  run(job: GuestJob): Promise<NewOutboxEntry[]>;
+  /** The job failed for good (transient failures past the attempts): what to tell. */
+  gaveUp(job: GuestJob, failure: GraphFailure): Promise<NewOutboxEntry[]>;
+}
 
 /** A guest this request's invitation created, and when: the directory may not know it everywhere yet. */
 interface NewGuest {
@@ -143,6 +157,8 @@ export class ExecutionWorker implements WorkQueue {
   private timer?: NodeJS.Timeout;
   private draining?: Promise<void>;
   private drainAgain = false;
+  /** Until `start`, work runs only when `drain` is called (tests run it by hand). */
+  private started = false;
   private stopped = false;
   private readonly replicationLag: ReplicationLagEstimate;
 
@@ -161,12 +177,15 @@ export class ExecutionWorker implements WorkQueue {
        * its new guest: written with the transition, so a crash right after it loses no notice.
        */
       announcements: Announcements;
+      /** Runs the guest jobs; without it they wait for an instance that has one. */
+      guestJobs?: GuestJobRunner;
     },
   ) {
     this.replicationLag = new ReplicationLagEstimate(deps.options.directoryWaitMs);
   }
 
   start(): void {
+    this.started = true;
     this.stopped = false;
     this.timer = setInterval(() => this.poke(), this.deps.options.pollMs);
     this.timer.unref();
@@ -175,7 +194,7 @@ export class ExecutionWorker implements WorkQueue {
 
   /** Looks for work now (after an approval) instead of at the next poll. */
   poke(): void {
-    if (this.stopped) return;
+    if (!this.started || this.stopped) return;
     if (this.draining) {
       this.drainAgain = true;
       return;
@@ -200,6 +219,7 @@ export class ExecutionWorker implements WorkQueue {
         const job = await store.claimJob(options.workerId, options.leaseMs, clock.now());
         if (!job) return;
         if (job.kind === 'request') await this.withLease(job, (lease) => this.runJob(job, lease));
+        else await this.withLease(job, () => this.runGuestJob(job));
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, lane));
@@ -280,6 +300,47 @@ export class ExecutionWorker implements WorkQueue {
     } catch (error) {
       await this.handleFailure(request, job, error);
     }
+  }
+
+  private async runGuestJob(job: GuestJob): Promise<void> {
+    const { store, clock, options, logger, guestJobs } = this.deps;
+    const log = logger.child({ jobId: job.id, kind: job.kind });
+    if (!guestJobs) {
+      await store.releaseJob(job.id, new Date(clock.now().getTime() + options.pollMs), 'no runner for guest jobs here', true);
+      log.error('no runner for guest jobs in this instance');
+      return;
+    }
+    let outbox: NewOutboxEntry[];
+    try {
+      outbox = await guestJobs.run(job);
+    } catch (error) {
+      const failure = toGraphFailure(error);
+      const waitMs = this.retryDelay(failure, job.attempts);
+      if (waitMs !== undefined) {
+        await store.releaseJob(job.id, new Date(clock.now().getTime() + waitMs), `${failure.status} ${failure.code}`, failure.status === 429);
+        await store.appendAudit({ actor: 'system', action: 'guest_job_retry_scheduled', source: `job:${job.id}`, detail: { status: failure.status, waitMs }, at: clock.now().toISOString() });
+        log.warn({ status: failure.status, code: failure.code, waitMs }, 'transient failure, will retry');
+        return;
+      }
+      outbox = await guestJobs.gaveUp(job, failure);
+    }
+    await store.completeJob(job.id, outbox);
+    log.info('guest job finished');
+    this.deps.announcements.written();
+  }
+
+  /**
+   * How long to wait before retrying after `failure` on attempt `attempts`, or undefined when it is
+   * not retried. Throttling (429) is Graph pacing the app, not the job failing: it waits as told
+   * and keeps its attempts.
+   */
+  private retryDelay(failure: GraphFailure, attempts: number): number | undefined {
+    const { options } = this.deps;
+    const throttled = failure.status === 429;
+    if (!failure.transient || (!throttled && attempts >= options.maxAttempts)) return undefined;
+    return failure.retryAfterSeconds !== undefined
+      ? failure.retryAfterSeconds * 1000
+      : Math.min(MAX_BACKOFF_MS, options.backoffBaseMs * 2 ** (attempts - 1));
   }
 
   private async executeSteps(request: AccessRequest, lease: Lease): Promise<ExecutionOutcome> {
@@ -459,12 +520,9 @@ export class ExecutionWorker implements WorkQueue {
       }
     }
 
-    // Throttling (429) is Graph pacing the app, not the job failing: it waits as told and keeps its attempts.
     const throttled = failure.status === 429;
-    if (failure.transient && (throttled || job.attempts < options.maxAttempts)) {
-      const waitMs = failure.retryAfterSeconds !== undefined
-        ? failure.retryAfterSeconds * 1000
-        : Math.min(MAX_BACKOFF_MS, options.backoffBaseMs * 2 ** (job.attempts - 1));
+    const waitMs = this.retryDelay(failure, job.attempts);
+    if (waitMs !== undefined) {
       const runAfter = new Date(clock.now().getTime() + waitMs);
       await store.releaseJob(job.id, runAfter, `${failure.status} ${failure.code}`, throttled);
       await store.appendAudit(this.audit('execution_retry_scheduled', job, request.id, { step: stepKey, status: failure.status, waitMs, throttled }));
