@@ -37,7 +37,7 @@ export interface WorkerOptions {
 }
 
 export const DEFAULT_WORKER_OPTIONS: Omit<WorkerOptions, 'workerId'> = {
-  leaseMs: 5 * 60_000,
+  leaseMs: 30_000,
   pollMs: 1_000,
   maxAttempts: 8,
   backoffBaseMs: 2_000,
