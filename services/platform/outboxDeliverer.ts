@@ -1,5 +1,6 @@
 import type { Clock } from './clock';
 import type { Logger } from './logger';
+import { PollingLoop } from './pollingLoop';
 import type { OutboxItem, Store } from '../store/store';
 
 /**
@@ -33,14 +34,7 @@ const MAX_BACKOFF_MS = 5 * 60_000;
  * entry to one of them at a time, and an entry whose instance died is taken over when its lease
  * lapses. A failed delivery is retried with growing waits, then given up and logged.
  */
-export class OutboxDeliverer {
-  private timer?: NodeJS.Timeout;
-  private draining?: Promise<void>;
-  private drainAgain = false;
-  /** Until `start`, work runs only when `drain` is called (tests run it by hand). */
-  private started = false;
-  private stopped = false;
-
+export class OutboxDeliverer extends PollingLoop {
   constructor(
     private readonly deps: {
       store: Store;
@@ -49,55 +43,19 @@ export class OutboxDeliverer {
       handlers: OutboxHandlers;
       options: OutboxDelivererOptions;
     },
-  ) {}
-
-  start(): void {
-    this.started = true;
-    this.stopped = false;
-    this.timer = setInterval(() => this.poke(), this.deps.options.pollMs);
-    this.timer.unref();
-    this.poke();
-  }
-
-  /** Looks for entries now (after a transition wrote some) instead of at the next poll. */
-  poke(): void {
-    if (!this.started || this.stopped) return;
-    if (this.draining) {
-      this.drainAgain = true;
-      return;
-    }
-    this.draining = this.drain()
-      .catch((error: unknown) => this.deps.logger.error({ err: String(error) }, 'outbox delivery failed'))
-      .finally(() => {
-        this.draining = undefined;
-        if (this.drainAgain && !this.stopped) {
-          this.drainAgain = false;
-          this.poke();
-        }
-      });
+  ) {
+    super({ name: 'outbox', pollMs: deps.options.pollMs, logger: deps.logger });
   }
 
   /** Delivers every entry due now, one at a time (tests call it directly). */
   async drain(): Promise<void> {
     const { store, clock, options } = this.deps;
     for (;;) {
-      if (this.stopped) return;
+      if (this.isStopped) return;
       const item = await store.claimOutbox(options.ownerId, options.leaseMs, clock.now());
       if (!item) return;
       await this.deliver(item);
     }
-  }
-
-  /** Resolves when nothing is being delivered (tests and shutdown). */
-  async settled(): Promise<void> {
-    while (this.draining) await this.draining;
-  }
-
-  /** Stops taking entries and waits for the one in hand. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    await this.settled();
   }
 
   private async deliver(item: OutboxItem): Promise<void> {

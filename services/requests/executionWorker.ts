@@ -3,6 +3,7 @@ import type { Clock } from '../platform/clock';
 import type { GraphDirectory } from '../directory/graphDirectory';
 import { GraphFailure, toGraphFailure } from '../directory/graphErrors';
 import type { Logger } from '../platform/logger';
+import { PollingLoop } from '../platform/pollingLoop';
 import type { Announcements } from './announcements';
 import type { AccessRequest, AuditEntry, ExecutionOutcome, ExecutionStep, Job } from './model';
 import { ReplicationLagEstimate } from './replicationLag';
@@ -153,13 +154,7 @@ class StepFailure extends Error {
  * Every step's result is stored before the next starts, so a restart resumes where it stopped and
  * never invites twice; "already a member" counts as done.
  */
-export class ExecutionWorker implements WorkQueue {
-  private timer?: NodeJS.Timeout;
-  private draining?: Promise<void>;
-  private drainAgain = false;
-  /** Until `start`, work runs only when `drain` is called (tests run it by hand). */
-  private started = false;
-  private stopped = false;
+export class ExecutionWorker extends PollingLoop implements WorkQueue {
   private readonly replicationLag: ReplicationLagEstimate;
 
   constructor(
@@ -181,33 +176,8 @@ export class ExecutionWorker implements WorkQueue {
       guestJobs?: GuestJobRunner;
     },
   ) {
+    super({ name: 'worker', pollMs: deps.options.pollMs, logger: deps.logger });
     this.replicationLag = new ReplicationLagEstimate(deps.options.directoryWaitMs);
-  }
-
-  start(): void {
-    this.started = true;
-    this.stopped = false;
-    this.timer = setInterval(() => this.poke(), this.deps.options.pollMs);
-    this.timer.unref();
-    this.poke();
-  }
-
-  /** Looks for work now (after an approval) instead of at the next poll. */
-  poke(): void {
-    if (!this.started || this.stopped) return;
-    if (this.draining) {
-      this.drainAgain = true;
-      return;
-    }
-    this.draining = this.drain()
-      .catch((error: unknown) => this.deps.logger.error({ err: String(error) }, 'worker drain failed'))
-      .finally(() => {
-        this.draining = undefined;
-        if (this.drainAgain && !this.stopped) {
-          this.drainAgain = false;
-          this.poke();
-        }
-      });
   }
 
   /** Runs every job that is due now, `concurrency` at a time; each claim is atomic in the store. */
@@ -215,7 +185,7 @@ export class ExecutionWorker implements WorkQueue {
     const { store, clock, options } = this.deps;
     const lane = async (): Promise<void> => {
       for (;;) {
-        if (this.stopped) return;
+        if (this.isStopped) return;
         const job = await store.claimJob(options.workerId, options.leaseMs, clock.now());
         if (!job) return;
         if (job.kind === 'request') await this.withLease(job, (lease) => this.runJob(job, lease));
@@ -223,18 +193,6 @@ export class ExecutionWorker implements WorkQueue {
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, lane));
-  }
-
-  /** Resolves when the worker is idle (tests and shutdown). */
-  async settled(): Promise<void> {
-    while (this.draining) await this.draining;
-  }
-
-  /** Stops taking new jobs and waits for the one in hand. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    await this.settled();
   }
 
   /**
