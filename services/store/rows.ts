@@ -57,9 +57,10 @@ export const AUDIT_COLUMNS = ['request_id', 'actor', 'action', 'source', 'detail
 export const CURSOR_COLUMNS = ['id', 'owner_id', 'kind', 'state', 'created_at', 'expires_at'] as const;
 export const OUTBOX_COLUMNS = ['id', 'key', 'kind', 'request_id', 'payload', 'run_after', 'created_at'] as const;
 
-type Record_<C extends readonly string[]> = Record<C[number], ColumnValue>;
+/** One value per column of a table, as a statement binds them. */
+type Columns<C extends readonly string[]> = Record<C[number], ColumnValue>;
 
-export function requestRecord(request: AccessRequest): Record_<typeof REQUEST_COLUMNS> {
+export function requestRecord(request: AccessRequest): Columns<typeof REQUEST_COLUMNS> {
   return {
     id: request.id,
     kind: request.kind,
@@ -78,7 +79,7 @@ export function requestRecord(request: AccessRequest): Record_<typeof REQUEST_CO
   };
 }
 
-export function stepRecord(step: ExecutionStep): Record_<typeof STEP_COLUMNS> {
+export function stepRecord(step: ExecutionStep): Columns<typeof STEP_COLUMNS> {
   return {
     request_id: step.requestId,
     step_key: step.key,
@@ -89,15 +90,15 @@ export function stepRecord(step: ExecutionStep): Record_<typeof STEP_COLUMNS> {
   };
 }
 
-export function cardMessageRecord(card: CardMessage): Record_<typeof CARD_MESSAGE_COLUMNS> {
+export function cardMessageRecord(card: CardMessage): Columns<typeof CARD_MESSAGE_COLUMNS> {
   return { request_id: card.requestId, role: card.role, conversation_key: card.conversationKey, activity_id: card.activityId };
 }
 
-export function guestCardMessageRecord(card: GuestCardMessage): Record_<typeof GUEST_CARD_MESSAGE_COLUMNS> {
+export function guestCardMessageRecord(card: GuestCardMessage): Columns<typeof GUEST_CARD_MESSAGE_COLUMNS> {
   return { guest_id: card.guestId, conversation_key: card.conversationKey, activity_id: card.activityId };
 }
 
-export function auditRecord(entry: AuditEntry): Record_<typeof AUDIT_COLUMNS> {
+export function auditRecord(entry: AuditEntry): Columns<typeof AUDIT_COLUMNS> & { at: string } {
   return {
     request_id: entry.requestId ?? null,
     actor: entry.actor,
@@ -108,7 +109,7 @@ export function auditRecord(entry: AuditEntry): Record_<typeof AUDIT_COLUMNS> {
   };
 }
 
-export function cursorRecord(cursor: PageCursor): Record_<typeof CURSOR_COLUMNS> {
+export function cursorRecord(cursor: PageCursor): Columns<typeof CURSOR_COLUMNS> {
   return {
     id: cursor.id,
     owner_id: cursor.ownerId,
@@ -120,7 +121,7 @@ export function cursorRecord(cursor: PageCursor): Record_<typeof CURSOR_COLUMNS>
 }
 
 /** A new outbox entry, due at once (`at`, the time of the change it announces). */
-export function outboxRecord(id: string, entry: NewOutboxEntry, at: string): Record_<typeof OUTBOX_COLUMNS> {
+export function outboxRecord(id: string, entry: NewOutboxEntry, at: string): Columns<typeof OUTBOX_COLUMNS> {
   return {
     id,
     key: entry.key,

@@ -264,7 +264,7 @@ export class SqliteStore implements Store {
   async transition(input: TransitionInput): Promise<TransitionResult> {
     const audited = auditRecord(auditFor(input.id, input.audit));
     // The transition happens when its audit entry says it did; the job and the notices are due then too.
-    const at = audited.at as string;
+    const at = audited.at;
     return this.write((): TransitionResult => {
       const row = this.statements.transition.get({
         id: input.id,
@@ -307,7 +307,7 @@ export class SqliteStore implements Store {
     const audited = auditRecord(audit);
     const id = randomUUID();
     this.write(() => {
-      this.statements.enqueueGuestJob.run({ id, payload: JSON.stringify(payload), at: audited.at as string });
+      this.statements.enqueueGuestJob.run({ id, payload: JSON.stringify(payload), at: audited.at });
       this.statements.appendAudit.run(audited);
     });
     return id;
