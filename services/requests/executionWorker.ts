@@ -280,7 +280,13 @@ export class ExecutionWorker extends PollingLoop implements WorkQueue {
         log.warn({ status: failure.status, code: failure.code, waitMs }, 'transient failure, will retry');
         return;
       }
-      outbox = await guestJobs.gaveUp(job, failure);
+      try {
+        outbox = await guestJobs.gaveUp(job, failure);
+      } catch (error) {
+        // An order that cannot even be read (a payload from another release) is dropped, not retried forever.
+        log.error({ err: error instanceof Error ? error.message : String(error) }, 'guest job given up without a result to show');
+        outbox = [];
+      }
     }
     await store.completeJob(job.id, outbox);
     log.info('guest job finished');
