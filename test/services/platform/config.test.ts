@@ -125,7 +125,7 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({
       databaseUrl: '',
       requestTimeoutDays: 14,
-      workerLeaseSeconds: 300,
+      workerLeaseSeconds: 30,
       workerPollMs: 1000,
       workerBackoffBaseMs: 2000,
       workerMaxAttempts: 8,

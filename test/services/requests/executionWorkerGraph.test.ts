@@ -12,6 +12,7 @@ import { SqliteStore } from '../../../services/store/sqliteStore';
 import { ROLE_TEMPLATE_IDS } from '../../../simulator/roles';
 import { DEMO_GROUP_IDS, DEMO_SERVICE_PRINCIPAL_IDS } from '../../../simulator/seed';
 import { startSimulator, type RunningSimulator } from '../../../simulator/server';
+import { recordingAnnouncements } from '../../helpers/announcements';
 
 const silent = pino({ level: 'silent' });
 /** Policy checks are tested on their own; here every request is within policy. */
@@ -59,8 +60,7 @@ describe('ExecutionWorker against the simulated Graph', () => {
         backoffBaseMs: options.realTime ? 200 : 1_000,
         concurrency: 1,
       },
-      onFinished: () => undefined,
-      onWaitingForDirectory: options.onWaiting,
+      announcements: recordingAnnouncements(options.onWaiting).announcements,
     });
   }
 
