@@ -29,7 +29,7 @@ export function npmStartNodeArgs(): string[] {
   }
   const options = words.slice(1, -1).map((word) => {
     const envFile = /^--env-file=(.+)$/.exec(word);
-    return envFile ? `--env-file=${resolve(ROOT, envFile[1]!)}` : word;
+    return envFile ? `--env-file=${resolve(ROOT, envFile[1])}` : word;
   });
   return [...options, START_SCRIPT];
 }

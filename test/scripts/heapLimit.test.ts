@@ -9,7 +9,8 @@ import { npmStartNodeArgs, startBotProcess, ensureBuilt, type BotProcess } from 
 /** What Node reports when started with `npm start`'s options and `env`: its heap limit in MB and NODE_OPTIONS. */
 function nodeAsNpmStartRunsIt(env: Record<string, string>): { heapLimitMb: number; nodeOptions: string | undefined } {
   const options = npmStartNodeArgs().slice(0, -1);
-  const probe = "process.stdout.write(JSON.stringify({ heapLimitMb: require('node:v8').getHeapStatistics().heap_size_limit / 2 ** 20, nodeOptions: process.env.NODE_OPTIONS }))";
+  const probe =
+    "process.stdout.write(JSON.stringify({ heapLimitMb: require('node:v8').getHeapStatistics().heap_size_limit / 2 ** 20, nodeOptions: process.env.NODE_OPTIONS }))";
   const run = spawnSync(process.execPath, [...options, '-e', probe], { env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8' });
   if (run.status !== 0) throw new Error(`node did not start with ${options.join(' ')}:\n${run.stderr}`);
   return JSON.parse(run.stdout) as { heapLimitMb: number; nodeOptions: string | undefined };
