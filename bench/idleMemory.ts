@@ -6,18 +6,22 @@
  */
 import { startBotProcess } from '../test/helpers/botProcess';
 import { fmt } from './lib/load';
-import { processMemory } from './lib/processMemory';
+import { processMemory, type ProcessMemory } from './lib/processMemory';
 import { benchMain, type BenchRow } from './lib/report';
 
 const SETTLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? '5');
 
 export async function idleMemory(): Promise<BenchRow[]> {
   const bot = await startBotProcess({});
-  const healthy = (await fetch(`${bot.url}/healthz`)).status === 200;
-  await new Promise((resolve) => setTimeout(resolve, SETTLE_SECONDS * 1000));
-  const memory = processMemory(bot.pid);
-  await bot.stop();
-  if (!healthy) throw new Error(`the bot did not answer /healthz:\n${bot.output()}`);
+  let memory: ProcessMemory;
+  try {
+    const health = await fetch(`${bot.url}/healthz`);
+    if (health.status !== 200) throw new Error(`the bot answered /healthz with ${health.status}:\n${bot.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_SECONDS * 1000));
+    memory = processMemory(bot.pid);
+  } finally {
+    await bot.stop();
+  }
   return [
     {
       benchmark: '0. Idle (npm start, local mode)',
