@@ -161,6 +161,7 @@ export function createApp(options: AppOptions): App {
       pollMs: workerOptions.pollMs,
       backoffBaseMs: workerOptions.backoffBaseMs,
       maxAttempts: DEFAULT_OUTBOX_ATTEMPTS,
+      concurrency: workerOptions.concurrency,
     },
   });
   const announcements = new OutboxAnnouncements(outbox);

@@ -24,6 +24,8 @@ export interface OutboxDelivererOptions {
   backoffBaseMs: number;
   /** Attempts before an entry is given up (about 20 minutes with the defaults). */
   maxAttempts: number;
+  /** Entries delivered at once: one slow Bot Connector call must not hold up every other notice. */
+  concurrency: number;
 }
 
 export const DEFAULT_OUTBOX_ATTEMPTS = 10;
@@ -47,15 +49,18 @@ export class OutboxDeliverer extends PollingLoop {
     super({ name: 'outbox', pollMs: deps.options.pollMs, logger: deps.logger });
   }
 
-  /** Delivers every entry due now, one at a time (tests call it directly). */
+  /** Delivers every entry due now, `concurrency` at a time; each claim is atomic in the store (tests call it directly). */
   async drain(): Promise<void> {
     const { store, clock, options } = this.deps;
-    for (;;) {
-      if (this.isStopped) return;
-      const item = await store.claimOutbox(options.ownerId, options.leaseMs, clock.now());
-      if (!item) return;
-      await this.deliver(item);
-    }
+    const lane = async (): Promise<void> => {
+      for (;;) {
+        if (this.isStopped) return;
+        const item = await store.claimOutbox(options.ownerId, options.leaseMs, clock.now());
+        if (!item) return;
+        await this.deliver(item);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, lane));
   }
 
   private async deliver(item: OutboxItem): Promise<void> {

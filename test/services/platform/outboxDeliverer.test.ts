@@ -25,13 +25,13 @@ describe('OutboxDeliverer', () => {
     await store.completeJob(jobId, entries);
   }
 
-  function deliverer(ownerId: string, handler: OutboxHandler, maxAttempts = 3): OutboxDeliverer {
+  function deliverer(ownerId: string, handler: OutboxHandler, maxAttempts = 3, concurrency = 1): OutboxDeliverer {
     return new OutboxDeliverer({
       store,
       clock,
       logger: silent,
       handlers: { note: handler },
-      options: { ownerId, leaseMs: 30 * SECOND, pollMs: SECOND, backoffBaseMs: 2 * SECOND, maxAttempts },
+      options: { ownerId, leaseMs: 30 * SECOND, pollMs: SECOND, backoffBaseMs: 2 * SECOND, maxAttempts, concurrency },
     });
   }
 
@@ -44,6 +44,32 @@ describe('OutboxDeliverer', () => {
     await deliverer('b', async (item) => (delivered.push(item.payload), 'delivered')).drain();
     expect(delivered).toEqual([{ n: 1 }, { n: 2 }]);
     expect((await store.listOutbox('req-1')).map((m) => m.state)).toEqual(['done', 'done']);
+  });
+
+  it('delivers several entries at once, so a slow delivery does not hold up the others, each exactly once', async () => {
+    await write([entry(1), entry(2), entry(3)]);
+    const started: unknown[] = [];
+    let release: () => void = () => undefined;
+    const slowFirst = new Promise<void>((resolve) => (release = resolve));
+    const draining = deliverer(
+      'a',
+      async (item) => {
+        started.push(item.payload);
+        if ((item.payload as { n: number }).n === 1) await slowFirst;
+        return 'delivered';
+      },
+      3,
+      2,
+    ).drain();
+    // Entry 1 hangs; the second lane delivers 2 and 3 meanwhile.
+    for (let waited = 0; (await store.listOutbox('req-1')).filter((m) => m.state === 'done').length < 2 && waited < 5000; waited += 10) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(started).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+    expect((await store.listOutbox('req-1')).map((m) => m.state)).toEqual(['running', 'done', 'done']);
+    release();
+    await draining;
+    expect((await store.listOutbox('req-1')).map((m) => m.state)).toEqual(['done', 'done', 'done']);
   });
 
   it('retries a failed delivery after a growing wait, then gives it up and never tries again', async () => {
