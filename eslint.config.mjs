@@ -30,8 +30,9 @@ export default defineConfig(
       '@typescript-eslint/require-await': 'off',
       // botbuilder types activity.type as a string and ActivityTypes as a string enum; comparing the two is its idiom.
       '@typescript-eslint/no-unsafe-enum-comparison': 'off',
-      // A leading underscore marks a parameter kept for its place (test.each titles, callbacks).
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      // A leading underscore marks a parameter kept for its place (test.each titles, callbacks),
+      // and a rest sibling is how an object is copied without some of its properties.
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', ignoreRestSiblings: true }],
     },
   },
   {

@@ -2,7 +2,6 @@ import { DefaultAzureCredential } from '@azure/identity';
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type TurnContext } from 'botbuilder';
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import type * as restify from 'restify';
 import { Capabilities } from '../services/directory/capabilities';
 import { systemClock, type Clock } from '../services/platform/clock';
@@ -227,7 +226,7 @@ export function createApp(options: AppOptions): App {
       new Promise((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => {
-          const address = server.address() as AddressInfo;
+          const address = server.address();
           resolve(`http://${reachableHost(host)}:${address.port}`);
         });
       }),
@@ -243,7 +242,9 @@ export function createApp(options: AppOptions): App {
       await periodic.stop();
       await worker.stop();
       await outbox.stop();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+      });
       await limits.close();
       await store.close();
     },

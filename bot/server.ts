@@ -93,7 +93,7 @@ async function receiveActivity(req: IncomingMessage): Promise<Received> {
   if (encoding !== 'identity') {
     return { kind: 'refused', status: 415, reason: 'Compressed bodies are not accepted: send the activity as plain JSON.', why: 'content-encoding' };
   }
-  const mediaType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  const mediaType = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
   if (mediaType !== 'application/json') {
     return { kind: 'refused', status: 415, reason: 'Only application/json is accepted: send a Bot Framework activity.', why: 'content-type' };
   }

@@ -23,7 +23,8 @@ export function invokeValueGuard(): MiddlewareHandler {
 
 /** Our answer to an invoke value the framework would throw on; undefined for every other value. */
 function refusalOf(activity: Activity): AdaptiveCardInvokeResponse | undefined {
-  const { name, value } = activity;
+  const name = activity.name;
+  const value: unknown = activity.value;
   if (name === 'adaptiveCard/action' && !(isObject(value) && isObject(value.action))) return cardActionNotUnderstood();
   if (name === 'application/search' && !isObject(value)) return searchNotSupported();
   return undefined;

@@ -175,8 +175,9 @@ export function rowReaders(columns: ColumnReader) {
   const optionalJson = (row: Row, column: string, where: string) =>
     row[column] === null || row[column] === undefined ? undefined : json(row, column, where);
 
+  // Arrow properties, not methods: stores pass them to map() unbound.
   return {
-    request(value: unknown): AccessRequest {
+    request: (value: unknown): AccessRequest => {
       const row = asRow(value, 'requests');
       const id = text(row, 'id', 'requests');
       const where = `requests[${id}]`;
@@ -200,7 +201,7 @@ export function rowReaders(columns: ColumnReader) {
       return request;
     },
 
-    step(value: unknown): ExecutionStep {
+    step: (value: unknown): ExecutionStep => {
       const row = asRow(value, 'execution_steps');
       const requestId = text(row, 'request_id', 'execution_steps');
       const key = text(row, 'step_key', 'execution_steps');
@@ -218,7 +219,7 @@ export function rowReaders(columns: ColumnReader) {
     },
 
     /** A job as returned by a claim (a claimed job always has a lease). */
-    job(value: unknown): Job {
+    job: (value: unknown): Job => {
       const row = asRow(value, 'jobs');
       const id = text(row, 'id', 'jobs');
       const where = `jobs[${id}]`;
@@ -228,7 +229,7 @@ export function rowReaders(columns: ColumnReader) {
       return { ...lease, kind, payload: decode.payload(json(row, 'payload', where), `${where}.payload`) };
     },
 
-    outboxItem(value: unknown): OutboxItem {
+    outboxItem: (value: unknown): OutboxItem => {
       const row = asRow(value, 'outbox');
       const id = text(row, 'id', 'outbox');
       const where = `outbox[${id}]`;
@@ -246,7 +247,7 @@ export function rowReaders(columns: ColumnReader) {
       return item;
     },
 
-    outboxStatus(value: unknown): OutboxStatus {
+    outboxStatus: (value: unknown): OutboxStatus => {
       const row = asRow(value, 'outbox');
       const where = `outbox[${text(row, 'id', 'outbox')}]`;
       const status: OutboxStatus = {
@@ -263,7 +264,7 @@ export function rowReaders(columns: ColumnReader) {
       return status;
     },
 
-    conversation(value: unknown): StoredConversation {
+    conversation: (value: unknown): StoredConversation => {
       const row = asRow(value, 'conversations');
       const key = text(row, 'key', 'conversations');
       const where = `conversations[${key}]`;
@@ -274,11 +275,11 @@ export function rowReaders(columns: ColumnReader) {
       };
     },
 
-    settingValue(value: unknown): string {
+    settingValue: (value: unknown): string => {
       return text(asRow(value, 'settings'), 'value', 'settings');
     },
 
-    cardMessage(value: unknown): CardMessage {
+    cardMessage: (value: unknown): CardMessage => {
       const row = asRow(value, 'card_messages');
       const requestId = text(row, 'request_id', 'card_messages');
       const where = `card_messages[${requestId}]`;
@@ -290,7 +291,7 @@ export function rowReaders(columns: ColumnReader) {
       };
     },
 
-    guestCardMessage(value: unknown): GuestCardMessage {
+    guestCardMessage: (value: unknown): GuestCardMessage => {
       const row = asRow(value, 'guest_card_messages');
       const where = 'guest_card_messages';
       return {
@@ -300,7 +301,7 @@ export function rowReaders(columns: ColumnReader) {
       };
     },
 
-    audit(value: unknown): AuditEntry {
+    audit: (value: unknown): AuditEntry => {
       const row = asRow(value, 'audit_log');
       // The id only names the row (PostgreSQL hands bigint identities back as text).
       const where = `audit_log[${String(row['id'])}]`;
@@ -318,7 +319,7 @@ export function rowReaders(columns: ColumnReader) {
       return entry;
     },
 
-    cursor(value: unknown): PageCursor {
+    cursor: (value: unknown): PageCursor => {
       const row = asRow(value, 'page_cursors');
       const id = text(row, 'id', 'page_cursors');
       const where = `page_cursors[${id}]`;

@@ -215,7 +215,7 @@ describe('guest administration over HTTP', () => {
       expect((await say(harness, people.isaiah, 'resend ravi.kumar@fabrikam.com')).text).toContain('Not allowed');
       // An admin's guest card in a channel: everyone there can click its button.
       await harness.post(harness.activities.channelMessage(people.adele, 'guest ravi.kumar@fabrikam.com', ADMIN_CHANNEL));
-      const card = channelPosts()[0]!;
+      const card = channelPosts()[0];
       const clicked = await harness.post(harness.activities.channelCardAction(people.isaiah, VERBS.resendGuest, { guestId: RAVI }, card.activityId, ADMIN_CHANNEL));
       expect(invokeError(clicked).statusCode).toBe(403);
       expect(harness.simulator.directory.invitations).toEqual([]);
@@ -334,7 +334,7 @@ describe('guest administration over HTTP', () => {
 
     it('records disabling a guest invited through the bot on that request\'s timeline', async () => {
       const requestId = await inviteThroughTheBot();
-      const nora = harness.simulator.directory.findUsersByEmail(FORM.email)[0]!;
+      const nora = harness.simulator.directory.findUsersByEmail(FORM.email)[0];
       const revoke = await say(harness, people.lynne, `revoke ${FORM.email}`);
       await click(people.lynne, VERBS.disableGuest, { guestId: nora.id }, revoke.activityId);
       await harness.settle();
@@ -345,7 +345,7 @@ describe('guest administration over HTTP', () => {
     it('refuses a non-admin, and ids that are not the card\'s guest or no card at all, changing nothing, and audits each', async () => {
       // Lynne's revoke card in a channel, where Alex (no admin) can click it too.
       await harness.post(harness.activities.channelMessage(people.lynne, 'revoke jane.doe@fabrikam.com', ADMIN_CHANNEL));
-      const card = channelPosts()[0]!;
+      const card = channelPosts()[0];
       const notAdminClick = harness.activities.channelCardAction(people.alex, VERBS.deleteGuest, { guestId: JANE }, card.activityId, ADMIN_CHANNEL);
       expect(invokeError(await harness.post(notAdminClick))).toMatchObject({ statusCode: 403, message: expect.stringContaining('Only members of the guest access admin group') });
       const employeeClick = harness.activities.channelCardAction(people.lynne, VERBS.disableGuest, { guestId: DEMO_USER_IDS.meganBowen }, card.activityId, ADMIN_CHANNEL);

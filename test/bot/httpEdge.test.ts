@@ -11,7 +11,7 @@ async function postRaw(harness: BotHarness, body: string | Buffer | ReadableStre
     headers,
     body,
     ...(body instanceof ReadableStream ? { duplex: 'half' } : {}),
-  } as RequestInit);
+  });
   const text = await response.text();
   return { status: response.status, body: text ? (JSON.parse(text) as { error?: string }) : {} };
 }

@@ -3,7 +3,7 @@
  * production wires it (createBot), a real store, and services that record every call, so each test
  * shows what the router answered and that it went no further than it should.
  */
-import { TestAdapter, type Activity } from 'botbuilder';
+import { TestAdapter } from 'botbuilder';
 import { createBot } from '../../bot/createBot';
 import type { AdaptiveCard } from '../../cards/adaptiveCard';
 import { DATASETS, VERBS } from '../../cards/verbs';
@@ -75,11 +75,11 @@ function routed(workflowAnswers: Record<string, (...args: unknown[]) => unknown>
     store,
     calls,
     searches,
-    send: (activity) => adapter.processActivity(activity as Partial<Activity>, (context) => bot.run(context)),
+    send: (activity) => adapter.processActivity(activity, (context) => bot.run(context)),
     invokeResponse() {
       const answers = adapter.activeQueue.filter((a) => a.type === 'invokeResponse');
       if (answers.length === 0) throw new Error('no invoke response was sent');
-      return answers[answers.length - 1]!.value as ReturnType<Routed['invokeResponse']>;
+      return answers[answers.length - 1].value as ReturnType<Routed['invokeResponse']>;
     },
     cardTexts: () =>
       adapter.activeQueue
@@ -217,7 +217,7 @@ describe('routing', () => {
         expect(withGroups.searches).toEqual([people.alex.aadObjectId]);
         expect(withGroups.calls).toEqual(['searchGroups']);
       } finally {
-        withGroups.store.close();
+        await withGroups.store.close();
       }
     });
   });

@@ -82,7 +82,7 @@ export class RecordingConnector {
       this.waiting -= 1;
       if (senderGone) return;
     }
-    const parts = (req.url ?? '').split('?')[0]!.split('/').filter(Boolean).map(decodeURIComponent);
+    const parts = (req.url ?? '').split('?')[0].split('/').filter(Boolean).map(decodeURIComponent);
     // v3/conversations/{conversationId}/activities[/{activityId}]
     if (parts[0] === 'v3' && parts[1] === 'conversations' && parts[3] === 'activities' && parts[2]) {
       const conversationId = parts[2];

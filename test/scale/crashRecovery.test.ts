@@ -47,7 +47,7 @@ describe('a bot process killed while executing a request', () => {
     await approve(requestId);
     await waitFor(async () => cluster.simulator.directory.findUsersByEmail(email).length === 1, 15_000, () => cluster.output());
 
-    await cluster.bots[0]!.kill('SIGKILL');
+    await cluster.bots[0].kill('SIGKILL');
     cluster.simulator.clearFaults();
     expect((await cluster.store.getRequest(requestId))?.state).toBe('executing');
     // Only the note that the invitation went out is stored, not its result.
@@ -58,10 +58,10 @@ describe('a bot process killed while executing a request', () => {
     const [guest, ...others] = cluster.simulator.directory.findUsersByEmail(email);
     expect(others).toEqual([]);
     expect(cluster.simulator.directory.invitations.filter((i) => i.email === email)).toHaveLength(1);
-    expect(cluster.simulator.directory.isMember(DEMO_GROUP_IDS.projectFalcon, guest!.id)).toBe(true);
+    expect(cluster.simulator.directory.isMember(DEMO_GROUP_IDS.projectFalcon, guest.id)).toBe(true);
     const request = await cluster.store.getRequest(requestId);
     // The guest is this request's own, not one invited outside it.
-    expect(request?.outcome).toEqual({ guestId: guest!.id });
+    expect(request?.outcome).toEqual({ guestId: guest.id });
     const actions = (await cluster.store.listAudit(requestId)).map((a) => a.action);
     expect(actions.filter((a) => a === 'execution_started')).toHaveLength(1);
     expect(actions.filter((a) => a === 'execution_resumed')).toHaveLength(1);
@@ -78,7 +78,7 @@ describe('a bot process killed while executing a request', () => {
     // The group request is on its way: give it a moment to reach the simulator, then kill.
     await new Promise((resolve) => setTimeout(resolve, 200));
 
-    await cluster.bots[0]!.kill('SIGKILL');
+    await cluster.bots[0].kill('SIGKILL');
     cluster.simulator.clearFaults();
     expect((await cluster.store.getRequest(requestId))?.state).toBe('executing');
 
@@ -87,7 +87,7 @@ describe('a bot process killed while executing a request', () => {
     const users = cluster.simulator.directory.findUsersByEmail(email);
     expect(users).toHaveLength(1);
     expect(cluster.simulator.directory.invitations.filter((i) => i.email === email)).toHaveLength(1);
-    expect(cluster.simulator.directory.isMember(DEMO_GROUP_IDS.projectFalcon, users[0]!.id)).toBe(true);
+    expect(cluster.simulator.directory.isMember(DEMO_GROUP_IDS.projectFalcon, users[0].id)).toBe(true);
     const actions = (await cluster.store.listAudit(requestId)).map((a) => a.action);
     expect(actions.filter((a) => a === 'execution_resumed')).toHaveLength(1);
     expect(actions.filter((a) => a === 'request_completed')).toHaveLength(1);
@@ -112,7 +112,7 @@ describe('a bot process killed while executing a request', () => {
       inFlight = completed.find((m) => m.state === 'running')?.key;
       expect(inFlight).toBeDefined();
       expect(completed.every((m) => m.state !== 'done')).toBe(true);
-      await cluster.bots[0]!.kill('SIGKILL');
+      await cluster.bots[0].kill('SIGKILL');
     } finally {
       // What the dead process was sending is dropped unrecorded, as lost in flight.
       release();
@@ -126,7 +126,7 @@ describe('a bot process killed while executing a request', () => {
 
     const notices = noticesOf();
     expect(notices).toHaveLength(1);
-    expect(notices[0]!.text).toContain(email);
+    expect(notices[0].text).toContain(email);
     // The entry the killed process was sending was taken over once its lease lapsed.
     expect((await outbox()).find((m) => m.key === inFlight)?.attempts).toBe(2);
   });

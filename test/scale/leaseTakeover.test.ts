@@ -53,10 +53,10 @@ describe('a job held by an instance that was killed', () => {
       await cluster.addBot();
       // Let at least one heartbeat renew the lease, as in a long execution.
       await new Promise((resolve) => setTimeout(resolve, (LEASE_SECONDS * 1000) / 2));
-      const first = (await holder(requestId))!.lease_owner;
+      const first = (await holder(requestId)).lease_owner;
       expect(first).toBeTruthy();
 
-      await cluster.bots[0]!.kill('SIGKILL');
+      await cluster.bots[0].kill('SIGKILL');
       const killedAt = Date.now();
       cluster.simulator.clearFaults();
       await waitFor(async () => {

@@ -39,7 +39,7 @@ describe('the local run (npm run local)', () => {
     expect((await fetch(`http://127.0.0.1:${ports.bot}/healthz`)).status).toBe(200);
 
     await run.close();
-    for (const port of Object.values(ports)) expect(await isPortFree(port)).toBe(true);
+    for (const port of [ports.bot, ports.requester, ports.approver, ports.admin]) expect(await isPortFree(port)).toBe(true);
   }, 60_000);
 
   it('refuses to start when one of its ports is taken, naming it, and leaves the others free', async () => {

@@ -116,7 +116,7 @@ describe('npm run build', () => {
 
     expect([...new Set(all.map((f) => f.split('/')[0]))].sort()).toEqual([...PRODUCTION_FOLDERS, 'test', 'bench'].sort());
     expect(all.filter((f) => f.startsWith('test/lint/fixtures/'))).toEqual([]);
-    expect(packageJson.scripts.test).toMatch(/^tsc -p tsconfig\.json && jest/);
+    expect(packageJson.scripts.test).toMatch(/^tsc -p tsconfig\.json && npm run --silent lint && jest/);
   });
 });
 

@@ -87,7 +87,7 @@ export const unknownDataset = {
 } satisfies SearchRegistry;
 
 // Two entries of a verb table may not share a verb.
-const twice = { approve: { verb: 'request.approve' }, alsoApprove: { verb: 'request.approve' }, deny: { verb: 'request.deny' } } as const;
+type Twice = { approve: { verb: 'request.approve' }; alsoApprove: { verb: 'request.approve' }; deny: { verb: 'request.deny' } };
 export const tableHasNoDuplicate: [DuplicateVerbs<typeof CARD_VERBS>] extends [never] ? true : never = true;
 // @ts-expect-error a table naming one verb twice
-export const duplicateFound: [DuplicateVerbs<typeof twice>] extends [never] ? true : never = true;
+export const duplicateFound: [DuplicateVerbs<Twice>] extends [never] ? true : never = true;

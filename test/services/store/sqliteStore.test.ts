@@ -169,7 +169,7 @@ describe('SqliteStore (SQLite specifics)', () => {
     expect(db.prepare("SELECT name FROM sqlite_master WHERE name IN ('one', 'two')").all()).toEqual([]);
 
     expect(migrate(db, steps.slice(0, 1))).toEqual({ from: 0, to: 1 });
-    expect(migrate(db, [steps[0]!, { name: 'two', sql: 'CREATE TABLE two (x INTEGER);' }])).toEqual({ from: 1, to: 2 });
+    expect(migrate(db, [steps[0], { name: 'two', sql: 'CREATE TABLE two (x INTEGER);' }])).toEqual({ from: 1, to: 2 });
     expect(userVersion(db)).toBe(2);
   });
 

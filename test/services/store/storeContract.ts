@@ -262,8 +262,8 @@ export function describeStoreContract(
         const losers = results.flatMap((r) => (r.ok ? [] : [r]));
         expect(winners).toHaveLength(1);
         expect(losers).toHaveLength(1);
-        const winner = won(winners[0]!);
-        const loser = losers[0]!;
+        const winner = won(winners[0]);
+        const loser = losers[0];
         expect(loser.current).toEqual(winner);
         expect(loser.current?.version).toBe(2);
         expect(loser.current?.decision?.by).toEqual(winner.decision?.by);
