@@ -60,7 +60,7 @@ async function main(): Promise<void> {
   }[config.directoryMode];
   for (const warning of configWarnings(config)) process.stderr.write(`Warning: ${warning}\n`);
   process.stdout.write(
-    `${startBanner(config, { url, directory, store: opened.description, limitsCountedIn: app.limits.description, permissions: describePermissionReport(permissions) }).join('\n')}\n`,
+    `${startBanner(config, { url, directory, store: opened.description, limitsCountedIn: app.limits.description, permissions: describePermissionReport(permissions), tab: `${url}/tab/ accepts ${app.tabIdentity.description}` }).join('\n')}\n`,
   );
 
   const stop = async (signal: string) => {

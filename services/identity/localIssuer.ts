@@ -17,8 +17,8 @@ export interface LocalPerson {
 }
 
 export interface LocalIssuerSettings {
-  /** Signs every token; a test passes its own to make tokens the issuer would not. */
-  privateKey: KeyObject;
+  /** Signs every token; a test passes its own to make tokens the issuer would not. Default: a new key. */
+  privateKey?: KeyObject;
   tenantId: string;
   audience: string;
   clock: Clock;
@@ -35,23 +35,19 @@ export function localIssuerName(tenantId: string): string {
   return `urn:guest-access-bot:local-issuer:${tenantId}`;
 }
 
+interface KeyMaterial {
+  privateKey: KeyObject;
+  publicJwk: JWK;
+  keySet: JWTVerifyGetKey;
+}
+
 export class LocalIssuer {
   readonly issuer: string;
-  private readonly publicJwk: JWK;
-  private readonly keySet: JWTVerifyGetKey;
+  /** Made on first use: a bot that never serves the tab spends nothing on a key. */
+  private material: KeyMaterial | undefined;
 
   constructor(private readonly settings: LocalIssuerSettings) {
     this.issuer = localIssuerName(settings.tenantId);
-    const publicKey = createPublicKey(settings.privateKey);
-    const kid = createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('base64url').slice(0, 16);
-    this.publicJwk = { ...(publicKey.export({ format: 'jwk' }) as JWK), kid, alg: 'RS256', use: 'sig' };
-    this.keySet = createLocalJWKSet(this.jwks());
-  }
-
-  /** A new 2048-bit RSA key, made once per start: nothing signed by an earlier run stays valid. */
-  static generate(settings: Omit<LocalIssuerSettings, 'privateKey'>): LocalIssuer {
-    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    return new LocalIssuer({ ...settings, privateKey });
   }
 
   get audience(): string {
@@ -64,16 +60,17 @@ export class LocalIssuer {
 
   /** The public key set, as Entra publishes its own at `/discovery/v2.0/keys`. */
   jwks(): { keys: JWK[] } {
-    return { keys: [{ ...this.publicJwk }] };
+    return { keys: [{ ...this.keyMaterial().publicJwk }] };
   }
 
   /** What the validator checks signatures with. */
   keys(): JWTVerifyGetKey {
-    return this.keySet;
+    return (header, token) => this.keyMaterial().keySet(header, token);
   }
 
   /** A token for the tab, as Teams would get one from Entra for this person. */
   issue(person: LocalPerson): Promise<string> {
+    const { privateKey, publicJwk } = this.keyMaterial();
     const now = Math.floor(this.settings.clock.now().getTime() / 1000);
     return new SignJWT({
       tid: this.settings.tenantId,
@@ -84,13 +81,24 @@ export class LocalIssuer {
       azp: TEAMS_WEB_CLIENT_ID,
       ver: '2.0',
     })
-      .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: this.publicJwk.kid! })
+      .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: publicJwk.kid! })
       .setIssuer(this.issuer)
       .setAudience(this.settings.audience)
       .setSubject(person.aadObjectId)
       .setIssuedAt(now)
       .setNotBefore(now)
       .setExpirationTime(now + TOKEN_LIFETIME_SECONDS)
-      .sign(this.settings.privateKey);
+      .sign(privateKey);
+  }
+
+  /** The signing key (a new 2048-bit RSA key unless one was given: nothing an earlier run signed stays valid). */
+  private keyMaterial(): KeyMaterial {
+    if (this.material) return this.material;
+    const privateKey = this.settings.privateKey ?? generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+    const publicKey = createPublicKey(privateKey);
+    const kid = createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('base64url').slice(0, 16);
+    const publicJwk: JWK = { ...(publicKey.export({ format: 'jwk' }) as JWK), kid, alg: 'RS256', use: 'sig' };
+    this.material = { privateKey, publicJwk, keySet: createLocalJWKSet({ keys: [publicJwk] }) };
+    return this.material;
   }
 }

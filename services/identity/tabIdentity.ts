@@ -50,7 +50,7 @@ export function tabIdentityFor(
       description: `Teams SSO tokens from Entra (tenant ${tenantId}, audience ${config.microsoftAppId})`,
     };
   }
-  const issuer = localIssuer ?? LocalIssuer.generate({ tenantId, audience: LOCAL_TAB_AUDIENCE, clock });
+  const issuer = localIssuer ?? new LocalIssuer({ tenantId, audience: LOCAL_TAB_AUDIENCE, clock });
   return {
     validator: new SsoTokenValidator({ issuer: issuer.issuer, audience: issuer.audience, tenantId, keys: issuer.keys(), clock }),
     localIssuer: issuer,
