@@ -6,7 +6,7 @@
  * Teams host page. `npm run build`, `npm test`, `npm start` and `npm run local` run it.
  */
 import { build } from 'esbuild';
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import ts from 'typescript';
@@ -89,6 +89,8 @@ export async function buildTab(options: { root?: string; outDir?: string; typeCh
 /** Each file's size, and gzipped at the level servers and CDNs commonly use. */
 export function bundleSizes(dir: string): BuiltFile[] {
   return readdirSync(dir)
+    // tsc may put the tab's pure modules that tests import below `dist/tab` too; only the build's own files count.
+    .filter((name) => statSync(path.join(dir, name)).isFile())
     .sort()
     .map((name) => {
       const body = readFileSync(path.join(dir, name));
