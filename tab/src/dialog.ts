@@ -106,8 +106,10 @@ async function start(): Promise<void> {
 }
 
 /**
- * The renderer searches as one types only in single-choice fields; a multi-choice field that
- * searches in Teams shows its offered choices here.
+ * Two differences between this renderer and Teams, bridged on a copy of the card: it searches as
+ * one types only in single-choice fields (a multi-choice field that searches in Teams shows its
+ * offered choices here), and a searching field shows its value as typed text, so the chosen
+ * choice's title goes there instead of its id (the renderer maps the title back to the id).
  */
 function forThisRenderer(payload: Record<string, unknown>): Record<string, unknown> {
   const copy = JSON.parse(JSON.stringify(payload)) as Record<string, unknown>;
@@ -118,6 +120,10 @@ function forThisRenderer(payload: Record<string, unknown>): Record<string, unkno
       if (element.type === 'Input.ChoiceSet' && element.isMultiSelect === true && 'choices.data' in element) {
         delete element['choices.data'];
         element.style = 'compact';
+      } else if (element.type === 'Input.ChoiceSet' && element.style === 'filtered' && typeof element.value === 'string') {
+        const choices = Array.isArray(element.choices) ? (element.choices as Array<{ title?: unknown; value?: unknown }>) : [];
+        const chosen = choices.find((c) => c.value === element.value);
+        if (chosen && typeof chosen.title === 'string') element.value = chosen.title;
       }
       Object.values(element).forEach(visit);
     }

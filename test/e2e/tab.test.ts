@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Locator } from 'playwright-core';
 import { startLocalRun, type LocalRun } from '../../scripts/localRun';
-import { DEMO_USER_IDS } from '../../simulator/seed';
+import { DEMO_GUEST_IDS, DEMO_USER_IDS } from '../../simulator/seed';
 import { chromiumMissingHelp, findChromium, launchBrowser, type Browser } from './browser';
 import { PlaygroundPage } from './playgroundPage';
 import { freePorts, screenshotDir, waitUntil } from './support';
@@ -130,6 +130,31 @@ describeWithBrowser('the personal tab in the local Teams host page', () => {
     const requestId = REQUEST_ID.exec(text)![0];
     const stored = await run.app.store.getRequest(requestId);
     expect(stored).toMatchObject({ state: 'pending', requester: { aadObjectId: DEMO_USER_IDS.alexWilber }, details: { email: 'nora.field@fabrikam.com' } });
+  }, TEST_TIMEOUT_MS);
+
+  it('finds an existing guest by typing in the app access dialog, as the typeahead does in Teams, and files the request', async () => {
+    const { run } = started();
+    const alex = await openTab(DEMO_USER_IDS.alexWilber);
+    await alex.tab.getByRole('button', { name: 'New request' }).click();
+    await alex.tab.getByRole('menuitem', { name: 'Give a guest access to an app' }).click();
+    const form = alex.dialog;
+    // The renderer's searching field: a text box of its own class, labelled only by its placeholder.
+    const guest = form.locator('.ac-choiceSetInput-filtered-textbox').first();
+    await guest.fill('');
+    await guest.pressSequentially('Dana');
+    await form.getByText('Dana Whitfield', { exact: false }).first().click();
+    await form.getByRole('combobox', { name: 'Application and role' }).selectOption({ label: 'Partner Portal (Example Corp (demo)) — Portal reader' });
+    await form.getByRole('textbox', { name: 'Business justification' }).fill('Dana reviews the partner documents each month.');
+    await form.getByRole('button', { name: 'Send request' }).click();
+
+    const filed = alex.tab.locator('details[open]').filter({ hasText: 'dana.whitfield@contoso.com' });
+    await filed.getByText('Alex Wilber asked for it').waitFor();
+    const requestId = REQUEST_ID.exec(await filed.innerText())![0];
+    expect(await run.app.store.getRequest(requestId)).toMatchObject({
+      kind: 'appAccess',
+      state: 'pending',
+      details: { existingGuestId: DEMO_GUEST_IDS.danaWhitfieldContoso, appAccess: { app: { displayName: 'Partner Portal' } } },
+    });
   }, TEST_TIMEOUT_MS);
 
   it('lets Megan approve two requests at once in the tab, and Alex\'s cards in the chat show her decision', async () => {

@@ -75,7 +75,7 @@ describe('the tab API\'s sign-in', () => {
   });
 
   it('uses no cookies: a cookie without a token is refused, and no answer sets one', async () => {
-    const withCookie = await tab.call({}, 'GET', '/requests/mine', undefined, { Cookie: 'session=alex' });
+    const withCookie = await tab.call({}, 'GET', '/requests/mine', undefined, { Cookie: 'auth=alex' });
     expect(withCookie.status).toBe(401);
     const good = await tab.get(people.alex, '/requests/mine');
     expect(good.status).toBe(200);
