@@ -53,9 +53,9 @@ async function clicks(latencyMs: number): Promise<LoadResult> {
     return response.status === 200 && body.type === 'application/vnd.microsoft.card.adaptive';
   };
   // The first click pays for the membership check through Graph; the rest find it cached.
-  await approve(ids[0]!);
+  await approve(ids[0]);
   // Clicks arrive one after another, as approvers click, while earlier approvals execute.
-  const result = await runLoad({ concurrency: 1, requests: CLICKS, send: (i) => approve(ids[i + 1]!) });
+  const result = await runLoad({ concurrency: 1, requests: CLICKS, send: (i) => approve(ids[i + 1]) });
   await app.close();
   await connector.stop();
   await simulator.stop();

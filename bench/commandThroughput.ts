@@ -4,7 +4,6 @@
  * Target: at least 0.8x the echo bot's throughput; p99 reported.
  */
 import { ActivityHandler, CloudAdapter, ConfigurationBotFrameworkAuthentication } from 'botbuilder';
-import type { AddressInfo } from 'node:net';
 import * as restify from 'restify';
 import { createApp } from '../bot/app';
 import { loadConfig } from '../services/platform/config';
@@ -21,7 +20,7 @@ const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2000);
 const ROUNDS = 3;
 
 function median(results: LoadResult[]): LoadResult {
-  return [...results].sort((a, b) => a.throughput - b.throughput)[Math.floor(results.length / 2)]!;
+  return [...results].sort((a, b) => a.throughput - b.throughput)[Math.floor(results.length / 2)];
 }
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 
@@ -38,8 +37,14 @@ async function startEchoBot(): Promise<{ url: string; close: () => Promise<void>
   server.post('/api/messages', async (req: restify.Request, res: restify.Response) => {
     await adapter.process(req, res, (context) => bot.run(context));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  await new Promise<void>((resolve) => {
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const close = () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+    });
+  return { url: `http://127.0.0.1:${server.address().port}`, close };
 }
 
 async function load(url: string, activity: (i: number) => unknown): Promise<LoadResult> {
@@ -65,7 +70,7 @@ export async function commandThroughput(): Promise<BenchRow[]> {
   const echo = await startEchoBot();
   const activities = teamsActivities({ serviceUrl, tenantId: demo.tenantId });
   const users = Object.values(DEMO_USER_IDS).map((id, n) => ({ aadObjectId: id, name: `User ${n}` }));
-  const message = (i: number) => activities.message(users[i % users.length]!, i % 2 === 0 ? 'help' : 'my requests');
+  const message = (i: number) => activities.message(users[i % users.length], i % 2 === 0 ? 'help' : 'my requests');
 
   // Warm both up (JIT, connection pools, SQLite statements) before measuring.
   await runLoad({ concurrency: 4, requests: 200, send: async (i) => (await fetch(`${botUrl}/api/messages`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(message(i)) })).ok });

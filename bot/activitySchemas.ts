@@ -1,8 +1,9 @@
 import { z } from 'zod';
 
 /**
- * Schemas for the values Teams sends with invokes. Everything that arrives in an activity is
- * untrusted input: it is parsed here, and code past this point sees only these types.
+ * Schemas for the activities and invoke values Teams sends. Everything that arrives in an activity
+ * is untrusted input: it is parsed here, and code past this point sees only these types. The data
+ * of each card verb is parsed with that verb's schema in the verb table (cards/verbs.ts).
  */
 
 /** The only channel served. Web Chat and Direct Line are on by default for a new Azure Bot, and carry no Teams identity. */
@@ -40,46 +41,6 @@ export const searchInvokeValue = z.object({
     .optional(),
 });
 
-const text = (max: number) => z.string().max(max * 4).optional().default('');
-
-/** The invite form's inputs, as Adaptive Cards send them (multi-select choices come comma-joined). */
-export const inviteFormData = z.object({
-  guestId: text(40),
-  displayName: text(256),
-  email: text(254),
-  message: text(500),
-  groupIds: z
-    .union([z.string().max(20 * 40 * 2), z.array(z.string().max(40))])
-    .optional()
-    .default('')
-    .transform((value) => (Array.isArray(value) ? value : value.split(',')).map((id) => id.trim()).filter((id) => id !== '')),
-  directoryRoleId: text(40),
-  appRole: text(80),
-  justification: text(1000),
-});
-
-/** Buttons on request cards carry the request id and nothing else the server would rely on. */
-export const requestActionData = z.object({
-  requestId: z.string().min(1).max(40),
-});
-
-/**
- * Next / Previous on a guest listing: an opaque cursor id. Any short string gets through here so
- * that an altered id reaches the service, which refuses it with a clear message and audits it.
- */
-export const cursorActionData = z.object({
-  cursorId: z.string().min(1).max(200),
-});
-
-/** Guest administration buttons: the guest's object id, looked up and checked again by the service. */
-export const guestActionData = z.object({
-  guestId: z.string().min(1).max(64),
-});
-
-export const denyActionData = requestActionData.extend({
-  reason: z.string().max(2000).optional().default(''),
-});
-
 /** The parts of an activity's sender and conversation the bot relies on. */
 export const activityIdentity = z.object({
   from: z.object({ aadObjectId: z.string().min(1).max(64), name: z.string().max(256).optional() }),
@@ -93,5 +54,3 @@ export const mentionEntity = z.object({
   type: z.literal('mention'),
   text: z.string().min(1).max(MAX_MENTION_TEXT),
 });
-
-export type InviteFormData = z.infer<typeof inviteFormData>;

@@ -2,10 +2,11 @@
  * How the admin commands and buttons answer a service outcome: the card when it worked, otherwise
  * a notice in chat (commands) or Teams' error or message answer (buttons, so the card stays).
  */
-import type { AdaptiveCardInvokeResponse } from 'botbuilder';
+import { TurnContext, type AdaptiveCardInvokeResponse } from 'botbuilder';
 import type { AdaptiveCard } from '../cards/adaptiveCard';
 import { noticeCard } from '../cards/noticeCard';
 import type { AdminOutcome } from '../services/guests/guestAdmin';
+import type { CardAddress } from '../services/guests/guestWrites';
 import type { Turn } from './handlers';
 import { cardResponse, errorResponse, messageResponse } from './invokeResponses';
 import { sendCard } from './send';
@@ -46,7 +47,7 @@ export async function replyWithGuestCard<T>(
   const activityId = await sendCard(turn.context, outcomeCard(outcome, render));
   const guestId = outcome.kind === 'ok' ? guestIdOf(outcome.value) : undefined;
   const conversationKey = cardConversationKey(turn.context.activity, turn.actor.aadObjectId);
-  if (activityId && guestId && conversationKey) await turn.store.saveGuestCardMessage({ guestId, conversationKey, activityId });
+  if (activityId && guestId && conversationKey) await turn.records.recordGuestCard(guestId, conversationKey, activityId);
 }
 
 /** A button's answer: the new card when it worked; otherwise the clicked card stays and Teams shows why. */
@@ -64,4 +65,17 @@ export function outcomeResponse<T>(outcome: AdminOutcome<T>, render: (value: T) 
     case 'turnedOff':
       return messageResponse(outcome.message);
   }
+}
+
+/** The card a click was made on (its conversation and message), for a queued job to update later. */
+export function clickedCard(turn: Turn): CardAddress | undefined {
+  const { activity } = turn.context;
+  if (!activity.replyToId) return undefined;
+  const reference = JSON.parse(JSON.stringify(TurnContext.getConversationReference(activity))) as Record<string, unknown>;
+  return { conversation: reference, activityId: activity.replyToId };
+}
+
+/** A click that names no card (bound buttons are checked before, so only a forged click gets here). */
+export function unboundClick(): AdaptiveCardInvokeResponse {
+  return errorResponse(400, 'BadRequest', 'This button is not on a card I can find, so nothing was changed. Use the buttons on the card I sent for it.');
 }

@@ -2,9 +2,7 @@ import { DefaultAzureCredential } from '@azure/identity';
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type TurnContext } from 'botbuilder';
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import type * as restify from 'restify';
-import { BackgroundTasks } from '../services/platform/backgroundTasks';
 import { Capabilities } from '../services/directory/capabilities';
 import { systemClock, type Clock } from '../services/platform/clock';
 import type { AppConfig } from '../services/platform/config';
@@ -13,8 +11,10 @@ import { DEFAULT_WORKER_OPTIONS, ExecutionWorker, type WorkerOptions } from '../
 import { createGraphClient } from '../services/directory/graphClient';
 import { GraphDirectory } from '../services/directory/graphDirectory';
 import { GuestAdmin } from '../services/guests/guestAdmin';
+import { GuestWrites } from '../services/guests/guestWrites';
 import { GuestListing } from '../services/guests/guestListing';
 import type { Logger } from '../services/platform/logger';
+import { DEFAULT_OUTBOX_ATTEMPTS, OutboxDeliverer } from '../services/platform/outboxDeliverer';
 import { PeriodicTasks } from '../services/platform/periodicTasks';
 import { checkGraphPermissions, uncheckedReport, type PermissionReport } from '../services/directory/permissionCheck';
 import { EXPIRE_PENDING_REQUESTS, RequestExpiry } from '../services/requests/requestExpiry';
@@ -23,13 +23,12 @@ import { ApprovalRouter } from '../services/requests/approvalRouting';
 import { RequestPolicy } from '../services/requests/requestPolicy';
 import { createPersonLimits, TurnGate, type PersonLimits } from '../services/platform/rateLimits';
 import { RequestValidator } from '../services/requests/requestValidator';
+import { OutboxAnnouncements } from '../services/requests/announcements';
+import { RequestNotices } from '../services/requests/requestNotices';
 import { RequestWorkflow } from '../services/requests/requestWorkflow';
 import { RoleService } from '../services/directory/roles';
-import { SqliteStore } from '../services/store/sqliteStore';
 import type { Store } from '../services/store/store';
-import { createActions } from './actions';
-import { createCommands } from './commands';
-import { GuestAccessBot } from './guestAccessBot';
+import { createBot } from './createBot';
 import { ProactiveNotifier } from './proactiveNotifier';
 import { createServer } from './server';
 import { registerTab } from './tab';
@@ -44,8 +43,8 @@ type BotFrameworkAuthentication = NonNullable<ConstructorParameters<typeof Cloud
 export interface AppOptions {
   config: AppConfig;
   logger: Logger;
-  /** Defaults to SQLite at `config.sqlitePath`. */
-  store?: Store;
+  /** The store to use, opened by the caller: `openStore` in a real start (DATABASE_URL or the SQLite file). */
+  store: Store;
   /** Defaults to a client for `config.graphBaseUrl`, with a token only in tenant mode. */
   graphClient?: Client;
   /** Defaults to the configuration's Bot Framework settings. */
@@ -73,7 +72,8 @@ export interface App {
   worker: ExecutionWorker;
   /** Request expiry and other timed work, run once across instances (tests call `runDue`). */
   periodic: PeriodicTasks;
-  background: BackgroundTasks;
+  /** Sends the notices and card updates the outbox holds (tests call `drain`). */
+  outbox: OutboxDeliverer;
   directory: GraphDirectory;
   /** The features on and off, decided at start from the app's Graph permissions. */
   capabilities: Capabilities;
@@ -83,7 +83,7 @@ export interface App {
   tabIdentity: TabIdentity;
   /** Starts listening (port 0 picks a free one) and returns the server's base URL. */
   listen(port: number, host?: string): Promise<string>;
-  /** Waits for background work and the worker to go quiet (tests). */
+  /** Waits for the worker and the outbox to go quiet (tests). */
   settle(): Promise<void>;
   /** Stops taking work, finishes what is in hand, closes the store. */
   close(): Promise<void>;
@@ -122,7 +122,7 @@ export async function createCheckedApp(options: AppOptions & { checkPermissions?
 export function createApp(options: AppOptions): App {
   const { config, logger } = options;
   const clock = options.clock ?? systemClock;
-  const store = options.store ?? SqliteStore.open(config.sqlitePath);
+  const { store } = options;
   const capabilities = options.capabilities ?? Capabilities.everything();
   const graphClient = options.graphClient ?? graphClientFor(config);
   const directory = new GraphDirectory(graphClient, config.graphBaseUrl);
@@ -144,41 +144,42 @@ export function createApp(options: AppOptions): App {
 
   const limits = options.limits ?? createPersonLimits(config, { databaseUrl: config.databaseUrl, logger });
   const turns = new TurnGate(config.maxConcurrentTurns);
-  const background = new BackgroundTasks(logger);
-  const roles = new RoleService(directory, config, clock, capabilities);
+  const roles = new RoleService(directory, config, clock, capabilities, config.roleCacheSeconds * 1000);
   const catalog = new DirectoryCatalog(directory, config, clock, capabilities);
   const policy = new RequestPolicy({ catalog, settings: config });
   const notifier = new ProactiveNotifier(adapter, config.microsoftAppId, store, logger);
-  let workflow: RequestWorkflow | undefined;
-  /** Names this process in job and task leases, so instances sharing a database tell theirs apart. */
+  const router = new ApprovalRouter({ catalog, roles, notifier, store, settings: config, logger });
+  /** Names this process in job, outbox and task leases, so instances sharing a database tell theirs apart. */
   const instanceId = `instance-${randomUUID()}`;
-  const worker = new ExecutionWorker({
+  const workerOptions: WorkerOptions = {
+    ...DEFAULT_WORKER_OPTIONS,
+    workerId: instanceId,
+    leaseMs: config.workerLeaseSeconds * 1000,
+    pollMs: config.workerPollMs,
+    backoffBaseMs: config.workerBackoffBaseMs,
+    maxAttempts: config.workerMaxAttempts,
+    concurrency: config.workerConcurrency,
+    directoryWaitMs: config.directoryReplicationWaitSeconds * 1000,
+    ...options.worker,
+  };
+  const guestWrites = new GuestWrites({ store, directory, roles, settings: config, capabilities, clock, logger });
+  const outbox = new OutboxDeliverer({
     store,
-    directory,
-    policy,
-    settings: config,
     clock,
     logger,
+    handlers: { ...new RequestNotices({ store, notifier, roles, catalog, router, logger }).handlers(), ...guestWrites.handlers(notifier) },
     options: {
-      ...DEFAULT_WORKER_OPTIONS,
-      workerId: instanceId,
-      leaseMs: config.workerLeaseSeconds * 1000,
-      pollMs: config.workerPollMs,
-      backoffBaseMs: config.workerBackoffBaseMs,
-      maxAttempts: config.workerMaxAttempts,
-      concurrency: config.workerConcurrency,
-      directoryWaitMs: config.directoryReplicationWaitSeconds * 1000,
-      ...options.worker,
+      ownerId: instanceId,
+      leaseMs: workerOptions.leaseMs,
+      pollMs: workerOptions.pollMs,
+      backoffBaseMs: workerOptions.backoffBaseMs,
+      maxAttempts: DEFAULT_OUTBOX_ATTEMPTS,
+      concurrency: workerOptions.concurrency,
     },
-    onFinished: (request) => workflow?.announceOutcome(request),
-    onWaitingForDirectory: (request) => workflow?.announceWaitingForDirectory(request),
   });
-  const expiry = new RequestExpiry({
-    store,
-    logger,
-    timeoutDays: config.requestTimeoutDays,
-    onExpired: (request) => workflow?.announceOutcome(request),
-  });
+  const announcements = new OutboxAnnouncements(outbox);
+  const worker = new ExecutionWorker({ store, directory, policy, settings: config, clock, logger, options: workerOptions, announcements, guestJobs: guestWrites });
+  const expiry = new RequestExpiry({ store, logger, timeoutDays: config.requestTimeoutDays, announcements });
   const periodic = new PeriodicTasks({
     store,
     clock,
@@ -188,8 +189,7 @@ export function createApp(options: AppOptions): App {
     options: { ownerId: instanceId, tickMs: 30_000, leaseMs: 5 * 60_000 },
   });
   const validator = new RequestValidator({ store, directory, catalog, policy, settings: config, capabilities, logger });
-  const router = new ApprovalRouter({ catalog, roles, notifier, store, settings: config, logger });
-  workflow = new RequestWorkflow({
+  const workflow = new RequestWorkflow({
     store,
     directory,
     catalog,
@@ -197,10 +197,9 @@ export function createApp(options: AppOptions): App {
     router,
     policy,
     roles,
-    notifier,
+    announcements,
     limits,
     queue: worker,
-    background,
     clock,
     newId: newRequestId,
     capabilities,
@@ -213,22 +212,13 @@ export function createApp(options: AppOptions): App {
     roles,
     catalog,
     router,
-    settings: config,
+    writes: guestWrites,
+    queue: worker,
     capabilities,
     clock,
     logger,
   });
-  const bot = new GuestAccessBot({
-    workflow,
-    guestAdmin,
-    store,
-    commands: createCommands(),
-    actions: createActions(),
-    limits,
-    expectedTenantId: config.expectedTenantId,
-    clock,
-    logger,
-  });
+  const bot = createBot(adapter, { workflow, guestAdmin, store, limits, expectedTenantId: config.expectedTenantId, clock, logger });
   const server = createServer({ adapter, bot, store, turns, logger });
   const tabIdentity = tabIdentityFor(config, clock, options.localIssuer);
   registerTab(server, {
@@ -246,6 +236,7 @@ export function createApp(options: AppOptions): App {
   });
   if (options.startWorker !== false) {
     worker.start();
+    outbox.start();
     periodic.start();
   }
 
@@ -255,7 +246,7 @@ export function createApp(options: AppOptions): App {
     workflow,
     worker,
     periodic,
-    background,
+    outbox,
     directory,
     capabilities,
     limits,
@@ -264,23 +255,25 @@ export function createApp(options: AppOptions): App {
       new Promise((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => {
-          const address = server.address() as AddressInfo;
+          const address = server.address();
           resolve(`http://${reachableHost(host)}:${address.port}`);
         });
       }),
     async settle() {
       for (let i = 0; i < 10; i += 1) {
-        await background.idle();
         await worker.settled();
         await worker.drain();
-        await background.idle();
+        await outbox.settled();
+        await outbox.drain();
       }
     },
     async close() {
       await periodic.stop();
       await worker.stop();
-      await background.idle();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await outbox.stop();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+      });
       await limits.close();
       await store.close();
     },

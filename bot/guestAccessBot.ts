@@ -1,52 +1,55 @@
 import {
   ActivityTypes,
   TeamsActivityHandler,
-  TurnContext,
   type AdaptiveCardInvokeResponse,
-  type InvokeResponse,
+  type AdaptiveCardInvokeValue,
+  type SearchInvokeResponse,
+  type SearchInvokeValue,
+  type TurnContext,
 } from 'botbuilder';
 import { helpCard } from '../cards/helpCard';
 import { noticeCard } from '../cards/noticeCard';
-import { DATASETS } from '../cards/verbs';
+import { isDataset, isVerb, parseSubmission, type Verb } from '../cards/verbs';
 import { FeatureOff } from '../services/directory/capabilities';
 import type { Clock } from '../services/platform/clock';
 import type { GuestAdmin } from '../services/guests/guestAdmin';
 import type { Logger } from '../services/platform/logger';
 import type { PersonLimits } from '../services/platform/rateLimits';
 import type { RequestWorkflow } from '../services/requests/requestWorkflow';
-import type { Store } from '../services/store/store';
 import { adaptiveCardActionValue, searchInvokeValue } from './activitySchemas';
 import { unknownCommandCard } from './commands/helpCommand';
-import type { ActionHandler, CardBinding, CommandHandler, Turn } from './handlers';
-import { errorResponse, messageResponse } from './invokeResponses';
+import type { ActionRegistry, CardBinding, CommandHandler, SearchRegistry, SearchResult, Turn } from './handlers';
+import { cardActionNotUnderstood, errorResponse, messageResponse, searchNotSupported } from './invokeResponses';
 import { sendCard } from './send';
-import { actorOf, cardConversationKey, channelIdOf, commandText, conversationKeys, isPersonalChat, tenantOf } from './turn';
+import { actorOf, cardConversationKey, commandText, isPersonalChat, tenantOf } from './turn';
+import type { RouterRecords, TurnRecords } from './turnRecords';
 
 export interface BotDependencies {
   workflow: RequestWorkflow;
   guestAdmin: GuestAdmin;
-  store: Store;
+  /** What handlers may record and look up (see turnRecords.ts). */
+  records: TurnRecords;
+  /** What the router itself records: clicked cards, refused clicks, greetings. */
+  routerRecords: RouterRecords;
   commands: readonly CommandHandler[];
-  actions: readonly ActionHandler[];
+  actions: ActionRegistry;
+  searches: SearchRegistry;
   /** Typeahead queries per person; a held-down key or a script must not become a flood of Graph searches. */
   limits: Pick<PersonLimits, 'search'>;
-  /** Activities from any other tenant are refused. */
-  expectedTenantId: string;
   clock: Clock;
   logger: Logger;
 }
 
 /**
- * Routes Teams activities: typed commands to command handlers, card buttons to verb handlers,
- * typeahead queries to the workflow. It holds no business rules; it finds out who acts (from the
- * activity's sender, never from card data) and turns service results into cards.
+ * Routes Teams activities: typed commands to command handlers, card buttons (botbuilder's
+ * `onAdaptiveCardInvoke`) to verb handlers, typeahead queries (`onSearchInvoke`) to dataset
+ * searches. It holds no business rules; it finds out who acts (from the activity's sender, never
+ * from card data) and turns service results into cards. The tenant check and the capture of
+ * conversation references run before it, as adapter middleware (see createBot).
  */
 export class GuestAccessBot extends TeamsActivityHandler {
-  private readonly actions: ReadonlyMap<string, ActionHandler>;
-
   constructor(private readonly deps: BotDependencies) {
     super();
-    this.actions = new Map(deps.actions.map((a) => [a.verb, a]));
     this.onMessage(async (context, next) => {
       await this.handleMessage(context);
       await next();
@@ -59,31 +62,6 @@ export class GuestAccessBot extends TeamsActivityHandler {
       await this.welcome(context);
       await next();
     });
-  }
-
-  override async run(context: TurnContext): Promise<void> {
-    const tenant = tenantOf(context.activity);
-    if (tenant !== this.deps.expectedTenantId) {
-      this.deps.logger.warn({ activityId: context.activity.id, type: context.activity.type }, 'activity from another tenant refused');
-      if (context.activity.type === ActivityTypes.Invoke) {
-        const refusal: InvokeResponse = { status: 403, body: errorResponse(403, 'Forbidden', 'This bot serves another organisation.') };
-        await context.sendActivity({ type: ActivityTypes.InvokeResponse, value: refusal });
-      }
-      return;
-    }
-    await this.rememberConversation(context);
-    await super.run(context);
-  }
-
-  protected override async onInvokeActivity(context: TurnContext): Promise<InvokeResponse> {
-    const name = context.activity.name;
-    if (name === 'adaptiveCard/action') return this.invokeResponse(await this.handleCardAction(context));
-    if (name === 'application/search') return this.invokeResponse(await this.handleSearch(context));
-    return super.onInvokeActivity(context);
-  }
-
-  private invokeResponse(response: AdaptiveCardInvokeResponse | { statusCode: number; type: string; value: unknown }): InvokeResponse {
-    return { status: response.statusCode, body: response };
   }
 
   private async handleMessage(context: TurnContext): Promise<void> {
@@ -114,40 +92,51 @@ export class GuestAccessBot extends TeamsActivityHandler {
     await sendCard(context, unknownCommandCard(this.deps.commands, text));
   }
 
-  private async handleCardAction(context: TurnContext): Promise<AdaptiveCardInvokeResponse> {
-    const parsed = adaptiveCardActionValue.safeParse(context.activity.value);
-    if (!parsed.success) return errorResponse(400, 'BadRequest', 'This card action was not understood.');
-    const handler = this.actions.get(parsed.data.action.verb);
-    if (!handler) return errorResponse(400, 'NotSupported', 'This button is not supported any more. Type "help" to start again.');
+  /**
+   * A card button. botbuilder has already refused a value without an action or with another type
+   * than Action.Execute (typed 400s of its own); the rest is checked here: the verb against the
+   * table, the clicking person, the data against the verb's schema, and for binding verbs the card.
+   */
+  protected override async onAdaptiveCardInvoke(context: TurnContext, invokeValue: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse> {
+    const parsed = adaptiveCardActionValue.safeParse(invokeValue);
+    if (!parsed.success) return cardActionNotUnderstood();
+    const { verb, data } = parsed.data.action;
+    if (!isVerb(verb)) return errorResponse(400, 'NotSupported', 'This button is not supported any more. Type "help" to start again.');
     const turn = this.turnFor(context);
     if (!turn) return errorResponse(401, 'Unauthorized', 'I could not tell who clicked, so nothing was changed.');
-    const data = handler.schema.safeParse(parsed.data.action.data);
+    return this.runAction(turn, verb, data);
+  }
+
+  private async runAction<V extends Verb>(turn: Turn, verb: V, rawData: unknown): Promise<AdaptiveCardInvokeResponse> {
+    const handler = this.deps.actions[verb];
+    const data = parseSubmission(verb, rawData);
     if (!data.success) return errorResponse(400, 'BadRequest', 'The card sent data I did not expect; nothing was changed.');
     if (handler.binding) {
-      const problem = await this.bindingProblem(context, turn.actor.aadObjectId, handler.binding, data.data);
+      const binding: CardBinding = handler.binding;
+      const problem = await this.bindingProblem(turn, binding, data.data);
       if (problem) {
-        turn.logger.warn({ verb: handler.verb, why: problem, replyToId: context.activity.replyToId }, 'click not tied to a recorded card');
-        await this.deps.store.appendAudit({
-          requestId: handler.binding === 'request' ? subjectOf(data.data, 'requestId') : undefined,
+        turn.logger.warn({ verb, why: problem, replyToId: turn.context.activity.replyToId }, 'click not tied to a recorded card');
+        await this.deps.routerRecords.audit({
+          requestId: binding === 'request' ? subjectOf(data.data, 'requestId') : undefined,
           actor: turn.actor.aadObjectId,
           action: 'card_click_refused',
           source: turn.source,
-          detail: { verb: handler.verb, why: problem },
+          detail: { verb, why: problem },
           at: this.deps.clock.now().toISOString(),
         });
         const message = problem === 'otherSubject'
-          ? `This button belongs to a card of another ${handler.binding}, so nothing was changed.`
+          ? `This button belongs to a card of another ${binding}, so nothing was changed.`
           : 'This button is not on a card I can find, so nothing was changed. Use the buttons on the card I sent for it.';
         return errorResponse(400, 'BadRequest', message);
       }
     }
-    turn.logger.info({ verb: handler.verb }, 'card action');
+    turn.logger.info({ verb }, 'card action');
     try {
       return await handler.handle(turn, data.data);
     } catch (error) {
       // A feature the app's permissions do not allow: the card stays and Teams shows why.
       if (!(error instanceof FeatureOff)) throw error;
-      turn.logger.info({ verb: handler.verb, feature: error.feature }, 'feature turned off');
+      turn.logger.info({ verb, feature: error.feature }, 'feature turned off');
       return messageResponse(error.message);
     }
   }
@@ -161,27 +150,30 @@ export class GuestAccessBot extends TeamsActivityHandler {
    * no recorded card, or another request or guest than its card's, was forged or carried over:
    * refused, even for someone who may act on both.
    */
-  private async bindingProblem(context: TurnContext, actorId: string, binding: CardBinding, data: unknown): Promise<'untied' | 'otherSubject' | undefined> {
-    const { activity } = context;
-    const key = cardConversationKey(activity, actorId);
+  private async bindingProblem(turn: Turn, binding: CardBinding, data: unknown): Promise<'untied' | 'otherSubject' | undefined> {
+    const { activity } = turn.context;
+    const key = cardConversationKey(activity, turn.actor.aadObjectId);
     const subject = subjectOf(data, binding === 'request' ? 'requestId' : 'guestId');
     if (!key || !activity.replyToId || !subject) return 'untied';
-    const { store } = this.deps;
+    const { routerRecords } = this.deps;
     const recorded = binding === 'request'
-      ? (await store.findCardMessage(key, activity.replyToId))?.requestId
-      : (await store.findGuestCardMessage(key, activity.replyToId))?.guestId;
+      ? await routerRecords.requestOfCard(key, activity.replyToId)
+      : await routerRecords.guestOfCard(key, activity.replyToId);
     if (recorded === undefined) return 'untied';
     return recorded.toLowerCase() === subject.toLowerCase() ? undefined : 'otherSubject';
   }
 
-  /** Typeahead on a form: each dataset named in cards/verbs.ts maps to one directory search. */
-  private async handleSearch(context: TurnContext) {
-    const parsed = searchInvokeValue.safeParse(context.activity.value);
-    if (!parsed.success) return errorResponse(400, 'BadRequest', 'This search is not supported.');
+  /**
+   * Typeahead on a form. botbuilder has already refused a search without a value or queryText
+   * (typed 400s of its own); the dataset must be one the cards use, each answered by its search.
+   */
+  protected override async onSearchInvoke(context: TurnContext, invokeValue: SearchInvokeValue): Promise<SearchInvokeResponse> {
+    const parsed = searchInvokeValue.safeParse(invokeValue);
+    if (!parsed.success) return searchNotSupported();
+    const { dataset, queryText } = parsed.data;
+    if (!isDataset(dataset)) return searchNotSupported();
     const turn = this.turnFor(context);
     if (!turn) return errorResponse(401, 'Unauthorized', 'I could not tell who is searching.');
-    const { workflow } = this.deps;
-    const { dataset, queryText } = parsed.data;
     // An empty result is the one answer the typeahead contract documents besides results; the
     // next keystroke a moment later searches again.
     const allowance = await this.deps.limits.search(turn.actor.aadObjectId);
@@ -189,12 +181,7 @@ export class GuestAccessBot extends TeamsActivityHandler {
       turn.logger.info({ dataset, retryAfterMs: allowance.retryAfterMs }, 'search limit reached');
       return searchResponse([]);
     }
-    let results: { title: string; value: string }[];
-    if (dataset === DATASETS.groups) results = (await workflow.searchGroups(queryText)).map((g) => ({ title: g.displayName, value: g.id }));
-    else if (dataset === DATASETS.guests) results = (await workflow.searchGuests(queryText)).map((g) => ({ title: g.displayName, value: g.id }));
-    else if (dataset === DATASETS.appRoles) results = await workflow.searchAppRoles(queryText);
-    else return errorResponse(400, 'BadRequest', 'This search is not supported.');
-    return searchResponse(results);
+    return searchResponse(await this.deps.searches[dataset](turn, queryText));
   }
 
   private turnFor(context: TurnContext): Turn | undefined {
@@ -208,27 +195,10 @@ export class GuestAccessBot extends TeamsActivityHandler {
       tenantId,
       workflow: this.deps.workflow,
       guestAdmin: this.deps.guestAdmin,
-      store: this.deps.store,
+      records: this.deps.records,
       logger: this.deps.logger.child({ activityId: source }),
       source,
     };
-  }
-
-  /**
-   * Stores where to reach people later: a user's 1:1 chat under their object id, a channel under
-   * its id (with the channel itself as the conversation, so later posts start new threads).
-   */
-  private async rememberConversation(context: TurnContext): Promise<void> {
-    const { activity } = context;
-    const reference = TurnContext.getConversationReference(activity);
-    const channelId = channelIdOf(activity);
-    const actor = actorOf(activity);
-    if (channelId) {
-      const channelReference = { ...reference, conversation: { ...reference.conversation, id: channelId, isGroup: true, conversationType: 'channel' } };
-      await this.deps.store.saveConversation(conversationKeys.channel(channelId), toRecord(channelReference));
-    } else if (actor && isPersonalChat(activity)) {
-      await this.deps.store.saveConversation(conversationKeys.user(actor.aadObjectId), toRecord(reference));
-    }
   }
 
   /** Says hello once, when the bot is added to someone's personal scope. */
@@ -241,14 +211,13 @@ export class GuestAccessBot extends TeamsActivityHandler {
     if (!botAdded) return;
     const actor = actorOf(activity);
     if (!actor) return;
-    const greeted = `greeted:${actor.aadObjectId}`;
-    if (await this.deps.store.getSetting(greeted)) return;
-    await this.deps.store.setSetting(greeted, activity.timestamp ? String(activity.timestamp) : 'yes', {
+    const firstTime = await this.deps.routerRecords.markGreeted(actor.aadObjectId, activity.timestamp ? String(activity.timestamp) : 'yes', {
       actor: actor.aadObjectId,
       action: 'bot_installed',
       source: activity.id,
       at: this.deps.clock.now().toISOString(),
     });
+    if (!firstTime) return;
     // Install events often carry no name (Teams and the Playground leave it out): greet without one.
     const hello = activity.from?.name ? `Hi ${activity.from.name}!` : 'Hi!';
     await sendCard(context, helpCard({ intro: `${hello} I handle guest access for your organisation.`, commands: this.helpLines() }));
@@ -266,10 +235,6 @@ function subjectOf(data: unknown, field: 'requestId' | 'guestId'): string | unde
   return typeof value === 'string' ? value : undefined;
 }
 
-function searchResponse(results: { title: string; value: string }[]) {
+function searchResponse(results: SearchResult[]): SearchInvokeResponse {
   return { statusCode: 200, type: 'application/vnd.microsoft.search.searchResponse', value: { results } };
-}
-
-function toRecord(value: object): Record<string, unknown> {
-  return JSON.parse(JSON.stringify(value)) as Record<string, unknown>;
 }

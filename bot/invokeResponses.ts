@@ -13,5 +13,15 @@ export function messageResponse(text: string): AdaptiveCardInvokeResponse {
 
 /** Teams' typed error answer: a 4xx status with a code and a message the user sees. */
 export function errorResponse(statusCode: 400 | 401 | 403 | 404 | 409 | 500, code: string, message: string): AdaptiveCardInvokeResponse {
-  return { statusCode, type: 'application/vnd.microsoft.error', value: { code, message } as unknown as Record<string, unknown> };
+  return { statusCode, type: 'application/vnd.microsoft.error', value: { code, message } };
+}
+
+/** The answer to a card action whose value is not an `Action.Execute` with a verb and data. */
+export function cardActionNotUnderstood(): AdaptiveCardInvokeResponse {
+  return errorResponse(400, 'BadRequest', 'This card action was not understood.');
+}
+
+/** The answer to a typeahead query that is malformed or names no dataset the cards use. */
+export function searchNotSupported(): AdaptiveCardInvokeResponse {
+  return errorResponse(400, 'BadRequest', 'This search is not supported.');
 }

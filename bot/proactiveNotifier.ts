@@ -2,8 +2,10 @@ import type { CloudAdapter, ConversationReference, TurnContext } from 'botbuilde
 import { z } from 'zod';
 import type { AdaptiveCard } from '../cards/adaptiveCard';
 import { approvalCard } from '../cards/approvalCard';
+import { guestWriteResultCard } from '../cards/guestWriteCards';
 import { noticeCard } from '../cards/noticeCard';
 import { requestStatusCard } from '../cards/requestStatusCard';
+import type { CardAddress, GuestCardUpdater, GuestWriteResult } from '../services/guests/guestWrites';
 import type { Logger } from '../services/platform/logger';
 import type { AccessRequest, CardMessage, ResendHelp } from '../services/requests/model';
 import type { ApprovalTarget, Notifier, RequestEvent } from '../services/requests/notifier';
@@ -25,7 +27,7 @@ const storedReference = z
  * references the bot stored when people talked to it. Delivery problems are logged and reported
  * as `false`; they never undo what the workflow decided.
  */
-export class ProactiveNotifier implements Notifier {
+export class ProactiveNotifier implements Notifier, GuestCardUpdater {
   constructor(
     private readonly adapter: CloudAdapter,
     /** The bot's app id; empty in local mode. */
@@ -42,7 +44,7 @@ export class ProactiveNotifier implements Notifier {
   async sendApprovalCard(target: ApprovalTarget, request: AccessRequest): Promise<boolean> {
     const key = target.kind === 'channel' ? conversationKeys.channel(target.channelId) : conversationKeys.user(target.aadObjectId);
     const card = approvalCard({ request, context: request.context ?? {} });
-    const activityId = await this.send(key, card, request.id);
+    const activityId = await this.send(key, card, request.id).catch(() => undefined);
     if (!activityId) return false;
     await this.store.saveCardMessage({ requestId: request.id, role: 'approval', conversationKey: key, activityId });
     return true;
@@ -50,7 +52,10 @@ export class ProactiveNotifier implements Notifier {
 
   async refreshCards(request: AccessRequest, resendHelp?: ResendHelp): Promise<void> {
     const cards = await this.store.listCardMessages(request.id);
-    await Promise.all(cards.map((card) => this.update(card, request, resendHelp)));
+    // Every card is tried; the first failure is reported after, so the outbox refreshes them all again.
+    const results = await Promise.allSettled(cards.map((card) => this.update(card, request, resendHelp)));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   async notifyUser(aadObjectId: string, request: AccessRequest, event: RequestEvent, resendHelp?: ResendHelp): Promise<boolean> {
@@ -60,6 +65,15 @@ export class ProactiveNotifier implements Notifier {
 
   async notifyChannel(channelId: string, request: AccessRequest, event: RequestEvent): Promise<boolean> {
     return (await this.send(conversationKeys.channel(channelId), noticeFor(request, event, false), request.id)) !== undefined;
+  }
+
+  async showGuestWriteResult(card: CardAddress, result: GuestWriteResult): Promise<'delivered' | 'unreachable'> {
+    const reference = storedReference.safeParse(card.conversation);
+    if (!reference.success) return 'unreachable';
+    await this.adapter.continueConversationAsync(this.appId, reference.data as unknown as Partial<ConversationReference>, async (context) => {
+      await context.updateActivity({ ...cardActivity(guestWriteResultCard(result)), id: card.activityId });
+    });
+    return 'delivered';
   }
 
   private async update(card: CardMessage, request: AccessRequest, resendHelp?: ResendHelp): Promise<void> {
@@ -73,15 +87,16 @@ export class ProactiveNotifier implements Notifier {
     });
   }
 
+  /** The id of the message sent; undefined when there is no stored conversation. Throws when sending failed. */
   private async send(key: string, card: AdaptiveCard, requestId: string): Promise<string | undefined> {
     let sentId: string | undefined;
     await this.withConversation(key, requestId, async (context) => {
-      sentId = (await context.sendActivity(cardActivity(card)))?.id;
+      sentId = (await context.sendActivity(cardActivity(card)))?.id ?? '';
     });
     return sentId;
   }
 
-  /** Runs `work` in a proactive turn of the stored conversation; false when there is none or it fails. */
+  /** Runs `work` in a proactive turn of the stored conversation; false when there is none, throws when the work fails. */
   private async withConversation(key: string, requestId: string, work: (context: TurnContext) => Promise<void>): Promise<boolean> {
     const stored = await this.store.getConversation(key);
     const reference = storedReference.safeParse(stored?.reference);
@@ -94,7 +109,7 @@ export class ProactiveNotifier implements Notifier {
       return true;
     } catch (error) {
       this.logger.warn({ requestId, conversation: key.split(':')[0], err: error instanceof Error ? error.message : String(error) }, 'proactive delivery failed');
-      return false;
+      throw error;
     }
   }
 }

@@ -5,6 +5,7 @@ import type { Logger } from '../services/platform/logger';
 import type { TurnGate } from '../services/platform/rateLimits';
 import type { Store } from '../services/store/store';
 import { incomingActivity, SERVED_CHANNEL_ID } from './activitySchemas';
+import { isAdapterEvent } from './turn';
 
 /** Teams activities are small; anything much larger is not a Teams activity. */
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -106,7 +107,7 @@ export async function receiveJson(
   if (encoding !== 'identity') {
     return { kind: 'refused', status: 415, reason: `Compressed bodies are not accepted: send ${expected} as plain JSON.`, why: 'content-encoding' };
   }
-  const mediaType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  const mediaType = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
   if (mediaType !== 'application/json') {
     return { kind: 'refused', status: 415, reason: `Only application/json is accepted: send ${expected}.`, why: 'content-type' };
   }
@@ -136,6 +137,11 @@ async function receiveActivity(req: IncomingMessage): Promise<Received> {
   if (!checked.success) {
     const fields = [...new Set(checked.error.issues.map((issue) => issue.path.join('.')))].join(', ');
     return { kind: 'refused', status: 400, reason: `The activity lacks a valid ${fields}.`, why: 'activity-shape' };
+  }
+  const name = (parsed as { name?: unknown }).name;
+  // The adapter starts the bot's own proactive turns with these events, which the middleware lets pass.
+  if (isAdapterEvent({ type: checked.data.type, name: typeof name === 'string' ? name : undefined })) {
+    return { kind: 'refused', status: 400, reason: 'This event is the bot\'s own and is not accepted from outside.', why: 'adapter-event' };
   }
   return { kind: 'activity', activity: parsed as Record<string, unknown> };
 }

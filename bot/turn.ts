@@ -1,4 +1,4 @@
-import type { Activity, TurnContext } from 'botbuilder';
+import { ActivityEventNames, ActivityTypes, type Activity, type TurnContext } from 'botbuilder';
 import type { Person } from '../services/requests/model';
 import { activityIdentity, mentionEntity } from './activitySchemas';
 
@@ -77,4 +77,16 @@ export function cardConversationKey(activity: Activity, actorId: string): string
   if (channelId) return conversationKeys.channel(channelId);
   if (isPersonalChat(activity)) return conversationKeys.user(actorId);
   return activity.conversation?.id ? conversationKeys.chat(activity.conversation.id) : undefined;
+}
+
+/**
+ * The event the adapter itself starts a proactive turn with (approval cards, notices, card
+ * updates). Middleware for what Teams sends lets it pass, as botbuilder's own transcript logger
+ * does; Teams never sends it, and the HTTP edge refuses it from outside.
+ */
+export function isAdapterEvent(activity: Pick<Activity, 'type' | 'name'>): boolean {
+  return (
+    activity.type === ActivityTypes.Event &&
+    (activity.name === ActivityEventNames.ContinueConversation || activity.name === ActivityEventNames.CreateConversation)
+  );
 }

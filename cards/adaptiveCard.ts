@@ -3,7 +3,7 @@
  * modelled, so an element or property we have not checked against Teams fails to compile.
  * Doc comments follow the Adaptive Card schema (adaptivecards.io/explorer).
  */
-import type { Dataset, Verb } from './verbs';
+import type { ActionData, Dataset, Verb } from './verbs';
 
 export const CARD_VERSION = '1.5';
 export const CARD_SCHEMA = 'http://adaptivecards.io/schemas/adaptive-card.json';
@@ -173,18 +173,6 @@ export type CardElement =
   | InputChoiceSet
   | ActionSet;
 
-/**
- * What an `Action.Execute` sends back besides the inputs: ids the server looks up, never names,
- * roles or anything else the server would have to trust.
- */
-export type ActionData =
-  | { readonly requestId: string }
-  /** A page of a listing: a random id the server maps to its own paging state. */
-  | { readonly cursorId: string }
-  /** A directory object the server looks up again and checks before acting. */
-  | { readonly guestId: string }
-  | Readonly<Record<string, never>>;
-
 /** Properties every action carries. */
 interface ActionBase {
   /** Label for button or link that represents this action. */
@@ -194,15 +182,18 @@ interface ActionBase {
 }
 
 /** Gathers input fields, merges with optional data field, and sends an event to the client. Clients process the event by sending an Invoke activity of type adaptiveCard/action to the target Bot. */
-export interface ActionExecute extends ActionBase {
+export interface ActionExecuteOf<V extends Verb> extends ActionBase {
   type: 'Action.Execute';
   /** The card author-defined verb associated with this action. */
-  verb: Verb;
-  /** Initial data that input fields will be combined with. These are essentially 'hidden' properties. */
-  data: ActionData;
+  verb: V;
+  /** Initial data that input fields will be combined with. These are essentially 'hidden' properties. Ids only, as the verb table says. */
+  data: ActionData<V>;
   /** Controls which inputs are associated with the action. */
   associatedInputs?: 'auto' | 'none';
 }
+
+/** An Action.Execute of any verb, each with the data of its own verb. */
+export type ActionExecute = { [V in Verb]: ActionExecuteOf<V> }[Verb];
 
 /** Defines an AdaptiveCard which is shown to the user when the button or link is clicked. */
 export interface ActionShowCard extends ActionBase {

@@ -4,7 +4,7 @@ import { adaptiveCard, type Action, type AdaptiveCard, type CardElement } from '
 import { errorText, execute, factSet, text, title } from './elements';
 import { md, type Markdown } from './markdown';
 import { askText, decisionText, emailDomain, outcomeBlocks, requestFacts, requestTitle } from './requestView';
-import { VERBS } from './verbs';
+import { VERBS, type ActionInput } from './verbs';
 
 export interface ApprovalContext {
   /** Guests from the same domain already in the directory; undefined when it could not be read. */
@@ -23,7 +23,7 @@ export interface ApprovalModel {
 }
 
 /** Id of the reason input in the deny form; `action.data.reason` carries it. */
-export const DENY_REASON_INPUT_ID = 'reason';
+export const DENY_REASON_INPUT_ID = 'reason' satisfies ActionInput<typeof VERBS.deny>;
 
 export function approvalCard(model: ApprovalModel): AdaptiveCard {
   const { request } = model;

@@ -2,9 +2,9 @@
  * Element builders shared by the cards. Text arrives as `Markdown` (see `md` in markdown.ts), so
  * user text cannot reach a TextBlock or a FactSet without being escaped.
  */
-import type { ActionData, ActionExecute, ActionStyle, Color, Fact, FactSet, Spacing, TextBlock } from './adaptiveCard';
+import type { ActionExecuteOf, ActionStyle, Color, Fact, FactSet, Spacing, TextBlock } from './adaptiveCard';
 import type { Markdown } from './markdown';
-import type { Verb } from './verbs';
+import type { ActionData, Verb } from './verbs';
 
 /** The card's title line. */
 export function title(text: Markdown): TextBlock {
@@ -42,14 +42,17 @@ export function factSet(facts: Fact[]): FactSet {
   return { type: 'FactSet', facts };
 }
 
-/** A button that sends an `adaptiveCard/action` invoke with `verb` and ids only. */
-export function execute(
-  verb: Verb,
+/**
+ * A button that sends an `adaptiveCard/action` invoke with `verb` and the data the verb table
+ * gives that verb (ids only): a button with another verb's data, or an unknown verb, does not compile.
+ */
+export function execute<V extends Verb>(
+  verb: V,
   buttonTitle: string,
-  data: ActionData,
+  data: ActionData<V>,
   options: { style?: ActionStyle; associatedInputs?: 'auto' | 'none' } = {},
-): ActionExecute {
-  const action: ActionExecute = { type: 'Action.Execute', verb, title: buttonTitle, data };
+): ActionExecuteOf<V> {
+  const action: ActionExecuteOf<V> = { type: 'Action.Execute', verb, title: buttonTitle, data };
   if (options.style) action.style = options.style;
   if (options.associatedInputs) action.associatedInputs = options.associatedInputs;
   return action;

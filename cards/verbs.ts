@@ -1,28 +1,132 @@
+import { z } from 'zod';
+import type { InviteFormValues } from '../services/requests/inviteValidation';
+
 /**
- * The one table of card verbs. Cards put `verb` into `Action.Execute` data and the router
- * dispatches on the same constants, so the compiler knows every verb on both sides.
+ * The one table of card verbs. Each entry names the verb Teams sends back, the data its buttons
+ * carry (ids only, never anything the server would trust) and the inputs of the card it is on.
+ * Cards build buttons from it (`execute` in elements.ts only takes the data of its verb), the
+ * router parses clicks with it, and its registry of handlers must answer every verb in it.
  */
-export const VERBS = {
-  submitInvite: 'invite.submit',
-  submitAppAccess: 'appAccess.submit',
-  approve: 'request.approve',
-  deny: 'request.deny',
-  cancel: 'request.cancel',
-  /** Next / Previous on a guest listing (data: an opaque cursor id). */
-  guestsPage: 'guests.page',
-  /** Guest administration buttons (data: the guest's object id, checked again by the server). */
-  resendGuest: 'guest.resend',
-  disableGuest: 'guest.disable',
-  deleteGuest: 'guest.delete',
-  dryRunDisableGuest: 'guest.disable.dryRun',
-  dryRunDeleteGuest: 'guest.delete.dryRun',
-} as const;
 
-export type Verb = (typeof VERBS)[keyof typeof VERBS];
+type Shape = z.core.$ZodShape;
 
-export const ALL_VERBS: readonly Verb[] = Object.values(VERBS);
+/** A request, by id; the server loads it and checks who may act on it. */
+const requestRef = z.object({ requestId: z.string().min(1).max(40) });
 
-/** Datasets a `Data.Query` typeahead on a card may ask the bot for. */
+/**
+ * A page of a guest listing: an opaque cursor id. Any short string gets through here so that an
+ * altered id reaches the service, which refuses it with a clear message and audits it.
+ */
+const cursorRef = z.object({ cursorId: z.string().min(1).max(200) });
+
+/** A guest's object id, looked up and checked again by the service. */
+const guestRef = z.object({ guestId: z.string().min(1).max(64) });
+
+/** A button that carries nothing: its card's inputs say everything. */
+const noData = z.object({});
+
+/** A card whose button sends no input of its own. */
+const noInputs = z.object({});
+
+/** Inputs are user text: bounded generously above what the form itself allows, then checked by the services. */
+const typed = (max: number) => z.string().max(max * 4).optional().default('');
+
+/** The invite and app access forms' inputs, as Adaptive Cards send them (multi-select choices come comma-joined). */
+const inviteFormInputs = z.object({
+  guestId: typed(40),
+  displayName: typed(256),
+  email: typed(254),
+  message: typed(500),
+  groupIds: z
+    .union([z.string().max(20 * 40 * 2), z.array(z.string().max(40))])
+    .optional()
+    .default('')
+    .transform((value) => (Array.isArray(value) ? value : value.split(',')).map((id) => id.trim()).filter((id) => id !== '')),
+  directoryRoleId: typed(40),
+  appRole: typed(80),
+  justification: typed(1000),
+} satisfies { [Field in keyof InviteFormValues]: z.ZodType<InviteFormValues[Field], unknown> });
+
+/** The deny panel's reason; an empty one brings the card back asking for it. */
+const denyInputs = z.object({ reason: z.string().max(2000).optional().default('') });
+
+/** One verb: what its buttons carry, and what a click arrives with (that data merged with the card's inputs). */
+function cardVerb<const Name extends string, Data extends Shape, Inputs extends Shape>(verb: Name, data: z.ZodObject<Data>, inputs: z.ZodObject<Inputs>) {
+  return { verb, data, inputs, submission: z.object({ ...data.shape, ...inputs.shape }) };
+}
+
+/** Every card verb, by the name code uses for it: the verb Teams sends, its button data, its card's inputs. */
+export const CARD_VERBS = {
+  submitInvite: cardVerb('invite.submit', noData, inviteFormInputs),
+  submitAppAccess: cardVerb('appAccess.submit', noData, inviteFormInputs),
+  approve: cardVerb('request.approve', requestRef, noInputs),
+  deny: cardVerb('request.deny', requestRef, denyInputs),
+  cancel: cardVerb('request.cancel', requestRef, noInputs),
+  /** Next / Previous on a guest listing. */
+  guestsPage: cardVerb('guests.page', cursorRef, noInputs),
+  /** Guest administration buttons. */
+  resendGuest: cardVerb('guest.resend', guestRef, noInputs),
+  disableGuest: cardVerb('guest.disable', guestRef, noInputs),
+  deleteGuest: cardVerb('guest.delete', guestRef, noInputs),
+  dryRunDisableGuest: cardVerb('guest.disable.dryRun', guestRef, noInputs),
+  dryRunDeleteGuest: cardVerb('guest.delete.dryRun', guestRef, noInputs),
+};
+
+type CardVerbs = typeof CARD_VERBS;
+type VerbName = keyof CardVerbs;
+
+/** The verbs by name, for the cards and tests that put them on buttons (`VERBS.approve`). */
+export const VERBS = Object.fromEntries(Object.entries(CARD_VERBS).map(([name, spec]) => [name, spec.verb])) as {
+  readonly [Name in VerbName]: CardVerbs[Name]['verb'];
+};
+
+/** A verb as Teams sends it back in `action.verb`. */
+export type Verb = CardVerbs[VerbName]['verb'];
+
+/** The table's entries by the verb Teams sends. */
+type VerbSpecs = { readonly [V in Verb]: Extract<CardVerbs[VerbName], { verb: V }> };
+
+/** What a button of `V` carries in its `data`: its ids, and nothing else. */
+export type ActionData<V extends Verb> = z.input<VerbSpecs[V]['data']>;
+
+/** What a click on a button of `V` arrives with once parsed: the button's data and the card's inputs. */
+export type ActionSubmission<V extends Verb> = z.output<VerbSpecs[V]['submission']>;
+
+/** The names of the inputs a card sends with `V` (the deny panel's reason, the form's fields). */
+export type ActionInput<V extends Verb> = keyof VerbSpecs[V]['inputs']['shape'];
+
+/**
+ * The names of a table's entries that share their verb with another entry; never for a table in
+ * which every verb is told apart. Checked for CARD_VERBS below, so a duplicate does not compile.
+ */
+export type DuplicateVerbs<Table extends Record<string, { verb: string }>> = {
+  [Name in keyof Table]: {
+    [Other in Exclude<keyof Table, Name>]: Table[Other]['verb'] extends Table[Name]['verb'] ? Other : never;
+  }[Exclude<keyof Table, Name>];
+}[keyof Table];
+
+/** Fails to compile when two entries of CARD_VERBS share a verb: a click could not tell them apart. */
+const everyVerbOnce: [DuplicateVerbs<CardVerbs>] extends [never] ? true : never = true;
+void everyVerbOnce;
+
+const VERB_SPECS = Object.fromEntries(Object.values(CARD_VERBS).map((spec) => [spec.verb, spec])) as VerbSpecs;
+
+/** Whether `value` is a verb of the table (anything else on a click is a card from an older version, or forged). */
+export function isVerb(value: string): value is Verb {
+  return Object.hasOwn(VERB_SPECS, value);
+}
+
+/**
+ * Parses a click's data (the button's data merged with the card's inputs) with its verb's schema.
+ * The cast ties the looked-up schema to `V`: the compiler cannot follow a generic key through the
+ * table's union, but VerbSpecs holds each verb's own entry, so the result is that verb's submission.
+ */
+export function parseSubmission<V extends Verb>(verb: V, data: unknown): z.ZodSafeParseResult<ActionSubmission<V>> {
+  const schema: z.ZodType = VERB_SPECS[verb].submission;
+  return schema.safeParse(data) as z.ZodSafeParseResult<ActionSubmission<V>>;
+}
+
+/** Datasets a `Data.Query` typeahead on a card may ask the bot for; the bot answers each with one search. */
 export const DATASETS = {
   groups: 'groups',
   guests: 'guests',
@@ -30,3 +134,8 @@ export const DATASETS = {
 } as const;
 
 export type Dataset = (typeof DATASETS)[keyof typeof DATASETS];
+
+/** Whether `value` names a dataset the cards use. */
+export function isDataset(value: string): value is Dataset {
+  return Object.values<string>(DATASETS).includes(value);
+}

@@ -15,6 +15,12 @@ import { startSimulator, type RunningSimulator } from '../simulator/server';
 import { configurationOrExit } from './configuration';
 import { startBanner } from './startBanner';
 
+/** Whether Node was given a heap limit, on its command line or in NODE_OPTIONS (`npm start` gives one). */
+function heapLimitGiven(): boolean {
+  const options = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
+  return options.some((option) => /^--max[-_](old[-_]space|heap)[-_]size=/.test(option));
+}
+
 async function main(): Promise<void> {
   let config = configurationOrExit('Not started.');
   const demo = demoWellKnownIds();
@@ -59,6 +65,12 @@ async function main(): Promise<void> {
     tenant: `Microsoft Graph at ${config.graphBaseUrl}/v1.0, tenant ${config.expectedTenantId}`,
   }[config.directoryMode];
   for (const warning of configWarnings(config)) process.stderr.write(`Warning: ${warning}\n`);
+  if (!heapLimitGiven()) {
+    process.stderr.write(
+      "Warning: Node runs without a heap limit, so V8 sizes its heap from the machine's memory and leaves garbage uncollected " +
+        'far past what the bot needs: start with npm start, or put a heap limit such as --max-old-space-size=256 in NODE_OPTIONS.\n',
+    );
+  }
   process.stdout.write(
     `${startBanner(config, { url, directory, store: opened.description, limitsCountedIn: app.limits.description, permissions: describePermissionReport(permissions), tab: `${url}/tab/ accepts ${app.tabIdentity.description}` }).join('\n')}\n`,
   );

@@ -68,7 +68,7 @@ export function generateGuests(count: number, options: GuestGeneratorOptions = {
   if (domains.length === 0) throw new RangeError('at least one domain is needed');
   const initialDomain = options.initialDomain ?? 'example.onmicrosoft.com';
   const random = seededRandom(options.seed ?? 1);
-  const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)] as T;
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)];
   const between = (from: number, to: number): number => from + Math.floor(random() * Math.max(0, to - from));
 
   const guests: SeedUser[] = [];

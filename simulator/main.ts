@@ -66,7 +66,7 @@ function loadSeedFile(file: string): SeedFixture {
   try {
     parsed = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new Error(`cannot read seed file ${file}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new Error(`cannot read seed file ${file}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
   return validateSeed(parsed);
 }

@@ -414,7 +414,7 @@ const createRoleAssignment: Handler = (req) => {
   const body = requireBodyObject(req, 'microsoft.graph.unifiedRoleAssignment', ROLE_ASSIGNMENT_PROPERTIES);
   const odataType = body['@odata.type'];
   if (odataType !== undefined && odataType !== '#microsoft.graph.unifiedRoleAssignment') {
-    throw graphErrors.badRequest(`Invalid @odata.type '${String(odataType)}' for a role assignment.`);
+    throw graphErrors.badRequest(`Invalid @odata.type '${JSON.stringify(odataType)}' for a role assignment.`);
   }
   const principalId = requiredString(body, 'principalId', 'Request_BadRequest');
   const roleDefinitionId = requiredString(body, 'roleDefinitionId', 'Request_BadRequest');

@@ -147,7 +147,7 @@ function handlePermissions(method: string, bodyText: string, directory: Director
       const body: unknown = bodyText.trim() === '' ? {} : JSON.parse(bodyText);
       const granted = isRecord(body) ? body.granted : undefined;
       if (granted === 'all') directory.grantPermissions('all');
-      else if (Array.isArray(granted) && granted.every((g) => typeof g === 'string')) directory.grantPermissions(parsePermissionList(granted.join(',')) as string[]);
+      else if (Array.isArray(granted) && granted.every((g) => typeof g === 'string')) directory.grantPermissions(parsePermissionList(granted.join(',')));
       else throw new Error('the body must be {"granted": "all"} or {"granted": ["User.Read.All", ...]}');
     } catch (error) {
       throw graphErrors.badRequest(error instanceof Error ? error.message : String(error));

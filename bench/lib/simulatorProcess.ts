@@ -16,13 +16,13 @@ export class SimulatorProcess {
     const main = join(__dirname, '..', '..', 'simulator', 'main.js');
     const child = spawn(process.execPath, [main, '--port', '0', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
     this.child = child;
-    const lines = createInterface({ input: child.stdout! });
+    const lines = createInterface({ input: child.stdout });
     this.outputClosed = new Promise((resolve) => lines.once('close', () => resolve()));
     this.url = await new Promise<string>((resolve, reject) => {
       child.once('exit', (code) => reject(new Error(`simulator exited with ${code}`)));
       lines.on('line', (line) => {
         const started = /listening on (http:\/\/\S+)/.exec(line);
-        if (started) resolve(started[1]!);
+        if (started) resolve(started[1]);
         for (const counter of this.counters.values()) if (counter.match(line)) counter.count += 1;
       });
     });

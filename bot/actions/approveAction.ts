@@ -1,14 +1,12 @@
 import { VERBS } from '../../cards/verbs';
-import { requestActionData } from '../activitySchemas';
-import { defineAction } from '../handlers';
+import type { ActionHandler } from '../handlers';
 import { approvalResponse } from './decisionResponse';
 
 /** Approve on the approval card. The approver is the clicking user; the card only names the request. */
-export const approveAction = defineAction({
+export const approveAction: ActionHandler<typeof VERBS.approve> = {
   verb: VERBS.approve,
-  schema: requestActionData,
   binding: 'request',
   async handle(turn, data) {
     return approvalResponse(await turn.workflow.approve(turn.actor, data.requestId, turn.source));
   },
-});
+};

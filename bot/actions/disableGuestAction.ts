@@ -1,15 +1,15 @@
-import { revokeResultCard } from '../../cards/revokeResultCard';
+import { guestWritePendingCard } from '../../cards/guestWriteCards';
 import { VERBS } from '../../cards/verbs';
-import { guestActionData } from '../activitySchemas';
-import { outcomeResponse } from '../adminResponses';
-import { defineAction } from '../handlers';
+import { clickedCard, outcomeResponse, unboundClick } from '../adminResponses';
+import type { ActionHandler } from '../handlers';
 
-/** "Disable now" in a confirmation panel: the only way sign-in gets disabled. */
-export const disableGuestAction = defineAction({
+/** "Disable now" in a confirmation panel, the only way sign-in gets disabled: queued, the card shows the result when done. */
+export const disableGuestAction: ActionHandler<typeof VERBS.disableGuest> = {
   verb: VERBS.disableGuest,
-  schema: guestActionData,
   binding: 'guest',
   async handle(turn, data) {
-    return outcomeResponse(await turn.guestAdmin.revoke(turn.actor, data.guestId, 'disable', turn.source), revokeResultCard);
+    const card = clickedCard(turn);
+    if (!card) return unboundClick();
+    return outcomeResponse(await turn.guestAdmin.queueRevoke(turn.actor, data.guestId, 'disable', turn.source, card), (queued) => guestWritePendingCard(queued.operation));
   },
-});
+};

@@ -1,4 +1,5 @@
-import type { ActionHandler } from '../handlers';
+import { VERBS } from '../../cards/verbs';
+import type { ActionRegistry } from '../handlers';
 import { approveAction } from './approveAction';
 import { cancelAction } from './cancelAction';
 import { deleteGuestAction } from './deleteGuestAction';
@@ -11,19 +12,23 @@ import { resendGuestAction } from './resendGuestAction';
 import { submitAppAccessAction } from './submitAppAccessAction';
 import { submitInviteAction } from './submitInviteAction';
 
-/** Every card verb the bot answers; the verb table in cards/verbs.ts names them. */
-export function createActions(): ActionHandler[] {
-  return [
-    submitInviteAction,
-    submitAppAccessAction,
-    approveAction,
-    denyAction,
-    cancelAction,
-    guestsPageAction,
-    resendGuestAction,
-    disableGuestAction,
-    deleteGuestAction,
-    dryRunDisableGuestAction,
-    dryRunDeleteGuestAction,
-  ];
+/**
+ * Every card verb the bot answers, under its verb. The type says one handler per verb of the
+ * table in cards/verbs.ts: a verb without a handler, a handler under another verb, or a verb
+ * listed twice does not compile.
+ */
+export function createActions(): ActionRegistry {
+  return {
+    [VERBS.submitInvite]: submitInviteAction,
+    [VERBS.submitAppAccess]: submitAppAccessAction,
+    [VERBS.approve]: approveAction,
+    [VERBS.deny]: denyAction,
+    [VERBS.cancel]: cancelAction,
+    [VERBS.guestsPage]: guestsPageAction,
+    [VERBS.resendGuest]: resendGuestAction,
+    [VERBS.disableGuest]: disableGuestAction,
+    [VERBS.deleteGuest]: deleteGuestAction,
+    [VERBS.dryRunDisableGuest]: dryRunDisableGuestAction,
+    [VERBS.dryRunDeleteGuest]: dryRunDeleteGuestAction,
+  } satisfies ActionRegistry;
 }

@@ -1,16 +1,16 @@
-import { reinviteCard } from '../../cards/reinviteCard';
+import { guestWritePendingCard } from '../../cards/guestWriteCards';
 import { VERBS } from '../../cards/verbs';
-import { guestActionData } from '../activitySchemas';
-import { outcomeResponse } from '../adminResponses';
-import { defineAction } from '../handlers';
+import { clickedCard, outcomeResponse, unboundClick } from '../adminResponses';
+import type { ActionHandler } from '../handlers';
 import { isPersonalChat } from '../turn';
 
-/** Resend invitation on the guest card: a new invitation, and the redeem link on the card. */
-export const resendGuestAction = defineAction({
+/** Resend invitation on the guest card: queued; the card then shows the new redeem link (1:1 chats only). */
+export const resendGuestAction: ActionHandler<typeof VERBS.resendGuest> = {
   verb: VERBS.resendGuest,
-  schema: guestActionData,
   binding: 'guest',
   async handle(turn, data) {
-    return outcomeResponse(await turn.guestAdmin.resendById(turn.actor, data.guestId, turn.source, isPersonalChat(turn.context.activity)), reinviteCard);
+    const card = clickedCard(turn);
+    if (!card) return unboundClick();
+    return outcomeResponse(await turn.guestAdmin.queueResend(turn.actor, data.guestId, turn.source, isPersonalChat(turn.context.activity), card), (queued) => guestWritePendingCard(queued.operation));
   },
-});
+};

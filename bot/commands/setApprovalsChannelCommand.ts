@@ -19,7 +19,7 @@ export const setApprovalsChannelCommand: CommandHandler = {
       return;
     }
     // The channel's address must be stored before cards can be posted there.
-    if (!(await turn.store.getConversation(conversationKeys.channel(channelId)))) {
+    if (!(await turn.records.knowsConversation(conversationKeys.channel(channelId)))) {
       await sendCard(turn.context, noticeCard({ title: 'Not set', text: 'I could not record this channel\'s address; try again.', tone: 'attention' }));
       return;
     }

@@ -24,8 +24,10 @@ export interface GraphClientOptions {
 /** Requests that change nothing, so the client may repeat them without side effects. */
 const isSafeToRepeat: ShouldRetry = (_delay, _attempt, request, options) => {
   const method = (options?.method ?? 'GET').toUpperCase();
-  const url = typeof request === 'string' ? request : request.url;
-  return method === 'GET' || (method === 'POST' && /\/checkMemberGroups$/i.test(url.split('?')[0] ?? ''));
+  // A Request object outside the DOM typings: only its url matters here.
+  const url: unknown = typeof request === 'string' ? request : (request as { url?: unknown }).url;
+  const path = typeof url === 'string' ? (url.split('?')[0] ?? '') : '';
+  return method === 'GET' || (method === 'POST' && /\/checkMemberGroups$/i.test(path));
 };
 
 /** Never called: the client adds tokens only for https Graph hosts, and a loopback simulator is http. */

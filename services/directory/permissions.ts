@@ -371,7 +371,7 @@ export function permissionsMarkdown(): string {
     const features = [...new Set(operations.flatMap((o) => o.features))];
     const needs = features.map((feature) => {
       // A permission the feature cannot do without that every requirement naming this one accepts.
-      const requirements = operations.filter((o) => (o.features as readonly Feature[]).includes(feature)).flatMap((o) => o.requires.filter((r) => r[0] === permission));
+      const requirements = operations.filter((o) => (o.features).includes(feature)).flatMap((o) => o.requires.filter((r) => r[0] === permission));
       const coveredBy = indispensableFor(feature).filter((other) => other !== permission && requirements.every((r) => (r as readonly string[]).includes(other)));
       const label = FEATURES[feature].label;
       return coveredBy.length > 0 ? `${label} (already covered by \`${coveredBy.join('`, `')}\`, which it needs)` : label;

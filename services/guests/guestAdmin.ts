@@ -10,22 +10,20 @@ import type { Clock } from '../platform/clock';
 import type { DirectoryCatalog } from '../directory/directoryCatalog';
 import type { GraphDirectory } from '../directory/graphDirectory';
 import { toGraphFailure, type GraphFailure } from '../directory/graphErrors';
-import { deleteUserRequest, disableUserRequest, type DirectoryGuest, type GraphWrite } from '../directory/guestQueries';
-import type { Feature } from '../directory/permissions';
+import { deleteUserRequest, disableUserRequest, type DirectoryGuest } from '../directory/guestQueries';
 import { parseGuestFilters } from './guestFilters';
+import { GuestWrites, REVOKE_FEATURE, emailOf, guestRef, ok, stateOf, type CardAddress, type GuestOperation, type GuestOrder } from './guestWrites';
+import type { WorkQueue } from '../requests/requestWorkflow';
 import type { GuestListing, ListingResult } from './guestListing';
 import type {
+  AdminOutcome,
   AppRoleView,
   GuestDetails,
   GuestListPage,
-  GuestOrigin,
-  GuestRef,
   LastSignIn,
   PendingItem,
-  PlannedCall,
   Readable,
   ReinviteDone,
-  RevokeDone,
   RevokeOperation,
   RevokePlan,
   TimelineEntry,
@@ -33,7 +31,7 @@ import type {
 import { isDirectoryId } from '../platform/ids';
 import { checkEmailSyntax, normaliseEmail } from '../requests/inviteValidation';
 import type { Logger } from '../platform/logger';
-import { REQUEST_STATES, type AccessRequest, type AuditEntry, type NamedRef, type Person } from '../requests/model';
+import { type AccessRequest, type AuditEntry, type NamedRef, type Person } from '../requests/model';
 import { looksLikeRequestId } from '../requests/requestIds';
 import type { Store } from '../store/store';
 
@@ -45,32 +43,17 @@ export type GuestAdminDirectory = Pick<
   | 'listSponsors'
   | 'listAppRoleAssignments'
   | 'getApp'
-  | 'reinvite'
-  | 'send'
   | 'urlOf'
-  | 'directoryRolesOf'
 >;
 
-/** What an admin command produced, or why it did not. */
-export type AdminOutcome<T> =
-  | { kind: 'ok'; value: T }
-  | { kind: 'forbidden'; message: string }
-  | { kind: 'notFound'; message: string }
-  | { kind: 'invalid'; message: string }
-  | { kind: 'failed'; message: string }
-  /** The feature is off: the bot's app lacks a Graph permission it needs. */
-  | { kind: 'turnedOff'; message: string };
+export type { AdminOutcome } from './guestModel';
 
-export interface GuestAdminSettings {
-  inviteRedirectUrl: string;
+/** A write queued for the worker: the click's card says so until the result replaces it. */
+export interface QueuedWrite {
+  operation: GuestOperation;
+  jobId: string;
 }
 
-/** The feature each revoke operation belongs to. */
-const REVOKE_FEATURE: Readonly<Record<RevokeOperation, Feature>> = { disable: 'revokeDisable', delete: 'revokeDelete' };
-
-/** How long Graph keeps a deleted user restorable. */
-export const RESTORE_WINDOW_DAYS = 30;
-const DAY_MS = 24 * 60 * 60 * 1000;
 /** Why a new invitation is sent only from a 1:1 chat: its answer carries the redeem link. */
 const REDEEM_LINK_IN_PRIVATE =
   'A new invitation comes with its redeem link, which is a secret: type "resend <email>" in a 1:1 chat with me. Nothing was sent.';
@@ -90,7 +73,10 @@ export class GuestAdmin {
       roles: { isAdmin(aadObjectId: string): Promise<boolean> };
       catalog: Pick<DirectoryCatalog, 'approvers' | 'appOwners'>;
       router: Pick<ApprovalRouter, 'ownersDecide'>;
-      settings: GuestAdminSettings;
+      /** The writes on guests and the lookups they share with the commands. */
+      writes: GuestWrites;
+      /** Where queued writes are run; told when one is queued. */
+      queue: WorkQueue;
       capabilities: Capabilities;
       clock: Clock;
       logger: Logger;
@@ -101,7 +87,7 @@ export class GuestAdmin {
   async listGuests(actor: Person, filterText: string, source: string): Promise<AdminOutcome<GuestListPage>> {
     const refused = await this.refuseNonAdmin(actor, 'guests', source);
     if (refused) return refused;
-    const off = this.turnedOff('guestList');
+    const off = this.deps.writes.turnedOff('guestList');
     if (off) return off;
     const parsed = parseGuestFilters(filterText);
     if (!parsed.ok) return { kind: 'invalid', message: parsed.message };
@@ -114,7 +100,7 @@ export class GuestAdmin {
     if (refused) return refused;
     const result = await this.deps.listing.open(actor.aadObjectId, cursorId);
     if (result.kind === 'refused') {
-      await this.audit(actor, 'guest_list_cursor_refused', source, undefined, { why: result.why });
+      await this.deps.writes.audit(actor, 'guest_list_cursor_refused', source, undefined, { why: result.why });
     }
     return fromListing(result);
   }
@@ -131,21 +117,21 @@ export class GuestAdmin {
     source: string,
   ): Promise<AdminOutcome<{ details: GuestDetails; plan?: RevokePlan; resendTurnedOff?: string }>> {
     if (await this.deps.roles.isAdmin(actor.aadObjectId)) {
-      const off = this.turnedOff('guestCard');
+      const off = this.deps.writes.turnedOff('guestCard');
       if (off) return off;
       return this.guarded(async () => {
         const found = await this.findGuestByEmail(emailText);
         if (found.kind !== 'ok') return found;
         const details = await this.details(found.value, { signIns: true });
         const plan = this.plan(found.value);
-        const resendTurnedOff = this.deps.capabilities.offMessage(this.resendFeature(found.value));
+        const resendTurnedOff = this.deps.capabilities.offMessage(this.deps.writes.resendFeature(found.value));
         return ok(resendTurnedOff ? { details, plan, resendTurnedOff } : { details, plan });
       });
     }
     // Decided from our own records before the directory is asked, so a refusal says nothing about who exists.
     const created = await this.guestsInvitedFor(actor, emailText);
     if (created.size === 0) return (await this.refuseNonAdmin(actor, 'guest', source))!;
-    const off = this.turnedOff('guestCard');
+    const off = this.deps.writes.turnedOff('guestCard');
     if (off) return off;
     return this.guarded(async () => {
       const found = await this.findGuestByEmail(emailText);
@@ -184,7 +170,7 @@ export class GuestAdmin {
       if (found.kind !== 'ok') return found;
       const plan = this.plan(found.value);
       // A guest holding a directory role may not be deletable by the app: the card says so up front.
-      const roles = await this.rolesHeldBy(found.value.id);
+      const roles = await this.deps.writes.rolesHeldBy(found.value.id);
       if (roles && roles.length > 0) plan.directoryRoles = roles;
       return ok(plan);
     });
@@ -194,48 +180,49 @@ export class GuestAdmin {
   async dryRun(actor: Person, guestId: string, operation: RevokeOperation, source: string): Promise<AdminOutcome<RevokePlan>> {
     const refused = await this.refuseNonAdmin(actor, `${operation} dry run`, source);
     if (refused) return refused;
-    const off = this.turnedOff(REVOKE_FEATURE[operation]);
+    const off = this.deps.writes.turnedOff(REVOKE_FEATURE[operation]);
     if (off) return off;
     return this.guarded(async () => {
-      const found = await this.findGuestById(actor, guestId, source);
+      const found = await this.deps.writes.findGuestById(actor, guestId, source);
       if (found.kind !== 'ok') return found;
-      const origin = await this.originOf(found.value);
-      await this.audit(actor, `guest_${operation}_dry_run`, source, origin?.requestId, { guestId: found.value.id });
+      const origin = await this.deps.writes.originOf(found.value);
+      await this.deps.writes.audit(actor, `guest_${operation}_dry_run`, source, origin?.requestId, { guestId: found.value.id });
       return ok(this.plan(found.value));
     });
   }
 
-  /** Disables sign-in or deletes the guest: only ever called from a confirmation button. */
-  async revoke(actor: Person, guestId: string, operation: RevokeOperation, source: string): Promise<AdminOutcome<RevokeDone>> {
+  /**
+   * Disable now / Delete now on a confirmation panel: queued as a job, so the click answers at once
+   * and the card it was made on shows the result when the job ends. The guest is looked up again
+   * by the job, never trusted from the card.
+   */
+  async queueRevoke(actor: Person, guestId: string, operation: RevokeOperation, source: string, card: CardAddress): Promise<AdminOutcome<QueuedWrite>> {
     const refused = await this.refuseNonAdmin(actor, operation, source);
     if (refused) return refused;
-    const off = this.turnedOff(REVOKE_FEATURE[operation]);
+    const off = this.deps.writes.turnedOff(REVOKE_FEATURE[operation]);
     if (off) return off;
-    return this.guarded(async () => {
-      const found = await this.findGuestById(actor, guestId, source);
-      if (found.kind !== 'ok') return found;
-      const guest = found.value;
-      const write = operation === 'disable' ? disableUserRequest(guest.id) : deleteUserRequest(guest.id);
-      const call = this.planned(write);
-      const origin = await this.originOf(guest);
-      if (operation === 'disable' && guest.accountEnabled === false) {
-        await this.audit(actor, 'guest_disable_unchanged', source, origin?.requestId, { guestId: guest.id });
-        return ok({ guest: guestRef(guest), operation, call, unchanged: true });
-      }
-      try {
-        await this.deps.directory.send(write);
-      } catch (error) {
-        const failure = toGraphFailure(error);
-        await this.audit(actor, `guest_${operation}_failed`, source, origin?.requestId, { guestId: guest.id, status: failure.status, code: failure.code });
-        if (failure.status === 404) return { kind: 'notFound', message: 'This guest no longer exists: someone deleted them already.' };
-        if (operation === 'delete' && failure.status === 403) return { kind: 'failed', message: await this.deleteRefused(guest, failure) };
-        throw failure;
-      }
-      const done: RevokeDone = { guest: { ...guestRef(guest), enabled: false }, operation, call };
-      if (operation === 'delete') done.restorableUntil = this.restorableUntil();
-      await this.audit(actor, operation === 'disable' ? 'guest_disabled' : 'guest_deleted', source, origin?.requestId, { guestId: guest.id });
-      return ok(done);
+    return this.queueWrite({ operation, guestId, actor, source, card });
+  }
+
+  /** Resend invitation on the guest card; like `resend`, only in a 1:1 chat, whose card then shows the redeem link. */
+  async queueResend(actor: Person, guestId: string, source: string, privateChat: boolean, card: CardAddress): Promise<AdminOutcome<QueuedWrite>> {
+    const refused = await this.refuseNonAdmin(actor, 'resend', source);
+    if (refused) return refused;
+    if (!privateChat) return { kind: 'invalid', message: REDEEM_LINK_IN_PRIVATE };
+    return this.queueWrite({ operation: 'resend', guestId, actor, source, card });
+  }
+
+  private async queueWrite(order: GuestOrder): Promise<AdminOutcome<QueuedWrite>> {
+    if (!isDirectoryId(order.guestId)) return { kind: 'invalid', message: 'The card named no guest I can look up.' };
+    const jobId = await this.deps.store.enqueueGuestJob(GuestWrites.order(order), {
+      actor: order.actor.aadObjectId,
+      action: `guest_${order.operation}_queued`,
+      source: order.source,
+      detail: { guestId: order.guestId },
+      at: this.deps.clock.now().toISOString(),
     });
+    this.deps.queue.poke();
+    return ok({ operation: order.operation, jobId });
   }
 
   /**
@@ -249,19 +236,7 @@ export class GuestAdmin {
     return this.guarded(async () => {
       const found = await this.findGuestByEmail(emailText);
       if (found.kind !== 'ok') return found;
-      return this.reinvite(actor, found.value, source);
-    });
-  }
-
-  /** Resend invitation on the guest card; like `resend`, only in a 1:1 chat. */
-  async resendById(actor: Person, guestId: string, source: string, privateChat: boolean): Promise<AdminOutcome<ReinviteDone>> {
-    const refused = await this.refuseNonAdmin(actor, 'resend', source);
-    if (refused) return refused;
-    if (!privateChat) return { kind: 'invalid', message: REDEEM_LINK_IN_PRIVATE };
-    return this.guarded(async () => {
-      const found = await this.findGuestById(actor, guestId, source);
-      if (found.kind !== 'ok') return found;
-      return this.reinvite(actor, found.value, source);
+      return this.deps.writes.reinvite(actor, found.value, source);
     });
   }
 
@@ -334,53 +309,8 @@ export class GuestAdmin {
   /** Checks admin membership on every command; a refusal is audited with what was attempted. */
   private async refuseNonAdmin(actor: Person, command: string, source: string): Promise<{ kind: 'forbidden'; message: string } | undefined> {
     if (await this.deps.roles.isAdmin(actor.aadObjectId)) return undefined;
-    await this.audit(actor, 'admin_command_refused', source, undefined, { command, why: 'not_admin' });
+    await this.deps.writes.audit(actor, 'admin_command_refused', source, undefined, { command, why: 'not_admin' });
     return { kind: 'forbidden', message: NOT_ALLOWED };
-  }
-
-  /** The outcome for a feature that is off, or undefined when it is on. */
-  private turnedOff(feature: Feature): { kind: 'turnedOff'; message: string } | undefined {
-    const message = this.deps.capabilities.offMessage(feature);
-    return message ? { kind: 'turnedOff', message } : undefined;
-  }
-
-  /** The guest's directory roles; undefined when they cannot be read (turned off, or Graph failed). */
-  private async rolesHeldBy(guestId: string): Promise<NamedRef[] | undefined> {
-    if (!this.deps.capabilities.isOn('roleHolder')) return undefined;
-    try {
-      return await this.deps.directory.directoryRolesOf(guestId);
-    } catch (error) {
-      const failure = toGraphFailure(error);
-      this.deps.logger.warn({ guestId, status: failure.status, code: failure.code }, 'directory role lookup failed');
-      return undefined;
-    }
-  }
-
-  /**
-   * Why Graph refused a deletion, in the admin's terms. Holding User.DeleteRestore.All (or
-   * User.ReadWrite.All) is not enough to delete a user with a privileged administrator role: the app
-   * would itself need a higher privileged Entra role (user-delete.md). So the role is named when it
-   * can be read, and the permission is blamed only when the bot could not tell it holds it.
-   */
-  private async deleteRefused(guest: DirectoryGuest, failure: GraphFailure): Promise<string> {
-    const name = guest.displayName;
-    const rule =
-      'Microsoft Graph lets an app delete a user who holds a privileged administrator role only when the app itself holds a higher ' +
-      'privileged Entra role (such as Privileged Authentication Administrator); User.DeleteRestore.All or User.ReadWrite.All is not enough.';
-    const roles = await this.rolesHeldBy(guest.id);
-    if (roles && roles.length > 0) {
-      const held = roles.map((r) => r.displayName).join(', ');
-      return `Microsoft Graph refused to delete ${name}: they hold the directory role ${held}. ${rule} Remove ${name}'s role in Microsoft Entra (Roles and administrators) first, then delete them, or disable their sign-in instead.`;
-    }
-    const why = this.deps.capabilities.checked
-      ? `The bot's app holds the permission to delete users, so ${name} most likely holds a privileged administrator role.`
-      : `Either the bot's app lacks User.DeleteRestore.All, or ${name} holds a privileged administrator role.`;
-    return `Microsoft Graph refused to delete ${name} (${failure.code}). ${why} ${rule} Check ${name}'s roles in Microsoft Entra and remove them first, or disable their sign-in instead.`;
-  }
-
-  /** A guest who redeemed gets a redemption reset, which needs more than a new invitation. */
-  private resendFeature(guest: DirectoryGuest): Feature {
-    return stateOf(guest) === 'Accepted' ? 'resendWithReset' : 'resend';
   }
 
   /** Graph failures become a message the admin can act on, instead of a failed turn. */
@@ -409,21 +339,6 @@ export class GuestAdmin {
     return full ? ok(full) : { kind: 'notFound', message: `There is no guest with the address ${email} in the directory.` };
   }
 
-  /**
-   * The guest a button names. The id came from a card, so it is looked up again and must be a guest:
-   * an altered id pointing at an employee is refused and audited.
-   */
-  private async findGuestById(actor: Person, guestId: string, source: string): Promise<AdminOutcome<DirectoryGuest>> {
-    if (!isDirectoryId(guestId)) return { kind: 'invalid', message: 'The card named no guest I can look up.' };
-    const user = await this.deps.directory.getGuest(guestId, false);
-    if (!user) return { kind: 'notFound', message: 'This guest no longer exists: someone may have deleted them.' };
-    if (user.userType !== 'Guest') {
-      await this.audit(actor, 'admin_command_refused', source, undefined, { why: 'not_a_guest', userId: user.id });
-      return { kind: 'forbidden', message: 'This account is not a guest, so it cannot be managed here.' };
-    }
-    return ok(user);
-  }
-
   /** `signIns` reads sign-in activity too (admins only: it needs the audit log permission). */
   private async details(guest: DirectoryGuest, options: { signIns: boolean }): Promise<GuestDetails> {
     const { directory, capabilities } = this.deps;
@@ -432,7 +347,7 @@ export class GuestAdmin {
       readable(() => directory.listMemberships(guest.id), capabilities.offReason('guestGroups')),
       readable(() => this.appRoles(guest.id), capabilities.offReason('guestAppRoles')),
       readable(() => directory.listSponsors(guest.id)),
-      this.originOf(guest),
+      this.deps.writes.originOf(guest),
     ]);
     const result: GuestDetails = {
       id: guest.id,
@@ -487,46 +402,11 @@ export class GuestAdmin {
     });
   }
 
-  /** The request through which this bot invited the guest, if any: who asked and who approved. */
-  private async originOf(guest: DirectoryGuest): Promise<GuestOrigin | undefined> {
-    const addresses = [...new Set([guest.mail, ...guest.otherMails].filter((a): a is string => Boolean(a)).map(normaliseEmail))];
-    const requests = (await Promise.all(addresses.map((a) => this.deps.store.findRequestsByEmail(a, REQUEST_STATES)))).flat();
-    const invited = requests
-      .filter((r) => r.state === 'completed' && (!r.outcome?.guestId || r.outcome.guestId.toLowerCase() === guest.id.toLowerCase()))
-      .sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
-    if (!invited) return undefined;
-    const origin: GuestOrigin = { requestId: invited.id, requestedBy: invited.requester.name, requestedAt: invited.createdAt };
-    if (invited.decision?.outcome === 'approved') {
-      origin.approvedBy = invited.decision.by.name;
-      origin.approvedAt = invited.decision.at;
-    }
-    return origin;
-  }
-
-  private async reinvite(actor: Person, guest: DirectoryGuest, source: string): Promise<AdminOutcome<ReinviteDone>> {
-    if (guest.accountEnabled === false) {
-      return { kind: 'invalid', message: `${guest.displayName}'s account is disabled: enable it in Microsoft Entra before sending a new invitation.` };
-    }
-    const off = this.turnedOff(this.resendFeature(guest));
-    if (off) return off;
-    const resetRedemption = stateOf(guest) === 'Accepted';
-    const invitation = await this.deps.directory.reinvite({
-      email: emailOf(guest),
-      guestId: guest.id,
-      redirectUrl: this.deps.settings.inviteRedirectUrl,
-      resetRedemption,
-    });
-    const origin = await this.originOf(guest);
-    await this.audit(actor, 'guest_reinvited', source, origin?.requestId, { guestId: guest.id, resetRedemption });
-    const ref = guestRef(guest);
-    return ok({ guest: resetRedemption ? { ...ref, state: 'PendingAcceptance' } : ref, redeemUrl: invitation.redeemUrl, resetRedemption });
-  }
-
   private plan(guest: DirectoryGuest): RevokePlan {
     const plan: RevokePlan = {
       guest: guestRef(guest),
-      calls: { disable: this.planned(disableUserRequest(guest.id)), delete: this.planned(deleteUserRequest(guest.id)) },
-      restorableUntil: this.restorableUntil(),
+      calls: { disable: this.deps.writes.planned(disableUserRequest(guest.id)), delete: this.deps.writes.planned(deleteUserRequest(guest.id)) },
+      restorableUntil: this.deps.writes.restorableUntil(),
     };
     const turnedOff: Partial<Record<RevokeOperation, string>> = {};
     for (const operation of ['disable', 'delete'] as const) {
@@ -535,16 +415,6 @@ export class GuestAdmin {
     }
     if (Object.keys(turnedOff).length > 0) plan.turnedOff = turnedOff;
     return plan;
-  }
-
-  private planned(write: GraphWrite): PlannedCall {
-    const call: PlannedCall = { method: write.method, url: this.deps.directory.urlOf(write.path), expected: '204 No Content' };
-    if (write.body) call.body = JSON.stringify(write.body);
-    return call;
-  }
-
-  private restorableUntil(): string {
-    return new Date(this.deps.clock.now().getTime() + RESTORE_WINDOW_DAYS * DAY_MS).toISOString();
   }
 
   /** Names for the people in a request's audit log: from the request itself, then from the directory. */
@@ -565,16 +435,6 @@ export class GuestAdmin {
     return names;
   }
 
-  private audit(actor: Person, action: string, source: string, requestId?: string, detail?: AuditEntry['detail']): Promise<void> {
-    const entry: AuditEntry = { actor: actor.aadObjectId, action, source, at: this.deps.clock.now().toISOString() };
-    if (requestId) entry.requestId = requestId;
-    if (detail) entry.detail = detail;
-    return this.deps.store.appendAudit(entry);
-  }
-}
-
-function ok<T>(value: T): AdminOutcome<T> {
-  return { kind: 'ok', value };
 }
 
 function fromListing(result: ListingResult): AdminOutcome<GuestListPage> {
@@ -591,18 +451,6 @@ async function readable<T>(read: () => Promise<T>, turnedOff?: string): Promise<
   } catch (error) {
     return { ok: false, reason: toGraphFailure(error).userMessage };
   }
-}
-
-function emailOf(guest: DirectoryGuest): string {
-  return guest.mail ?? guest.otherMails[0] ?? guest.userPrincipalName;
-}
-
-function stateOf(guest: DirectoryGuest): GuestRef['state'] {
-  return guest.externalUserState === 'PendingAcceptance' || guest.externalUserState === 'Accepted' ? guest.externalUserState : null;
-}
-
-function guestRef(guest: DirectoryGuest): GuestRef {
-  return { id: guest.id, displayName: guest.displayName, email: emailOf(guest), enabled: guest.accountEnabled !== false, state: stateOf(guest) };
 }
 
 /** Where the approval card went, from the workflow's audit entries. */

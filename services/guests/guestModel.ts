@@ -158,3 +158,13 @@ export interface TimelineEntry {
   detail?: Record<string, string | number | boolean | null>;
   source?: string;
 }
+
+/** What an admin command produced, or why it did not. */
+export type AdminOutcome<T> =
+  | { kind: 'ok'; value: T }
+  | { kind: 'forbidden'; message: string }
+  | { kind: 'notFound'; message: string }
+  | { kind: 'invalid'; message: string }
+  | { kind: 'failed'; message: string }
+  /** The feature is off: the bot's app lacks a Graph permission it needs. */
+  | { kind: 'turnedOff'; message: string };

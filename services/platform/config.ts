@@ -11,6 +11,12 @@ export type DirectoryMode =
   /** A real tenant through Microsoft Graph with @azure/identity credentials. */
   | 'tenant';
 
+/**
+ * A job held by an instance that died is taken over within a lease and one poll (30 s + 1 s by
+ * default); the heartbeat renews a live instance's lease every 10 s.
+ */
+export const DEFAULT_WORKER_LEASE_SECONDS = 30;
+
 export interface AppConfig extends RateLimitSettings {
   port: number;
   /**
@@ -34,6 +40,11 @@ export interface AppConfig extends RateLimitSettings {
   graphPermissionCheck: boolean;
   approverGroupId: string;
   adminGroupId: string;
+  /**
+   * How long an answer about someone's membership of the approver or admin group is kept: someone
+   * removed keeps what the group gave for at most this long. 0 asks Graph on every check.
+   */
+  roleCacheSeconds: number;
   inviteRedirectUrl: string;
   allowedGuestDomains: string[];
   blockedGuestDomains: string[];
@@ -50,7 +61,10 @@ export interface AppConfig extends RateLimitSettings {
   databaseUrl: string;
   /** Pending requests nobody decided on expire after this many days. */
   requestTimeoutDays: number;
-  /** How long a claimed execution job belongs to an instance before another may take it over. */
+  /**
+   * How long a claimed job or outbox entry belongs to an instance before another may take it over;
+   * renewed every third of it while the instance lives, so it bounds the take-over after a crash.
+   */
   workerLeaseSeconds: number;
   /** How often the worker looks for due jobs it was not told about (restarts, retries, other instances). */
   workerPollMs: number;
@@ -187,11 +201,12 @@ export function loadConfig(env: Env, localDefaults?: LocalDefaults): AppConfig {
     problems.push('DATABASE_URL and SQLITE_PATH are both set: the bot uses one store; clear SQLITE_PATH to use PostgreSQL.');
   }
   const requestTimeoutDays = readInteger(read('REQUEST_TIMEOUT_DAYS'), 'REQUEST_TIMEOUT_DAYS', { min: 1, max: 365, fallback: 14, unit: 'days' }, problems);
-  const workerLeaseSeconds = readInteger(read('WORKER_LEASE_SECONDS'), 'WORKER_LEASE_SECONDS', { min: 1, max: 3600, fallback: 300, unit: 'seconds' }, problems);
+  const workerLeaseSeconds = readInteger(read('WORKER_LEASE_SECONDS'), 'WORKER_LEASE_SECONDS', { min: 1, max: 3600, fallback: DEFAULT_WORKER_LEASE_SECONDS, unit: 'seconds' }, problems);
   const workerPollMs = readInteger(read('WORKER_POLL_MS'), 'WORKER_POLL_MS', { min: 10, max: 600_000, fallback: 1000, unit: 'milliseconds' }, problems);
   const workerBackoffBaseMs = readInteger(read('WORKER_BACKOFF_BASE_MS'), 'WORKER_BACKOFF_BASE_MS', { min: 1, max: 600_000, fallback: 2000, unit: 'milliseconds' }, problems);
   const workerMaxAttempts = readInteger(read('WORKER_MAX_ATTEMPTS'), 'WORKER_MAX_ATTEMPTS', { min: 1, max: 100, fallback: 8, unit: 'attempts' }, problems);
   const workerConcurrency = readInteger(read('WORKER_CONCURRENCY'), 'WORKER_CONCURRENCY', { min: 1, max: 64, fallback: 4, unit: 'jobs' }, problems);
+  const roleCacheSeconds = readInteger(read('ROLE_CACHE_SECONDS'), 'ROLE_CACHE_SECONDS', { min: 0, max: 3600, fallback: 60, unit: 'seconds' }, problems);
   const directoryReplicationWaitSeconds = readInteger(
     read('DIRECTORY_REPLICATION_WAIT_SECONDS'),
     'DIRECTORY_REPLICATION_WAIT_SECONDS',
@@ -223,6 +238,7 @@ export function loadConfig(env: Env, localDefaults?: LocalDefaults): AppConfig {
     graphPermissionCheck,
     approverGroupId,
     adminGroupId,
+    roleCacheSeconds,
     inviteRedirectUrl,
     allowedGuestDomains,
     blockedGuestDomains,

@@ -104,9 +104,19 @@ export class ApprovalRouter {
     return (await this.deps.store.getSetting(SETTING_APPROVALS_CHANNEL)) || undefined;
   }
 
-  /** Approvers decide everything; an app's owners decide requests that only grant their app. */
-  async mayDecide(actor: Person, request: AccessRequest): Promise<boolean> {
-    if (await this.deps.roles.isApprover(actor.aadObjectId)) return true;
+  /**
+   * Approvers decide everything; an app's owners decide requests that only grant their app.
+   * `forDecision`: the answer authorises a decision about to be written, so a cached "not an
+   * approver" is asked of Graph again before it refuses (see RoleService.isApproverForDecision).
+   */
+  async mayDecide(actor: Person, request: AccessRequest, options: { forDecision?: boolean } = {}): Promise<boolean> {
+    const { roles } = this.deps;
+    if (await roles.isApprover(actor.aadObjectId)) return true;
+    if (await this.ownsRequestedApp(actor, request)) return true;
+    return options.forDecision === true && (await roles.isApproverForDecision(actor.aadObjectId));
+  }
+
+  private async ownsRequestedApp(actor: Person, request: AccessRequest): Promise<boolean> {
     const app = request.details.appAccess?.app;
     if (!app || !this.ownersDecide(request.details)) return false;
     return (await this.deps.catalog.appOwners(app.id)).some((o) => o.id === actor.aadObjectId);

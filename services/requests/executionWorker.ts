@@ -3,11 +3,13 @@ import type { Clock } from '../platform/clock';
 import type { GraphDirectory } from '../directory/graphDirectory';
 import { GraphFailure, toGraphFailure } from '../directory/graphErrors';
 import type { Logger } from '../platform/logger';
+import { PollingLoop } from '../platform/pollingLoop';
+import type { Announcements } from './announcements';
 import type { AccessRequest, AuditEntry, ExecutionOutcome, ExecutionStep, Job } from './model';
 import { ReplicationLagEstimate } from './replicationLag';
 import { describeRefusals, type PolicyRefusal, type RequestPolicy } from './requestPolicy';
 import type { WorkQueue } from './requestWorkflow';
-import type { Store } from '../store/store';
+import type { NewOutboxEntry, Store } from '../store/store';
 
 export type ExecutionDirectory = Pick<
   GraphDirectory,
@@ -36,7 +38,7 @@ export interface WorkerOptions {
 }
 
 export const DEFAULT_WORKER_OPTIONS: Omit<WorkerOptions, 'workerId'> = {
-  leaseMs: 5 * 60_000,
+  leaseMs: 30_000,
   pollMs: 1_000,
   maxAttempts: 8,
   backoffBaseMs: 2_000,
@@ -49,6 +51,20 @@ const MAX_BACKOFF_MS = 5 * 60_000;
 
 /** Recorded just before `POST /invitations`, so a retry knows that a guest found afterwards is this request's own. */
 const INVITE_SENT_STEP = 'invite:sent';
+
+/** A queued admin's write on a guest, as the jobs table holds it. */
+export type GuestJob = Job & { kind: 'guest' };
+
+/**
+ * Carries out the admins' writes on guests, which share the jobs table, its leases and its retry
+ * rules with request execution. Both return the outbox entries that announce how the job ended.
+ */
+export interface GuestJobRunner {
+  /** Throws a GraphFailure when Graph failed; the worker retries it when it is transient. */
+  run(job: GuestJob): Promise<NewOutboxEntry[]>;
+  /** The job failed for good (transient failures past the attempts): what to tell. */
+  gaveUp(job: GuestJob, failure: GraphFailure): Promise<NewOutboxEntry[]>;
+}
 
 /** A guest this request's invitation created, and when: the directory may not know it everywhere yet. */
 interface NewGuest {
@@ -138,11 +154,7 @@ class StepFailure extends Error {
  * Every step's result is stored before the next starts, so a restart resumes where it stopped and
  * never invites twice; "already a member" counts as done.
  */
-export class ExecutionWorker implements WorkQueue {
-  private timer?: NodeJS.Timeout;
-  private draining?: Promise<void>;
-  private drainAgain = false;
-  private stopped = false;
+export class ExecutionWorker extends PollingLoop implements WorkQueue {
   private readonly replicationLag: ReplicationLagEstimate;
 
   constructor(
@@ -155,38 +167,17 @@ export class ExecutionWorker implements WorkQueue {
       clock: Clock;
       logger: Logger;
       options: WorkerOptions;
-      /** Told when a request reaches completed or failed, to notify people. */
-      onFinished: (request: AccessRequest) => void;
-      /** Told once when a request starts waiting for the directory to know its new guest, to refresh its cards. */
-      onWaitingForDirectory?: (request: AccessRequest) => void;
+      /**
+       * Who hears that a request completed or failed, or started waiting for the directory to know
+       * its new guest: written with the transition, so a crash right after it loses no notice.
+       */
+      announcements: Announcements;
+      /** Runs the guest jobs; without it they wait for an instance that has one. */
+      guestJobs?: GuestJobRunner;
     },
   ) {
+    super({ name: 'worker', pollMs: deps.options.pollMs, logger: deps.logger });
     this.replicationLag = new ReplicationLagEstimate(deps.options.directoryWaitMs);
-  }
-
-  start(): void {
-    this.stopped = false;
-    this.timer = setInterval(() => this.poke(), this.deps.options.pollMs);
-    this.timer.unref();
-    this.poke();
-  }
-
-  /** Looks for work now (after an approval) instead of at the next poll. */
-  poke(): void {
-    if (this.stopped) return;
-    if (this.draining) {
-      this.drainAgain = true;
-      return;
-    }
-    this.draining = this.drain()
-      .catch((error: unknown) => this.deps.logger.error({ err: String(error) }, 'worker drain failed'))
-      .finally(() => {
-        this.draining = undefined;
-        if (this.drainAgain && !this.stopped) {
-          this.drainAgain = false;
-          this.poke();
-        }
-      });
   }
 
   /** Runs every job that is due now, `concurrency` at a time; each claim is atomic in the store. */
@@ -194,25 +185,14 @@ export class ExecutionWorker implements WorkQueue {
     const { store, clock, options } = this.deps;
     const lane = async (): Promise<void> => {
       for (;;) {
-        if (this.stopped) return;
+        if (this.isStopped) return;
         const job = await store.claimJob(options.workerId, options.leaseMs, clock.now());
         if (!job) return;
-        await this.withLease(job, (lease) => this.runJob(job, lease));
+        if (job.kind === 'request') await this.withLease(job, (lease) => this.runJob(job, lease));
+        else await this.withLease(job, () => this.runGuestJob(job));
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, lane));
-  }
-
-  /** Resolves when the worker is idle (tests and shutdown). */
-  async settled(): Promise<void> {
-    while (this.draining) await this.draining;
-  }
-
-  /** Stops taking new jobs and waits for the one in hand. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    await this.settled();
   }
 
   /**
@@ -239,7 +219,7 @@ export class ExecutionWorker implements WorkQueue {
     }
   }
 
-  private async runJob(job: Job, lease: Lease): Promise<void> {
+  private async runJob(job: Job & { kind: 'request' }, lease: Lease): Promise<void> {
     const { store, logger } = this.deps;
     const log = logger.child({ jobId: job.id, requestId: job.requestId });
     let request = await store.getRequest(job.requestId);
@@ -263,20 +243,68 @@ export class ExecutionWorker implements WorkQueue {
 
     try {
       const outcome = await this.executeSteps(request, lease);
-      const done = await store.transition({
+      await store.transition({
         id: request.id,
         from: 'executing',
         expectedVersion: request.version,
         to: 'completed',
         patch: { outcome },
         audit: this.audit('request_completed', job, request.id),
+        outbox: this.deps.announcements.entriesFor(request, 'completed', { outcome }),
       });
       await store.completeJob(job.id);
       log.info('request completed');
-      if (done.ok) this.deps.onFinished(done.request);
+      this.deps.announcements.written();
     } catch (error) {
       await this.handleFailure(request, job, error);
     }
+  }
+
+  private async runGuestJob(job: GuestJob): Promise<void> {
+    const { store, clock, options, logger, guestJobs } = this.deps;
+    const log = logger.child({ jobId: job.id, kind: job.kind });
+    if (!guestJobs) {
+      await store.releaseJob(job.id, new Date(clock.now().getTime() + options.pollMs), 'no runner for guest jobs here', true);
+      log.error('no runner for guest jobs in this instance');
+      return;
+    }
+    let outbox: NewOutboxEntry[];
+    try {
+      outbox = await guestJobs.run(job);
+    } catch (error) {
+      const failure = toGraphFailure(error);
+      const waitMs = this.retryDelay(failure, job.attempts);
+      if (waitMs !== undefined) {
+        await store.releaseJob(job.id, new Date(clock.now().getTime() + waitMs), `${failure.status} ${failure.code}`, failure.status === 429);
+        await store.appendAudit({ actor: 'system', action: 'guest_job_retry_scheduled', source: `job:${job.id}`, detail: { status: failure.status, waitMs }, at: clock.now().toISOString() });
+        log.warn({ status: failure.status, code: failure.code, waitMs }, 'transient failure, will retry');
+        return;
+      }
+      try {
+        outbox = await guestJobs.gaveUp(job, failure);
+      } catch (error) {
+        // An order that cannot even be read (a payload from another release) is dropped, not retried forever.
+        log.error({ err: error instanceof Error ? error.message : String(error) }, 'guest job given up without a result to show');
+        outbox = [];
+      }
+    }
+    await store.completeJob(job.id, outbox);
+    log.info('guest job finished');
+    this.deps.announcements.written();
+  }
+
+  /**
+   * How long to wait before retrying after `failure` on attempt `attempts`, or undefined when it is
+   * not retried. Throttling (429) is Graph pacing the app, not the job failing: it waits as told
+   * and keeps its attempts.
+   */
+  private retryDelay(failure: GraphFailure, attempts: number): number | undefined {
+    const { options } = this.deps;
+    const throttled = failure.status === 429;
+    if (!failure.transient || (!throttled && attempts >= options.maxAttempts)) return undefined;
+    return failure.retryAfterSeconds !== undefined
+      ? failure.retryAfterSeconds * 1000
+      : Math.min(MAX_BACKOFF_MS, options.backoffBaseMs * 2 ** (attempts - 1));
   }
 
   private async executeSteps(request: AccessRequest, lease: Lease): Promise<ExecutionOutcome> {
@@ -403,15 +431,17 @@ export class ExecutionWorker implements WorkQueue {
     const now = clock.now().getTime();
     const invitedAt = newGuest.invitedAt.getTime();
     if (!request.outcome?.waitingForDirectorySince && runAfter - invitedAt > options.directoryWaitNoticeMs) {
+      const patch = { outcome: { ...request.outcome, guestId: newGuest.id, waitingForDirectorySince: new Date(now).toISOString() } };
       const marked = await store.transition({
         id: request.id,
         from: 'executing',
         expectedVersion: request.version,
         to: 'executing',
-        patch: { outcome: { ...request.outcome, guestId: newGuest.id, waitingForDirectorySince: new Date(now).toISOString() } },
+        patch,
         audit: this.audit('directory_wait_started', job, request.id, { step: stepKey }),
+        outbox: this.deps.announcements.entriesFor(request, 'waitingForDirectory', patch),
       });
-      if (marked.ok) this.deps.onWaitingForDirectory?.(marked.request);
+      if (marked.ok) this.deps.announcements.written();
     }
     const waitMs = runAfter - now;
     await store.releaseJob(job.id, new Date(runAfter), refusal ? `${refusal.status} ${refusal.code}` : 'waiting for the directory', true);
@@ -454,12 +484,9 @@ export class ExecutionWorker implements WorkQueue {
       }
     }
 
-    // Throttling (429) is Graph pacing the app, not the job failing: it waits as told and keeps its attempts.
     const throttled = failure.status === 429;
-    if (failure.transient && (throttled || job.attempts < options.maxAttempts)) {
-      const waitMs = failure.retryAfterSeconds !== undefined
-        ? failure.retryAfterSeconds * 1000
-        : Math.min(MAX_BACKOFF_MS, options.backoffBaseMs * 2 ** (job.attempts - 1));
+    const waitMs = this.retryDelay(failure, job.attempts);
+    if (waitMs !== undefined) {
       const runAfter = new Date(clock.now().getTime() + waitMs);
       await store.releaseJob(job.id, runAfter, `${failure.status} ${failure.code}`, throttled);
       await store.appendAudit(this.audit('execution_retry_scheduled', job, request.id, { step: stepKey, status: failure.status, waitMs, throttled }));
@@ -469,19 +496,21 @@ export class ExecutionWorker implements WorkQueue {
 
     await store.saveStep({ requestId: request.id, key: stepKey, status: 'failed', output: {}, error: reason });
     const invited = (await store.getSteps(request.id)).find((s) => s.key === 'invite' && s.status === 'done');
-    const failed = await store.transition({
+    const patch = {
+      outcome: { guestId: invited?.output.guestId, redeemUrl: invited?.output.redeemUrl || undefined, failedStep: stepKey, error: reason },
+    };
+    await store.transition({
       id: request.id,
       from: 'executing',
       expectedVersion: request.version,
       to: 'failed',
-      patch: {
-        outcome: { guestId: invited?.output.guestId, redeemUrl: invited?.output.redeemUrl || undefined, failedStep: stepKey, error: reason },
-      },
+      patch,
       audit: this.audit('request_failed', job, request.id, { step: stepKey, status: failure.status, code: failure.code }),
+      outbox: this.deps.announcements.entriesFor(request, 'failed', patch),
     });
     await store.completeJob(job.id);
     log.warn('request failed');
-    if (failed.ok) this.deps.onFinished(failed.request);
+    this.deps.announcements.written();
   }
 
   /** Steps already done stay done (and stored); the request fails with the policy's reason and nothing more is written. */
@@ -493,14 +522,16 @@ export class ExecutionWorker implements WorkQueue {
     const invited = steps.find((s) => s.key === 'invite' && s.status === 'done');
     // The note that an invitation went out is bookkeeping, not a step anyone asked for.
     const stepsDone = steps.filter((s) => s.status === 'done' && s.key !== INVITE_SENT_STEP).map((s) => s.key);
-    const failed = await store.transition({
+    const patch = {
+      outcome: { guestId: invited?.output.guestId, redeemUrl: invited?.output.redeemUrl || undefined, failedStep: POLICY_STEP, error: reason },
+    };
+    await store.transition({
       id: request.id,
       from: 'executing',
       expectedVersion: request.version,
       to: 'failed',
-      patch: {
-        outcome: { guestId: invited?.output.guestId, redeemUrl: invited?.output.redeemUrl || undefined, failedStep: POLICY_STEP, error: reason },
-      },
+      patch,
+      outbox: this.deps.announcements.entriesFor(request, 'failed', patch),
       audit: this.audit('request_failed', job, request.id, {
         step: POLICY_STEP,
         nextStep: refused.nextStep,
@@ -510,7 +541,7 @@ export class ExecutionWorker implements WorkQueue {
     });
     await store.completeJob(job.id);
     logger.warn({ jobId: job.id, requestId: request.id, nextStep: refused.nextStep }, 'request refused by policy before a write');
-    if (failed.ok) this.deps.onFinished(failed.request);
+    this.deps.announcements.written();
   }
 
   private audit(action: string, job: Job, requestId: string, detail?: AuditEntry['detail']): AuditEntry {

@@ -158,9 +158,17 @@ export interface GuestCardMessage {
   activityId: string;
 }
 
-export interface Job {
+/** What a job does: execute an approved request, or carry out an admin's write on one guest. */
+export const JOB_KINDS = ['request', 'guest'] as const;
+export type JobKind = (typeof JOB_KINDS)[number];
+
+/** A claimed job: which work, under a lease, at which attempt. */
+export type Job = {
   id: string;
-  requestId: string;
   attempts: number;
   leaseUntil: string;
-}
+} & (
+  | { kind: 'request'; requestId: string }
+  /** The order's shape belongs to the guest administration service, which checks it when it runs the job. */
+  | { kind: 'guest'; payload: Record<string, unknown> }
+);

@@ -1,5 +1,5 @@
 import type { Logger } from '../platform/logger';
-import type { AccessRequest } from './model';
+import type { Announcements } from './announcements';
 import type { Store } from '../store/store';
 
 /** The name of the periodic task that expires requests, as stored with its lease. */
@@ -22,8 +22,8 @@ export class RequestExpiry {
       store: Store;
       logger: Logger;
       timeoutDays: number;
-      /** Told about each request it expired, to update its cards and tell the requester. */
-      onExpired: (request: AccessRequest) => void;
+      /** Who hears that a request expired (its cards, the requester), written with each expiry. */
+      announcements: Announcements;
     },
   ) {}
 
@@ -49,12 +49,13 @@ export class RequestExpiry {
             detail: { timeoutDays },
             at: now.toISOString(),
           },
+          outbox: this.deps.announcements.entriesFor(request, 'expired'),
         });
         // A lost compare-and-set means someone decided or cancelled it meanwhile: theirs stands.
         if (!result.ok) continue;
         expired += 1;
         logger.info({ requestId: request.id }, 'request expired');
-        this.deps.onExpired(result.request);
+        this.deps.announcements.written();
       }
       if (stale.length < pending.length || pending.length < BATCH) break;
     }

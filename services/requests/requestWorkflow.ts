@@ -1,14 +1,13 @@
 import { SETTING_APPROVALS_CHANNEL, type ApprovalRouter } from './approvalRouting';
-import type { BackgroundTasks } from '../platform/backgroundTasks';
 import type { Capabilities } from '../directory/capabilities';
 import type { Clock } from '../platform/clock';
 import type { AppRoleChoice, DirectoryCatalog } from '../directory/directoryCatalog';
 import type { GraphDirectory } from '../directory/graphDirectory';
+import type { Announcements } from './announcements';
 import { toGraphFailure } from '../directory/graphErrors';
 import { domainOf, emptyInviteForm, normaliseEmail, type FieldErrors, type InviteFormValues } from './inviteValidation';
 import type { Logger } from '../platform/logger';
-import type { AccessRequest, AuditEntry, Decision, NamedRef, Person, RequestKind, ResendHelp } from './model';
-import type { Notifier, RequestEvent } from './notifier';
+import type { AccessRequest, AuditEntry, Decision, NamedRef, Person, RequestKind } from './model';
 import type { PersonLimits } from '../platform/rateLimits';
 import type { RoleService } from '../directory/roles';
 import { describeRefusals, type RequestPolicy } from './requestPolicy';
@@ -56,8 +55,6 @@ export const SELF_SERVICE_POLICY: Person = { aadObjectId: 'policy:app-owners-sel
 
 const MAX_REASON = 500;
 const LIST_LIMIT = 20;
-/** Admins named on a requester's card as the people who can resend an invitation. */
-const ADMINS_NAMED = 3;
 
 /**
  * The request state machine and its rules: who may file, approve, deny and cancel, what is checked
@@ -74,11 +71,11 @@ export class RequestWorkflow {
       router: ApprovalRouter;
       policy: Pick<RequestPolicy, 'refusals'>;
       roles: RoleService;
-      notifier: Notifier;
+      /** Who hears about decisions and cancellations, written with each transition. */
+      announcements: Announcements;
       /** How many requests a person may file; a runaway client must not flood the approvers. */
       limits: Pick<PersonLimits, 'fileRequest'>;
       queue: WorkQueue;
-      background: BackgroundTasks;
       clock: Clock;
       newId: () => string;
       capabilities: Capabilities;
@@ -224,15 +221,17 @@ export class RequestWorkflow {
       return { kind: 'forbidden', message: 'Only the person who asked can cancel this request.' };
     }
     if (request.state !== 'pending') return { kind: 'alreadyDecided', request };
+    const { announcements } = this.deps;
     const result = await store.transition({
       id: request.id,
       from: 'pending',
       expectedVersion: request.version,
       to: 'cancelled',
       audit: this.audit(actor.aadObjectId, 'request_cancelled', source, request.id),
+      outbox: announcements.entriesFor(request, 'cancelled'),
     });
     if (!result.ok) return result.current ? { kind: 'alreadyDecided', request: result.current } : { kind: 'notFound' };
-    this.announce(result.request, 'cancelled', { toRequester: false });
+    announcements.written();
     return { kind: 'decided', request: result.request };
   }
 
@@ -269,14 +268,6 @@ export class RequestWorkflow {
     return this.deps.router.approvalsChannel();
   }
 
-  /** Called by the worker and by request expiry when a request ends, so that everyone who cares hears about it. */
-  announceOutcome(request: AccessRequest): void {
-    if (request.state === 'completed') this.announce(request, 'completed', { toRequester: true, resendHelp: this.needsResendHelp(request) });
-    if (request.state === 'failed') this.announce(request, 'failed', { toRequester: true, toApprovers: true });
-    // Approvers see it on their cards, which the announcement updates; the requester is told.
-    if (request.state === 'expired') this.announce(request, 'expired', { toRequester: true });
-  }
-
   private async decide(actor: Person, requestId: string, source: string, verdict: Pick<Decision, 'outcome' | 'reason'>): Promise<DecisionResult> {
     const { store, queue } = this.deps;
     const request = await store.getRequest(requestId);
@@ -288,7 +279,7 @@ export class RequestWorkflow {
     if (request.requester.aadObjectId === actor.aadObjectId) {
       return refuse('self_approval', 'You asked for this guest, so another approver has to decide.');
     }
-    if (!(await this.deps.router.mayDecide(actor, request))) {
+    if (!(await this.deps.router.mayDecide(actor, request, { forDecision: true }))) {
       return refuse(
         'not_approver',
         'Only members of the approver group can decide on this request (app owners decide requests that only grant their app to an existing guest).',
@@ -316,50 +307,12 @@ export class RequestWorkflow {
       patch: { decision },
       audit: this.audit(actor.aadObjectId, `request_${verdict.outcome}`, source, request.id),
       enqueueJob: verdict.outcome === 'approved',
+      outbox: this.deps.announcements.entriesFor(request, verdict.outcome),
     });
     if (!result.ok) return result.current ? { kind: 'alreadyDecided', request: result.current } : { kind: 'notFound' };
     if (verdict.outcome === 'approved') queue.poke();
-    this.announce(result.request, verdict.outcome, { toRequester: true });
+    this.deps.announcements.written();
     return { kind: 'decided', request: result.request };
-  }
-
-  /** Called by the worker once a request starts waiting for the directory to know its new guest: its cards say so. */
-  announceWaitingForDirectory(request: AccessRequest): void {
-    this.deps.background.run('announce waiting for the directory', () => this.deps.notifier.refreshCards(request));
-  }
-
-  /** A guest found already in the directory who has not accepted may need their invitation sent again. */
-  private needsResendHelp(request: AccessRequest): boolean {
-    const existing = request.outcome?.existingGuest;
-    return existing !== undefined && existing.externalUserState !== 'Accepted';
-  }
-
-  /** Whether the requester can resend invitations themself, and otherwise which admins to ask; undefined when Graph cannot say. */
-  private async resendHelpFor(requester: Person): Promise<ResendHelp | undefined> {
-    try {
-      const requesterIsAdmin = await this.deps.roles.isAdmin(requester.aadObjectId);
-      const adminNames = requesterIsAdmin ? [] : (await this.deps.catalog.admins()).map((a) => a.displayName).slice(0, ADMINS_NAMED);
-      return { requesterIsAdmin, adminNames };
-    } catch (error) {
-      const failure = toGraphFailure(error);
-      this.deps.logger.warn({ status: failure.status, code: failure.code }, 'could not tell who can resend an invitation');
-      return undefined;
-    }
-  }
-
-  /** Refreshes every card of the request and sends notices, after the reply has gone out. */
-  private announce(request: AccessRequest, event: RequestEvent, who: { toRequester: boolean; toApprovers?: boolean; resendHelp?: boolean }): void {
-    const { notifier, background } = this.deps;
-    background.run(`announce ${event}`, async () => {
-      const resendHelp = who.resendHelp ? await this.resendHelpFor(request.requester) : undefined;
-      await notifier.refreshCards(request, resendHelp);
-      if (who.toRequester) await notifier.notifyUser(request.requester.aadObjectId, request, event, resendHelp);
-      if (who.toApprovers) {
-        const channelId = await this.approvalsChannel();
-        if (channelId) await notifier.notifyChannel(channelId, request, event);
-        else if (request.decision) await notifier.notifyUser(request.decision.by.aadObjectId, request, event);
-      }
-    });
   }
 
   private async guestsFromDomain(domain: string): Promise<number | undefined> {

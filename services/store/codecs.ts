@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import {
+  JOB_KINDS,
   REQUEST_KINDS,
   REQUEST_STATES,
   type ApprovalContext,
@@ -14,10 +15,12 @@ import {
   type Decision,
   type ExecutionOutcome,
   type InviteDetails,
+  type JobKind,
   type RequestKind,
   type RequestState,
   type StepStatus,
 } from '../requests/model';
+import { OUTBOX_STATES, type OutboxState } from './store';
 
 /** Stored data that cannot be read as its domain type (corruption or a foreign writer). */
 export class StoreDataError extends Error {
@@ -77,6 +80,8 @@ const referenceSchema: z.ZodType<Record<string, unknown>> = z.record(z.string(),
 const requestStateSchema: z.ZodType<RequestState> = z.enum(REQUEST_STATES);
 const requestKindSchema = z.enum(REQUEST_KINDS);
 const stepStatusSchema: z.ZodType<StepStatus> = z.enum(['done', 'failed']);
+const jobKindSchema: z.ZodType<JobKind> = z.enum(JOB_KINDS);
+const outboxStateSchema: z.ZodType<OutboxState> = z.enum(OUTBOX_STATES);
 const cardRoleSchema: z.ZodType<CardMessage['role']> = z.enum(['requester', 'approval']);
 
 function check<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
@@ -115,6 +120,10 @@ export const decode = {
   requestKind: (value: unknown, where: string): RequestKind => check(requestKindSchema, value, where),
   stepStatus: (value: unknown, where: string): StepStatus => check(stepStatusSchema, value, where),
   cardRole: (value: unknown, where: string): CardMessage['role'] => check(cardRoleSchema, value, where),
+  jobKind: (value: unknown, where: string): JobKind => check(jobKindSchema, value, where),
+  outboxState: (value: unknown, where: string): OutboxState => check(outboxStateSchema, value, where),
+  /** A job's or an outbox entry's payload: a JSON object whose shape the service that reads it checks. */
+  payload: (value: unknown, where: string): Record<string, unknown> => check(referenceSchema, value, where),
 };
 
 /** The form in which addresses are stored and compared. */

@@ -145,6 +145,41 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    name: 'job kinds and the outbox',
+    sql: `
+      -- Jobs carry either a request to execute or an admin's write on a guest (its order in payload).
+      ALTER TABLE jobs ADD COLUMN kind text NOT NULL DEFAULT 'request' CHECK (kind IN ('request', 'guest'));
+      ALTER TABLE jobs ALTER COLUMN kind DROP DEFAULT;
+      ALTER TABLE jobs ADD COLUMN payload jsonb;
+      ALTER TABLE jobs ALTER COLUMN request_id DROP NOT NULL;
+      ALTER TABLE jobs ADD CONSTRAINT jobs_kind_subject
+        CHECK ((kind = 'request' AND request_id IS NOT NULL) OR (kind = 'guest' AND payload IS NOT NULL));
+
+      -- Notices and card updates, written in the transaction of the change they announce and
+      -- delivered afterwards, at least once, under a lease like jobs. key makes each one unique.
+      CREATE TABLE outbox (
+        id           text        PRIMARY KEY,
+        seq          bigint      GENERATED ALWAYS AS IDENTITY,
+        key          text        NOT NULL UNIQUE,
+        kind         text        NOT NULL,
+        request_id   text,
+        payload      jsonb       NOT NULL,
+        state        text        NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'running', 'done', 'failed')),
+        attempts     integer     NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+        run_after    timestamptz NOT NULL,
+        lease_owner  text,
+        lease_until  timestamptz,
+        last_error   text,
+        created_at   timestamptz NOT NULL,
+        delivered_at timestamptz
+      );
+      CREATE INDEX outbox_queued ON outbox (run_after) WHERE state = 'queued';
+      CREATE INDEX outbox_running ON outbox (lease_until) WHERE state = 'running';
+      CREATE INDEX outbox_request ON outbox (request_id);
+    `,
+  },
 ];
 
 export interface PostgresMigrationResult {

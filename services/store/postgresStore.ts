@@ -3,25 +3,11 @@ import { Pool, type PoolClient, type QueryResult } from 'pg';
 import type { AccessRequest, AuditEntry, CardMessage, ExecutionStep, GuestCardMessage, Job, RequestState } from '../requests/model';
 import { checkLeaseMs, checkLimit, isoTimestamp, normalizeEmail } from './codecs';
 import { migratePostgres, type PostgresMigrationResult } from './postgresMigrations';
-import {
-  REQUEST_COLUMNS,
-  auditFromRow,
-  auditParams,
-  cardMessageFromRow,
-  cardMessageParams,
-  conversationFromRow,
-  cursorFromRow,
-  cursorParams,
-  guestCardMessageFromRow,
-  jobFromRow,
-  requestFromRow,
-  requestParams,
-  settingValueFromRow,
-  stepFromRow,
-  stepParams,
-  type PgRow,
-} from './postgresRows';
-import type { NewRequest, PageCursor, Store, StoredConversation, TransitionInput, TransitionResult } from './store';
+import { postgresRows as rows } from './postgresRows';
+import { AUDIT_COLUMNS, CARD_MESSAGE_COLUMNS, CURSOR_COLUMNS, GUEST_CARD_MESSAGE_COLUMNS, OUTBOX_COLUMNS, REQUEST_COLUMNS, STEP_COLUMNS } from './rows';
+// The one row mapping, shared with the other store: only the SQL below is this dialect's own.
+import { auditFor, auditRecord, cardMessageRecord, cursorRecord, guestCardMessageRecord, inOrder, leaseEnd, missing, outboxRecord, requestRecord, stepRecord, transitionPatch, type Row } from './rows';
+import type { NewOutboxEntry, NewRequest, OutboxItem, OutboxStatus, PageCursor, Store, StoredConversation, TransitionInput, TransitionResult } from './store';
 
 export interface PostgresStoreOptions {
   /** Clock for timestamps the caller does not supply (steps, conversations, settings). */
@@ -39,11 +25,16 @@ export interface PostgresStoreOptions {
 
 /** Something that runs one statement: the pool (its own transaction) or a client inside one. */
 interface Queryable {
-  query<R extends PgRow>(text: string, values?: unknown[]): Promise<QueryResult<R>>;
+  query<R extends Row>(text: string, values?: unknown[]): Promise<QueryResult<R>>;
 }
 
 const INSERT_AUDIT = `
   INSERT INTO audit_log (request_id, actor, action, source, detail, at) VALUES ($1, $2, $3, $4, $5::jsonb, $6)`;
+
+// A key already written is announced already: the first entry stands.
+const INSERT_OUTBOX = `
+  INSERT INTO outbox (id, key, kind, request_id, payload, run_after, created_at) VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7)
+  ON CONFLICT (key) DO NOTHING`;
 
 /**
  * The Store on PostgreSQL, for several bot instances sharing one database. Every multi-statement
@@ -97,17 +88,17 @@ export class PostgresStore implements Store {
   async createRequest(request: NewRequest, audit: AuditEntry): Promise<AccessRequest> {
     const createdAt = isoTimestamp(request.createdAt, 'createdAt');
     const stored: AccessRequest = { ...request, state: 'pending', version: 1, createdAt, updatedAt: createdAt };
-    const auditValues = auditParams(auditFor(request.id, audit));
+    const auditValues = inOrder(auditRecord(auditFor(request.id, audit)), AUDIT_COLUMNS);
     return this.transaction(async (client) => {
       const inserted = await query(
         client,
-        `INSERT INTO requests (${REQUEST_COLUMNS})
+        `INSERT INTO requests (${REQUEST_COLUMNS.join(', ')})
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11::jsonb, $12::jsonb, $13, $14)
          RETURNING *`,
-        requestParams(stored),
+        inOrder(requestRecord(stored), REQUEST_COLUMNS),
       );
       await query(client, INSERT_AUDIT, auditValues);
-      return requestFromRow(inserted.rows[0] ?? missing('request', request.id));
+      return rows.request(inserted.rows[0] ?? missing('request', request.id));
     });
   }
 
@@ -122,7 +113,7 @@ export class PostgresStore implements Store {
       'SELECT * FROM requests WHERE email = $1 AND state = ANY($2::text[]) ORDER BY created_at, seq',
       [normalizeEmail(email), [...states]],
     );
-    return result.rows.map(requestFromRow);
+    return result.rows.map(rows.request);
   }
 
   async listRequestsByRequester(aadObjectId: string, limit: number): Promise<AccessRequest[]> {
@@ -131,7 +122,7 @@ export class PostgresStore implements Store {
       'SELECT * FROM requests WHERE requester_id = $1 ORDER BY created_at DESC, seq DESC LIMIT $2',
       [aadObjectId, checkLimit(limit)],
     );
-    return result.rows.map(requestFromRow);
+    return result.rows.map(rows.request);
   }
 
   async listRequestsByState(states: readonly RequestState[], limit: number): Promise<AccessRequest[]> {
@@ -142,13 +133,14 @@ export class PostgresStore implements Store {
       'SELECT * FROM requests WHERE state = ANY($1::text[]) ORDER BY created_at, seq LIMIT $2',
       [[...states], limit],
     );
-    return result.rows.map(requestFromRow);
+    return result.rows.map(rows.request);
   }
 
   async transition(input: TransitionInput): Promise<TransitionResult> {
-    const auditValues = auditParams(auditFor(input.id, input.audit));
-    // The transition happens when its audit entry says it did; the job becomes runnable then too.
+    const audited = auditRecord(auditFor(input.id, input.audit));
+    // The transition happens when its audit entry says it did; the job and the notices are due then too.
     const at = isoTimestamp(input.audit.at, 'audit.at');
+    const patch = transitionPatch(input.patch);
     return this.transaction(async (client): Promise<TransitionResult> => {
       // Under READ COMMITTED a concurrent winner's update makes this one wait, then re-check the
       // WHERE against the committed row and match nothing: the compare-and-set.
@@ -165,8 +157,8 @@ export class PostgresStore implements Store {
           input.from,
           input.expectedVersion,
           input.to,
-          input.patch?.decision === undefined ? null : JSON.stringify(input.patch.decision),
-          input.patch?.outcome === undefined ? null : JSON.stringify(input.patch.outcome),
+          patch.decision,
+          patch.outcome,
           at,
         ],
       );
@@ -174,14 +166,14 @@ export class PostgresStore implements Store {
       if (row === undefined) {
         return { ok: false, current: await this.readRequest(client, input.id) };
       }
-      await query(client, INSERT_AUDIT, auditValues);
+      await query(client, INSERT_AUDIT, inOrder(audited, AUDIT_COLUMNS));
       if (input.enqueueJob === true) {
         // One job per request. Enqueueing again while a job is queued or running changes nothing;
         // enqueueing after it finished (an admin retry) queues it afresh.
         await query(
           client,
-          `INSERT INTO jobs (id, request_id, state, attempts, run_after, created_at)
-           VALUES ($1, $2, 'queued', 0, $3, $3)
+          `INSERT INTO jobs (id, kind, request_id, state, attempts, run_after, created_at)
+           VALUES ($1, 'request', $2, 'queued', 0, $3, $3)
            ON CONFLICT (request_id) DO UPDATE
            SET state = 'queued', attempts = 0, run_after = excluded.run_after, created_at = excluded.created_at,
                lease_owner = NULL, lease_until = NULL, last_error = NULL
@@ -189,13 +181,14 @@ export class PostgresStore implements Store {
           [randomUUID(), input.id, at],
         );
       }
-      return { ok: true, request: requestFromRow(row) };
+      await insertOutbox(client, input.outbox, at);
+      return { ok: true, request: rows.request(row) };
     });
   }
 
   async getSteps(requestId: string): Promise<ExecutionStep[]> {
     const result = await query(this.pool, 'SELECT * FROM execution_steps WHERE request_id = $1 ORDER BY seq', [requestId]);
-    return result.rows.map(stepFromRow);
+    return result.rows.map(rows.step);
   }
 
   async saveStep(step: Omit<ExecutionStep, 'updatedAt'>): Promise<void> {
@@ -205,13 +198,13 @@ export class PostgresStore implements Store {
        VALUES ($1, $2, $3, $4::jsonb, $5, $6)
        ON CONFLICT (request_id, step_key) DO UPDATE
        SET status = excluded.status, output = excluded.output, error = excluded.error, updated_at = excluded.updated_at`,
-      stepParams({ ...step, updatedAt: this.timestamp() }),
+      inOrder(stepRecord({ ...step, updatedAt: this.timestamp() }), STEP_COLUMNS),
     );
   }
 
   async claimJob(workerId: string, leaseMs: number, now: Date): Promise<Job | undefined> {
     const nowIso = isoTimestamp(now, 'now');
-    const leaseUntil = isoTimestamp(new Date(now.getTime() + checkLeaseMs(leaseMs)), 'lease end');
+    const leaseUntil = leaseEnd(now, checkLeaseMs(leaseMs));
     // SKIP LOCKED: instances claiming at once take different jobs instead of queueing on one row.
     // A row another instance claimed meanwhile is re-checked against the WHERE and skipped.
     const result = await query(
@@ -224,16 +217,34 @@ export class PostgresStore implements Store {
          ORDER BY created_at, seq
          LIMIT 1
          FOR UPDATE SKIP LOCKED)
-       RETURNING id, request_id, attempts, lease_until`,
+       RETURNING id, kind, request_id, payload, attempts, lease_until`,
       [workerId, nowIso, leaseUntil],
     );
     const row = result.rows[0];
-    return row === undefined ? undefined : jobFromRow(row);
+    return row === undefined ? undefined : rows.job(row);
   }
 
-  async completeJob(jobId: string): Promise<void> {
-    const result = await query(this.pool, `UPDATE jobs SET state = 'done', lease_until = NULL WHERE id = $1`, [jobId]);
-    if (result.rowCount === 0) missing('job', jobId);
+  async enqueueGuestJob(payload: Record<string, unknown>, audit: AuditEntry): Promise<string> {
+    const audited = auditRecord(audit);
+    const id = randomUUID();
+    await this.transaction(async (client) => {
+      await query(
+        client,
+        `INSERT INTO jobs (id, kind, payload, state, attempts, run_after, created_at) VALUES ($1, 'guest', $2::jsonb, 'queued', 0, $3, $3)`,
+        [id, JSON.stringify(payload), audited.at],
+      );
+      await query(client, INSERT_AUDIT, inOrder(audited, AUDIT_COLUMNS));
+    });
+    return id;
+  }
+
+  async completeJob(jobId: string, outbox?: readonly NewOutboxEntry[]): Promise<void> {
+    const at = this.timestamp();
+    await this.transaction(async (client) => {
+      const result = await query(client, `UPDATE jobs SET state = 'done', lease_until = NULL WHERE id = $1`, [jobId]);
+      if (result.rowCount === 0) missing('job', jobId);
+      await insertOutbox(client, outbox, at);
+    });
   }
 
   async releaseJob(jobId: string, runAfter: Date, lastError: string, refundAttempt = false): Promise<void> {
@@ -253,7 +264,7 @@ export class PostgresStore implements Store {
   }
 
   async extendJobLease(jobId: string, workerId: string, leaseMs: number, now: Date): Promise<boolean> {
-    const leaseUntil = isoTimestamp(new Date(now.getTime() + checkLeaseMs(leaseMs)), 'lease end');
+    const leaseUntil = leaseEnd(now, checkLeaseMs(leaseMs));
     const result = await query(
       this.pool,
       `UPDATE jobs SET lease_until = $3 WHERE id = $1 AND state = 'running' AND lease_owner = $2`,
@@ -262,9 +273,57 @@ export class PostgresStore implements Store {
     return (result.rowCount ?? 0) > 0;
   }
 
+  async claimOutbox(owner: string, leaseMs: number, now: Date): Promise<OutboxItem | undefined> {
+    const nowIso = isoTimestamp(now, 'now');
+    const leaseUntil = leaseEnd(now, checkLeaseMs(leaseMs));
+    // As for jobs: instances delivering at once take different entries; delivered or abandoned
+    // entries are never claimed again, a running one whose lease lapsed is.
+    const result = await query(
+      this.pool,
+      `UPDATE outbox
+       SET state = 'running', lease_owner = $1, lease_until = $3, attempts = attempts + 1
+       WHERE id = (
+         SELECT id FROM outbox
+         WHERE (state = 'queued' AND run_after <= $2) OR (state = 'running' AND lease_until < $2)
+         ORDER BY run_after, seq
+         LIMIT 1
+         FOR UPDATE SKIP LOCKED)
+       RETURNING *`,
+      [owner, nowIso, leaseUntil],
+    );
+    const row = result.rows[0];
+    return row === undefined ? undefined : rows.outboxItem(row);
+  }
+
+  async completeOutbox(id: string, owner: string, now: Date): Promise<boolean> {
+    const result = await query(
+      this.pool,
+      `UPDATE outbox SET state = 'done', lease_until = NULL, delivered_at = $3
+       WHERE id = $1 AND state = 'running' AND lease_owner = $2`,
+      [id, owner, isoTimestamp(now, 'now')],
+    );
+    return (result.rowCount ?? 0) > 0;
+  }
+
+  async releaseOutbox(id: string, owner: string, lastError: string, retryAt?: Date): Promise<void> {
+    const runAfter = retryAt === undefined ? null : isoTimestamp(retryAt, 'retryAt');
+    await query(
+      this.pool,
+      `UPDATE outbox
+       SET state = $3, run_after = COALESCE($4, run_after), last_error = $5, lease_owner = NULL, lease_until = NULL
+       WHERE id = $1 AND state = 'running' AND lease_owner = $2`,
+      [id, owner, runAfter === null ? 'failed' : 'queued', runAfter, lastError],
+    );
+  }
+
+  async listOutbox(requestId: string): Promise<OutboxStatus[]> {
+    const result = await query(this.pool, 'SELECT * FROM outbox WHERE request_id = $1 ORDER BY seq', [requestId]);
+    return result.rows.map(rows.outboxStatus);
+  }
+
   async claimPeriodicTask(name: string, owner: string, leaseMs: number, now: Date): Promise<boolean> {
     const nowIso = isoTimestamp(now, 'now');
-    const leaseUntil = isoTimestamp(new Date(now.getTime() + checkLeaseMs(leaseMs)), 'lease end');
+    const leaseUntil = leaseEnd(now, checkLeaseMs(leaseMs));
     // The same compare-and-set as transitions: a concurrent claimer waits for the row lock, then
     // finds a live lease in the WHERE and gets no row back.
     const result = await query(
@@ -300,16 +359,16 @@ export class PostgresStore implements Store {
 
   async getConversation(key: string): Promise<StoredConversation | undefined> {
     const row = (await query(this.pool, 'SELECT * FROM conversations WHERE key = $1', [key])).rows[0];
-    return row === undefined ? undefined : conversationFromRow(row);
+    return row === undefined ? undefined : rows.conversation(row);
   }
 
   async getSetting(key: string): Promise<string | undefined> {
     const row = (await query(this.pool, 'SELECT value FROM settings WHERE key = $1', [key])).rows[0];
-    return row === undefined ? undefined : settingValueFromRow(row);
+    return row === undefined ? undefined : rows.settingValue(row);
   }
 
   async setSetting(key: string, value: string, audit: AuditEntry): Promise<void> {
-    const auditValues = auditParams(audit);
+    const auditValues = inOrder(auditRecord(audit), AUDIT_COLUMNS);
     const updatedAt = this.timestamp();
     await this.transaction(async (client) => {
       await query(
@@ -327,13 +386,13 @@ export class PostgresStore implements Store {
       this.pool,
       `INSERT INTO card_messages (request_id, role, conversation_key, activity_id) VALUES ($1, $2, $3, $4)
        ON CONFLICT DO NOTHING`,
-      cardMessageParams(card),
+      inOrder(cardMessageRecord(card), CARD_MESSAGE_COLUMNS),
     );
   }
 
   async listCardMessages(requestId: string): Promise<CardMessage[]> {
     const result = await query(this.pool, 'SELECT * FROM card_messages WHERE request_id = $1 ORDER BY seq', [requestId]);
-    return result.rows.map(cardMessageFromRow);
+    return result.rows.map(rows.cardMessage);
   }
 
   async findCardMessage(conversationKey: string, activityId: string): Promise<CardMessage | undefined> {
@@ -343,14 +402,14 @@ export class PostgresStore implements Store {
       [conversationKey, activityId],
     );
     const row = result.rows[0];
-    return row === undefined ? undefined : cardMessageFromRow(row);
+    return row === undefined ? undefined : rows.cardMessage(row);
   }
 
   async saveGuestCardMessage(card: GuestCardMessage): Promise<void> {
     await query(
       this.pool,
       'INSERT INTO guest_card_messages (guest_id, conversation_key, activity_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
-      [card.guestId, card.conversationKey, card.activityId],
+      inOrder(guestCardMessageRecord(card), GUEST_CARD_MESSAGE_COLUMNS),
     );
   }
 
@@ -360,16 +419,16 @@ export class PostgresStore implements Store {
       activityId,
     ]);
     const row = result.rows[0];
-    return row === undefined ? undefined : guestCardMessageFromRow(row);
+    return row === undefined ? undefined : rows.guestCardMessage(row);
   }
 
   async appendAudit(entry: AuditEntry): Promise<void> {
-    await query(this.pool, INSERT_AUDIT, auditParams(entry));
+    await query(this.pool, INSERT_AUDIT, inOrder(auditRecord(entry), AUDIT_COLUMNS));
   }
 
   async listAudit(requestId: string): Promise<AuditEntry[]> {
     const result = await query(this.pool, 'SELECT * FROM audit_log WHERE request_id = $1 ORDER BY id', [requestId]);
-    return result.rows.map(auditFromRow);
+    return result.rows.map(rows.audit);
   }
 
   async createCursor(cursor: PageCursor): Promise<boolean> {
@@ -379,14 +438,14 @@ export class PostgresStore implements Store {
       `INSERT INTO page_cursors (id, owner_id, kind, state, created_at, expires_at)
        VALUES ($1, $2, $3, $4::jsonb, $5, $6)
        ON CONFLICT (id) DO NOTHING`,
-      cursorParams(cursor),
+      inOrder(cursorRecord(cursor), CURSOR_COLUMNS),
     );
     return result.rowCount === 1;
   }
 
   async getCursor(id: string): Promise<PageCursor | undefined> {
     const row = (await query(this.pool, 'SELECT * FROM page_cursors WHERE id = $1', [id])).rows[0];
-    return row === undefined ? undefined : cursorFromRow(row);
+    return row === undefined ? undefined : rows.cursor(row);
   }
 
   async deleteExpiredCursors(now: Date): Promise<number> {
@@ -407,7 +466,7 @@ export class PostgresStore implements Store {
 
   private async readRequest(db: Queryable, id: string): Promise<AccessRequest | undefined> {
     const row = (await query(db, 'SELECT * FROM requests WHERE id = $1', [id])).rows[0];
-    return row === undefined ? undefined : requestFromRow(row);
+    return row === undefined ? undefined : rows.request(row);
   }
 
   /** Runs `fn` in one transaction on one connection; any throw rolls everything back. */
@@ -438,18 +497,11 @@ export class PostgresStore implements Store {
 }
 
 /** Runs one statement, typing its rows as untrusted until a row mapper has checked them. */
-function query(db: Queryable, text: string, values?: unknown[]): Promise<QueryResult<PgRow>> {
-  return db.query<PgRow>(text, values);
+function query(db: Queryable, text: string, values?: unknown[]): Promise<QueryResult<Row>> {
+  return db.query<Row>(text, values);
 }
 
-/** The audit entry of a request write is about that request. */
-function auditFor(requestId: string, audit: AuditEntry): AuditEntry {
-  if (audit.requestId !== undefined && audit.requestId !== requestId) {
-    throw new Error(`audit entry names request ${audit.requestId} but the write is to request ${requestId}`);
-  }
-  return { ...audit, requestId };
-}
-
-function missing(what: string, id: string): never {
-  throw new Error(`${what} ${id} not found`);
+/** Writes outbox entries inside the caller's transaction, due at `at`. */
+async function insertOutbox(client: PoolClient, entries: readonly NewOutboxEntry[] | undefined, at: string): Promise<void> {
+  for (const entry of entries ?? []) await query(client, INSERT_OUTBOX, inOrder(outboxRecord(randomUUID(), entry, at), OUTBOX_COLUMNS));
 }

@@ -139,6 +139,54 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    name: 'job kinds and the outbox',
+    sql: `
+      -- Jobs carry either a request to execute or an admin's write on a guest (its order in
+      -- payload). SQLite cannot relax NOT NULL in place, so the table is rebuilt in the same order.
+      CREATE TABLE jobs_with_kinds (
+        id          TEXT    PRIMARY KEY,
+        kind        TEXT    NOT NULL CHECK (kind IN ('request', 'guest')),
+        request_id  TEXT    UNIQUE REFERENCES requests (id),
+        payload     TEXT    CHECK (payload IS NULL OR json_valid(payload)),
+        state       TEXT    NOT NULL CHECK (state IN ('queued', 'running', 'done')),
+        attempts    INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+        run_after   TEXT    NOT NULL,
+        lease_owner TEXT,
+        lease_until TEXT,
+        last_error  TEXT,
+        created_at  TEXT    NOT NULL,
+        CHECK ((kind = 'request' AND request_id IS NOT NULL) OR (kind = 'guest' AND payload IS NOT NULL))
+      );
+      INSERT INTO jobs_with_kinds (id, kind, request_id, state, attempts, run_after, lease_owner, lease_until, last_error, created_at)
+        SELECT id, 'request', request_id, state, attempts, run_after, lease_owner, lease_until, last_error, created_at
+        FROM jobs ORDER BY rowid;
+      DROP TABLE jobs;
+      ALTER TABLE jobs_with_kinds RENAME TO jobs;
+      CREATE INDEX jobs_state_run_after ON jobs (state, run_after);
+      CREATE INDEX jobs_state_lease_until ON jobs (state, lease_until);
+
+      -- Notices and card updates, written in the transaction of the change they announce and
+      -- delivered afterwards, at least once, under a lease like jobs. key makes each one unique.
+      CREATE TABLE outbox (
+        id           TEXT    PRIMARY KEY,
+        key          TEXT    NOT NULL UNIQUE,
+        kind         TEXT    NOT NULL,
+        request_id   TEXT,
+        payload      TEXT    NOT NULL CHECK (json_valid(payload)),
+        state        TEXT    NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'running', 'done', 'failed')),
+        attempts     INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+        run_after    TEXT    NOT NULL,
+        lease_owner  TEXT,
+        lease_until  TEXT,
+        last_error   TEXT,
+        created_at   TEXT    NOT NULL,
+        delivered_at TEXT
+      );
+      CREATE INDEX outbox_state_run_after ON outbox (state, run_after);
+      CREATE INDEX outbox_request ON outbox (request_id);
+    `,
+  },
 ];
 
 export interface MigrationResult {

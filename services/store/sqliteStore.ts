@@ -5,28 +5,10 @@ import Database from 'better-sqlite3';
 import type { AccessRequest, AuditEntry, CardMessage, ExecutionStep, GuestCardMessage, Job, RequestState } from '../requests/model';
 import { checkLeaseMs, checkLimit, isoTimestamp, normalizeEmail } from './codecs';
 import { migrate } from './sqliteMigrations';
-import {
-  auditFromRow,
-  auditToRow,
-  cardMessageFromRow,
-  cardMessageToRow,
-  conversationFromRow,
-  cursorFromRow,
-  cursorToRow,
-  guestCardMessageFromRow,
-  jobFromRow,
-  requestFromRow,
-  requestToRow,
-  settingValueFromRow,
-  stepFromRow,
-  stepToRow,
-  type AuditRow,
-  type CardMessageRow,
-  type CursorRow,
-  type RequestRow,
-  type StepRow,
-} from './sqliteRows';
-import type { NewRequest, PageCursor, Store, StoredConversation, TransitionInput, TransitionResult } from './store';
+// The one row mapping, shared with the other store: only the SQL below is this dialect's own.
+import { auditFor, auditRecord, cardMessageRecord, cursorRecord, guestCardMessageRecord, leaseEnd, missing, outboxRecord, requestRecord, stepRecord, transitionPatch, type ColumnValue } from './rows';
+import { sqliteRows as rows } from './sqliteRows';
+import type { NewOutboxEntry, NewRequest, OutboxItem, OutboxStatus, PageCursor, Store, StoredConversation, TransitionInput, TransitionResult } from './store';
 
 export interface SqliteStoreOptions {
   /**
@@ -41,11 +23,13 @@ export interface SqliteStoreOptions {
 const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 
 type Db = Database.Database;
+/** Named parameters: a column record from rows.ts, or the values of one statement. */
+type Params = Record<string, ColumnValue>;
 
 /** Every statement the store runs, prepared once per connection. */
 function prepareStatements(db: Db) {
   return {
-    insertRequest: db.prepare<RequestRow>(`
+    insertRequest: db.prepare<Params>(`
       INSERT INTO requests (id, kind, state, version, requester_id, requester_name, tenant_id, email,
                             details, context, decision, outcome, created_at, updated_at)
       VALUES (@id, @kind, @state, @version, @requester_id, @requester_name, @tenant_id, @email,
@@ -79,7 +63,7 @@ function prepareStatements(db: Db) {
       RETURNING *`),
 
     getSteps: db.prepare<[string]>('SELECT * FROM execution_steps WHERE request_id = ? ORDER BY rowid'),
-    saveStep: db.prepare<StepRow>(`
+    saveStep: db.prepare<Params>(`
       INSERT INTO execution_steps (request_id, step_key, status, output, error, updated_at)
       VALUES (@request_id, @step_key, @status, @output, @error, @updated_at)
       ON CONFLICT (request_id, step_key) DO UPDATE
@@ -89,12 +73,15 @@ function prepareStatements(db: Db) {
     // One job per request. Enqueueing again while a job is queued or running changes nothing;
     // enqueueing after it finished (an admin retry) queues it afresh.
     enqueueJob: db.prepare<{ id: string; request_id: string; at: string }>(`
-      INSERT INTO jobs (id, request_id, state, attempts, run_after, created_at)
-      VALUES (@id, @request_id, 'queued', 0, @at, @at)
+      INSERT INTO jobs (id, kind, request_id, state, attempts, run_after, created_at)
+      VALUES (@id, 'request', @request_id, 'queued', 0, @at, @at)
       ON CONFLICT (request_id) DO UPDATE
       SET state = 'queued', attempts = 0, run_after = excluded.run_after, created_at = excluded.created_at,
           lease_owner = NULL, lease_until = NULL, last_error = NULL
       WHERE jobs.state = 'done'`),
+    enqueueGuestJob: db.prepare<{ id: string; payload: string; at: string }>(`
+      INSERT INTO jobs (id, kind, payload, state, attempts, run_after, created_at)
+      VALUES (@id, 'guest', @payload, 'queued', 0, @at, @at)`),
     claimJob: db.prepare<{ worker: string; now: string; lease_until: string }>(`
       UPDATE jobs
       SET state = 'running', lease_owner = @worker, lease_until = @lease_until, attempts = attempts + 1
@@ -103,7 +90,7 @@ function prepareStatements(db: Db) {
         WHERE (state = 'queued' AND run_after <= @now) OR (state = 'running' AND lease_until < @now)
         ORDER BY created_at, rowid
         LIMIT 1)
-      RETURNING id, request_id, attempts, lease_until`),
+      RETURNING id, kind, request_id, payload, attempts, lease_until`),
     completeJob: db.prepare<[string]>(`UPDATE jobs SET state = 'done', lease_until = NULL WHERE id = ?`),
     // A finished job stays finished: a worker whose lease lapsed cannot re-queue another's work.
     releaseJob: db.prepare<{ id: string; run_after: string; last_error: string; refund: number }>(`
@@ -115,6 +102,31 @@ function prepareStatements(db: Db) {
     extendJobLease: db.prepare<{ id: string; worker: string; lease_until: string }>(`
       UPDATE jobs SET lease_until = @lease_until
       WHERE id = @id AND state = 'running' AND lease_owner = @worker`),
+
+    // A key already written is announced already: the first entry stands.
+    insertOutbox: db.prepare<Params>(`
+      INSERT INTO outbox (id, key, kind, request_id, payload, state, attempts, run_after, created_at)
+      VALUES (@id, @key, @kind, @request_id, @payload, 'queued', 0, @run_after, @created_at)
+      ON CONFLICT (key) DO NOTHING`),
+    // Delivered or abandoned entries are never claimed again; a running one whose lease lapsed is.
+    claimOutbox: db.prepare<{ owner: string; now: string; lease_until: string }>(`
+      UPDATE outbox
+      SET state = 'running', lease_owner = @owner, lease_until = @lease_until, attempts = attempts + 1
+      WHERE id = (
+        SELECT id FROM outbox
+        WHERE (state = 'queued' AND run_after <= @now) OR (state = 'running' AND lease_until < @now)
+        ORDER BY run_after, rowid
+        LIMIT 1)
+      RETURNING *`),
+    completeOutbox: db.prepare<{ id: string; owner: string; now: string }>(`
+      UPDATE outbox SET state = 'done', lease_until = NULL, delivered_at = @now
+      WHERE id = @id AND state = 'running' AND lease_owner = @owner`),
+    releaseOutbox: db.prepare<{ id: string; owner: string; state: string; run_after: string | null; last_error: string }>(`
+      UPDATE outbox
+      SET state = @state, run_after = COALESCE(@run_after, run_after), last_error = @last_error,
+          lease_owner = NULL, lease_until = NULL
+      WHERE id = @id AND state = 'running' AND lease_owner = @owner`),
+    listOutbox: db.prepare<[string]>('SELECT * FROM outbox WHERE request_id = ? ORDER BY rowid'),
 
     // Inserting the row claims a task never run before; otherwise the update happens only when
     // the task is due and no lease is live, so of two callers at once only one gets a row back.
@@ -140,7 +152,7 @@ function prepareStatements(db: Db) {
       INSERT INTO settings (key, value, updated_at) VALUES (@key, @value, @updated_at)
       ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`),
 
-    saveCardMessage: db.prepare<CardMessageRow>(`
+    saveCardMessage: db.prepare<Params>(`
       INSERT INTO card_messages (request_id, role, conversation_key, activity_id)
       VALUES (@request_id, @role, @conversation_key, @activity_id)
       ON CONFLICT DO NOTHING`),
@@ -149,20 +161,20 @@ function prepareStatements(db: Db) {
       SELECT * FROM card_messages WHERE conversation_key = @conversation_key AND activity_id = @activity_id
       ORDER BY rowid LIMIT 1`),
 
-    saveGuestCardMessage: db.prepare<{ guest_id: string; conversation_key: string; activity_id: string }>(`
+    saveGuestCardMessage: db.prepare<Params>(`
       INSERT INTO guest_card_messages (guest_id, conversation_key, activity_id)
       VALUES (@guest_id, @conversation_key, @activity_id)
       ON CONFLICT DO NOTHING`),
     findGuestCardMessage: db.prepare<{ conversation_key: string; activity_id: string }>(`
       SELECT * FROM guest_card_messages WHERE conversation_key = @conversation_key AND activity_id = @activity_id`),
 
-    appendAudit: db.prepare<AuditRow>(`
+    appendAudit: db.prepare<Params>(`
       INSERT INTO audit_log (request_id, actor, action, source, detail, at)
       VALUES (@request_id, @actor, @action, @source, @detail, @at)`),
     listAudit: db.prepare<[string]>('SELECT * FROM audit_log WHERE request_id = ? ORDER BY id'),
 
     // An existing cursor is never overwritten: the first writer of an id wins.
-    createCursor: db.prepare<CursorRow>(`
+    createCursor: db.prepare<Params>(`
       INSERT INTO page_cursors (id, owner_id, kind, state, created_at, expires_at)
       VALUES (@id, @owner_id, @kind, @state, @created_at, @expires_at)
       ON CONFLICT (id) DO NOTHING`),
@@ -218,10 +230,10 @@ export class SqliteStore implements Store {
   async createRequest(request: NewRequest, audit: AuditEntry): Promise<AccessRequest> {
     const createdAt = isoTimestamp(request.createdAt, 'createdAt');
     const stored: AccessRequest = { ...request, state: 'pending', version: 1, createdAt, updatedAt: createdAt };
-    const auditRow = auditToRow(auditFor(request.id, audit));
+    const audited = auditRecord(auditFor(request.id, audit));
     return this.write(() => {
-      this.statements.insertRequest.run(requestToRow(stored));
-      this.statements.appendAudit.run(auditRow);
+      this.statements.insertRequest.run(requestRecord(stored));
+      this.statements.appendAudit.run(audited);
       return this.readRequest(request.id) ?? missing('request', request.id);
     });
   }
@@ -234,67 +246,78 @@ export class SqliteStore implements Store {
     if (states.length === 0) return [];
     return this.statements.findRequestsByEmail
       .all({ email: normalizeEmail(email), states: JSON.stringify(states) })
-      .map(requestFromRow);
+      .map(rows.request);
   }
 
   async listRequestsByRequester(aadObjectId: string, limit: number): Promise<AccessRequest[]> {
     return this.statements.listRequestsByRequester
       .all({ requester_id: aadObjectId, limit: checkLimit(limit) })
-      .map(requestFromRow);
+      .map(rows.request);
   }
 
   async listRequestsByState(states: readonly RequestState[], limit: number): Promise<AccessRequest[]> {
     checkLimit(limit);
     if (states.length === 0) return [];
-    return this.statements.listRequestsByState.all({ states: JSON.stringify(states), limit }).map(requestFromRow);
+    return this.statements.listRequestsByState.all({ states: JSON.stringify(states), limit }).map(rows.request);
   }
 
   async transition(input: TransitionInput): Promise<TransitionResult> {
-    const auditRow = auditToRow(auditFor(input.id, input.audit));
-    // The transition happens when its audit entry says it did; the job becomes runnable then too.
-    const at = auditRow.at;
+    const audited = auditRecord(auditFor(input.id, input.audit));
+    // The transition happens when its audit entry says it did; the job and the notices are due then too.
+    const at = audited.at;
     return this.write((): TransitionResult => {
       const row = this.statements.transition.get({
         id: input.id,
         from: input.from,
         version: input.expectedVersion,
         to: input.to,
-        decision: input.patch?.decision === undefined ? null : JSON.stringify(input.patch.decision),
-        outcome: input.patch?.outcome === undefined ? null : JSON.stringify(input.patch.outcome),
+        ...transitionPatch(input.patch),
         updated_at: at,
       });
       if (row === undefined) {
         return { ok: false, current: this.readRequest(input.id) };
       }
-      this.statements.appendAudit.run(auditRow);
+      this.statements.appendAudit.run(audited);
       if (input.enqueueJob === true) {
         this.statements.enqueueJob.run({ id: randomUUID(), request_id: input.id, at });
       }
-      return { ok: true, request: requestFromRow(row) };
+      this.insertOutbox(input.outbox, at);
+      return { ok: true, request: rows.request(row) };
     });
   }
 
   async getSteps(requestId: string): Promise<ExecutionStep[]> {
-    return this.statements.getSteps.all(requestId).map(stepFromRow);
+    return this.statements.getSteps.all(requestId).map(rows.step);
   }
 
   async saveStep(step: Omit<ExecutionStep, 'updatedAt'>): Promise<void> {
-    this.statements.saveStep.run(stepToRow({ ...step, updatedAt: this.timestamp() }));
+    this.statements.saveStep.run(stepRecord({ ...step, updatedAt: this.timestamp() }));
   }
 
   async claimJob(workerId: string, leaseMs: number, now: Date): Promise<Job | undefined> {
-    checkLeaseMs(leaseMs);
     const nowIso = isoTimestamp(now, 'now');
-    const leaseUntil = isoTimestamp(new Date(now.getTime() + leaseMs), 'lease end');
+    const leaseUntil = leaseEnd(now, checkLeaseMs(leaseMs));
     return this.write(() => {
       const row = this.statements.claimJob.get({ worker: workerId, now: nowIso, lease_until: leaseUntil });
-      return row === undefined ? undefined : jobFromRow(row);
+      return row === undefined ? undefined : rows.job(row);
     });
   }
 
-  async completeJob(jobId: string): Promise<void> {
+  async enqueueGuestJob(payload: Record<string, unknown>, audit: AuditEntry): Promise<string> {
+    const audited = auditRecord(audit);
+    const id = randomUUID();
+    this.write(() => {
+      this.statements.enqueueGuestJob.run({ id, payload: JSON.stringify(payload), at: audited.at });
+      this.statements.appendAudit.run(audited);
+    });
+    return id;
+  }
+
+  async completeJob(jobId: string, outbox?: readonly NewOutboxEntry[]): Promise<void> {
+    const at = this.timestamp();
     this.write(() => {
       if (this.statements.completeJob.run(jobId).changes === 0) missing('job', jobId);
+      this.insertOutbox(outbox, at);
     });
   }
 
@@ -307,13 +330,35 @@ export class SqliteStore implements Store {
   }
 
   async extendJobLease(jobId: string, workerId: string, leaseMs: number, now: Date): Promise<boolean> {
-    const leaseUntil = isoTimestamp(new Date(now.getTime() + checkLeaseMs(leaseMs)), 'lease end');
+    const leaseUntil = leaseEnd(now, checkLeaseMs(leaseMs));
     return this.statements.extendJobLease.run({ id: jobId, worker: workerId, lease_until: leaseUntil }).changes > 0;
+  }
+
+  async claimOutbox(owner: string, leaseMs: number, now: Date): Promise<OutboxItem | undefined> {
+    const nowIso = isoTimestamp(now, 'now');
+    const leaseUntil = leaseEnd(now, checkLeaseMs(leaseMs));
+    return this.write(() => {
+      const row = this.statements.claimOutbox.get({ owner, now: nowIso, lease_until: leaseUntil });
+      return row === undefined ? undefined : rows.outboxItem(row);
+    });
+  }
+
+  async completeOutbox(id: string, owner: string, now: Date): Promise<boolean> {
+    return this.statements.completeOutbox.run({ id, owner, now: isoTimestamp(now, 'now') }).changes > 0;
+  }
+
+  async releaseOutbox(id: string, owner: string, lastError: string, retryAt?: Date): Promise<void> {
+    const runAfter = retryAt === undefined ? null : isoTimestamp(retryAt, 'retryAt');
+    this.statements.releaseOutbox.run({ id, owner, state: runAfter === null ? 'failed' : 'queued', run_after: runAfter, last_error: lastError });
+  }
+
+  async listOutbox(requestId: string): Promise<OutboxStatus[]> {
+    return this.statements.listOutbox.all(requestId).map(rows.outboxStatus);
   }
 
   async claimPeriodicTask(name: string, owner: string, leaseMs: number, now: Date): Promise<boolean> {
     const nowIso = isoTimestamp(now, 'now');
-    const leaseUntil = isoTimestamp(new Date(now.getTime() + checkLeaseMs(leaseMs)), 'lease end');
+    const leaseUntil = leaseEnd(now, checkLeaseMs(leaseMs));
     return this.write(
       () => this.statements.claimPeriodicTask.get({ name, owner, now: nowIso, lease_until: leaseUntil }) !== undefined,
     );
@@ -329,60 +374,60 @@ export class SqliteStore implements Store {
 
   async getConversation(key: string): Promise<StoredConversation | undefined> {
     const row = this.statements.getConversation.get(key);
-    return row === undefined ? undefined : conversationFromRow(row);
+    return row === undefined ? undefined : rows.conversation(row);
   }
 
   async getSetting(key: string): Promise<string | undefined> {
     const row = this.statements.getSetting.get(key);
-    return row === undefined ? undefined : settingValueFromRow(row);
+    return row === undefined ? undefined : rows.settingValue(row);
   }
 
   async setSetting(key: string, value: string, audit: AuditEntry): Promise<void> {
-    const auditRow = auditToRow(audit);
+    const audited = auditRecord(audit);
     const updatedAt = this.timestamp();
     this.write(() => {
       this.statements.setSetting.run({ key, value, updated_at: updatedAt });
-      this.statements.appendAudit.run(auditRow);
+      this.statements.appendAudit.run(audited);
     });
   }
 
   async saveCardMessage(card: CardMessage): Promise<void> {
-    this.statements.saveCardMessage.run(cardMessageToRow(card));
+    this.statements.saveCardMessage.run(cardMessageRecord(card));
   }
 
   async listCardMessages(requestId: string): Promise<CardMessage[]> {
-    return this.statements.listCardMessages.all(requestId).map(cardMessageFromRow);
+    return this.statements.listCardMessages.all(requestId).map(rows.cardMessage);
   }
 
   async findCardMessage(conversationKey: string, activityId: string): Promise<CardMessage | undefined> {
     const row = this.statements.findCardMessage.get({ conversation_key: conversationKey, activity_id: activityId });
-    return row === undefined ? undefined : cardMessageFromRow(row);
+    return row === undefined ? undefined : rows.cardMessage(row);
   }
 
   async saveGuestCardMessage(card: GuestCardMessage): Promise<void> {
-    this.statements.saveGuestCardMessage.run({ guest_id: card.guestId, conversation_key: card.conversationKey, activity_id: card.activityId });
+    this.statements.saveGuestCardMessage.run(guestCardMessageRecord(card));
   }
 
   async findGuestCardMessage(conversationKey: string, activityId: string): Promise<GuestCardMessage | undefined> {
     const row = this.statements.findGuestCardMessage.get({ conversation_key: conversationKey, activity_id: activityId });
-    return row === undefined ? undefined : guestCardMessageFromRow(row);
+    return row === undefined ? undefined : rows.guestCardMessage(row);
   }
 
   async appendAudit(entry: AuditEntry): Promise<void> {
-    this.statements.appendAudit.run(auditToRow(entry));
+    this.statements.appendAudit.run(auditRecord(entry));
   }
 
   async listAudit(requestId: string): Promise<AuditEntry[]> {
-    return this.statements.listAudit.all(requestId).map(auditFromRow);
+    return this.statements.listAudit.all(requestId).map(rows.audit);
   }
 
   async createCursor(cursor: PageCursor): Promise<boolean> {
-    return this.statements.createCursor.run(cursorToRow(cursor)).changes === 1;
+    return this.statements.createCursor.run(cursorRecord(cursor)).changes === 1;
   }
 
   async getCursor(id: string): Promise<PageCursor | undefined> {
     const row = this.statements.getCursor.get(id);
-    return row === undefined ? undefined : cursorFromRow(row);
+    return row === undefined ? undefined : rows.cursor(row);
   }
 
   async deleteExpiredCursors(now: Date): Promise<number> {
@@ -400,7 +445,12 @@ export class SqliteStore implements Store {
 
   private readRequest(id: string): AccessRequest | undefined {
     const row = this.statements.getRequest.get(id);
-    return row === undefined ? undefined : requestFromRow(row);
+    return row === undefined ? undefined : rows.request(row);
+  }
+
+  /** Writes outbox entries inside the caller's transaction, due at `at`. */
+  private insertOutbox(entries: readonly NewOutboxEntry[] | undefined, at: string): void {
+    for (const entry of entries ?? []) this.statements.insertOutbox.run(outboxRecord(randomUUID(), entry, at));
   }
 
   /** Runs `fn` in an IMMEDIATE transaction; any throw rolls everything back. */
@@ -411,16 +461,4 @@ export class SqliteStore implements Store {
   private timestamp(): string {
     return isoTimestamp(this.now(), 'clock');
   }
-}
-
-/** The audit entry of a request write is about that request. */
-function auditFor(requestId: string, audit: AuditEntry): AuditEntry {
-  if (audit.requestId !== undefined && audit.requestId !== requestId) {
-    throw new Error(`audit entry names request ${audit.requestId} but the write is to request ${requestId}`);
-  }
-  return { ...audit, requestId };
-}
-
-function missing(what: string, id: string): never {
-  throw new Error(`${what} ${id} not found`);
 }

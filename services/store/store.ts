@@ -27,6 +27,41 @@ export interface TransitionInput {
   audit: AuditEntry;
   /** Queue an execution job in the same transaction (approval). */
   enqueueJob?: boolean;
+  /** Messages announcing the transition, written in the same transaction (see `Store.claimOutbox`). */
+  outbox?: readonly NewOutboxEntry[];
+}
+
+/**
+ * A message to deliver once the change it announces has committed: written in that change's
+ * transaction, delivered at least once by whichever instance claims it.
+ */
+export interface NewOutboxEntry {
+  /** Unique: a second entry with the same key is dropped, so one change is announced once. */
+  key: string;
+  /** What to deliver (`request.notice`, ...); the deliverer reads `payload` by it. */
+  kind: string;
+  /** The request it is about, if any (for listing a request's messages). */
+  requestId?: string;
+  payload: Record<string, unknown>;
+}
+
+/** An outbox entry as claimed for delivery. */
+export interface OutboxItem extends NewOutboxEntry {
+  id: string;
+  /** Claims so far, this one included. */
+  attempts: number;
+  leaseUntil: string;
+  createdAt: string;
+}
+
+export const OUTBOX_STATES = ['queued', 'running', 'done', 'failed'] as const;
+export type OutboxState = (typeof OUTBOX_STATES)[number];
+
+/** Where an outbox entry stands (diagnostics and tests). */
+export interface OutboxStatus extends NewOutboxEntry {
+  state: OutboxState;
+  attempts: number;
+  lastError?: string;
 }
 
 /** A stored proactive address (a Bot Framework ConversationReference, kept opaque here). */
@@ -73,7 +108,13 @@ export interface Store {
 
   /** Claims the oldest runnable job (queued, or its lease expired) for `leaseMs`. */
   claimJob(workerId: string, leaseMs: number, now: Date): Promise<Job | undefined>;
-  completeJob(jobId: string): Promise<void>;
+  /**
+   * Queues an admin's write on a guest (`payload` says which), with its audit entry, in one
+   * transaction; returns the job's id. Such jobs are claimed, leased and retried like request jobs.
+   */
+  enqueueGuestJob(payload: Record<string, unknown>, audit: AuditEntry): Promise<string>;
+  /** Marks the job done, writing `outbox` (the messages announcing its result) in the same transaction. */
+  completeJob(jobId: string, outbox?: readonly NewOutboxEntry[]): Promise<void>;
   /**
    * Gives a job back to run again after `runAfter` (transient failure). With `refundAttempt` the
    * claim does not count as an attempt: being throttled is Graph pacing us, not the job failing.
@@ -85,6 +126,21 @@ export interface Store {
    * took it over after it lapsed, or the job finished.
    */
   extendJobLease(jobId: string, workerId: string, leaseMs: number, now: Date): Promise<boolean>;
+
+  /**
+   * Claims the oldest outbox entry due for delivery (queued and due, or running with its lease
+   * expired) for `leaseMs`. A delivered (`done`) or abandoned (`failed`) entry is never claimed again.
+   */
+  claimOutbox(owner: string, leaseMs: number, now: Date): Promise<OutboxItem | undefined>;
+  /** Marks the entry delivered; false (nothing changes) when `owner` no longer holds it. */
+  completeOutbox(id: string, owner: string, now: Date): Promise<boolean>;
+  /**
+   * Gives an undelivered entry back: to be tried again at `retryAt`, or, without it, abandoned as
+   * `failed`. Does nothing when `owner` no longer holds it.
+   */
+  releaseOutbox(id: string, owner: string, lastError: string, retryAt?: Date): Promise<void>;
+  /** The outbox entries about a request, oldest first. */
+  listOutbox(requestId: string): Promise<OutboxStatus[]>;
 
   /**
    * Claims the periodic task `name` for `owner` until `now + leaseMs` when it is due (never run, or

@@ -107,7 +107,7 @@ describe('app access for guests', () => {
 
     const [nora] = harness.simulator.directory.findUsersByEmail('nora.new@fabrikam.com');
     expect(nora?.userType).toBe('Guest');
-    expect(holds(nora!.id, PARTNER_PORTAL, PORTAL_READER)).toBe(true);
+    expect(holds(nora.id, PARTNER_PORTAL, PORTAL_READER)).toBe(true);
     expect(harness.simulator.directory.invitations).toHaveLength(1);
     const steps = (await harness.app.store.getSteps(requestId)).map((s) => s.key);
     expect(steps).toEqual(expect.arrayContaining(['invite', `app:${PARTNER_PORTAL}:${PORTAL_READER}`]));
@@ -146,7 +146,7 @@ describe('app access for guests', () => {
     await harness.settle();
     const [guest] = harness.simulator.directory.findUsersByEmail('new.partner@fabrikam.com');
     expect(guest?.userType).toBe('Guest');
-    expect(holds(guest!.id, EXPENSE_HUB, SUBMITTER)).toBe(true);
+    expect(holds(guest.id, EXPENSE_HUB, SUBMITTER)).toBe(true);
     expect(harness.simulator.directory.invitations).toHaveLength(1);
   });
 

@@ -4,7 +4,7 @@ import { DEMO_GROUP_IDS, DEMO_GUEST_IDS, DEMO_SERVICE_PRINCIPAL_IDS, DEMO_USER_I
 import { allActions, cardText, parseCardStrict } from '../helpers/adaptiveCards';
 import { GraphLog, StoreOnDisk, buttonData, buttonTitles } from '../helpers/admin';
 import { BotHarness, people } from '../helpers/botHarness';
-import { cardsFor, clickOnCard, invokeCard, invokeError, invokeMessage, say } from '../helpers/conversation';
+import { cardsFor, clickOnCard, invokeCard, invokeError, say } from '../helpers/conversation';
 import type { TeamsUser } from '../helpers/teamsActivities';
 
 const JANE = DEMO_GUEST_IDS.janeDoeFabrikam;
@@ -190,19 +190,32 @@ describe('guest administration over HTTP', () => {
       expect(harness.simulator.directory.getUser(DANA)?.externalUserState).toBe('PendingAcceptance');
     });
 
-    it('works from the Resend invitation button on the guest card', async () => {
+    it('works from the Resend invitation button on the guest card: answers at once, then shows the new redeem link on that card', async () => {
       const guest = await say(harness, people.adele, 'guest ravi.kumar@fabrikam.com');
-      const { result } = await click(people.adele, VERBS.resendGuest, { guestId: RAVI }, guest.activityId);
-      expect(cardText(invokeCard(result))).toContain('New invitation sent to Ravi Kumar (Fabrikam)');
+      const { activity, result } = await click(people.adele, VERBS.resendGuest, { guestId: RAVI }, guest.activityId);
+      expect(cardText(invokeCard(result))).toContain('Sending a new invitation…');
+      expect(cardText(invokeCard(result))).toContain('You will see the result here');
+      // Nothing was sent inside the click.
+      expect(harness.simulator.directory.invitations).toEqual([]);
+
+      await harness.settle();
+      const updated = resultOn(people.adele, guest.activityId);
+      expect(updated).toContain('New invitation sent to Ravi Kumar (Fabrikam)');
+      const invitation = harness.simulator.directory.invitations.at(-1)!;
+      expect(updated).toContain(invitation.inviteRedeemUrl.replace(/_/g, '\\_'));
       expect(guest.text).toContain('Pending (invitation not redeemed)');
       expect(harness.simulator.directory.invitations.filter((i) => i.userId === RAVI)).toHaveLength(1);
+      expect(disk.audit().map((r) => [r.action, r.source])).toEqual([
+        ['guest_resend_queued', activity.id],
+        ['guest_reinvited', activity.id],
+      ]);
     });
 
     it('refuses someone who is not an admin, and sends nothing', async () => {
       expect((await say(harness, people.isaiah, 'resend ravi.kumar@fabrikam.com')).text).toContain('Not allowed');
       // An admin's guest card in a channel: everyone there can click its button.
       await harness.post(harness.activities.channelMessage(people.adele, 'guest ravi.kumar@fabrikam.com', ADMIN_CHANNEL));
-      const card = channelPosts()[0]!;
+      const card = channelPosts()[0];
       const clicked = await harness.post(harness.activities.channelCardAction(people.isaiah, VERBS.resendGuest, { guestId: RAVI }, card.activityId, ADMIN_CHANNEL));
       expect(invokeError(clicked).statusCode).toBe(403);
       expect(harness.simulator.directory.invitations).toEqual([]);
@@ -235,10 +248,15 @@ describe('guest administration over HTTP', () => {
       expect(harness.simulator.directory.getUser(JANE)?.accountEnabled).toBe(true);
     });
 
-    it('disables sign-in only when "Disable now" is pressed, reports it and audits it', async () => {
+    it('disables sign-in only when "Disable now" is pressed: answers at once, the worker disables, the card reports it, and it is audited', async () => {
       const revoke = await say(harness, people.lynne, 'revoke jane.doe@fabrikam.com');
       const { activity, result } = await click(people.lynne, VERBS.disableGuest, { guestId: JANE }, revoke.activityId);
-      const text = cardText(invokeCard(result));
+      expect(cardText(invokeCard(result))).toContain('Disabling sign-in…');
+      expect(graph.writes()).toEqual([]);
+      expect(harness.simulator.directory.getUser(JANE)?.accountEnabled).toBe(true);
+
+      await harness.settle();
+      const text = resultOn(people.lynne, revoke.activityId);
       expect(text).toContain('Sign-in disabled: Jane Doe (Fabrikam)');
       expect(text).toContain(`Request: PATCH ${harness.simulator.url}/v1.0/users/${JANE}`);
       expect(graph.writes()).toEqual([`PATCH /v1.0/users/${JANE} -> 204`]);
@@ -246,14 +264,20 @@ describe('guest administration over HTTP', () => {
       expect(disk.audit().at(-1)).toEqual({ request_id: null, actor: people.lynne.aadObjectId, action: 'guest_disabled', source: activity.id, detail: { guestId: JANE } });
 
       // A second click finds it done and writes nothing.
-      expect(cardText(invokeCard((await click(people.lynne, VERBS.disableGuest, { guestId: JANE }, revoke.activityId)).result))).toContain('Already disabled');
+      expect(cardText(invokeCard((await click(people.lynne, VERBS.disableGuest, { guestId: JANE }, revoke.activityId)).result))).toContain('Disabling sign-in…');
+      await harness.settle();
+      expect(resultOn(people.lynne, revoke.activityId)).toContain('Already disabled');
       expect(graph.writes()).toHaveLength(1);
     });
 
-    it('deletes (restorable for 30 days) only when "Delete now" is pressed', async () => {
+    it('deletes (restorable for 30 days) only when "Delete now" is pressed, after the click, and says so on the card', async () => {
       const guest = await say(harness, people.adele, 'guest ravi.kumar@fabrikam.com');
       const { result } = await click(people.adele, VERBS.deleteGuest, { guestId: RAVI }, guest.activityId);
-      const text = cardText(invokeCard(result));
+      expect(cardText(invokeCard(result))).toContain('Deleting the guest…');
+      expect(harness.simulator.directory.getUser(RAVI)).toBeDefined();
+
+      await harness.settle();
+      const text = resultOn(people.adele, guest.activityId);
       expect(text).toContain('Deleted: Ravi Kumar (Fabrikam)');
       expect(text).toMatch(/restore the guest from Deleted users in Microsoft Entra until \d{4}-\d{2}-\d{2}/);
       expect(graph.writes()).toEqual([`DELETE /v1.0/users/${RAVI} -> 204`]);
@@ -261,8 +285,10 @@ describe('guest administration over HTTP', () => {
       expect(harness.simulator.directory.deletedUsers.map((d) => d.user.id)).toEqual([RAVI]);
       expect(disk.audit().at(-1)).toMatchObject({ actor: people.adele.aadObjectId, action: 'guest_deleted', detail: { guestId: RAVI } });
 
-      const again = await click(people.adele, VERBS.deleteGuest, { guestId: RAVI }, guest.activityId);
-      expect(invokeError(again.result)).toMatchObject({ statusCode: 404, message: expect.stringContaining('no longer exists') });
+      await click(people.adele, VERBS.deleteGuest, { guestId: RAVI }, guest.activityId);
+      await harness.settle();
+      expect(resultOn(people.adele, guest.activityId)).toContain('no longer exists');
+      expect(graph.writes()).toHaveLength(1);
     });
 
     it('explains that a guest with a privileged role loses the role before Graph lets the bot delete them', async () => {
@@ -272,7 +298,10 @@ describe('guest administration over HTTP', () => {
         'Dana Whitfield (Contoso) holds the directory role User Administrator. If it is a privileged administrator role, Microsoft Graph refuses to let the bot delete them: remove the role in Microsoft Entra first, or disable their sign-in instead.',
       );
       const { activity, result } = await click(people.lynne, VERBS.deleteGuest, { guestId: DANA }, card.activityId);
-      const message = invokeMessage(result);
+      expect(cardText(invokeCard(result))).toContain('Deleting the guest…');
+      await harness.settle();
+      const message = resultOn(people.lynne, card.activityId);
+      expect(message).toContain('Could not finish');
       expect(message).toContain('Microsoft Graph refused to delete Dana Whitfield (Contoso): they hold the directory role User Administrator.');
       expect(message).toContain(
         'Microsoft Graph lets an app delete a user who holds a privileged administrator role only when the app itself holds a higher privileged Entra role (such as Privileged Authentication Administrator); User.DeleteRestore.All or User.ReadWrite.All is not enough.',
@@ -305,9 +334,10 @@ describe('guest administration over HTTP', () => {
 
     it('records disabling a guest invited through the bot on that request\'s timeline', async () => {
       const requestId = await inviteThroughTheBot();
-      const nora = harness.simulator.directory.findUsersByEmail(FORM.email)[0]!;
+      const nora = harness.simulator.directory.findUsersByEmail(FORM.email)[0];
       const revoke = await say(harness, people.lynne, `revoke ${FORM.email}`);
       await click(people.lynne, VERBS.disableGuest, { guestId: nora.id }, revoke.activityId);
+      await harness.settle();
       const timeline = (await say(harness, people.lynne, `audit ${requestId}`)).text;
       expect(timeline).toContain("**Lynne Robbins** disabled the guest's sign-in");
     });
@@ -315,7 +345,7 @@ describe('guest administration over HTTP', () => {
     it('refuses a non-admin, and ids that are not the card\'s guest or no card at all, changing nothing, and audits each', async () => {
       // Lynne's revoke card in a channel, where Alex (no admin) can click it too.
       await harness.post(harness.activities.channelMessage(people.lynne, 'revoke jane.doe@fabrikam.com', ADMIN_CHANNEL));
-      const card = channelPosts()[0]!;
+      const card = channelPosts()[0];
       const notAdminClick = harness.activities.channelCardAction(people.alex, VERBS.deleteGuest, { guestId: JANE }, card.activityId, ADMIN_CHANNEL);
       expect(invokeError(await harness.post(notAdminClick))).toMatchObject({ statusCode: 403, message: expect.stringContaining('Only members of the guest access admin group') });
       const employeeClick = harness.activities.channelCardAction(people.lynne, VERBS.disableGuest, { guestId: DEMO_USER_IDS.meganBowen }, card.activityId, ADMIN_CHANNEL);
@@ -410,8 +440,58 @@ describe('guest administration over HTTP', () => {
     expect(help).toMatch(/revoke.*\(admins\)/);
   });
 
+  /** The text of the latest update of the card the bot posted as `activityId` in the user's 1:1 chat. */
+  function resultOn(user: TeamsUser, activityId: string): string {
+    const updates = cardsFor(harness, user, 'update').filter((c) => c.activityId === activityId);
+    if (updates.length === 0) throw new Error(`the card ${activityId} was never updated`);
+    return updates.at(-1)!.text;
+  }
+
   /** The last card a user received, checked to parse without warnings. */
   function lastCard(user: TeamsUser): AdaptiveCard {
     return cardsFor(harness, user).at(-1)!.card;
   }
+});
+
+describe('guest administration when Graph fails for a while', () => {
+  let harness: BotHarness;
+  let graph: GraphLog;
+
+  beforeEach(async () => {
+    graph = new GraphLog();
+    harness = await BotHarness.start({ WORKER_BACKOFF_BASE_MS: '1', WORKER_MAX_ATTEMPTS: '2' }, { simulator: { log: graph.log } });
+  });
+
+  afterEach(() => harness.stop());
+
+  /** Runs the worker and the outbox until the card the bot posted as `activityId` was updated. */
+  async function resultOn(user: TeamsUser, activityId: string): Promise<string> {
+    for (let i = 0; i < 50; i += 1) {
+      await harness.settle();
+      const updates = cardsFor(harness, user, 'update').filter((c) => c.activityId === activityId);
+      if (updates.length > 0) return updates.at(-1)!.text;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    throw new Error(`the card ${activityId} was never updated`);
+  }
+
+  it('retries a disable Graph could not take, and the card shows the result once it went through', async () => {
+    harness.simulator.injectFault({ status: 503, method: 'PATCH', path: '/users' });
+    const revoke = await say(harness, people.lynne, 'revoke jane.doe@fabrikam.com');
+    await harness.post(harness.activities.cardAction(people.lynne, VERBS.disableGuest, { guestId: JANE }, revoke.activityId));
+    expect(await resultOn(people.lynne, revoke.activityId)).toContain('Sign-in disabled: Jane Doe (Fabrikam)');
+    expect(graph.writes()).toEqual([`PATCH /v1.0/users/${JANE} -> 503`, `PATCH /v1.0/users/${JANE} -> 204`]);
+    expect(harness.simulator.directory.getUser(JANE)?.accountEnabled).toBe(false);
+  });
+
+  it('gives up after the attempts allowed and shows the failure with Graph\'s reason on the card', async () => {
+    harness.simulator.injectFault({ status: 503, method: 'PATCH', path: '/users', times: 5 });
+    const revoke = await say(harness, people.lynne, 'revoke jane.doe@fabrikam.com');
+    await harness.post(harness.activities.cardAction(people.lynne, VERBS.disableGuest, { guestId: JANE }, revoke.activityId));
+    const text = await resultOn(people.lynne, revoke.activityId);
+    expect(text).toContain('Could not finish');
+    expect(text).toContain('Gave up after 2 attempts.');
+    expect(graph.writes()).toEqual([`PATCH /v1.0/users/${JANE} -> 503`, `PATCH /v1.0/users/${JANE} -> 503`]);
+    expect(harness.simulator.directory.getUser(JANE)?.accountEnabled).toBe(true);
+  });
 });

@@ -11,7 +11,7 @@ async function postRaw(harness: BotHarness, body: string | Buffer | ReadableStre
     headers,
     body,
     ...(body instanceof ReadableStream ? { duplex: 'half' } : {}),
-  } as RequestInit);
+  });
   const text = await response.text();
   return { status: response.status, body: text ? (JSON.parse(text) as { error?: string }) : {} };
 }
@@ -102,6 +102,16 @@ describe('the HTTP front of /api/messages', () => {
     const refusal = logLines.map((line) => JSON.parse(line) as Record<string, unknown>).find((entry) => entry.msg === 'activity from another channel refused');
     expect(refusal).toMatchObject({ activityId: activity.id, channelId, type: 'message' });
     expect(logLines.join('')).not.toContain('eve@fabrikam.com');
+  });
+
+  it.each(['ContinueConversation', 'CreateConversation'])('refuses a %s event, which only the adapter itself starts, from any tenant', async (name) => {
+    const foreignTenant = { tenantId: '99999999-9999-9999-9999-999999999999' };
+    const base = harness.activities.message(people.isaiah, 'help');
+    const event: Activity = { ...base, type: 'event', name, text: undefined, conversation: { ...(base.conversation as object), ...foreignTenant }, channelData: { tenant: { id: foreignTenant.tenantId } } };
+    const result = await harness.post(event);
+    expect(result.status).toBe(400);
+    expect((result.body as { error: string }).error).toBe("This event is the bot's own and is not accepted from outside.");
+    expect(await harness.app.store.getConversation(`user:${people.isaiah.aadObjectId}`)).toBeUndefined();
   });
 
   it('still answers the health check and the HEAD probe', async () => {

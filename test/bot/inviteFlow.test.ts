@@ -63,15 +63,15 @@ describe('guest invitation over HTTP', () => {
 
     const [guest] = harness.simulator.directory.findUsersByEmail('jane.new@fabrikam.com');
     expect(guest).toMatchObject({ userType: 'Guest', displayName: 'Jane New (Fabrikam)' });
-    expect(harness.simulator.directory.isMember(DEMO_GROUP_IDS.projectFalcon, guest!.id)).toBe(true);
-    expect(harness.simulator.directory.isMember(DEMO_GROUP_IDS.contractors, guest!.id)).toBe(true);
+    expect(harness.simulator.directory.isMember(DEMO_GROUP_IDS.projectFalcon, guest.id)).toBe(true);
+    expect(harness.simulator.directory.isMember(DEMO_GROUP_IDS.contractors, guest.id)).toBe(true);
     const invitations = harness.simulator.directory.invitations.filter((i) => i.email === 'jane.new@fabrikam.com');
     expect(invitations).toHaveLength(1);
     expect(invitations[0]).toMatchObject({ sendInvitationMessage: true, redirectUrl: 'https://myapps.microsoft.com', messageBody: 'Welcome to Project Falcon!' });
 
     const alexCards = cardsFor(harness, people.alex);
     expect(alexCards.some((c) => c.text.includes('Megan Bowen approved your request'))).toBe(true);
-    const outcome = alexCards[alexCards.length - 1]!;
+    const outcome = alexCards[alexCards.length - 1];
     expect(outcome.text).toContain('Guest invited');
     const redeem = allActions(outcome.card).find((a) => a.type === 'Action.OpenUrl');
     expect(redeem && redeem.type === 'Action.OpenUrl' ? redeem.url : '').toMatch(/^https:\/\/login\.microsoftonline\.com\/redeem/);
@@ -104,10 +104,10 @@ describe('guest invitation over HTTP', () => {
       const requestId = await executeAfterOutsideInvitation();
       expect(harness.simulator.directory.invitations).toHaveLength(1);
       const [guest] = harness.simulator.directory.findUsersByEmail(FORM.email);
-      expect(harness.simulator.directory.isMember(DEMO_GROUP_IDS.projectFalcon, guest!.id)).toBe(true);
+      expect(harness.simulator.directory.isMember(DEMO_GROUP_IDS.projectFalcon, guest.id)).toBe(true);
 
       const alexCards = cardsFor(harness, people.alex);
-      const outcome = alexCards[alexCards.length - 1]!;
+      const outcome = alexCards[alexCards.length - 1];
       expect(outcome.text).toContain(requestId);
       expect(outcome.text).toContain('jane.new@fabrikam.com was already a guest in your directory, invited before this request, so no new invitation was sent.');
       expect(outcome.text).toContain('They have not accepted their invitation yet');
@@ -119,7 +119,7 @@ describe('guest invitation over HTTP', () => {
     it('tells a requester who is an admin to type resend themself', async () => {
       await executeAfterOutsideInvitation(people.lynne);
       const lynneCards = cardsFor(harness, people.lynne);
-      expect(lynneCards[lynneCards.length - 1]!.text).toContain('If they never received the invitation or lost it, type "resend jane.new@fabrikam.com" to send them a new one.');
+      expect(lynneCards[lynneCards.length - 1].text).toContain('If they never received the invitation or lost it, type "resend jane.new@fabrikam.com" to send them a new one.');
     });
   });
 

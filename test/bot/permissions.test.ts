@@ -4,7 +4,7 @@ import { DEMO_GROUP_IDS, DEMO_GUEST_IDS, ROLE_TEMPLATE_IDS } from '../../simulat
 import { cardText } from '../helpers/adaptiveCards';
 import { GraphLog, buttonTitles } from '../helpers/admin';
 import { BotHarness, people } from '../helpers/botHarness';
-import { invokeCard, invokeMessage, say } from '../helpers/conversation';
+import { cardsFor, invokeCard, invokeMessage, say } from '../helpers/conversation';
 
 const JANE = DEMO_GUEST_IDS.janeDoeFabrikam;
 
@@ -127,7 +127,10 @@ describe("the bot's Graph permissions, read at start", () => {
     h.simulator.directory.assignRole({ principalId: JANE, roleDefinitionId: ROLE_TEMPLATE_IDS.globalAdministrator, directoryScopeId: '/' });
     const revoke = await say(h, people.lynne, 'revoke jane.doe@fabrikam.com');
     const clicked = await h.post(h.activities.cardAction(people.lynne, VERBS.deleteGuest, { guestId: JANE }, revoke.activityId));
-    const message = invokeMessage(clicked);
+    expect(cardText(invokeCard(clicked))).toContain('Deleting the guest…');
+    await h.settle();
+    // The job's result replaces the clicked card.
+    const message = cardsFor(h, people.lynne, 'update').filter((c) => c.activityId === revoke.activityId).at(-1)?.text ?? '';
     // Without RoleManagement.Read.Directory the role cannot be named, but the permission is known to be there.
     expect(message).toContain("The bot's app holds the permission to delete users, so Jane Doe (Fabrikam) most likely holds a privileged administrator role.");
     expect(message).toContain('only when the app itself holds a higher privileged Entra role');

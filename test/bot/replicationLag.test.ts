@@ -48,18 +48,18 @@ describe('guest invitation while the directory replicates', () => {
     const directory = harness.simulator.directory;
     expect(directory.invitations.filter((i) => i.email === FORM.email)).toHaveLength(1);
     const [guest] = directory.findUsersByEmail(FORM.email);
-    expect(directory.isMember(DEMO_GROUP_IDS.projectFalcon, guest!.id)).toBe(true);
-    expect(directory.isMember(DEMO_GROUP_IDS.contractors, guest!.id)).toBe(true);
+    expect(directory.isMember(DEMO_GROUP_IDS.projectFalcon, guest.id)).toBe(true);
+    expect(directory.isMember(DEMO_GROUP_IDS.contractors, guest.id)).toBe(true);
     expect((await harness.app.store.getRequest(requestId))?.state).toBe('completed');
 
     // The requester's card (the form turned status card) said it was waiting, once, before the outcome.
     const updates = harness.connector.recorded.filter((r) => r.kind === 'update' && r.activityId === formId).map((r) => JSON.stringify(r.activity));
     const waiting = updates.filter((u) => u.includes('Approved — waiting for the directory'));
     expect(waiting).toHaveLength(1);
-    expect(updates.indexOf(waiting[0]!)).toBeLessThan(updates.findIndex((u) => u.includes('Guest invited')));
+    expect(updates.indexOf(waiting[0])).toBeLessThan(updates.findIndex((u) => u.includes('Guest invited')));
 
     const alexCards = cardsFor(harness, people.alex);
-    const outcome = alexCards[alexCards.length - 1]!;
+    const outcome = alexCards[alexCards.length - 1];
     expect(outcome.text).toContain('Guest invited: jane.new@fabrikam.com');
     expect(allActions(outcome.card).some((a) => a.type === 'Action.OpenUrl')).toBe(true);
   });
@@ -84,7 +84,7 @@ describe('guest invitation while the directory replicates', () => {
           harness.activities.cardAction(
             people.isaiah,
             VERBS.submitAppAccess,
-            { guestId: (harness.simulator.directory.findUsersByEmail(FORM.email)[0]!).id, email: '', displayName: '', message: '', appRole: `${EXPENSE_HUB}|${SUBMITTER}`, justification: 'Expenses for Falcon.' },
+            { guestId: (harness.simulator.directory.findUsersByEmail(FORM.email)[0]).id, email: '', displayName: '', message: '', appRole: `${EXPENSE_HUB}|${SUBMITTER}`, justification: 'Expenses for Falcon.' },
             appForm.activityId,
           ),
         ),
@@ -106,8 +106,8 @@ describe('guest invitation while the directory replicates', () => {
     const request = await harness.app.store.getRequest(requestId);
     expect(request?.state).toBe('completed');
     const [guest] = harness.simulator.directory.findUsersByEmail(FORM.email);
-    expect(harness.simulator.directory.isMember(DEMO_GROUP_IDS.contractors, guest!.id)).toBe(true);
+    expect(harness.simulator.directory.isMember(DEMO_GROUP_IDS.contractors, guest.id)).toBe(true);
     const alexCards = cardsFor(harness, people.alex);
-    expect(alexCards[alexCards.length - 1]!.text).toContain('Guest invited: jane.new@fabrikam.com');
+    expect(alexCards[alexCards.length - 1].text).toContain('Guest invited: jane.new@fabrikam.com');
   });
 });

@@ -62,7 +62,7 @@ describe('expiry of requests nobody decided on', () => {
     expect(notice?.text).toContain('Nobody decided on your request for olga.old@fabrikam.com in time');
     const approvalUpdate = harness.connector.recorded.filter((r) => r.kind === 'update' && r.activityId === approval.activityId);
     expect(approvalUpdate.length).toBeGreaterThan(0);
-    expect(JSON.stringify(approvalUpdate[approvalUpdate.length - 1]!.activity)).toContain('Expired');
+    expect(JSON.stringify(approvalUpdate[approvalUpdate.length - 1].activity)).toContain('Expired');
 
     const late = cardText(invokeCard(await harness.post(harness.activities.cardAction(people.megan, VERBS.approve, { requestId }, approval.activityId))));
     expect(late).toContain('This request expired before anyone decided.');

@@ -108,7 +108,7 @@ describe('security rules', () => {
       const requestId = await fileRequest(harness);
       const noCard = harness.activities.cardAction(people.megan, VERBS.approve, { requestId });
       const unknownCard = harness.activities.cardAction(people.megan, VERBS.deny, { requestId, reason: 'No' }, 'activity-that-was-never-posted');
-      const otherChat = harness.activities.cardAction(people.isaiah, VERBS.approve, { requestId }, cardsFor(harness, people.megan)[0]!.activityId);
+      const otherChat = harness.activities.cardAction(people.isaiah, VERBS.approve, { requestId }, cardsFor(harness, people.megan)[0].activityId);
       const cancel = harness.activities.cardAction(people.alex, VERBS.cancel, { requestId });
       for (const click of [noCard, unknownCard, otherChat, cancel]) {
         expect(invokeError(await harness.post(click))).toMatchObject({ statusCode: 400, code: 'BadRequest', message: expect.stringContaining('not on a card I can find') });

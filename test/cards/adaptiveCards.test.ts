@@ -7,6 +7,8 @@ import { adaptiveCard } from '../../cards/adaptiveCard';
 import { VERBS } from '../../cards/verbs';
 import { cardText, parseCardStrict } from '../helpers/adaptiveCards';
 
+// The package's main entry is an ES module Node cannot require; its UMD build can be.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const AC: typeof import('adaptivecards') = require('adaptivecards/dist/adaptivecards.js');
 
 const typeahead = {

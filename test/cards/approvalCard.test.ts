@@ -1,6 +1,6 @@
-import type { ActionData, ActionExecute, ActionShowCard, InputText } from '../../cards/adaptiveCard';
+import type { ActionExecute, ActionShowCard, InputText } from '../../cards/adaptiveCard';
 import { approvalCard, type ApprovalModel } from '../../cards/approvalCard';
-import { VERBS } from '../../cards/verbs';
+import { VERBS, type ActionData } from '../../cards/verbs';
 import { REQUEST_STATES } from '../../services/requests/model';
 import { allActions, cardText, parseCardStrict } from '../helpers/adaptiveCards';
 import { aRequest, requestIn, WITH_ROLE } from './requests';
@@ -164,9 +164,9 @@ describe('approvalCard', () => {
 
   it('only lets ids into button data, at compile time', () => {
     // @ts-expect-error buttons carry ids only, never names or roles
-    const withName: ActionData = { requestId: 'GA-ABC123', approver: 'Megan Bowen' };
+    const withName: ActionData<typeof VERBS.approve> = { requestId: 'GA-ABC123', approver: 'Megan Bowen' };
     // @ts-expect-error not even without the id
-    const nameOnly: ActionData = { approver: 'Megan Bowen' };
+    const nameOnly: ActionData<typeof VERBS.deny> = { approver: 'Megan Bowen' };
     expect([withName, nameOnly]).toHaveLength(2);
   });
 });

@@ -20,7 +20,7 @@ function citations(row: string): { file: string; names: string[] }[] {
   return proof.split(/;\s*/).flatMap((part) => {
     const file = /`(test\/[^`]+)`/.exec(part)?.[1];
     if (!file) return [];
-    return [{ file, names: [...part.matchAll(/"([^"]+)"/g)].map((m) => m[1]!) }];
+    return [{ file, names: [...part.matchAll(/"([^"]+)"/g)].map((m) => m[1]) }];
   });
 }
 

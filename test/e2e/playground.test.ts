@@ -153,7 +153,7 @@ describeWithBrowser('the local demo in its Agents Playground pages', () => {
 
     const [guest] = run.simulator.directory.findUsersByEmail('jane.new@fabrikam.com');
     expect(guest).toMatchObject({ userType: 'Guest', displayName: 'Jane New (Fabrikam)' });
-    expect(run.simulator.directory.isMember(DEMO_GROUP_IDS.projectFalcon, guest!.id)).toBe(true);
+    expect(run.simulator.directory.isMember(DEMO_GROUP_IDS.projectFalcon, guest.id)).toBe(true);
     expect((await run.app.store.getRequest(requestId))?.state).toBe('completed');
   }, TEST_TIMEOUT_MS);
 
@@ -325,5 +325,5 @@ describeWithBrowser('the local demo in its Agents Playground pages', () => {
 
 /** The guests' addresses on a guest list card, in order. */
 function emailsOn(cardText: string): string[] {
-  return [...cardText.matchAll(/ · (\S+@\S+)$/gm)].map((match) => match[1]!);
+  return [...cardText.matchAll(/ · (\S+@\S+)$/gm)].map((match) => match[1]);
 }

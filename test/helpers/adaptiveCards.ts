@@ -7,6 +7,8 @@
 import type * as AdaptiveCards from 'adaptivecards';
 import type { Action, AdaptiveCard, CardElement, InputChoiceSet, InputText, ShowCardContent } from '../../cards/adaptiveCard';
 
+// The package's main entry is an ES module Node cannot require; its UMD build can be.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const AC: typeof AdaptiveCards = require('adaptivecards/dist/adaptivecards.js');
 
 /**
@@ -34,7 +36,7 @@ export function parseCardStrict(json: unknown): AdaptiveCards.AdaptiveCard {
   // 1. A fresh context targets the library's newest version (1.6), so every property it knows parses.
   const card = new AC.AdaptiveCard();
   const context = new AC.SerializationContext();
-  card.parse(source as object, context);
+  card.parse(source, context);
   problems.push(...describeEvents(context, 'parse'));
 
   const validation = card.validateProperties();
@@ -55,7 +57,7 @@ export function parseCardStrict(json: unknown): AdaptiveCards.AdaptiveCard {
     problems.push(`version: the card declares no valid version (${String(declared)})`);
   } else {
     const versioned = new AC.SerializationContext(version);
-    new AC.AdaptiveCard().parse(source as object, versioned);
+    new AC.AdaptiveCard().parse(source, versioned);
     problems.push(
       ...describeEvents(versioned, `version ${declared}`).filter(
         (problem) => !TEAMS_PROPERTIES_AHEAD_OF_LIBRARY.some((name) => problem.includes(`Property "${name}"`)),

@@ -3,15 +3,15 @@ import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ActionData, AdaptiveCard, ShowCardContent } from '../../cards/adaptiveCard';
-import type { Verb } from '../../cards/verbs';
+import type { Action, ActionExecuteOf, AdaptiveCard, ShowCardContent } from '../../cards/adaptiveCard';
+import type { ActionData, Verb } from '../../cards/verbs';
 import { SqliteStore } from '../../services/store/sqliteStore';
 import { allActions } from './adaptiveCards';
 
 /** The data of the Action.Execute with this verb (and title, when several share it), anywhere on the card. */
-export function buttonData(card: AdaptiveCard | ShowCardContent, verb: Verb, title?: string): ActionData | undefined {
-  const action = allActions(card).find((a) => a.type === 'Action.Execute' && a.verb === verb && (title === undefined || a.title === title));
-  return action?.type === 'Action.Execute' ? action.data : undefined;
+export function buttonData<V extends Verb>(card: AdaptiveCard | ShowCardContent, verb: V, title?: string): ActionData<V> | undefined {
+  const isButton = (a: Action): a is Action & ActionExecuteOf<V> => a.type === 'Action.Execute' && a.verb === verb && (title === undefined || a.title === title);
+  return allActions(card).find(isButton)?.data;
 }
 
 /** Titles of the card's top-level buttons. */

@@ -1,41 +1,45 @@
 /**
- * The bot as separate operating-system processes (`node dist/scripts/start.js`), for tests that
- * need several instances on one database, or one killed with SIGKILL. `npm test` builds dist/
- * before jest runs; `ensureBuilt` rebuilds it when a source is newer (a lone `npx jest`).
+ * The bot as separate operating-system processes, started with `npm start`'s own command line
+ * (`node <options> dist/scripts/start.js`, read from package.json), for tests that need several
+ * instances on one database, one killed with SIGKILL, or the memory of a real process, and for the
+ * benchmarks. `npm test` builds dist/ before jest runs; `ensureBuilt` rebuilds it when a source is
+ * newer (a lone `npx jest`).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { repoRoot } from '../../scripts/repoRoot';
 
-const ROOT = resolve(__dirname, '..', '..');
+// From test/helpers under jest, and from dist/test/helpers in the compiled benchmarks.
+const ROOT = repoRoot(__dirname);
 const START_SCRIPT = join(ROOT, 'dist', 'scripts', 'start.js');
-const SOURCE_DIRS = ['bot', 'cards', 'services', 'simulator', 'scripts'];
 
-function newestSourceMs(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestSourceMs(path));
-    else if (entry.name.endsWith('.ts') || entry.name.endsWith('.json')) newest = Math.max(newest, statSync(path).mtimeMs);
+/**
+ * The arguments `npm start` gives node, with its paths made absolute so that they hold from any
+ * working directory: tests and benchmarks then run the bot with the operator's heap limit and flags.
+ */
+export function npmStartNodeArgs(): string[] {
+  const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts?: Record<string, string> }).scripts ?? {};
+  const words = (scripts.start ?? '').trim().split(/\s+/);
+  const script = words.at(-1) ?? '';
+  if (words[0] !== 'node' || resolve(ROOT, script) !== START_SCRIPT) {
+    throw new Error(`package.json's start script is "${scripts.start ?? ''}", not "node <options> dist/scripts/start.js": update npmStartNodeArgs to match it`);
   }
-  return newest;
+  const options = words.slice(1, -1).map((word) => {
+    const envFile = /^--env-file=(.+)$/.exec(word);
+    return envFile ? `--env-file=${resolve(ROOT, envFile[1])}` : word;
+  });
+  return [...options, START_SCRIPT];
 }
 
-/** Compiles the project into dist/ unless dist/scripts/start.js is newer than every source file. */
+/** Compiles the production build into dist/ the way `npm start` does, when a source is newer than it. */
 export function ensureBuilt(): void {
-  let built = 0;
-  try {
-    built = statSync(START_SCRIPT).mtimeMs;
-  } catch {
-    built = 0;
+  const build = spawnSync(process.execPath, [join(ROOT, 'scripts', 'buildIfStale.mjs')], { encoding: 'utf8' });
+  if (build.status !== 0) {
+    throw new Error(`dist/ could not be built: run \`npx tsc -p tsconfig.build.json\` and look at its errors\n${build.stdout}${build.stderr}`);
   }
-  const newest = Math.max(...SOURCE_DIRS.map((dir) => newestSourceMs(join(ROOT, dir))));
-  if (built >= newest) return;
-  // tsc emits even when it reports type errors; those fail `npm test` in its own step.
-  spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.json')], { stdio: 'ignore' });
-  if (statSync(START_SCRIPT).mtimeMs < newest) throw new Error('dist/ could not be rebuilt: run `npx tsc -p tsconfig.json` and look at its errors');
 }
 
 /** A port nobody listens on right now (the bot takes it a moment later). */
@@ -68,14 +72,14 @@ export interface BotProcess {
 const STARTUP_TIMEOUT_MS = 30_000;
 
 /**
- * Starts `node dist/scripts/start.js` with exactly `env` (plus PATH and a working directory of its
+ * Starts the bot as `npm start` does, with exactly `env` (plus PATH and a working directory of its
  * own, so no developer's .env leaks in) and resolves once it prints where it listens.
  */
 export async function startBotProcess(env: Record<string, string>): Promise<BotProcess> {
   const cwd = mkdtempSync(join(tmpdir(), 'guest-bot-'));
   const port = env.PORT ?? String(await freePort());
   const fullEnv = { PATH: process.env.PATH ?? '', ...env, PORT: port };
-  const child: ChildProcess = spawn(process.execPath, ['--disable-warning=DEP0111', START_SCRIPT], {
+  const child: ChildProcess = spawn(process.execPath, npmStartNodeArgs(), {
     cwd,
     env: fullEnv,
     stdio: ['ignore', 'pipe', 'pipe'],

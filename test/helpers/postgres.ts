@@ -40,6 +40,7 @@ async function adminClient(baseUrl: string): Promise<Client> {
       `PostgreSQL is not reachable at ${redacted(baseUrl)} (${reason}). These tests need it: start that server, ` +
         'point TEST_DATABASE_URL at one where the user may create schemas, or leave TEST_DATABASE_URL unset ' +
         'so that the test run starts a server of its own.',
+      { cause: error },
     );
   }
   return client;

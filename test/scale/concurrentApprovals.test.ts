@@ -131,7 +131,7 @@ describe('two bot instances on one PostgreSQL database', () => {
       expect((await cluster.post(bot, { type: 'message', text: 'x'.repeat(300 * 1024) })).status).toBe(413);
       const unknownVerb = await cluster.post(bot, cluster.activities.cardAction(people.megan, 'request.delete', { requestId: 'GA-000000' }));
       expect(unknownVerb.body).toMatchObject({ statusCode: 400, value: { code: 'NotSupported' } });
-      const health = await fetch(`${cluster.bots[bot]!.url}/healthz`);
+      const health = await fetch(`${cluster.bots[bot].url}/healthz`);
       expect(health.status).toBe(200);
     }
     expect({ requests: await cluster.count('requests'), audit: await cluster.count('audit_log') }).toEqual(before);

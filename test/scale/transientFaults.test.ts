@@ -96,8 +96,8 @@ describe('execution under transient Graph failures, on two instances', () => {
       const users = directory.findUsersByEmail(email);
       expect(users).toHaveLength(1);
       expect(directory.invitations.filter((i) => i.email === email)).toHaveLength(1);
-      expect(directory.isMember(FALCON.id, users[0]!.id)).toBe(true);
-      expect((await cluster.store.getRequest(id))?.outcome?.guestId).toBe(users[0]!.id);
+      expect(directory.isMember(FALCON.id, users[0].id)).toBe(true);
+      expect((await cluster.store.getRequest(id))?.outcome?.guestId).toBe(users[0].id);
     }
     const doubled = await querySchema(
       cluster.schema,

@@ -43,7 +43,7 @@ describe('the local run (npm run local)', () => {
     expect(hostPeople.people.map((p) => p.name)).toEqual(['Alex Wilber', 'Megan Bowen', 'Adele Vance']);
 
     await run.close();
-    for (const port of Object.values(ports)) expect(await isPortFree(port)).toBe(true);
+    for (const port of [ports.bot, ports.requester, ports.approver, ports.admin]) expect(await isPortFree(port)).toBe(true);
   }, 60_000);
 
   it('refuses to start when one of its ports is taken, naming it, and leaves the others free', async () => {

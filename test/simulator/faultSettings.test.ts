@@ -97,7 +97,7 @@ describe('standing faults', () => {
       expect(t.sim.directory.findUsersByEmail('quota-3@partner.com')).toHaveLength(0);
 
       expect((await t.graph('/users?$top=1')).status).toBe(200);
-      const userId = t.sim.directory.findUsersByEmail('quota-0@partner.com')[0]!.id;
+      const userId = t.sim.directory.findUsersByEmail('quota-0@partner.com')[0].id;
       expect((await t.graph(`/users/${userId}/checkMemberGroups`, { json: { groupIds: [] } })).status).toBe(200);
 
       await new Promise((resolve) => setTimeout(resolve, 1100));

@@ -45,13 +45,13 @@ function declaredCallOf(line: string): string | undefined {
   const match = /^(\w+) \/v1\.0([^? ]*)/.exec(line);
   if (!match) return undefined;
   const [, method, rawPath] = match;
-  const segments = rawPath!.split('/').filter((s) => s !== '').map((s) => decodeURIComponent(s));
+  const segments = rawPath.split('/').filter((s) => s !== '').map((s) => decodeURIComponent(s));
   const operation = graphOperations().find((o) => {
     const template = o.path.split('/').filter((s) => s !== '');
     return (
       o.method === method &&
       template.length === segments.length &&
-      template.every((t, i) => new RegExp(`^${t.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{\w+\}/g, '[^/]+')}$`, 'i').test(segments[i]!))
+      template.every((t, i) => new RegExp(`^${t.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{\w+\}/g, '[^/]+')}$`, 'i').test(segments[i]))
     );
   });
   return operation?.name;
@@ -118,7 +118,7 @@ describe('every request of the Graph layer', () => {
     await directory.listAppOwners(DEMO_SERVICE_PRINCIPAL_IDS.expenseHub);
     await directory.getUserById(invited.guestId);
     await directory.searchGuests('Jane', 5);
-    await directory.assignAppRole(DEMO_SERVICE_PRINCIPAL_IDS.expenseHub, invited.guestId, app!.userRoles[0]!.id);
+    await directory.assignAppRole(DEMO_SERVICE_PRINCIPAL_IDS.expenseHub, invited.guestId, app!.userRoles[0].id);
     await directory.listAppRoleAssignments(invited.guestId);
     const first = await directory.listGuests({ withSignInActivity: true });
     await directory.listGuests({ state: 'Accepted' });

@@ -125,7 +125,7 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({
       databaseUrl: '',
       requestTimeoutDays: 14,
-      workerLeaseSeconds: 300,
+      workerLeaseSeconds: 30,
       workerPollMs: 1000,
       workerBackoffBaseMs: 2000,
       workerMaxAttempts: 8,
@@ -244,6 +244,14 @@ describe('loadConfig', () => {
       expect.stringContaining('SEARCH_BURST_PER_USER "-1"'),
       expect.stringContaining('MAX_CONCURRENT_TURNS "1.5"'),
     ]);
+  });
+
+  it('keeps role answers for 60 seconds by default, for ROLE_CACHE_SECONDS when set, and 0 means not at all', () => {
+    expect(loadConfig({}, local).roleCacheSeconds).toBe(60);
+    expect(loadConfig({ ROLE_CACHE_SECONDS: '15' }, local).roleCacheSeconds).toBe(15);
+    expect(loadConfig({ ROLE_CACHE_SECONDS: '0' }, local).roleCacheSeconds).toBe(0);
+    expect(problemsOf({ ROLE_CACHE_SECONDS: '1m' }, local)).toEqual(['ROLE_CACHE_SECONDS "1m" must be a whole number of seconds from 0 to 3600.']);
+    expect(problemsOf({ ROLE_CACHE_SECONDS: '7200' }, local)).toEqual(['ROLE_CACHE_SECONDS "7200" must be a whole number of seconds from 0 to 3600.']);
   });
 
   it('ConfigError message lists each problem on its own line', () => {

@@ -3,8 +3,9 @@ import type { DirectoryUser, InviteInput } from '../../../services/directory/gra
 import { FeatureOff } from '../../../services/directory/capabilities';
 import { GraphFailure } from '../../../services/directory/graphErrors';
 import { DEFAULT_WORKER_OPTIONS, ExecutionWorker, type ExecutionDirectory, type WorkerOptions } from '../../../services/requests/executionWorker';
-import type { AccessRequest, InviteDetails } from '../../../services/requests/model';
+import type { InviteDetails } from '../../../services/requests/model';
 import { SqliteStore } from '../../../services/store/sqliteStore';
+import { recordingAnnouncements } from '../../helpers/announcements';
 
 const silent = pino({ level: 'silent' });
 /** Policy checks are tested on their own; here every request is within policy. */
@@ -73,8 +74,7 @@ async function setup(policy: Policy = ALLOWS_EVERYTHING) {
   const clock = { now: () => now };
   const store = SqliteStore.open(':memory:');
   const directory = new FakeDirectory();
-  const finished: AccessRequest[] = [];
-  const waiting: AccessRequest[] = [];
+  const { announcements, finished, waiting } = recordingAnnouncements();
   const makeWorker = (workerId: string, overrides: Partial<WorkerOptions> = {}) =>
     new ExecutionWorker({
       store,
@@ -84,8 +84,7 @@ async function setup(policy: Policy = ALLOWS_EVERYTHING) {
       clock,
       logger: silent,
       options: { ...DEFAULT_WORKER_OPTIONS, workerId, leaseMs: 60_000, pollMs: 1_000, maxAttempts: 3, backoffBaseMs: 1_000, concurrency: 1, ...overrides },
-      onFinished: (request) => finished.push(request),
-      onWaitingForDirectory: (request) => waiting.push(request),
+      announcements,
     });
   const addApproved = async (id: string, email: string) => {
     const request = await store.createRequest(
@@ -394,7 +393,7 @@ describe('ExecutionWorker with app access', () => {
         clock: { now: () => clockNow },
         logger: silent,
         options: { ...DEFAULT_WORKER_OPTIONS, workerId, leaseMs: 60_000, pollMs: 1_000, maxAttempts: 3, backoffBaseMs: 1_000, concurrency: 1 },
-        onFinished: () => undefined,
+        announcements: recordingAnnouncements().announcements,
       });
     const request = await store.createRequest(
       { id: 'GA-APP001', kind: 'appAccess', requester: { aadObjectId: 'alex', name: 'Alex' }, tenantId: 't', details, createdAt: now.toISOString() },
@@ -499,7 +498,7 @@ describe('ExecutionWorker concurrency', () => {
       clock: { now: () => new Date(at) },
       logger: silent,
       options: { ...DEFAULT_WORKER_OPTIONS, workerId: 'w1', leaseMs: 60_000, pollMs: 1_000, maxAttempts: 3, backoffBaseMs: 1_000, concurrency: 4 },
-      onFinished: () => undefined,
+      announcements: recordingAnnouncements().announcements,
     });
     await worker.drain();
     expect(mostInFlight).toBe(4);

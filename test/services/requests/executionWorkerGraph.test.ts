@@ -12,6 +12,7 @@ import { SqliteStore } from '../../../services/store/sqliteStore';
 import { ROLE_TEMPLATE_IDS } from '../../../simulator/roles';
 import { DEMO_GROUP_IDS, DEMO_SERVICE_PRINCIPAL_IDS } from '../../../simulator/seed';
 import { startSimulator, type RunningSimulator } from '../../../simulator/server';
+import { recordingAnnouncements } from '../../helpers/announcements';
 
 const silent = pino({ level: 'silent' });
 /** Policy checks are tested on their own; here every request is within policy. */
@@ -59,8 +60,7 @@ describe('ExecutionWorker against the simulated Graph', () => {
         backoffBaseMs: options.realTime ? 200 : 1_000,
         concurrency: 1,
       },
-      onFinished: () => undefined,
-      onWaitingForDirectory: options.onWaiting,
+      announcements: recordingAnnouncements(options.onWaiting).announcements,
     });
   }
 
@@ -124,9 +124,9 @@ describe('ExecutionWorker against the simulated Graph', () => {
     const request = await store.getRequest(id);
     expect(request?.state).toBe('completed');
     const [guest] = sim.directory.findUsersByEmail(email);
-    expect(request?.outcome?.guestId).toBe(guest!.id);
+    expect(request?.outcome?.guestId).toBe(guest.id);
     expect(invitationsFor(email)).toHaveLength(1);
-    expect(sim.directory.isMember(FALCON.id, guest!.id)).toBe(true);
+    expect(sim.directory.isMember(FALCON.id, guest.id)).toBe(true);
     expect((await store.listAudit(id)).filter((a) => a.action === 'execution_retry_scheduled')).toHaveLength(1);
   });
 
@@ -166,7 +166,7 @@ describe('ExecutionWorker against the simulated Graph', () => {
     const w = worker();
     await w.drain();
     const [guest] = sim.directory.findUsersByEmail(email);
-    expect(sim.directory.isMember(FALCON.id, guest!.id)).toBe(true);
+    expect(sim.directory.isMember(FALCON.id, guest.id)).toBe(true);
 
     sim.setFaults({ failures: { probability: 1, kinds: [503], retryAfter: 0, afterHandlingShare: 1, method: 'POST', path: '/roleManagement' } });
     now = new Date(now.getTime() + 10 * 60_000);
@@ -225,12 +225,12 @@ describe('ExecutionWorker against the simulated Graph', () => {
       const request = await store.getRequest(id);
       expect(request?.state).toBe('completed');
       const [guest] = sim.directory.findUsersByEmail(email);
-      expect(request?.outcome).toEqual({ guestId: guest!.id, redeemUrl: expect.stringMatching(/^https:\/\/login\.microsoftonline\.com\/redeem/) });
+      expect(request?.outcome).toEqual({ guestId: guest.id, redeemUrl: expect.stringMatching(/^https:\/\/login\.microsoftonline\.com\/redeem/) });
       expect(invitationsFor(email)).toHaveLength(1);
-      expect(sim.directory.isMember(FALCON.id, guest!.id)).toBe(true);
-      expect(sim.directory.isMember(CONTRACTORS.id, guest!.id)).toBe(true);
-      expect(sim.directory.roleAssignments.some((a) => a.principalId === guest!.id && a.roleDefinitionId === GUEST_INVITER.id)).toBe(true);
-      expect(sim.directory.appRoles.ofPrincipal(guest!.id).map((a) => a.appRoleId)).toEqual([EXPENSE_HUB.role.id]);
+      expect(sim.directory.isMember(FALCON.id, guest.id)).toBe(true);
+      expect(sim.directory.isMember(CONTRACTORS.id, guest.id)).toBe(true);
+      expect(sim.directory.roleAssignments.some((a) => a.principalId === guest.id && a.roleDefinitionId === GUEST_INVITER.id)).toBe(true);
+      expect(sim.directory.appRoles.ofPrincipal(guest.id).map((a) => a.appRoleId)).toEqual([EXPENSE_HUB.role.id]);
       const audit = await store.listAudit(id);
       const waits = audit.filter((a) => a.action === 'execution_retry_scheduled');
       expect(waits.length).toBeGreaterThan(0);
@@ -257,9 +257,9 @@ describe('ExecutionWorker against the simulated Graph', () => {
       expect(invitationsFor(email)).toHaveLength(1);
       const [guest] = sim.directory.findUsersByEmail(email);
       // The guest is this request's own (the answer was lost), not one invited outside it.
-      expect(request?.outcome).toEqual({ guestId: guest!.id });
-      expect(sim.directory.isMember(FALCON.id, guest!.id)).toBe(true);
-      expect(sim.directory.roleAssignments.some((a) => a.principalId === guest!.id)).toBe(true);
+      expect(request?.outcome).toEqual({ guestId: guest.id });
+      expect(sim.directory.isMember(FALCON.id, guest.id)).toBe(true);
+      expect(sim.directory.roleAssignments.some((a) => a.principalId === guest.id)).toBe(true);
     });
   });
 

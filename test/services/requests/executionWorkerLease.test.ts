@@ -4,6 +4,7 @@ import { DEFAULT_WORKER_OPTIONS, ExecutionWorker, type ExecutionDirectory, type 
 import type { InviteDetails } from '../../../services/requests/model';
 import { SqliteStore } from '../../../services/store/sqliteStore';
 import type { Store } from '../../../services/store/store';
+import { recordingAnnouncements } from '../../helpers/announcements';
 
 const silent = pino({ level: 'silent' });
 /** Policy checks are tested on their own; here every request is within policy. */
@@ -78,7 +79,7 @@ function worker(store: Store, directory: ExecutionDirectory, clock: { now(): Dat
     clock,
     logger: silent,
     options: { ...DEFAULT_WORKER_OPTIONS, leaseMs: 60_000, pollMs: 1_000, maxAttempts: 3, backoffBaseMs: 1_000, concurrency: 1, ...options },
-    onFinished: () => undefined,
+    announcements: recordingAnnouncements().announcements,
   });
 }
 

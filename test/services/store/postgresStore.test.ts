@@ -6,7 +6,7 @@ import { POSTGRES_MIGRATIONS, migratePostgres } from '../../../services/store/po
 import { PostgresStore } from '../../../services/store/postgresStore';
 import type { NewRequest, Store } from '../../../services/store/store';
 import { createTestSchema, querySchema, type TestSchema } from '../../helpers/postgres';
-import { describeStoreContract } from './storeContract';
+import { describeStoreContract, requestOf } from './storeContract';
 
 const schemas = new Map<Store, TestSchema>();
 
@@ -211,7 +211,7 @@ describe('PostgresStore (PostgreSQL specifics)', () => {
       for (;;) {
         const job = await store.claimJob(worker, 60_000, now);
         if (!job) return claimed;
-        claimed.push(job.requestId);
+        claimed.push(requestOf(job)!);
       }
     };
     const claims = await Promise.all([claimAll(a, 'w-a'), claimAll(b, 'w-b'), claimAll(c, 'w-c'), claimAll(a, 'w-a2'), claimAll(b, 'w-b2')]);

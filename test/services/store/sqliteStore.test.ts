@@ -8,7 +8,7 @@ import { StoreDataError } from '../../../services/store/codecs';
 import { MIGRATIONS, migrate } from '../../../services/store/sqliteMigrations';
 import { SqliteStore } from '../../../services/store/sqliteStore';
 import type { NewRequest, Store } from '../../../services/store/store';
-import { describeStoreContract } from './storeContract';
+import { describeStoreContract, requestOf } from './storeContract';
 
 const tempDirs = new Map<Store, string>();
 
@@ -136,6 +136,28 @@ describe('SqliteStore (SQLite specifics)', () => {
     expect(after.prepare('SELECT type, name, sql FROM sqlite_master ORDER BY name').all()).toEqual(schema);
   });
 
+  it('keeps the jobs of a database written before job kinds, as request jobs in their order', async () => {
+    const file = join(dir, 'store.db');
+    const raw = connect(file);
+    migrate(raw, MIGRATIONS.slice(0, 4));
+    raw.close();
+    // Written by the release before: its jobs table has no kind.
+    const old = connect(file);
+    old.pragma('foreign_keys = ON');
+    for (const id of ['req-1', 'req-2']) {
+      old.prepare(`INSERT INTO requests (id, kind, state, version, requester_id, requester_name, tenant_id, email, details, created_at, updated_at)
+        VALUES (?, 'invite', 'approved', 2, 'user-1', 'Rita', 't', ?, '{}', ?, ?)`).run(id, `${id}@example.com`, AT, AT);
+    }
+    old.prepare(`INSERT INTO jobs (id, request_id, state, attempts, run_after, created_at) VALUES ('job-2', 'req-2', 'queued', 0, ?, ?)`).run(AT, AT);
+    old.prepare(`INSERT INTO jobs (id, request_id, state, attempts, run_after, created_at) VALUES ('job-1', 'req-1', 'queued', 0, ?, ?)`).run(AT, AT);
+    old.close();
+
+    const store = SqliteStore.open(file);
+    expect(await store.claimJob('worker-1', 60_000, new Date(AT))).toMatchObject({ id: 'job-2', kind: 'request', requestId: 'req-2' });
+    expect(await store.claimJob('worker-1', 60_000, new Date(AT))).toMatchObject({ id: 'job-1', kind: 'request', requestId: 'req-1' });
+    await store.close();
+  });
+
   it('runs pending migrations in one transaction and keeps the schema unchanged when one fails', () => {
     const db = connect(':memory:');
     const steps = [
@@ -147,7 +169,7 @@ describe('SqliteStore (SQLite specifics)', () => {
     expect(db.prepare("SELECT name FROM sqlite_master WHERE name IN ('one', 'two')").all()).toEqual([]);
 
     expect(migrate(db, steps.slice(0, 1))).toEqual({ from: 0, to: 1 });
-    expect(migrate(db, [steps[0]!, { name: 'two', sql: 'CREATE TABLE two (x INTEGER);' }])).toEqual({ from: 1, to: 2 });
+    expect(migrate(db, [steps[0], { name: 'two', sql: 'CREATE TABLE two (x INTEGER);' }])).toEqual({ from: 1, to: 2 });
     expect(userVersion(db)).toBe(2);
   });
 
@@ -192,7 +214,7 @@ describe('SqliteStore (SQLite specifics)', () => {
       expect(await second.getSetting('approvalsChannel')).toBe('19:abc@thread.tacv2');
       expect(await second.listCardMessages('req-1')).toHaveLength(1);
       expect((await second.listAudit('req-1')).map((e) => e.action)).toEqual(['request.created', 'request.approved']);
-      expect((await second.claimJob('worker-1', 60_000, new Date(AT)))?.requestId).toBe('req-1');
+      expect(requestOf(await second.claimJob('worker-1', 60_000, new Date(AT)))).toBe('req-1');
     } finally {
       await second.close();
     }
@@ -299,6 +321,7 @@ describe('SqliteStore (SQLite specifics)', () => {
     expect(await store.claimJob('worker-2', 60_000, new Date(AT))).toBeUndefined();
     expect(await store.claimJob('worker-2', 60_000, new Date('2025-03-01T10:00:00.000Z'))).toEqual({
       id: job!.id,
+      kind: 'request',
       requestId: 'req-1',
       attempts: 1,
       leaseUntil: '2025-03-01T10:01:00.000Z',

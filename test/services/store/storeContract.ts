@@ -6,8 +6,8 @@
  * store is closed after each case, or handed to `dispose` when given.
  */
 import { randomUUID } from 'node:crypto';
-import type { AccessRequest, AuditEntry, Decision, InviteDetails, Person } from '../../../services/requests/model';
-import type { NewRequest, PageCursor, Store, TransitionResult } from '../../../services/store/store';
+import type { AccessRequest, AuditEntry, Decision, InviteDetails, Job, Person } from '../../../services/requests/model';
+import type { NewOutboxEntry, NewRequest, PageCursor, Store, TransitionResult } from '../../../services/store/store';
 
 const T0 = Date.parse('2025-03-01T09:00:00.000Z');
 /** A fixed instant `ms` after T0, as the ISO text the app stores. */
@@ -63,6 +63,11 @@ function createdAudit(request: NewRequest): AuditEntry {
 
 function approval(by: Person, atMs: number): Decision {
   return { outcome: 'approved', by, at: at(atMs) };
+}
+
+/** The request a claimed job executes (undefined for none, or another kind of job). */
+export function requestOf(job: Job | undefined): string | undefined {
+  return job?.kind === 'request' ? job.requestId : undefined;
 }
 
 /** Narrows a transition result that must have won. */
@@ -257,8 +262,8 @@ export function describeStoreContract(
         const losers = results.flatMap((r) => (r.ok ? [] : [r]));
         expect(winners).toHaveLength(1);
         expect(losers).toHaveLength(1);
-        const winner = won(winners[0]!);
-        const loser = losers[0]!;
+        const winner = won(winners[0]);
+        const loser = losers[0];
         expect(loser.current).toEqual(winner);
         expect(loser.current?.version).toBe(2);
         expect(loser.current?.decision?.by).toEqual(winner.decision?.by);
@@ -269,7 +274,7 @@ export function describeStoreContract(
 
         // Only the winner queued a job.
         const job = await store.claimJob('worker-1', MINUTE, dateAt(2 * MINUTE));
-        expect(job?.requestId).toBe(request.id);
+        expect(requestOf(job)).toBe(request.id);
         expect(await store.claimJob('worker-2', MINUTE, dateAt(2 * MINUTE))).toBeUndefined();
       });
 
@@ -322,6 +327,7 @@ export function describeStoreContract(
         const job = await store.claimJob('worker-1', 5 * MINUTE, dateAt(2 * MINUTE));
         expect(job).toEqual({
           id: expect.any(String),
+          kind: 'request',
           requestId: request.id,
           attempts: 1,
           leaseUntil: at(7 * MINUTE),
@@ -356,6 +362,7 @@ export function describeStoreContract(
         const second = await store.claimJob('worker-2', MINUTE, dateAt(SECOND + MINUTE + 1));
         expect(second).toEqual({
           id: first?.id,
+          kind: 'request',
           requestId: request.id,
           attempts: 2,
           leaseUntil: at(SECOND + 2 * MINUTE + 1),
@@ -373,7 +380,7 @@ export function describeStoreContract(
         expect(await store.claimJob('worker-1', MINUTE, dateAt(5 * MINUTE))).toBeUndefined();
         expect(await store.claimJob('worker-1', MINUTE, dateAt(10 * MINUTE - 1))).toBeUndefined();
         const again = await store.claimJob('worker-2', MINUTE, dateAt(10 * MINUTE));
-        expect(again).toEqual({ id: job.id, requestId: job.requestId, attempts: 2, leaseUntil: at(11 * MINUTE) });
+        expect(again).toEqual({ id: job.id, kind: 'request', requestId: requestOf(job), attempts: 2, leaseUntil: at(11 * MINUTE) });
       });
 
       it('a release that refunds the attempt leaves the attempt count as it was before the claim', async () => {
@@ -408,9 +415,9 @@ export function describeStoreContract(
         await approve(newer, 1 * MINUTE);
         await approve(older, 2 * MINUTE);
 
-        expect((await store.claimJob('worker-1', MINUTE, dateAt(1 * MINUTE)))?.requestId).toBe(newer.id);
+        expect(requestOf(await store.claimJob('worker-1', MINUTE, dateAt(1 * MINUTE)))).toBe(newer.id);
         expect(await store.claimJob('worker-1', MINUTE, dateAt(1 * MINUTE + 1))).toBeUndefined(); // not yet due
-        expect((await store.claimJob('worker-1', MINUTE, dateAt(2 * MINUTE)))?.requestId).toBe(older.id);
+        expect(requestOf(await store.claimJob('worker-1', MINUTE, dateAt(2 * MINUTE)))).toBe(older.id);
       });
     });
 
@@ -441,6 +448,123 @@ export function describeStoreContract(
         await store.completeJob(job.id);
         expect(await store.extendJobLease(job.id, 'worker-2', MINUTE, dateAt(2 * MINUTE + 2))).toBe(false);
         expect(await store.extendJobLease(uniqueId('missing'), 'worker-2', MINUTE, dateAt(0))).toBe(false);
+      });
+    });
+
+    describe('guest jobs', () => {
+      const order = { operation: 'disable', guestId: 'guest-1', actor: { aadObjectId: 'admin-1', name: 'Ada Admin' } };
+      const queuedAudit: AuditEntry = { actor: 'admin-1', action: 'guest_disable_queued', source: 'activity-9', at: at(MINUTE) };
+
+      it('queues a guest job with its audit entry; it is claimed, leased and retried like a request job', async () => {
+        const jobId = await store.enqueueGuestJob(order, queuedAudit);
+        expect(await store.claimJob('worker-1', MINUTE, dateAt(MINUTE - 1))).toBeUndefined(); // not yet due
+        const job = await store.claimJob('worker-1', MINUTE, dateAt(MINUTE));
+        expect(job).toEqual({ id: jobId, kind: 'guest', payload: order, attempts: 1, leaseUntil: at(2 * MINUTE) });
+        expect(await store.claimJob('worker-2', MINUTE, dateAt(MINUTE + SECOND))).toBeUndefined();
+        expect(await store.extendJobLease(jobId, 'worker-1', MINUTE, dateAt(30 * SECOND + MINUTE))).toBe(true);
+
+        await store.releaseJob(jobId, dateAt(5 * MINUTE), '503 serviceUnavailable');
+        expect(await store.claimJob('worker-2', MINUTE, dateAt(4 * MINUTE))).toBeUndefined();
+        expect(await store.claimJob('worker-2', MINUTE, dateAt(5 * MINUTE))).toMatchObject({ id: jobId, kind: 'guest', attempts: 2 });
+      });
+
+      it('completing a job writes the messages announcing its result in the same step', async () => {
+        const jobId = await store.enqueueGuestJob(order, queuedAudit);
+        await store.claimJob('worker-1', MINUTE, dateAt(MINUTE));
+        await store.completeJob(jobId, [{ key: `job:${jobId}:card`, kind: 'guest.card', payload: { done: true } }]);
+        expect(await store.claimJob('worker-1', MINUTE, dateAt(10 * MINUTE))).toBeUndefined();
+        // Due when the job completed, by the store's clock.
+        expect(await store.claimOutbox('deliverer-1', MINUTE, new Date(Date.now() + MINUTE))).toMatchObject({ key: `job:${jobId}:card`, kind: 'guest.card', payload: { done: true } });
+      });
+    });
+
+    describe('outbox', () => {
+      /** Cancels a pending request, announcing it with `entries`. */
+      async function cancelWith(request: AccessRequest, atMs: number, entries: NewOutboxEntry[]): Promise<TransitionResult> {
+        return store.transition({
+          id: request.id,
+          from: 'pending',
+          expectedVersion: request.version,
+          to: 'cancelled',
+          audit: { requestId: request.id, actor: request.requester.aadObjectId, action: 'request.cancelled', at: at(atMs) },
+          outbox: entries,
+        });
+      }
+      const notice = (requestId: string, to = 'requester'): NewOutboxEntry => ({
+        key: `request:${requestId}:v1:cancelled:${to}`,
+        kind: 'request.notice',
+        requestId,
+        payload: { requestId, event: 'cancelled', to },
+      });
+
+      it('a transition writes its messages with it; they are due at the time of the transition', async () => {
+        const request = await create();
+        won(await cancelWith(request, MINUTE, [notice(request.id), notice(request.id, 'approvers')]));
+        expect((await store.listOutbox(request.id)).map((m) => [m.key, m.state, m.attempts])).toEqual([
+          [notice(request.id).key, 'queued', 0],
+          [notice(request.id, 'approvers').key, 'queued', 0],
+        ]);
+        expect(await store.claimOutbox('deliverer-1', MINUTE, dateAt(MINUTE - 1))).toBeUndefined();
+        const item = await store.claimOutbox('deliverer-1', MINUTE, dateAt(MINUTE));
+        expect(item).toEqual({ ...notice(request.id), id: expect.any(String), attempts: 1, leaseUntil: at(2 * MINUTE), createdAt: at(MINUTE) });
+      });
+
+      it('a transition that loses writes none of its messages', async () => {
+        const request = await create();
+        won(await cancelWith(request, MINUTE, [notice(request.id)]));
+        const stale = await cancelWith(request, 2 * MINUTE, [{ ...notice(request.id), key: 'another-key' }]);
+        expect(stale.ok).toBe(false);
+        expect((await store.listOutbox(request.id)).map((m) => m.key)).toEqual([notice(request.id).key]);
+      });
+
+      it('a key written once is not written again', async () => {
+        const jobA = await store.enqueueGuestJob({ n: 1 }, { actor: 'admin-1', action: 'queued', at: at(0) });
+        const jobB = await store.enqueueGuestJob({ n: 2 }, { actor: 'admin-1', action: 'queued', at: at(0) });
+        await store.completeJob(jobA, [{ key: 'same', kind: 'guest.card', requestId: 'req-x', payload: { n: 1 } }]);
+        await store.completeJob(jobB, [{ key: 'same', kind: 'guest.card', requestId: 'req-x', payload: { n: 2 } }]);
+        expect((await store.listOutbox('req-x')).map((m) => m.payload)).toEqual([{ n: 1 }]);
+      });
+
+      it('a claimed entry is not claimed again while leased, is taken over when its lease lapses, and once delivered never again', async () => {
+        const request = await create();
+        won(await cancelWith(request, 0, [notice(request.id)]));
+        const first = (await store.claimOutbox('deliverer-1', MINUTE, dateAt(0)))!;
+        expect(await store.claimOutbox('deliverer-2', MINUTE, dateAt(MINUTE - 1))).toBeUndefined();
+        const second = (await store.claimOutbox('deliverer-2', MINUTE, dateAt(MINUTE + 1)))!;
+        expect(second).toMatchObject({ id: first.id, attempts: 2 });
+        // The first deliverer lost its lease: it cannot mark the entry, the one holding it can.
+        expect(await store.completeOutbox(first.id, 'deliverer-1', dateAt(MINUTE + 2))).toBe(false);
+        expect(await store.completeOutbox(first.id, 'deliverer-2', dateAt(MINUTE + 2))).toBe(true);
+        expect(await store.completeOutbox(first.id, 'deliverer-2', dateAt(MINUTE + 3))).toBe(false);
+        expect(await store.claimOutbox('deliverer-3', MINUTE, dateAt(60 * MINUTE))).toBeUndefined();
+        expect((await store.listOutbox(request.id))[0]).toMatchObject({ state: 'done', attempts: 2 });
+      });
+
+      it('a released entry waits until its retry time; one given up is never claimed again', async () => {
+        const request = await create();
+        won(await cancelWith(request, 0, [notice(request.id), notice(request.id, 'approvers')]));
+        const first = (await store.claimOutbox('deliverer-1', MINUTE, dateAt(0)))!;
+        await store.releaseOutbox(first.id, 'deliverer-1', 'connector answered 502', dateAt(5 * MINUTE));
+        const second = (await store.claimOutbox('deliverer-1', MINUTE, dateAt(SECOND)))!;
+        expect(second.key).toBe(notice(request.id, 'approvers').key);
+        await store.releaseOutbox(second.id, 'deliverer-1', 'gave up after 10 attempts');
+        expect(await store.claimOutbox('deliverer-1', MINUTE, dateAt(5 * MINUTE - 1))).toBeUndefined();
+        expect(await store.claimOutbox('deliverer-1', MINUTE, dateAt(5 * MINUTE))).toMatchObject({ id: first.id, attempts: 2 });
+        expect(await store.claimOutbox('deliverer-1', MINUTE, dateAt(5 * MINUTE + SECOND))).toBeUndefined();
+        expect((await store.listOutbox(request.id)).map((m) => [m.state, m.lastError])).toEqual([
+          ['running', 'connector answered 502'],
+          ['failed', 'gave up after 10 attempts'],
+        ]);
+      });
+
+      it('a release by a deliverer that lost the lease changes nothing', async () => {
+        const request = await create();
+        won(await cancelWith(request, 0, [notice(request.id)]));
+        const first = (await store.claimOutbox('deliverer-1', MINUTE, dateAt(0)))!;
+        await store.claimOutbox('deliverer-2', MINUTE, dateAt(2 * MINUTE));
+        await store.releaseOutbox(first.id, 'deliverer-1', 'late failure');
+        expect(await store.completeOutbox(first.id, 'deliverer-2', dateAt(2 * MINUTE + 1))).toBe(true);
+        expect((await store.listOutbox(request.id))[0]).toMatchObject({ state: 'done' });
       });
     });
 

@@ -1,0 +1,85 @@
+import { pino } from 'pino';
+import { GraphFailure } from '../../../services/directory/graphErrors';
+import { DEFAULT_WORKER_OPTIONS, ExecutionWorker, type ExecutionDirectory, type GuestJobRunner } from '../../../services/requests/executionWorker';
+import { SqliteStore } from '../../../services/store/sqliteStore';
+import type { Store } from '../../../services/store/store';
+import { recordingAnnouncements } from '../../helpers/announcements';
+
+const silent = pino({ level: 'silent' });
+const unusedDirectory = {} as ExecutionDirectory;
+
+describe('ExecutionWorker with guest jobs', () => {
+  let now: Date;
+  let store: Store;
+
+  beforeEach(() => {
+    now = new Date('2026-11-26T10:00:00Z');
+    store = SqliteStore.open(':memory:', { now: () => now });
+  });
+
+  afterEach(() => store.close());
+
+  function worker(runner: GuestJobRunner): ExecutionWorker {
+    return new ExecutionWorker({
+      store,
+      directory: unusedDirectory,
+      policy: { refusals: async () => [] },
+      settings: { inviteRedirectUrl: 'https://myapps.microsoft.com' },
+      clock: { now: () => now },
+      logger: silent,
+      options: { ...DEFAULT_WORKER_OPTIONS, workerId: 'w1', leaseMs: 30_000, maxAttempts: 2, backoffBaseMs: 1_000, concurrency: 1 },
+      announcements: recordingAnnouncements().announcements,
+      guestJobs: runner,
+    });
+  }
+
+  const queue = () => store.enqueueGuestJob({ operation: 'disable' }, { actor: 'admin', action: 'guest_disable_queued', at: now.toISOString() });
+  const card = (text: string) => [{ key: `card:${text}`, kind: 'guest.card', requestId: 'cards', payload: { text } }];
+
+  it('runs a guest job once and writes its result to the outbox as the job completes', async () => {
+    await queue();
+    let runs = 0;
+    const w = worker({ run: async () => (runs += 1, card('done')), gaveUp: async () => card('gave up') });
+    await w.drain();
+    await w.drain();
+    expect(runs).toBe(1);
+    expect((await store.listOutbox('cards')).map((m) => m.payload)).toEqual([{ text: 'done' }]);
+  });
+
+  it('retries a transient Graph failure after the backoff, then gives up with the runner\'s result', async () => {
+    await queue();
+    let runs = 0;
+    const w = worker({
+      run: async () => {
+        runs += 1;
+        throw new GraphFailure(503, 'serviceUnavailable', 'Service unavailable');
+      },
+      gaveUp: async (job, failure) => card(`gave up after ${job.attempts}: ${failure.status}`),
+    });
+    await w.drain();
+    expect(runs).toBe(1);
+    now = new Date(now.getTime() + 999);
+    await w.drain();
+    expect(runs).toBe(1);
+    now = new Date(now.getTime() + 1);
+    await w.drain();
+    expect(runs).toBe(2);
+    expect((await store.listOutbox('cards')).map((m) => m.payload)).toEqual([{ text: 'gave up after 2: 503' }]);
+    now = new Date(now.getTime() + 60 * 60_000);
+    await w.drain();
+    expect(runs).toBe(2);
+  });
+
+  it('drops an order it cannot read instead of retrying it forever', async () => {
+    await queue();
+    let runs = 0;
+    const unreadable = new Error('payload does not match its type');
+    const w = worker({ run: async () => { runs += 1; throw unreadable; }, gaveUp: async () => { throw unreadable; } });
+    for (let i = 0; i < 5; i += 1) {
+      await w.drain();
+      now = new Date(now.getTime() + 60 * 60_000);
+    }
+    expect(runs).toBe(2);
+    expect(await store.claimJob('w2', 30_000, now)).toBeUndefined();
+  });
+});
