@@ -7,19 +7,24 @@
 import { z } from 'zod';
 import { appAccessFormCard } from '../../cards/appAccessFormCard';
 import { inviteFormCard } from '../../cards/inviteFormCard';
-import { DATASETS } from '../../cards/verbs';
+import { DATASETS, parseSubmission, VERBS } from '../../cards/verbs';
 import type { PersonLimits } from '../../services/platform/rateLimits';
 import type { RequestKind } from '../../services/requests/model';
 import type { RequestHistory } from '../../services/requests/requestHistory';
 import type { InviteForm, RequestWorkflow } from '../../services/requests/requestWorkflow';
 import { formValues } from '../actions/formValues';
 import { alreadyDecidedNotice } from '../actions/decisionResponse';
-import { inviteFormData } from '../activitySchemas';
 import { defineRoute, ok, refused, type TabRoute } from './tabApi';
 import { historyView, requestView } from './views';
 
 const REQUEST_ID = z.string().min(1).max(40);
 const FORM_KIND = z.enum(['invite', 'appAccess']);
+
+/**
+ * The chat's submit verb of each form: the dialog sends what the card's inputs hold, and it is
+ * parsed with that verb's schema from the verb table, exactly as a click on Send in chat is.
+ */
+const SUBMIT_VERB = { invite: VERBS.submitInvite, appAccess: VERBS.submitAppAccess } as const satisfies Record<RequestKind, string>;
 
 /** Typeahead text, as short as the chat's search invoke allows. */
 const SEARCH_TEXT_MAX = 200;
@@ -88,11 +93,13 @@ export function requestRoutes(deps: { workflow: RequestWorkflow; history: Reques
     defineRoute({
       method: 'post',
       path: '/forms/:kind',
-      body: z.object({ values: inviteFormData }),
+      body: z.object({ values: z.record(z.string(), z.unknown()) }),
       async handle(call, { params, body }) {
         const kind = FORM_KIND.safeParse(params.kind);
         if (!kind.success) return refused(404, 'There is no such form.');
-        const result = await workflow.submit(call.actor, call.tenantId, kind.data satisfies RequestKind, formValues(body.values), call.source);
+        const values = parseSubmission(SUBMIT_VERB[kind.data], body.values);
+        if (!values.success) return refused(400, `The request has an invalid ${invalidFields(values.error, 'values')}.`);
+        const result = await workflow.submit(call.actor, call.tenantId, kind.data, formValues(values.data), call.source);
         if (!result.ok) return ok({ filed: false, card: formCard(result.form) });
         return ok({ filed: true, request: requestView(result.request, call.actor), approversReached: result.approversReached, selfService: result.selfService === true });
       },
@@ -118,4 +125,9 @@ export function requestRoutes(deps: { workflow: RequestWorkflow; history: Reques
       },
     }),
   ];
+}
+
+/** The fields a schema refused, as the tab API names them for every body (`values.email`). */
+function invalidFields(error: z.ZodError, under: string): string {
+  return [...new Set(error.issues.map((issue) => [under, ...issue.path.map(String)].join('.')))].join(', ');
 }
