@@ -3,19 +3,29 @@
  * same server-side cursors, one page of rows at a time), one guest as the `guest` card shows them,
  * and Resend, Disable and Delete with the revoke card's plan, dry run and confirmation. Every call
  * goes to the admins' services, which check the admin group each time and audit refusals.
+ *
+ * Resend, Disable and Delete are queued as jobs, as the chat's buttons are: the answer (202) names
+ * the job, and the tab asks `/guests/writes/:jobId` for its result, which only the admin who queued
+ * it can read.
  */
 import { z } from 'zod';
-import type { GuestAdmin } from '../../services/guests/guestAdmin';
+import { guestWriteRefusedTitle, guestWriteWorkingTitle } from '../../cards/guestWriteCards';
+import type { AdminOutcome, GuestAdmin, GuestWriteStatus, QueuedWrite } from '../../services/guests/guestAdmin';
 import type { PendingItem } from '../../services/guests/guestModel';
 import type { GuestTotalsService } from '../../services/guests/guestTotals';
+import type { GuestWriteResult } from '../../services/guests/guestWrites';
 import type { Person } from '../../services/requests/model';
-import { defineRoute, fromOutcome, refused, type TabRoute } from './tabApi';
+import { defineRoute, fromOutcome, refused, type TabReply, type TabRoute } from './tabApi';
 import { requestView } from './views';
 
 /** Filter words as typed after `guests`; the service parses them and names any it does not know. */
 const FILTER_MAX = 200;
 const GUEST_ID = z.string().min(1).max(64);
+const JOB_ID = z.string().min(1).max(64);
 const operationBody = z.object({ operation: z.enum(['disable', 'delete']) });
+
+/** The tab has no card for the worker to update: it asks for the result by the job's id. */
+const TO_THE_TAB = { tab: true } as const;
 
 export function guestRoutes(deps: { guestAdmin: GuestAdmin; totals: GuestTotalsService }): TabRoute[] {
   const { guestAdmin, totals } = deps;
@@ -77,7 +87,7 @@ export function guestRoutes(deps: { guestAdmin: GuestAdmin; totals: GuestTotalsS
       async handle(call, { params, body }) {
         const id = GUEST_ID.safeParse(params.guestId);
         if (!id.success) return refused(400, 'That is not a guest id.');
-        return fromOutcome(await guestAdmin.revoke(call.actor, id.data, body.operation, call.source));
+        return queued(await guestAdmin.queueRevoke(call.actor, id.data, body.operation, call.source, TO_THE_TAB));
       },
     }),
     defineRoute({
@@ -88,7 +98,16 @@ export function guestRoutes(deps: { guestAdmin: GuestAdmin; totals: GuestTotalsS
         const id = GUEST_ID.safeParse(params.guestId);
         if (!id.success) return refused(400, 'That is not a guest id.');
         // The tab is the admin's own view, like a 1:1 chat: the new redeem link may be shown there.
-        return fromOutcome(await guestAdmin.resendById(call.actor, id.data, call.source, true));
+        return queued(await guestAdmin.queueResend(call.actor, id.data, call.source, true, TO_THE_TAB));
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/guests/writes/:jobId',
+      async handle(call, { params }) {
+        const id = JOB_ID.safeParse(params.jobId);
+        if (!id.success) return refused(404, 'There is no such change of yours.');
+        return fromOutcome(await guestAdmin.guestWrite(call.actor, id.data, call.source), guestWriteView);
       },
     }),
     defineRoute({
@@ -101,6 +120,33 @@ export function guestRoutes(deps: { guestAdmin: GuestAdmin; totals: GuestTotalsS
       },
     }),
   ];
+}
+
+/** A queued write: accepted, not done yet; the tab follows it at `/guests/writes/:jobId`. */
+function queued(outcome: AdminOutcome<QueuedWrite>): TabReply {
+  const reply = fromOutcome(outcome, (write) => guestWriteView({ jobId: write.jobId, operation: write.operation, state: 'working' }));
+  return reply.status === 200 ? { ...reply, status: 202 } : reply;
+}
+
+/** A write as the tab shows it, in the words of the chat card the same write would update. */
+export interface GuestWriteView {
+  jobId: string;
+  operation: GuestWriteStatus['operation'];
+  state: GuestWriteStatus['state'];
+  /** While working: "Disabling sign-in…". */
+  working?: string;
+  /** Once done; absent for a job that ended without a result it could keep. */
+  result?: Exclude<GuestWriteResult, { kind: 'refused' }> | { kind: 'refused'; title: string; message: string };
+}
+
+function guestWriteView(status: Pick<GuestWriteStatus, 'jobId' | 'operation' | 'state' | 'result'>): GuestWriteView {
+  const view: GuestWriteView = { jobId: status.jobId, operation: status.operation, state: status.state };
+  if (status.state === 'working') view.working = guestWriteWorkingTitle(status.operation);
+  const result = status.result;
+  if (result) {
+    view.result = result.kind === 'refused' ? { kind: 'refused', title: guestWriteRefusedTitle(result.outcome.kind), message: result.outcome.message } : result;
+  }
+  return view;
 }
 
 function pendingView(item: PendingItem, viewer: Person) {

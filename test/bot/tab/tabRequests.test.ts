@@ -60,6 +60,17 @@ describe('My requests in the tab', () => {
     expect(await tab.harness.app.store.listRequestsByRequester(people.alex.aadObjectId, 10)).toHaveLength(0);
   });
 
+  it('reads the form with the chat\'s own schema: comma-joined groups are split, and a field past its limit is refused by name, filing nothing', async () => {
+    const tooLong = await tab.post(people.alex, '/forms/invite', { values: { ...INVITE, justification: 'x'.repeat(4001) } });
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.body.error).toBe('The request has an invalid values.justification.');
+    expect(await tab.harness.app.store.listRequestsByRequester(people.alex.aadObjectId, 10)).toHaveLength(0);
+
+    // As Teams sends a multi-select choice set: the ids joined with commas.
+    const request = await file(people.alex, { ...INVITE, groupIds: `${DEMO_GROUP_IDS.projectFalcon},${DEMO_GROUP_IDS.contractors}` });
+    expect(request.groups).toEqual(['Project Falcon', 'Contractors']);
+  });
+
   it('files through the workflow: the approver gets the approval card in chat', async () => {
     await say(tab.harness, people.megan, 'hello');
     const request = await file(people.alex, INVITE);
