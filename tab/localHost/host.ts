@@ -41,7 +41,7 @@ let openDialog: { source: Window; message: AppMessage } | undefined;
 let people: Person[] = [];
 
 function current(): Person {
-  return people.find((p) => p.aadObjectId === personSelect.value) ?? people[0]!;
+  return people.find((p) => p.aadObjectId === personSelect.value) ?? people[0];
 }
 
 function theme(): Theme {

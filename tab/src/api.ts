@@ -40,7 +40,7 @@ export class Api {
     // An expired or renewed token: ask Teams for a fresh one, once.
     if (response.status === 401 && !retried) return this.send<T>(method, path, body, true);
     const text = await response.text();
-    let parsed: Record<string, unknown> = {};
+    let parsed: Record<string, unknown>;
     try {
       parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
     } catch {

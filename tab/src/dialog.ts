@@ -41,7 +41,8 @@ async function start(): Promise<void> {
   const status = h('div', { attrs: { 'aria-live': 'assertive' } });
   const cardArea = h('div', { className: 'card-area' });
   replace(root, status, cardArea);
-  app.notifySuccess();
+  // Teams only needs to hear it; nothing here waits for its acknowledgement.
+  void app.notifySuccess();
   try {
     const opened = await api.get<{ card: Record<string, unknown> }>(`/forms/${kind}`);
     show(opened.card);

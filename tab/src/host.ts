@@ -67,7 +67,7 @@ export class TokenSource {
 /** The `exp` claim, read without checking anything: the server checks the token, the tab only times its renewal. */
 function expiryOf(token: string): number | undefined {
   try {
-    const payload = JSON.parse(atob(token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/'))) as { exp?: unknown };
+    const payload = JSON.parse(atob(token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/'))) as { exp?: unknown };
     return typeof payload.exp === 'number' ? payload.exp : undefined;
   } catch {
     return undefined;

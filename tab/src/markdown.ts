@@ -8,10 +8,10 @@ export function markdownToHtml(text: string): string {
   let html = '';
   let bold = false;
   for (let i = 0; i < text.length; i += 1) {
-    const ch = text[i]!;
+    const ch = text[i];
     if (ch === '\\' && i + 1 < text.length) {
       i += 1;
-      html += escape(text[i]!);
+      html += escape(text[i]);
     } else if (ch === '*' && text[i + 1] === '*') {
       i += 1;
       html += bold ? '</strong>' : '<strong>';

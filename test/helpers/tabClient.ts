@@ -42,7 +42,7 @@ export class TabClient {
   forgedToken(user: TeamsUser, changes: JWTPayload, key: KeyObject = signingKey, header: Record<string, unknown> = {}): Promise<string> {
     const now = Math.floor(Date.now() / 1000);
     const tenantId = demoWellKnownIds().tenantId;
-    const kid = this.issuer.jwks().keys[0]!.kid!;
+    const kid = this.issuer.jwks().keys[0].kid!;
     return new SignJWT({
       iss: localIssuerName(tenantId),
       aud: LOCAL_TAB_AUDIENCE,

@@ -45,7 +45,7 @@ describe('the tab\'s build', () => {
       expect(scripts.length).toBeGreaterThan(0);
       for (const [, attributes, body] of scripts) {
         expect(attributes).toMatch(/\bsrc="[a-z-]+\.js"/);
-        expect(body!.trim()).toBe('');
+        expect(body.trim()).toBe('');
       }
       expect(html).not.toMatch(/<style\b|\sstyle=|\son[a-z]+=/i);
       expect(html).not.toMatch(/https?:\/\//);

@@ -20,13 +20,13 @@ export async function renderMyRequests(root: HTMLElement, ctx: ViewContext): Pro
   const menu = h('div', { className: 'menu', attrs: { role: 'menu', hidden: '' } });
   const newRequest = button('New request', () => (menu.hidden = !menu.hidden), { kind: 'primary' });
   newRequest.setAttribute('aria-haspopup', 'menu');
-  const open = (kind: 'invite' | 'appAccess') => async () => {
+  const open = (kind: 'invite' | 'appAccess') => () => {
     menu.hidden = true;
-    const filed = await ctx.openRequestDialog(kind);
-    if (filed) {
+    void ctx.openRequestDialog(kind).then(async (filed) => {
+      if (!filed) return;
       highlight = filed;
       await load();
-    }
+    });
   };
   append(
     menu,

@@ -80,7 +80,7 @@ export async function renderToDecide(root: HTMLElement, ctx: ViewContext): Promi
     const actions = h('div', { className: 'actions' });
     const result = h('div', { attrs: { 'aria-live': 'polite' } });
     const context = [
-      domainContext(request) ? h('p', { className: 'subtle' }, domainContext(request)!) : undefined,
+      domainContext(request) ? h('p', { className: 'subtle' }, domainContext(request)) : undefined,
       request.context.routingNote ? h('p', { className: 'line warning' }, request.context.routingNote) : undefined,
       request.context.grantsDirectoryRole ? h('p', { className: 'line warning strong' }, 'This request grants a directory role: review carefully.') : undefined,
     ];

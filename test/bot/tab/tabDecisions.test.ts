@@ -122,8 +122,8 @@ describe('To decide in the tab', () => {
     expect(pending.body).toEqual({ mayDecide: false, requests: [] });
     for (const [outcome, reason] of [['approve', undefined], ['deny', 'No.'], ['deny', '']] as const) {
       const [answer] = await decide(people.isaiah, [requestId], outcome, reason);
-      expect(answer!.request).toBeUndefined();
-      expect(['forbidden', 'invalid']).toContain(answer!.result);
+      expect(answer.request).toBeUndefined();
+      expect(['forbidden', 'invalid']).toContain(answer.result);
     }
     expect((await tab.harness.app.store.getRequest(requestId))?.state).toBe('pending');
   });

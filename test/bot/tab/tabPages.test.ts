@@ -25,7 +25,7 @@ function fakeBuild(): string {
 }
 
 function directives(policy: string | null): Map<string, string[]> {
-  return new Map((policy ?? '').split(';').map((part) => part.trim().split(/\s+/)).map(([name, ...values]) => [name!, values]));
+  return new Map((policy ?? '').split(';').map((part) => part.trim().split(/\s+/)).map(([name, ...values]) => [name, values]));
 }
 
 describe('the tab\'s pages', () => {
@@ -105,7 +105,7 @@ describe('the tab\'s pages', () => {
 
     const keys = (await (await fetch(`${base}/tab/local-issuer/keys`)).json()) as { keys: Array<{ kty: string; alg: string; d?: string }> };
     expect(keys.keys).toEqual([expect.objectContaining({ kty: 'RSA', alg: 'RS256' })]);
-    expect(keys.keys[0]!.d).toBeUndefined();
+    expect(keys.keys[0].d).toBeUndefined();
   });
 
   it('with an app id: no local issuer and no host page; the API wants an Entra token', async () => {

@@ -93,7 +93,7 @@ describe('My requests in the tab', () => {
     const requests = list.body.requests as RequestView[];
     expect(requests.map((r) => r.id)).toEqual([mine.id]);
     expect(requests[0]).toMatchObject({ state: 'completed', stateLabel: 'Guest invited', decision: { outcome: 'approved', by: 'Megan Bowen' } });
-    expect(requests[0]!.outcome?.redeemUrl).toMatch(/^https:\/\/login\.microsoftonline\.com\/redeem/);
+    expect(requests[0].outcome?.redeemUrl).toMatch(/^https:\/\/login\.microsoftonline\.com\/redeem/);
 
     const timeline = await tab.get(people.alex, `/requests/${mine.id}/timeline`);
     const lines = (timeline.body.timeline as Array<{ actor: string; text: string }>).map((e) => `${e.actor} ${e.text}`);
@@ -103,7 +103,7 @@ describe('My requests in the tab', () => {
 
     // Another person's request is unknown to them, and its link is never in someone else's view.
     expect((await tab.get(people.isaiah, `/requests/${mine.id}/timeline`)).status).toBe(404);
-    const megansView = (approved.body.outcomes as Array<{ request: RequestView }>)[0]!.request;
+    const megansView = (approved.body.outcomes as Array<{ request: RequestView }>)[0].request;
     expect(megansView.outcome?.redeemUrl).toBeUndefined();
   });
 
