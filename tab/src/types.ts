@@ -124,6 +124,25 @@ export interface RevokeDone {
   unchanged?: boolean;
 }
 
+export interface ReinviteDone {
+  guest: RevokePlan['guest'];
+  redeemUrl: string;
+  resetRedemption: boolean;
+}
+
+export type GuestOperation = RevokeOperation | 'resend';
+
+/** A queued Resend, Disable or Delete: working, then done with what changed or why nothing did. */
+export interface GuestWriteView {
+  jobId: string;
+  operation: GuestOperation;
+  state: 'working' | 'done';
+  /** While working: "Disabling sign-in…", as the chat card says. */
+  working?: string;
+  /** Once done; absent when the write ended without a result the server could keep. */
+  result?: { kind: 'revoked'; done: RevokeDone } | { kind: 'reinvited'; done: ReinviteDone } | { kind: 'refused'; title: string; message: string };
+}
+
 export interface PendingOverviewItem {
   request: RequestView;
   ageMinutes: number;

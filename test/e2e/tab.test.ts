@@ -15,7 +15,7 @@ import { startLocalRun, type LocalRun } from '../../scripts/localRun';
 import { DEMO_GUEST_IDS, DEMO_USER_IDS } from '../../simulator/seed';
 import { chromiumMissingHelp, findChromium, launchBrowser, type Browser } from './browser';
 import { PlaygroundPage } from './playgroundPage';
-import { freePorts, screenshotDir, waitUntil } from './support';
+import { freePorts, screenshotDir } from './support';
 import { TabHostPage, TEAMS_JS_CDN } from './tabHostPage';
 
 const REQUEST_ID = /GA-[0-9A-Z]{6}/;
@@ -185,7 +185,7 @@ describeWithBrowser('the personal tab in the local Teams host page', () => {
     await alexChat.screenshot('19-chat-after-tab-approval', alexChat.card('omar.first@contoso.com', 'Guest invited'));
   }, TEST_TIMEOUT_MS);
 
-  it('lets Adele find guests by domain, page forward and back, and disable one after the dry run and confirmation', async () => {
+  it('lets Adele find guests by domain, page forward and back, and disable one after the dry run and confirmation: "Disabling sign-in…" at once, then the result', async () => {
     const { run } = started();
     const adele = await openTab(DEMO_USER_IDS.adeleVance, { view: 'guests' });
     const contosoGuests = run.simulator.directory.users.filter((u) => u.userType === 'Guest' && u.mail?.endsWith('@contoso.com'));
@@ -220,10 +220,21 @@ describeWithBrowser('the personal tab in the local Teams host page', () => {
     expect(run.simulator.directory.users.find((u) => u.id === guest.id)?.accountEnabled).not.toBe(false);
     await adele.screenshot('21-tab-disable-confirmation');
 
+    // Queued like the chat's button: the tab says so at once, then shows the result the worker left.
+    // Its first question about the result waits until the test has seen the first, however fast the worker is.
+    let answerTheTab: () => void = () => undefined;
+    const seen = new Promise<void>((resolve) => (answerTheTab = resolve));
+    await adele.page.route('**/tab/api/guests/writes/**', async (route) => {
+      await seen;
+      await route.continue();
+    });
     await confirm.getByRole('button', { name: 'Disable now' }).click();
-    await detail.getByText('sign-in is disabled').waitFor();
-    await waitUntil('the guest to be disabled in the directory', async () =>
-      run.simulator.directory.users.find((u) => u.id === guest.id)?.accountEnabled === false ? true : undefined);
+    await detail.getByText('Disabling sign-in…').waitFor();
+    answerTheTab();
+    await detail.getByText(`${guest.displayName}'s sign-in is disabled.`).waitFor({ timeout: WORKER_TIMEOUT_MS });
+    expect(await detail.innerText()).toContain(`/v1.0/users/${guest.id}`);
+    expect(await detail.getByText('Disabling sign-in…').count()).toBe(0);
+    expect(run.simulator.directory.users.find((u) => u.id === guest.id)?.accountEnabled).toBe(false);
     expect(await row.innerText()).toContain('Blocked');
   }, TEST_TIMEOUT_MS);
 });

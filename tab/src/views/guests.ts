@@ -2,7 +2,9 @@
  * Guests, for admins: totals by state and by domain, the `guests` listing (same filters, same
  * server-side cursors: the browser holds one page of rows and two opaque ids), one guest as the
  * `guest` card shows them, Resend, and Disable or Delete behind the revoke card's plan, dry run
- * and confirmation. Also the admins' overview of every pending request.
+ * and confirmation. Those three are queued on the server, as a click on a chat card is: the view
+ * says "Disabling sign-in…" at once and asks for the result until the worker has it. Also the
+ * admins' overview of every pending request.
  */
 import { problemText } from '../api';
 import { button, facts, h, notice, replace, type Child } from '../dom';
@@ -12,10 +14,10 @@ import type {
   GuestListPage,
   GuestRow,
   GuestTotals,
+  GuestWriteView,
   PendingOverviewItem,
   PlannedCall,
   Readable,
-  RevokeDone,
   RevokeOperation,
   RevokePlan,
 } from '../types';
@@ -32,6 +34,12 @@ const QUICK_FILTERS: Array<[label: string, filter: string]> = [
 ];
 
 const STATE_WORDS: Record<string, string> = { PendingAcceptance: 'Pending acceptance', Accepted: 'Accepted' };
+
+/** How soon to ask again whether a queued write is done: soon at first, then less often (Graph may be retried for minutes). */
+const FIRST_CHECK_MS = 400;
+const LONGEST_CHECK_MS = 5_000;
+
+const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export async function renderGuests(root: HTMLElement, ctx: ViewContext): Promise<void> {
   const section = h('div');
@@ -180,13 +188,51 @@ async function renderDirectory(root: HTMLElement, ctx: ViewContext): Promise<voi
       );
 
     const resend = async () => {
-      try {
-        const done = await ctx.api.post<{ redeemUrl: string }>(`/guests/${encodeURIComponent(guest.id)}/resend`, { confirm: true });
-        replace(outcome, notice('A new invitation was sent.', 'good'), h('p', null, h('a', { attrs: { href: done.redeemUrl, target: '_blank', rel: 'noopener noreferrer' } }, 'Open the new redeem link')));
-      } catch (error) {
-        replace(outcome, notice(problemText(error), 'error'));
+      replace(actions);
+      const ended = await write(`/guests/${encodeURIComponent(guest.id)}/resend`, { confirm: true });
+      if (ended?.result?.kind === 'reinvited') {
+        const done = ended.result.done;
+        replace(
+          outcome,
+          notice(`A new invitation was sent to ${done.guest.displayName}.`, 'good'),
+          h('p', null, done.resetRedemption
+            ? 'They had redeemed an earlier invitation, so their redemption was reset: they keep their account, groups and app roles, and sign in again after redeeming this one.'
+            : `An e-mail with the new redeem link is on its way to ${done.guest.email}.`),
+          h('p', null, h('a', { attrs: { href: done.redeemUrl, target: '_blank', rel: 'noopener noreferrer' } }, 'Open the new redeem link')),
+        );
       }
       showActions();
+    };
+
+    /**
+     * Queues a write and follows it until the worker has run it, showing "Disabling sign-in…"
+     * meanwhile, then a refusal (with Graph's reason) as the chat card would. Undefined when it
+     * could not be followed to its end (the admin moved on, or the server could not be asked).
+     */
+    const write = async (path: string, body: unknown): Promise<GuestWriteView | undefined> => {
+      let current: GuestWriteView;
+      try {
+        current = await ctx.api.post<GuestWriteView>(path, body);
+      } catch (error) {
+        replace(outcome, notice(problemText(error), 'error'));
+        return undefined;
+      }
+      for (let delay = FIRST_CHECK_MS; current.state === 'working'; delay = Math.min(delay * 2, LONGEST_CHECK_MS)) {
+        replace(outcome, notice(current.working ?? 'Working…', 'info'), h('p', { className: 'subtle' }, 'Microsoft Graph is being asked now. The result shows here.'));
+        await wait(delay);
+        // Another guest or view was opened meanwhile: nobody is looking at this one any more.
+        if (!outcome.isConnected) return undefined;
+        try {
+          current = await ctx.api.get<GuestWriteView>(`/guests/writes/${encodeURIComponent(current.jobId)}`);
+        } catch (error) {
+          replace(outcome, notice(`${problemText(error)} The change was asked for; open the guest again to see where they stand.`, 'error'));
+          return undefined;
+        }
+      }
+      const result = current.result;
+      if (!result) replace(outcome, notice('The change ended without a result to show: open the guest again to see where they stand.', 'error'));
+      else if (result.kind === 'refused') replace(outcome, notice(`${result.title}: ${result.message}`, 'error'));
+      return current;
     };
 
     const confirm = async (operation: RevokeOperation) => {
@@ -233,20 +279,20 @@ async function renderDirectory(root: HTMLElement, ctx: ViewContext): Promise<voi
     };
 
     const revoke = async (operation: RevokeOperation) => {
-      try {
-        const done = await ctx.api.post<RevokeDone>(`/guests/${encodeURIComponent(guest.id)}/revoke`, { operation, confirm: true });
-        const said = done.unchanged
-          ? `${guest.displayName}'s sign-in was already disabled: nothing changed.`
-          : operation === 'disable'
-            ? `${guest.displayName}'s sign-in is disabled.`
-            : `${guest.displayName} was deleted; an admin can restore them until ${ctx.formats.day(done.restorableUntil)}.`;
-        replace(actions);
-        replace(outcome, notice(said, 'good'), callText('The call that was made', done.call));
-        if (page) showPage({ ...page, rows: page.rows.map((r) => (r.id === guest.id ? { ...r, enabled: false } : r)) });
-      } catch (error) {
-        replace(outcome, notice(problemText(error), 'error'));
-        showActions();
+      replace(actions);
+      const ended = await write(`/guests/${encodeURIComponent(guest.id)}/revoke`, { operation, confirm: true });
+      if (ended?.result?.kind !== 'revoked') {
+        if (outcome.isConnected) showActions();
+        return;
       }
+      const done = ended.result.done;
+      const said = done.unchanged
+        ? `${guest.displayName}'s sign-in was already disabled: nothing changed.`
+        : operation === 'disable'
+          ? `${guest.displayName}'s sign-in is disabled.`
+          : `${guest.displayName} was deleted; an admin can restore them until ${ctx.formats.day(done.restorableUntil)}.`;
+      replace(outcome, notice(said, 'good'), done.unchanged ? null : callText('The call that was made', done.call));
+      if (page) showPage({ ...page, rows: page.rows.map((r) => (r.id === guest.id ? { ...r, enabled: false } : r)) });
     };
 
     showActions();
