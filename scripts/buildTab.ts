@@ -23,12 +23,16 @@ export interface TabBuild {
   files: BuiltFile[];
 }
 
-/** The pages and style sheets copied as they are; the scripts and bundled styles come from esbuild. */
+/**
+ * The pages and style sheets copied as they are; the scripts and bundled styles come from esbuild,
+ * before these. `index.html` is written last: the step before `npm start` (scripts/buildIfStale.mjs)
+ * reads its age as the time the whole build finished, and a build that failed half-way has none.
+ */
 const STATIC_FILES: ReadonlyArray<[from: string, name: string]> = [
-  ['tab/static/index.html', 'index.html'],
   ['tab/static/dialog.html', 'dialog.html'],
   ['tab/localHost/local-host.html', 'local-host.html'],
   ['tab/localHost/local-host.css', 'local-host.css'],
+  ['tab/static/index.html', 'index.html'],
 ];
 
 const ENTRY_POINTS = {

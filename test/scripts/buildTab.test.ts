@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { buildTab, type TabBuild } from '../../scripts/buildTab';
@@ -29,6 +29,12 @@ describe('the tab\'s build', () => {
       'tab.css',
       'tab.js',
     ]);
+  });
+
+  it('writes index.html last, whose age the step before npm start takes for the time the whole build finished', () => {
+    const writtenAt = (name: string) => statSync(path.join(dir, name)).mtimeMs;
+    const last = writtenAt('index.html');
+    for (const file of built.files) expect({ file: file.name, afterIndex: writtenAt(file.name) > last }).toEqual({ file: file.name, afterIndex: false });
   });
 
   it('keeps the tab\'s own bundle within its budget, with the card renderer only in the dialog\'s', () => {
