@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { DEMO_GUEST_IDS } from '../../../simulator/seed';
+import { DEMO_GROUP_IDS, DEMO_GUEST_IDS } from '../../../simulator/seed';
 import { people } from '../../helpers/botHarness';
 import { TabClient } from '../../helpers/tabClient';
 
@@ -120,6 +120,24 @@ describe('the tab API\'s sign-in', () => {
     expect(ravi?.accountEnabled).not.toBe(false);
     // Adele's own resend is the one invitation sent.
     expect(tab.harness.simulator.directory.invitations.length).toBe(invitationsBefore + 1);
+  });
+
+  it('checks the admin group again when a queued write runs: an admin removed meanwhile changes nothing, and sees the write no more', async () => {
+    await tab.stop();
+    tab = await TabClient.start({ ROLE_CACHE_SECONDS: '0' });
+    const ravi = DEMO_GUEST_IDS.raviKumarFabrikam;
+    const queued = await tab.post(people.adele, `/guests/${ravi}/revoke`, { operation: 'disable', confirm: true });
+    expect(queued.status).toBe(202);
+    const jobId = queued.body.jobId as string;
+
+    tab.harness.simulator.directory.removeMember(DEMO_GROUP_IDS.admins, people.adele.aadObjectId);
+    await tab.harness.settle();
+
+    expect(tab.harness.simulator.directory.users.find((u) => u.id === ravi)?.accountEnabled).not.toBe(false);
+    expect(await tab.harness.app.store.getGuestJob(jobId)).toMatchObject({ state: 'done', result: { kind: 'refused', outcome: { kind: 'forbidden' } } });
+    const read = await tab.get(people.adele, `/guests/writes/${jobId}`);
+    expect(read.status).toBe(403);
+    expect(read.body.error).toMatch(/admin/);
   });
 
   it('refuses bodies that are not small uncompressed JSON, as /api/messages does', async () => {
