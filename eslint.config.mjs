@@ -3,7 +3,8 @@
  * ESLint: typescript-eslint's type-aware recommended rules, and the layers of the README's "How it
  * is built" as errors. `services/` decides and acts, so it never reaches up into `bot/` (routing) or
  * `cards/` (rendering); production code (`bot/`, `cards/`, `services/`) never imports the simulated
- * directory, which only `scripts/`, the tests and the benchmarks wire in.
+ * directory, which only `scripts/`, the tests and the benchmarks wire in. The tab (`tab/`) is browser
+ * code that reaches the server through its HTTP API only, so it imports none of the server's folders.
  * test/lint/boundaries.test.ts proves the boundary rules on the files in test/lint/fixtures/.
  */
 import eslint from '@eslint/js';
@@ -17,6 +18,9 @@ const forbidden = (folder, why) => ({ group: [`**/${folder}`, `**/${folder}/**`]
 const BOT = forbidden('bot', 'services/ must not import bot/: rules do not know how they are reached; give services an interface that bot/ implements.');
 const CARDS = forbidden('cards', 'services/ must not import cards/: services return models, and bot/ renders them with cards/.');
 const SIMULATOR = forbidden('simulator', 'production code must not import simulator/: only scripts/, tests and benchmarks wire the simulated directory in.');
+const SERVER_CODE = ['bot', 'cards', 'services', 'simulator', 'scripts'].map((folder) =>
+  forbidden(folder, `tab/ must not import ${folder}/: the tab is browser code that reaches the server through /tab/api, and esbuild would bundle what it imports into the page.`),
+);
 
 export default defineConfig(
   { ignores: ['dist/', 'build/', 'coverage/', 'data/', '.local/', 'test/lint/fixtures/'] },
@@ -53,5 +57,12 @@ export default defineConfig(
   {
     files: ['bot/**/*.ts', 'cards/**/*.ts'],
     rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [SIMULATOR] }] },
+  },
+  {
+    // The tab runs in the browser, under tab/tsconfig.json (the DOM, not Node), which the project
+    // service finds as the nearest configuration of each of its files.
+    files: ['tab/**/*.ts'],
+    languageOptions: { globals: globals.browser },
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: SERVER_CODE }] },
   },
 );

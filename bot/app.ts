@@ -31,6 +31,12 @@ import type { Store } from '../services/store/store';
 import { createBot } from './createBot';
 import { ProactiveNotifier } from './proactiveNotifier';
 import { createServer } from './server';
+import { registerTab } from './tab';
+import { defaultTabFilesDir } from './tab/tabPages';
+import { GuestTotalsService } from '../services/guests/guestTotals';
+import type { LocalIssuer, LocalPerson } from '../services/identity/localIssuer';
+import { tabIdentityFor, type TabIdentity } from '../services/identity/tabIdentity';
+import { RequestHistory } from '../services/requests/requestHistory';
 
 type BotFrameworkAuthentication = NonNullable<ConstructorParameters<typeof CloudAdapter>[0]>;
 
@@ -51,6 +57,12 @@ export interface AppOptions {
   startWorker?: boolean;
   /** The features the app's Graph permissions allow; default every one (see createCheckedApp). */
   capabilities?: Capabilities;
+  /** Local mode only: signs the tab's tokens instead of the issuer made at start (tests bring their keys). */
+  localIssuer?: LocalIssuer;
+  /** Local mode only: serve the local Teams host page, which lets these people open the tab. */
+  localTeamsHost?: { people: readonly LocalPerson[] };
+  /** Where the tab's built pages are; default `dist/tab`. */
+  tabFilesDir?: string;
 }
 
 export interface App {
@@ -67,6 +79,8 @@ export interface App {
   capabilities: Capabilities;
   /** How much each person may file and search, and where that is counted. */
   limits: PersonLimits;
+  /** Whose tokens the tab's API trusts; in local mode it holds the local issuer. */
+  tabIdentity: TabIdentity;
   /** Starts listening (port 0 picks a free one) and returns the server's base URL. */
   listen(port: number, host?: string): Promise<string>;
   /** Waits for the worker and the outbox to go quiet (tests). */
@@ -206,6 +220,20 @@ export function createApp(options: AppOptions): App {
   });
   const bot = createBot(adapter, { workflow, guestAdmin, store, limits, expectedTenantId: config.expectedTenantId, clock, logger });
   const server = createServer({ adapter, bot, store, turns, logger });
+  const tabIdentity = tabIdentityFor(config, clock, options.localIssuer);
+  registerTab(server, {
+    identity: tabIdentity,
+    workflow,
+    guestAdmin,
+    history: new RequestHistory({ store }),
+    totals: new GuestTotalsService({ directory, roles, store, capabilities, clock, logger }),
+    roles,
+    limits,
+    turns,
+    logger,
+    filesDir: options.tabFilesDir ?? defaultTabFilesDir(),
+    localHostPeople: options.localTeamsHost?.people,
+  });
   if (options.startWorker !== false) {
     worker.start();
     outbox.start();
@@ -222,6 +250,7 @@ export function createApp(options: AppOptions): App {
     directory,
     capabilities,
     limits,
+    tabIdentity,
     listen: (port, host = '0.0.0.0') =>
       new Promise((resolve, reject) => {
         server.once('error', reject);

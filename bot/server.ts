@@ -85,31 +85,51 @@ export function createServer(deps: { adapter: CloudAdapter; bot: ActivityHandler
   return server;
 }
 
-/** The request's activity, or why it is refused; nothing is written anywhere but this process's memory. */
-async function receiveActivity(req: IncomingMessage): Promise<Received> {
+/** What a JSON body came to: its parsed value, a refusal with the status to answer, or nothing (the client left). */
+export type ReceivedJson =
+  | { kind: 'json'; value: unknown }
+  | { kind: 'refused'; status: number; reason: string; why: string }
+  | { kind: 'aborted' };
+
+/**
+ * A request's JSON body, or why it is refused: uncompressed `application/json` up to `maxBytes`,
+ * read in memory; nothing is written anywhere but this process's memory. The tab's API reads its
+ * bodies through this too.
+ */
+export async function receiveJson(
+  req: IncomingMessage,
+  options: { maxBytes: number; expected: string } = { maxBytes: MAX_BODY_BYTES, expected: 'a Bot Framework activity' },
+): Promise<ReceivedJson> {
+  const { maxBytes, expected } = options;
   // Refused rather than inflated with a cap: the Bot Connector sends plain JSON, so compression
   // would only ever come from someone else, and not inflating at all costs no memory and no CPU.
   const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
   if (encoding !== 'identity') {
-    return { kind: 'refused', status: 415, reason: 'Compressed bodies are not accepted: send the activity as plain JSON.', why: 'content-encoding' };
+    return { kind: 'refused', status: 415, reason: `Compressed bodies are not accepted: send ${expected} as plain JSON.`, why: 'content-encoding' };
   }
   const mediaType = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
   if (mediaType !== 'application/json') {
-    return { kind: 'refused', status: 415, reason: 'Only application/json is accepted: send a Bot Framework activity.', why: 'content-type' };
+    return { kind: 'refused', status: 415, reason: `Only application/json is accepted: send ${expected}.`, why: 'content-type' };
   }
   const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > MAX_BODY_BYTES) return tooLarge();
+  if (declared > maxBytes) return tooLarge(maxBytes);
 
-  const body = await readCapped(req, MAX_BODY_BYTES);
+  const body = await readCapped(req, maxBytes);
   if (body === 'aborted') return { kind: 'aborted' };
-  if (body === 'tooLarge') return tooLarge();
+  if (body === 'tooLarge') return tooLarge(maxBytes);
 
-  let parsed: unknown;
   try {
-    parsed = JSON.parse(body.toString('utf8'));
+    return { kind: 'json', value: JSON.parse(body.toString('utf8')) };
   } catch {
     return { kind: 'refused', status: 400, reason: 'The body is not valid JSON.', why: 'json' };
   }
+}
+
+/** The request's activity, or why it is refused. */
+async function receiveActivity(req: IncomingMessage): Promise<Received> {
+  const received = await receiveJson(req);
+  if (received.kind !== 'json') return received;
+  const parsed = received.value;
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || typeof (parsed as { type?: unknown }).type !== 'string') {
     return { kind: 'refused', status: 400, reason: 'Expected a Bot Framework activity as a JSON object with a "type".', why: 'not-an-activity' };
   }
@@ -126,8 +146,8 @@ async function receiveActivity(req: IncomingMessage): Promise<Received> {
   return { kind: 'activity', activity: parsed as Record<string, unknown> };
 }
 
-function tooLarge(): Received {
-  return { kind: 'refused', status: 413, reason: `The body is larger than ${MAX_BODY_BYTES / 1024} KiB.`, why: 'too-large' };
+function tooLarge(maxBytes: number): ReceivedJson {
+  return { kind: 'refused', status: 413, reason: `The body is larger than ${maxBytes / 1024} KiB.`, why: 'too-large' };
 }
 
 /**

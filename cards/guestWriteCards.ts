@@ -11,13 +11,25 @@ const WORKING: Readonly<Record<GuestOperation, string>> = {
   resend: 'Sending a new invitation…',
 };
 
-const FAILED_TITLES: Readonly<Record<Extract<GuestWriteResult, { kind: 'refused' }>['outcome']['kind'], string>> = {
+type RefusalKind = Extract<GuestWriteResult, { kind: 'refused' }>['outcome']['kind'];
+
+const FAILED_TITLES: Readonly<Record<RefusalKind, string>> = {
   forbidden: 'Not allowed',
   notFound: 'Not found',
   invalid: 'Not done',
   failed: 'Could not finish',
   turnedOff: 'Turned off',
 };
+
+/** What a write in progress is called ("Disabling sign-in…"), on the card and in the tab alike. */
+export function guestWriteWorkingTitle(operation: GuestOperation): string {
+  return WORKING[operation];
+}
+
+/** The heading of a write that changed nothing ("Not allowed", "Could not finish"), on the card and in the tab alike. */
+export function guestWriteRefusedTitle(kind: RefusalKind): string {
+  return FAILED_TITLES[kind];
+}
 
 /** Shown at once on the clicked card; the worker makes the change and this card then shows how it went. */
 export function guestWritePendingCard(operation: GuestOperation): AdaptiveCard {

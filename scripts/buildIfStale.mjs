@@ -1,9 +1,10 @@
 /**
- * Runs before `npm start` and the other npm scripts that run compiled code: compiles the production
- * build (tsconfig.build.json) when dist/ is missing or older than a source file, so that a fresh
- * clone starts with one command while a deployed build starts as it is. Plain JavaScript, because
- * it runs before anything is compiled; TypeScript is needed only when something must be compiled,
- * so an install without devDependencies runs the build it was deployed with.
+ * Runs before `npm start` and the other npm scripts that run compiled code: builds as `npm run build`
+ * does (tsconfig.build.json, then the tab's bundles with dist/scripts/buildTab.js) when dist/ or
+ * dist/tab is missing or older than a source file (the tab's own sources in tab/ included), so that
+ * a fresh clone starts with one command while a deployed build starts as it is. Plain JavaScript,
+ * because it runs before anything is compiled; TypeScript is needed only when something must be
+ * built, so an install without devDependencies runs the build it was deployed with.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -13,15 +14,17 @@ import { fileURLToPath } from 'node:url';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const builtEntry = join(root, 'dist', 'scripts', 'start.js');
-const sourceFolders = ['bot', 'cards', 'services', 'simulator', 'scripts'];
+/** Written last by the tab's build (scripts/buildTab.ts), so its age says when the whole build finished. */
+const builtTab = join(root, 'dist', 'tab', 'index.html');
+const sourceFolders = ['bot', 'cards', 'services', 'simulator', 'scripts', 'tab'];
 const buildSettings = ['tsconfig.json', 'tsconfig.build.json'];
 
-/** The most recently changed TypeScript or JSON file under `dir`, or undefined when there is none. */
+/** The most recently changed source (TypeScript, JSON, and the tab's pages and styles) under `dir`, or undefined when there is none. */
 function newestSource(dir) {
   let newest;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
-    const candidate = entry.isDirectory() ? newestSource(path) : /\.(ts|json)$/.test(entry.name) ? { path, ms: statSync(path).mtimeMs } : undefined;
+    const candidate = entry.isDirectory() ? newestSource(path) : /\.(ts|json|html|css)$/.test(entry.name) ? { path, ms: statSync(path).mtimeMs } : undefined;
     if (candidate && (!newest || candidate.ms > newest.ms)) newest = candidate;
   }
   return newest;
@@ -43,11 +46,16 @@ function typescriptCompiler() {
   }
 }
 
-const builtMs = existsSync(builtEntry) ? statSync(builtEntry).mtimeMs : undefined;
+const builtMs = existsSync(builtEntry) && existsSync(builtTab) ? Math.min(statSync(builtEntry).mtimeMs, statSync(builtTab).mtimeMs) : undefined;
 const newest = newestOfAll();
 if (builtMs !== undefined && builtMs >= newest.ms) process.exit(0);
 
-const reason = builtMs === undefined ? 'dist/ has no build yet' : `${relative(root, newest.path)} is newer than the build in dist/`;
+const reason =
+  builtMs !== undefined
+    ? `${relative(root, newest.path)} is newer than the build in dist/`
+    : existsSync(builtEntry)
+      ? "dist/tab has no build of the tab's pages yet"
+      : 'dist/ has no build yet';
 const tsc = typescriptCompiler();
 if (tsc === undefined) {
   if (builtMs === undefined) {
@@ -62,6 +70,8 @@ if (tsc === undefined) {
   process.exit(0);
 }
 
-process.stderr.write(`Compiling the production build (${reason}): tsc -p tsconfig.build.json\n`);
+process.stderr.write(`Compiling the production build (${reason}): tsc -p tsconfig.build.json && node dist/scripts/buildTab.js, as npm run build does\n`);
 const compiled = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
-process.exit(compiled.status ?? 1);
+if (compiled.status !== 0) process.exit(compiled.status ?? 1);
+const bundled = spawnSync(process.execPath, [join(root, 'dist', 'scripts', 'buildTab.js')], { stdio: 'inherit' });
+process.exit(bundled.status ?? 1);

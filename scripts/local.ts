@@ -44,6 +44,7 @@ async function main(): Promise<void> {
       `  Approver:  ${run.playgroundUrls.approver}  signed in as ${PLAYGROUNDS.approver.user} (${PLAYGROUNDS.approver.part})`,
       `  Admin:     ${run.playgroundUrls.admin}  signed in as ${PLAYGROUNDS.admin.user} (${PLAYGROUNDS.admin.part}); type "guests"`,
       `  Requester: ${run.playgroundUrls.requester}  signed in as ${PLAYGROUNDS.requester.user} (${PLAYGROUNDS.requester.part}); type "invite" or "request app"`,
+      `  Tab:       ${run.tabHostUrl}  the personal tab in a local Teams host page; choose who you are (Alex, Megan or Adele) at the top`,
       `  Open the approver's and the admin's pages first and choose Personal Chat: approval cards reach only people the bot has met.`,
       `  Playground logs in ${logDir}. Reloading a page clears its chat. Press Ctrl-C to stop.`,
       '',

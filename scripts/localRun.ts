@@ -14,7 +14,8 @@ import { loadConfig } from '../services/platform/config';
 import { createLogger } from '../services/platform/logger';
 import { SqliteStore } from '../services/store/sqliteStore';
 import { withGeneratedGuests } from '../simulator/guestGenerator';
-import { demoWellKnownIds, loadDemoSeed } from '../simulator/seed';
+import type { LocalPerson } from '../services/identity/localIssuer';
+import { demoWellKnownIds, DEMO_USER_IDS, loadDemoSeed, type SeedFixture } from '../simulator/seed';
 import { startSimulator, type RunningSimulator } from '../simulator/server';
 import { repoRoot } from './repoRoot';
 
@@ -36,6 +37,18 @@ export const PLAYGROUNDS: Readonly<Record<PlaygroundRole, { configFile: string; 
   approver: { configFile: 'playground/approver.yml', user: 'Megan Bowen', part: 'an approver' },
   admin: { configFile: 'playground/admin.yml', user: 'Adele Vance', part: 'an approver, admin and owner of the Partner Portal app' },
 };
+
+/** Where the local Teams host page is, below the bot's address. */
+export const LOCAL_TAB_HOST_PATH = '/tab/local-host.html';
+
+/** The people one can be on the local Teams host page: the three of the Playgrounds, from the seed. */
+export function localTabPeople(seed: SeedFixture): LocalPerson[] {
+  return [DEMO_USER_IDS.alexWilber, DEMO_USER_IDS.meganBowen, DEMO_USER_IDS.adeleVance].map((id) => {
+    const user = seed.users.find((u) => u.id === id);
+    if (!user) throw new Error(`The demo seed lacks the user ${id}.`);
+    return { aadObjectId: user.id, name: user.displayName, userPrincipalName: user.userPrincipalName };
+  });
+}
 
 /**
  * Generated guests added to the demo tenant's few named ones, so that `guests` has pages to walk
@@ -66,6 +79,8 @@ export interface LocalRun {
   /** e.g. `http://127.0.0.1:3978/api/messages`. */
   botEndpoint: string;
   playgroundUrls: Record<PlaygroundRole, string>;
+  /** The local Teams host page with the personal tab, e.g. `http://127.0.0.1:3978/tab/local-host.html`. */
+  tabHostUrl: string;
   app: App;
   simulator: RunningSimulator;
   /** Settles with a description when a Playground stops on its own. */
@@ -128,12 +143,18 @@ export async function startLocalRun(options: LocalRunOptions): Promise<LocalRun>
     for (const stop of stops.splice(0).reverse()) await stop();
   };
   try {
-    const simulator = await startSimulator({ port: 0, seed: withGeneratedGuests(loadDemoSeed(), DEMO_GENERATED_GUESTS) });
+    const seed = loadDemoSeed();
+    const simulator = await startSimulator({ port: 0, seed: withGeneratedGuests(seed, DEMO_GENERATED_GUESTS) });
     stops.push(() => simulator.close());
     const config = { ...baseConfig, graphBaseUrl: simulator.url };
     // A fresh store each run: the simulated directory also starts fresh, and old requests would
     // point at guests it no longer has.
-    const app = createApp({ config, logger: createLogger(config.logLevel, options.botLog), store: SqliteStore.open(':memory:') });
+    const app = createApp({
+      config,
+      logger: createLogger(config.logLevel, options.botLog),
+      store: SqliteStore.open(':memory:'),
+      localTeamsHost: { people: localTabPeople(seed) },
+    });
     stops.push(() => app.close());
     // Loopback only: in local mode the bot accepts unsigned requests.
     const botBase = await app.listen(ports.bot, '127.0.0.1');
@@ -161,6 +182,7 @@ export async function startLocalRun(options: LocalRunOptions): Promise<LocalRun>
     return {
       botEndpoint,
       playgroundUrls: { requester: requesterUrl, approver: approverUrl, admin: adminUrl },
+      tabHostUrl: `${botBase}${LOCAL_TAB_HOST_PATH}`,
       app,
       simulator,
       unexpectedExit: Promise.race([requester.exited, approver.exited, admin.exited]),

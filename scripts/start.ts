@@ -72,7 +72,7 @@ async function main(): Promise<void> {
     );
   }
   process.stdout.write(
-    `${startBanner(config, { url, directory, store: opened.description, limitsCountedIn: app.limits.description, permissions: describePermissionReport(permissions) }).join('\n')}\n`,
+    `${startBanner(config, { url, directory, store: opened.description, limitsCountedIn: app.limits.description, permissions: describePermissionReport(permissions), tab: `${url}/tab/ accepts ${app.tabIdentity.description}` }).join('\n')}\n`,
   );
 
   const stop = async (signal: string) => {

@@ -14,6 +14,8 @@ export interface StartFacts {
   limitsCountedIn: string;
   /** What the check of the app's Graph permissions found, in lines (what is missing and turned off). */
   permissions: readonly string[];
+  /** Whose sign-in tokens the tab's API accepts, in words. */
+  tab?: string;
 }
 
 /**
@@ -42,6 +44,7 @@ export function startBanner(config: AppConfig, facts: StartFacts): string[] {
         ? 'may approve inviting new guests for their apps (APP_OWNERS_MAY_INVITE=true)'
         : 'approve access for existing guests only; new guests go to the approver group (APP_OWNERS_MAY_INVITE=false)',
     ],
+    ...(facts.tab ? [['Tab', facts.tab] as [string, string]] : []),
     ['Directory', facts.directory],
     ['Store', facts.store],
   ];

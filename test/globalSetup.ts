@@ -29,7 +29,8 @@ export default async function globalSetup(globalConfig: GlobalConfig): Promise<v
   }
 
   // In CI the browser tests fail instead, with the same advice.
-  if (!process.env.CI && !findChromium() && runIncludes(globalConfig, path.join(__dirname, 'e2e', 'playground.test.ts'))) {
+  const browserTests = ['playground.test.ts', 'tab.test.ts'].map((file) => path.join(__dirname, 'e2e', file));
+  if (!process.env.CI && !findChromium() && browserTests.some((file) => runIncludes(globalConfig, file))) {
     announce(`${chromiumMissingHelp()}\nThe browser tests are skipped in this run.`);
   }
 }

@@ -12,7 +12,7 @@ import type { GraphDirectory } from '../directory/graphDirectory';
 import { toGraphFailure, type GraphFailure } from '../directory/graphErrors';
 import { deleteUserRequest, disableUserRequest, type DirectoryGuest } from '../directory/guestQueries';
 import { parseGuestFilters } from './guestFilters';
-import { GuestWrites, REVOKE_FEATURE, emailOf, guestRef, ok, stateOf, type CardAddress, type GuestOperation, type GuestOrder } from './guestWrites';
+import { GuestWrites, REVOKE_FEATURE, emailOf, guestRef, ok, stateOf, type GuestOperation, type GuestOrder, type GuestWriteStatus, type ResultDestination } from './guestWrites';
 import type { WorkQueue } from '../requests/requestWorkflow';
 import type { GuestListing, ListingResult } from './guestListing';
 import type {
@@ -48,11 +48,13 @@ export type GuestAdminDirectory = Pick<
 
 export type { AdminOutcome } from './guestModel';
 
-/** A write queued for the worker: the click's card says so until the result replaces it. */
+/** A write queued for the worker: the click's card (or the tab) says so until the result replaces it. */
 export interface QueuedWrite {
   operation: GuestOperation;
   jobId: string;
 }
+
+export type { GuestWriteStatus, ResultDestination } from './guestWrites';
 
 /** Why a new invitation is sent only from a 1:1 chat: its answer carries the redeem link. */
 const REDEEM_LINK_IN_PRIVATE =
@@ -193,23 +195,40 @@ export class GuestAdmin {
 
   /**
    * Disable now / Delete now on a confirmation panel: queued as a job, so the click answers at once
-   * and the card it was made on shows the result when the job ends. The guest is looked up again
-   * by the job, never trusted from the card.
+   * and the result is shown where `reportTo` says when the job ends (the chat card it was made on,
+   * or the tab, which asks for it with `guestWrite`). The guest is looked up again by the job,
+   * never trusted from the click.
    */
-  async queueRevoke(actor: Person, guestId: string, operation: RevokeOperation, source: string, card: CardAddress): Promise<AdminOutcome<QueuedWrite>> {
+  async queueRevoke(actor: Person, guestId: string, operation: RevokeOperation, source: string, reportTo: ResultDestination): Promise<AdminOutcome<QueuedWrite>> {
     const refused = await this.refuseNonAdmin(actor, operation, source);
     if (refused) return refused;
     const off = this.deps.writes.turnedOff(REVOKE_FEATURE[operation]);
     if (off) return off;
-    return this.queueWrite({ operation, guestId, actor, source, card });
+    return this.queueWrite({ operation, guestId, actor, source, ...reportTo });
   }
 
-  /** Resend invitation on the guest card; like `resend`, only in a 1:1 chat, whose card then shows the redeem link. */
-  async queueResend(actor: Person, guestId: string, source: string, privateChat: boolean, card: CardAddress): Promise<AdminOutcome<QueuedWrite>> {
+  /**
+   * Resend invitation; like `resend`, only where the new redeem link may be shown to the admin alone
+   * (`privateChat`: a 1:1 chat, or the tab), whose card or view then shows it.
+   */
+  async queueResend(actor: Person, guestId: string, source: string, privateChat: boolean, reportTo: ResultDestination): Promise<AdminOutcome<QueuedWrite>> {
     const refused = await this.refuseNonAdmin(actor, 'resend', source);
     if (refused) return refused;
     if (!privateChat) return { kind: 'invalid', message: REDEEM_LINK_IN_PRIVATE };
-    return this.queueWrite({ operation: 'resend', guestId, actor, source, card });
+    return this.queueWrite({ operation: 'resend', guestId, actor, source, ...reportTo });
+  }
+
+  /**
+   * A queued write as it stands, and its result once done, for the admin who queued it only: anyone
+   * else is told there is no such write, whether or not the job exists (its result may hold a redeem link).
+   */
+  async guestWrite(actor: Person, jobId: string, source: string): Promise<AdminOutcome<GuestWriteStatus>> {
+    const refused = await this.refuseNonAdmin(actor, 'guest write', source);
+    if (refused) return refused;
+    const job = isJobId(jobId) ? await this.deps.store.getGuestJob(jobId) : undefined;
+    const status = job && GuestWrites.status(job);
+    if (!status || status.actorId !== actor.aadObjectId) return { kind: 'notFound', message: 'There is no such change of yours.' };
+    return ok(status);
   }
 
   private async queueWrite(order: GuestOrder): Promise<AdminOutcome<QueuedWrite>> {
@@ -435,6 +454,11 @@ export class GuestAdmin {
     return names;
   }
 
+}
+
+/** Job ids are random UUIDs; anything else is not looked up. */
+function isJobId(value: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
 }
 
 function fromListing(result: ListingResult): AdminOutcome<GuestListPage> {

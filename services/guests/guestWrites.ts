@@ -2,7 +2,8 @@
  * The admins' writes on a guest (disable, delete, resend an invitation), run by the worker as jobs
  * after the click that asked for them, and the lookups they share with the guest commands. Each job
  * checks again that the person who clicked is an admin, looks the guest up again, writes once, audits
- * what happened, and leaves the result for the card that was clicked in the outbox.
+ * what happened, and keeps the result on the job; for a click on a chat card it also leaves the
+ * result in the outbox, which shows it on that card.
  */
 import { z } from 'zod';
 import { FeatureOff, type Capabilities } from '../directory/capabilities';
@@ -16,7 +17,7 @@ import type { Logger } from '../platform/logger';
 import type { OutboxHandlers } from '../platform/outboxDeliverer';
 import { normaliseEmail } from '../requests/inviteValidation';
 import { REQUEST_STATES, type AuditEntry, type Job, type NamedRef, type Person } from '../requests/model';
-import type { NewOutboxEntry, Store } from '../store/store';
+import type { GuestJobStatus, NewOutboxEntry, Store } from '../store/store';
 import type { AdminOutcome, GuestOrigin, GuestRef, PlannedCall, ReinviteDone, RevokeDone, RevokeOperation } from './guestModel';
 
 export type GuestWritesDirectory = Pick<
@@ -45,14 +46,21 @@ export type GuestOperation = (typeof GUEST_OPERATIONS)[number];
 export const cardAddressSchema = z.object({ conversation: z.record(z.string(), z.unknown()), activityId: z.string().min(1) });
 export type CardAddress = z.infer<typeof cardAddressSchema>;
 
-/** A queued write: what, on which guest, for whom, from which click, and the card to update. */
-const guestOrderSchema = z.object({
+/**
+ * Where a write's result is shown: the chat card that was clicked (updated through the outbox), or
+ * the tab, which has no card and asks for the result by the job's id (`GuestAdmin.guestWrite`).
+ */
+export type ResultDestination = { card: CardAddress } | { tab: true };
+
+/** A queued write: what, on which guest, for whom, from which click, and where its result goes. */
+const orderFields = z.object({
   operation: z.enum(GUEST_OPERATIONS),
   guestId: z.string(),
   actor: z.object({ aadObjectId: z.string(), name: z.string() }),
   source: z.string(),
-  card: cardAddressSchema,
 });
+// The card's address stays a field of its own, as orders queued before the tab existed have it.
+const guestOrderSchema = z.union([orderFields.extend({ card: cardAddressSchema }), orderFields.extend({ tab: z.literal(true) })]);
 export type GuestOrder = z.infer<typeof guestOrderSchema>;
 
 const guestRefSchema: z.ZodType<GuestRef> = z.object({
@@ -84,6 +92,24 @@ export type GuestWriteResult = z.infer<typeof guestWriteResultSchema>;
 
 const guestCardPayload = z.object({ card: cardAddressSchema, result: guestWriteResultSchema });
 
+/** How a guest job ended: its result, kept on the job, and the outbox entries that announce it. */
+export interface GuestWriteEnd {
+  result: GuestWriteResult;
+  outbox: NewOutboxEntry[];
+}
+
+/** A queued write as it stands, for the admin who queued it. */
+export interface GuestWriteStatus {
+  jobId: string;
+  operation: GuestOperation;
+  guestId: string;
+  /** The admin who queued it; only they are shown it. */
+  actorId: string;
+  state: 'working' | 'done';
+  /** Once done: what changed, or why nothing did. Absent for a job that ended without a result it could keep. */
+  result?: GuestWriteResult;
+}
+
 /** Shows a job's result on the card that was clicked; implemented in bot/ with the adapter. */
 export interface GuestCardUpdater {
   /** 'unreachable' when the conversation cannot be addressed; throws when the update failed. */
@@ -108,11 +134,28 @@ export class GuestWrites {
     return guestOrderSchema.parse(order);
   }
 
+  /** A guest job as the store holds it, read as a write's status; undefined when its order cannot be read. */
+  static status(job: GuestJobStatus): GuestWriteStatus | undefined {
+    const order = guestOrderSchema.safeParse(job.payload);
+    if (!order.success) return undefined;
+    const status: GuestWriteStatus = {
+      jobId: job.id,
+      operation: order.data.operation,
+      guestId: order.data.guestId,
+      actorId: order.data.actor.aadObjectId,
+      state: job.state === 'done' ? 'done' : 'working',
+    };
+    const result = job.state === 'done' ? guestWriteResultSchema.safeParse(job.result) : undefined;
+    if (result?.success) status.result = result.data;
+    return status;
+  }
+
   /**
-   * Carries out a queued write and returns the outbox entry that shows its result on the clicked
-   * card. Throws a GraphFailure when Graph failed in a way worth retrying (the worker decides).
+   * Carries out a queued write and returns its result, with the outbox entry that shows it on the
+   * clicked card when there is one. Throws a GraphFailure when Graph failed in a way worth retrying
+   * (the worker decides).
    */
-  async run(job: Job & { kind: 'guest' }): Promise<NewOutboxEntry[]> {
+  async run(job: Job & { kind: 'guest' }): Promise<GuestWriteEnd> {
     const order = guestOrderSchema.parse(job.payload);
     let result: GuestWriteResult;
     try {
@@ -126,15 +169,15 @@ export class GuestWrites {
         result = refused({ kind: 'failed', message: failure.userMessage });
       }
     }
-    return [this.cardEntry(job, order, result)];
+    return this.ended(job, order, result);
   }
 
-  /** The worker gave up retrying: the card says why, with Graph's reason, and the audit log records it. */
-  async gaveUp(job: Job & { kind: 'guest' }, failure: GraphFailure): Promise<NewOutboxEntry[]> {
+  /** The worker gave up retrying: the result says why, with Graph's reason, and the audit log records it. */
+  async gaveUp(job: Job & { kind: 'guest' }, failure: GraphFailure): Promise<GuestWriteEnd> {
     const order = guestOrderSchema.parse(job.payload);
     await this.audit(order.actor, `guest_${order.operation}_failed`, order.source, undefined, { guestId: order.guestId, status: failure.status, code: failure.code });
     const message = `${failure.userMessage} Gave up after ${job.attempts} attempts.`;
-    return [this.cardEntry(job, order, refused({ kind: 'failed', message }))];
+    return this.ended(job, order, refused({ kind: 'failed', message }));
   }
 
   /** The deliverer's handler that updates clicked guest cards. */
@@ -147,8 +190,10 @@ export class GuestWrites {
     };
   }
 
-  private cardEntry(job: Job, order: GuestOrder, result: GuestWriteResult): NewOutboxEntry {
-    return { key: `job:${job.id}:card`, kind: GUEST_CARD, payload: { card: order.card, result } };
+  /** The result, and for a click on a chat card the outbox entry that shows it there; the tab reads it from the job. */
+  private ended(job: Job, order: GuestOrder, result: GuestWriteResult): GuestWriteEnd {
+    if (!('card' in order)) return { result, outbox: [] };
+    return { result, outbox: [{ key: `job:${job.id}:card`, kind: GUEST_CARD, payload: { card: order.card, result } }] };
   }
 
   private async carryOut(order: GuestOrder): Promise<GuestWriteResult> {

@@ -55,15 +55,21 @@ const INVITE_SENT_STEP = 'invite:sent';
 /** A queued admin's write on a guest, as the jobs table holds it. */
 export type GuestJob = Job & { kind: 'guest' };
 
+/** How a guest job ended: the result kept on the job for whoever asks by its id, and the outbox entries that announce it. */
+export interface GuestJobEnd {
+  result?: Record<string, unknown>;
+  outbox: readonly NewOutboxEntry[];
+}
+
 /**
  * Carries out the admins' writes on guests, which share the jobs table, its leases and its retry
- * rules with request execution. Both return the outbox entries that announce how the job ended.
+ * rules with request execution. Both say how the job ended; the worker stores that as it completes the job.
  */
 export interface GuestJobRunner {
   /** Throws a GraphFailure when Graph failed; the worker retries it when it is transient. */
-  run(job: GuestJob): Promise<NewOutboxEntry[]>;
-  /** The job failed for good (transient failures past the attempts): what to tell. */
-  gaveUp(job: GuestJob, failure: GraphFailure): Promise<NewOutboxEntry[]>;
+  run(job: GuestJob): Promise<GuestJobEnd>;
+  /** The job failed for good (transient failures past the attempts): what to keep and tell. */
+  gaveUp(job: GuestJob, failure: GraphFailure): Promise<GuestJobEnd>;
 }
 
 /** A guest this request's invitation created, and when: the directory may not know it everywhere yet. */
@@ -268,9 +274,9 @@ export class ExecutionWorker extends PollingLoop implements WorkQueue {
       log.error('no runner for guest jobs in this instance');
       return;
     }
-    let outbox: NewOutboxEntry[];
+    let end: GuestJobEnd;
     try {
-      outbox = await guestJobs.run(job);
+      end = await guestJobs.run(job);
     } catch (error) {
       const failure = toGraphFailure(error);
       const waitMs = this.retryDelay(failure, job.attempts);
@@ -281,14 +287,14 @@ export class ExecutionWorker extends PollingLoop implements WorkQueue {
         return;
       }
       try {
-        outbox = await guestJobs.gaveUp(job, failure);
+        end = await guestJobs.gaveUp(job, failure);
       } catch (error) {
         // An order that cannot even be read (a payload from another release) is dropped, not retried forever.
         log.error({ err: error instanceof Error ? error.message : String(error) }, 'guest job given up without a result to show');
-        outbox = [];
+        end = { outbox: [] };
       }
     }
-    await store.completeJob(job.id, outbox);
+    await store.completeJob(job.id, end.outbox, end.result);
     log.info('guest job finished');
     this.deps.announcements.written();
   }

@@ -20,7 +20,7 @@ import {
   type RequestState,
   type StepStatus,
 } from '../requests/model';
-import { OUTBOX_STATES, type OutboxState } from './store';
+import { JOB_STATES, OUTBOX_STATES, type JobState, type OutboxState } from './store';
 
 /** Stored data that cannot be read as its domain type (corruption or a foreign writer). */
 export class StoreDataError extends Error {
@@ -82,6 +82,7 @@ const requestKindSchema = z.enum(REQUEST_KINDS);
 const stepStatusSchema: z.ZodType<StepStatus> = z.enum(['done', 'failed']);
 const jobKindSchema: z.ZodType<JobKind> = z.enum(JOB_KINDS);
 const outboxStateSchema: z.ZodType<OutboxState> = z.enum(OUTBOX_STATES);
+const jobStateSchema: z.ZodType<JobState> = z.enum(JOB_STATES);
 const cardRoleSchema: z.ZodType<CardMessage['role']> = z.enum(['requester', 'approval']);
 
 function check<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
@@ -122,6 +123,7 @@ export const decode = {
   cardRole: (value: unknown, where: string): CardMessage['role'] => check(cardRoleSchema, value, where),
   jobKind: (value: unknown, where: string): JobKind => check(jobKindSchema, value, where),
   outboxState: (value: unknown, where: string): OutboxState => check(outboxStateSchema, value, where),
+  jobState: (value: unknown, where: string): JobState => check(jobStateSchema, value, where),
   /** A job's or an outbox entry's payload: a JSON object whose shape the service that reads it checks. */
   payload: (value: unknown, where: string): Record<string, unknown> => check(referenceSchema, value, where),
 };

@@ -180,6 +180,15 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       CREATE INDEX outbox_request ON outbox (request_id);
     `,
   },
+  {
+    version: 5,
+    name: 'guest job results',
+    sql: `
+      -- What a guest job ended with, written as it completes, for a caller that asks by the job's
+      -- id (the tab) rather than being told through the outbox (a chat card).
+      ALTER TABLE jobs ADD COLUMN result jsonb;
+    `,
+  },
 ];
 
 export interface PostgresMigrationResult {

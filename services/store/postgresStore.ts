@@ -7,7 +7,7 @@ import { postgresRows as rows } from './postgresRows';
 import { AUDIT_COLUMNS, CARD_MESSAGE_COLUMNS, CURSOR_COLUMNS, GUEST_CARD_MESSAGE_COLUMNS, OUTBOX_COLUMNS, REQUEST_COLUMNS, STEP_COLUMNS } from './rows';
 // The one row mapping, shared with the other store: only the SQL below is this dialect's own.
 import { auditFor, auditRecord, cardMessageRecord, cursorRecord, guestCardMessageRecord, inOrder, leaseEnd, missing, outboxRecord, requestRecord, stepRecord, transitionPatch, type Row } from './rows';
-import type { NewOutboxEntry, NewRequest, OutboxItem, OutboxStatus, PageCursor, Store, StoredConversation, TransitionInput, TransitionResult } from './store';
+import type { GuestJobStatus, NewOutboxEntry, NewRequest, OutboxItem, OutboxStatus, PageCursor, Store, StoredConversation, TransitionInput, TransitionResult } from './store';
 
 export interface PostgresStoreOptions {
   /** Clock for timestamps the caller does not supply (steps, conversations, settings). */
@@ -238,13 +238,22 @@ export class PostgresStore implements Store {
     return id;
   }
 
-  async completeJob(jobId: string, outbox?: readonly NewOutboxEntry[]): Promise<void> {
+  async completeJob(jobId: string, outbox?: readonly NewOutboxEntry[], result?: Record<string, unknown>): Promise<void> {
     const at = this.timestamp();
     await this.transaction(async (client) => {
-      const result = await query(client, `UPDATE jobs SET state = 'done', lease_until = NULL WHERE id = $1`, [jobId]);
-      if (result.rowCount === 0) missing('job', jobId);
+      const updated = await query(client, `UPDATE jobs SET state = 'done', lease_until = NULL, result = $2::jsonb WHERE id = $1`, [
+        jobId,
+        result === undefined ? null : JSON.stringify(result),
+      ]);
+      if (updated.rowCount === 0) missing('job', jobId);
       await insertOutbox(client, outbox, at);
     });
+  }
+
+  async getGuestJob(jobId: string): Promise<GuestJobStatus | undefined> {
+    const result = await query(this.pool, `SELECT * FROM jobs WHERE id = $1 AND kind = 'guest'`, [jobId]);
+    const row = result.rows[0];
+    return row === undefined ? undefined : rows.guestJob(row);
   }
 
   async releaseJob(jobId: string, runAfter: Date, lastError: string, refundAttempt = false): Promise<void> {

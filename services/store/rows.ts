@@ -7,7 +7,7 @@
  */
 import type { AccessRequest, AuditEntry, CardMessage, ExecutionStep, GuestCardMessage, Job } from '../requests/model';
 import { StoreDataError, decode, isoTimestamp, normalizeEmail } from './codecs';
-import type { NewOutboxEntry, OutboxItem, OutboxStatus, PageCursor, StoredConversation } from './store';
+import type { GuestJobStatus, NewOutboxEntry, OutboxItem, OutboxStatus, PageCursor, StoredConversation } from './store';
 
 /** A row as the driver returns it, before any column is trusted. */
 export type Row = { readonly [column: string]: unknown };
@@ -227,6 +227,25 @@ export function rowReaders(columns: ColumnReader) {
       const kind = decode.jobKind(row['kind'], `${where}.kind`);
       if (kind === 'request') return { ...lease, kind, requestId: text(row, 'request_id', where) };
       return { ...lease, kind, payload: decode.payload(json(row, 'payload', where), `${where}.payload`) };
+    },
+
+    /** A guest job as it stands, queued, running or done. */
+    guestJob: (value: unknown): GuestJobStatus => {
+      const row = asRow(value, 'jobs');
+      const id = text(row, 'id', 'jobs');
+      const where = `jobs[${id}]`;
+      const status: GuestJobStatus = {
+        id,
+        state: decode.jobState(row['state'], `${where}.state`),
+        payload: decode.payload(json(row, 'payload', where), `${where}.payload`),
+        attempts: integer(row, 'attempts', where),
+        createdAt: timestamp(row, 'created_at', where),
+      };
+      const result = optionalJson(row, 'result', where);
+      if (result !== undefined) status.result = decode.payload(result, `${where}.result`);
+      const lastError = optionalText(row, 'last_error', where);
+      if (lastError !== undefined) status.lastError = lastError;
+      return status;
     },
 
     outboxItem: (value: unknown): OutboxItem => {

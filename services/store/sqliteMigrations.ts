@@ -187,6 +187,14 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX outbox_request ON outbox (request_id);
     `,
   },
+  {
+    name: 'guest job results',
+    sql: `
+      -- What a guest job ended with, written as it completes, for a caller that asks by the job's
+      -- id (the tab) rather than being told through the outbox (a chat card).
+      ALTER TABLE jobs ADD COLUMN result TEXT CHECK (result IS NULL OR json_valid(result));
+    `,
+  },
 ];
 
 export interface MigrationResult {

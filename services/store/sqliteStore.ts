@@ -8,7 +8,7 @@ import { migrate } from './sqliteMigrations';
 // The one row mapping, shared with the other store: only the SQL below is this dialect's own.
 import { auditFor, auditRecord, cardMessageRecord, cursorRecord, guestCardMessageRecord, leaseEnd, missing, outboxRecord, requestRecord, stepRecord, transitionPatch, type ColumnValue } from './rows';
 import { sqliteRows as rows } from './sqliteRows';
-import type { NewOutboxEntry, NewRequest, OutboxItem, OutboxStatus, PageCursor, Store, StoredConversation, TransitionInput, TransitionResult } from './store';
+import type { GuestJobStatus, NewOutboxEntry, NewRequest, OutboxItem, OutboxStatus, PageCursor, Store, StoredConversation, TransitionInput, TransitionResult } from './store';
 
 export interface SqliteStoreOptions {
   /**
@@ -91,7 +91,8 @@ function prepareStatements(db: Db) {
         ORDER BY created_at, rowid
         LIMIT 1)
       RETURNING id, kind, request_id, payload, attempts, lease_until`),
-    completeJob: db.prepare<[string]>(`UPDATE jobs SET state = 'done', lease_until = NULL WHERE id = ?`),
+    completeJob: db.prepare<{ id: string; result: string | null }>(`UPDATE jobs SET state = 'done', lease_until = NULL, result = @result WHERE id = @id`),
+    getGuestJob: db.prepare<[string]>(`SELECT * FROM jobs WHERE id = ? AND kind = 'guest'`),
     // A finished job stays finished: a worker whose lease lapsed cannot re-queue another's work.
     releaseJob: db.prepare<{ id: string; run_after: string; last_error: string; refund: number }>(`
       UPDATE jobs
@@ -313,12 +314,17 @@ export class SqliteStore implements Store {
     return id;
   }
 
-  async completeJob(jobId: string, outbox?: readonly NewOutboxEntry[]): Promise<void> {
+  async completeJob(jobId: string, outbox?: readonly NewOutboxEntry[], result?: Record<string, unknown>): Promise<void> {
     const at = this.timestamp();
     this.write(() => {
-      if (this.statements.completeJob.run(jobId).changes === 0) missing('job', jobId);
+      if (this.statements.completeJob.run({ id: jobId, result: result === undefined ? null : JSON.stringify(result) }).changes === 0) missing('job', jobId);
       this.insertOutbox(outbox, at);
     });
+  }
+
+  async getGuestJob(jobId: string): Promise<GuestJobStatus | undefined> {
+    const row = this.statements.getGuestJob.get(jobId);
+    return row === undefined ? undefined : rows.guestJob(row);
   }
 
   async releaseJob(jobId: string, runAfter: Date, lastError: string, refundAttempt = false): Promise<void> {

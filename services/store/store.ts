@@ -64,6 +64,24 @@ export interface OutboxStatus extends NewOutboxEntry {
   lastError?: string;
 }
 
+export const JOB_STATES = ['queued', 'running', 'done'] as const;
+export type JobState = (typeof JOB_STATES)[number];
+
+/** Where a queued admin's write on a guest stands, and once done what it ended with (`Store.getGuestJob`). */
+export interface GuestJobStatus {
+  id: string;
+  state: JobState;
+  /** The order as queued; the guest administration service reads it. */
+  payload: Record<string, unknown>;
+  /** What the job ended with, as `completeJob` stored it; absent until then (or when it ended without one). */
+  result?: Record<string, unknown>;
+  /** Claims so far. */
+  attempts: number;
+  /** Why the last attempt was given back, while it waits to be tried again. */
+  lastError?: string;
+  createdAt: string;
+}
+
 /** A stored proactive address (a Bot Framework ConversationReference, kept opaque here). */
 export interface StoredConversation {
   key: string;
@@ -113,8 +131,13 @@ export interface Store {
    * transaction; returns the job's id. Such jobs are claimed, leased and retried like request jobs.
    */
   enqueueGuestJob(payload: Record<string, unknown>, audit: AuditEntry): Promise<string>;
-  /** Marks the job done, writing `outbox` (the messages announcing its result) in the same transaction. */
-  completeJob(jobId: string, outbox?: readonly NewOutboxEntry[]): Promise<void>;
+  /**
+   * Marks the job done, writing `outbox` (the messages announcing its result) and `result` (what it
+   * ended with, kept on the job for whoever asks by its id) in the same transaction.
+   */
+  completeJob(jobId: string, outbox?: readonly NewOutboxEntry[], result?: Record<string, unknown>): Promise<void>;
+  /** A guest job by its id, as it stands; undefined for an unknown id or a request's job. */
+  getGuestJob(jobId: string): Promise<GuestJobStatus | undefined>;
   /**
    * Gives a job back to run again after `runAfter` (transient failure). With `refundAttempt` the
    * claim does not count as an attempt: being throttled is Graph pacing us, not the job failing.

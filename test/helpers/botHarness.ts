@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import { createApp, createCheckedApp, type App } from '../../bot/app';
+import { createApp, createCheckedApp, type App, type AppOptions } from '../../bot/app';
 import type { Clock } from '../../services/platform/clock';
 import { loadConfig, type AppConfig } from '../../services/platform/config';
 import type { PermissionReport } from '../../services/directory/permissionCheck';
@@ -56,7 +56,15 @@ export class BotHarness {
    */
   static async start(
     env: Record<string, string> = {},
-    options: { logStream?: Writable; clock?: Clock; simulator?: Omit<SimulatorOptions, 'port'>; store?: Store; checkPermissions?: boolean } = {},
+    options: {
+      logStream?: Writable;
+      clock?: Clock;
+      simulator?: Omit<SimulatorOptions, 'port'>;
+      store?: Store;
+      checkPermissions?: boolean;
+      /** The tab's local issuer and host page (tab tests bring their own signing key). */
+      tab?: Pick<AppOptions, 'localIssuer' | 'localTeamsHost'>;
+    } = {},
   ): Promise<BotHarness> {
     const simulator = await startSimulator({ ...options.simulator, port: 0 });
     const connector = new RecordingConnector();
@@ -74,6 +82,7 @@ export class BotHarness {
         clock: options.clock,
         startWorker: false,
         checkPermissions: options.checkPermissions ?? false,
+        ...options.tab,
       });
       const url = await app.listen(0, '127.0.0.1');
       return new BotHarness(app, url, simulator, connector, config, teamsActivities({ serviceUrl, tenantId: config.expectedTenantId }), permissions);

@@ -1,6 +1,6 @@
 /**
- * The layer boundaries in eslint.config.mjs: services/ never imports bot/ or cards/, and production
- * code never imports simulator/. The fixtures in test/lint/fixtures/ (kept out of the compiler, jest
+ * The layer boundaries in eslint.config.mjs: services/ never imports bot/ or cards/, production
+ * code never imports simulator/, and the tab's browser code imports none of the server's folders. The fixtures in test/lint/fixtures/ (kept out of the compiler, jest
  * and the normal lint run) are linted as though they sat in those folders, through ESLint's Node API.
  */
 import { spawnSync } from 'node:child_process';
@@ -73,6 +73,24 @@ describe('layer boundaries (ESLint)', () => {
       expect({ file: result.file, fatal: result.messages.filter((m) => m.fatal) }).toEqual({ file: result.file, fatal: [] });
       expect({ file: result.file, boundaryErrors: boundaryErrors(result) }).toEqual({ file: result.file, boundaryErrors: [] });
     }
+  });
+
+  it('reports every import of the server\'s folders from the tab\'s browser code, and lets it import its own', () => {
+    const [result] = lint([{ file: 'test/lint/fixtures/tab-imports-server.ts', as: 'tab/src/views/serverCode.ts' }]);
+
+    expect(boundaryErrors(result)).toEqual([
+      expect.stringMatching(/^3: .*bot\/tab\/views.*tab\/ must not import bot\//),
+      expect.stringMatching(/^4: .*cards\/adaptiveCard.*tab\/ must not import cards\//),
+      expect.stringMatching(/^5: .*services\/requests\/model.*tab\/ must not import services\//),
+      expect.stringMatching(/^6: .*simulator.*tab\/ must not import simulator\//),
+      expect.stringMatching(/^7: .*scripts\/buildTab.*tab\/ must not import scripts\//),
+    ]);
+  });
+
+  it('lints the tab\'s real files with the type-aware rules under the tab\'s own tsconfig.json, finding nothing', () => {
+    const results = lint([{ file: 'tab/src/main.ts' }, { file: 'tab/src/views/guests.ts' }, { file: 'tab/localHost/host.ts' }]);
+
+    for (const result of results) expect({ file: result.file, messages: result.messages }).toEqual({ file: result.file, messages: [] });
   });
 
   it('leaves the fixtures out of the normal lint run', () => {

@@ -111,6 +111,20 @@ describe('the Teams app package (npm run package)', () => {
     }
   });
 
+  it('declares the personal tab on the bot\'s domain, keeps the chat and About as tabs, and names the app registration for tab SSO', async () => {
+    const result = await buildAppPackage(inputs());
+    if (!result.ok) throw new Error(result.errors.join('\n'));
+    expect(result.manifest.staticTabs).toEqual([
+      { entityId: 'requests', name: 'Requests', contentUrl: 'https://guest-access.contoso.com/tab/', scopes: ['personal'] },
+      { entityId: 'conversations', scopes: ['personal'] },
+      { entityId: 'about', scopes: ['personal'] },
+    ]);
+    // Teams asks Entra for a token whose audience is this app id, for the Application ID URI below.
+    expect(result.manifest.webApplicationInfo).toEqual({ id: BOT_ID, resource: `api://guest-access.contoso.com/botid-${BOT_ID}` });
+    // The tab's host is one of the valid domains, as Teams requires of a tab's pages.
+    expect(result.manifest.validDomains).toContain('guest-access.contoso.com');
+  });
+
   it('ships a 192×192 colour icon on the accent colour and a 32×32 outline that is white on transparent', () => {
     const color = PNG.sync.read(readFileSync(path.join(MANIFEST_DIR, 'color.png')));
     expect([color.width, color.height]).toEqual([192, 192]);

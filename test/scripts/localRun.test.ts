@@ -23,7 +23,7 @@ describe('the local run (npm run local)', () => {
     rmSync(logDir, { recursive: true, force: true });
   });
 
-  it('starts the bot and the three Playgrounds on the given ports, and frees every port on close', async () => {
+  it('starts the bot, the local Teams host page and the three Playgrounds on the given ports, and frees every port on close', async () => {
     const ports = await freePorts();
     run = await startLocalRun({ ports, logDir, env: { LOG_LEVEL: 'silent' } });
 
@@ -37,6 +37,10 @@ describe('the local run (npm run local)', () => {
       expect(await (await fetch(`${url}_debug/ping`)).text()).toContain('pong');
     }
     expect((await fetch(`http://127.0.0.1:${ports.bot}/healthz`)).status).toBe(200);
+    expect(run.tabHostUrl).toBe(`http://127.0.0.1:${ports.bot}/tab/local-host.html`);
+    expect((await fetch(run.tabHostUrl)).status).toBe(200);
+    const hostPeople = (await (await fetch(`http://127.0.0.1:${ports.bot}/tab/local-host/people`)).json()) as { people: Array<{ name: string }> };
+    expect(hostPeople.people.map((p) => p.name)).toEqual(['Alex Wilber', 'Megan Bowen', 'Adele Vance']);
 
     await run.close();
     for (const port of [ports.bot, ports.requester, ports.approver, ports.admin]) expect(await isPortFree(port)).toBe(true);

@@ -1,7 +1,9 @@
 /**
  * `npm run build` and `npm start` as a deployment uses them: the production build compiles only what
- * runs, what runs needs only the production dependencies, and the step before `npm start` compiles
- * when it must and otherwise starts what was deployed, without TypeScript.
+ * runs and bundles the tab, what runs needs only the production dependencies (the tab's bundler is a
+ * build tool, never loaded by what runs), and the step before `npm start` builds when it must (a
+ * source of the server or of the tab newer than the build) and otherwise starts what was deployed,
+ * without TypeScript.
  */
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
@@ -111,12 +113,18 @@ describe('npm run build', () => {
     expect(ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'))).toEqual([]);
   }, 120_000);
 
+  it('then bundles the tab into dist/tab with the build tool it just compiled', () => {
+    expect(packageJson.scripts.build).toBe('tsc -p tsconfig.build.json && node dist/scripts/buildTab.js');
+    expect(parsedConfig('tsconfig.build.json').fileNames.map((f) => relative(ROOT, f))).toContain('scripts/buildTab.ts');
+  });
+
   it('leaves type checking of the tests and benchmarks to npm test, over everything but the lint fixtures', () => {
     const all = parsedConfig('tsconfig.json').fileNames.map((f) => relative(ROOT, f));
 
     expect([...new Set(all.map((f) => f.split('/')[0]))].sort()).toEqual([...PRODUCTION_FOLDERS, 'test', 'bench'].sort());
     expect(all.filter((f) => f.startsWith('test/lint/fixtures/'))).toEqual([]);
-    expect(packageJson.scripts.test).toMatch(/^tsc -p tsconfig\.json && npm run --silent lint && jest/);
+    // The tab is type-checked (under tab/tsconfig.json) and bundled before jest, whose browser tests serve it.
+    expect(packageJson.scripts.test).toBe('tsc -p tsconfig.json && npm run --silent lint && node dist/scripts/buildTab.js && jest');
   });
 });
 
@@ -126,7 +134,16 @@ describe('npm start, npm run migrate and npm run check-permissions', () => {
     const notProduction = [...loaded].filter(([name]) => !(name in packageJson.dependencies)).map(([name, by]) => `${name} (loaded by ${by})`);
 
     expect(loaded.has('botbuilder')).toBe(true);
+    // The tab's API and pages are part of what runs: its token check is loaded, its bundler is not.
+    expect(loaded.has('jose')).toBe(true);
     expect(notProduction).toEqual([]);
+  });
+
+  it('leave esbuild and typescript to the tab\'s build tool, where the same check finds them', () => {
+    const loaded = packagesLoadedBy(['scripts/buildTab.ts']);
+
+    expect([...loaded.keys()].filter((name) => !(name in packageJson.dependencies)).sort()).toEqual(['esbuild', 'typescript']);
+    expect(['esbuild', 'typescript'].every((name) => name in packageJson.devDependencies)).toBe(true);
   });
 
   it('run the compiled JavaScript with node, the compiler kept to the step before', () => {
@@ -140,39 +157,74 @@ describe('npm start, npm run migrate and npm run check-permissions', () => {
 describe('the step before npm start (scripts/buildIfStale.mjs)', () => {
   let dir: string;
   beforeEach(() => {
-    // A project of its own: two sources, a test, and the repository's build settings and script.
+    // A project of its own: two sources, a test, a tab with a stand-in for its bundler, and the
+    // repository's build settings and script.
     dir = mkdtempSync(join(tmpdir(), 'build-if-stale-'));
-    for (const folder of ['scripts', 'bot', 'test']) mkdirSync(join(dir, folder));
+    for (const folder of ['scripts', 'bot', 'test', 'tab']) mkdirSync(join(dir, folder));
     for (const file of ['tsconfig.json', 'tsconfig.build.json', 'scripts/buildIfStale.mjs']) copyFileSync(join(ROOT, file), join(dir, file));
     writeFileSync(join(dir, 'package.json'), '{ "name": "build-if-stale-fixture", "private": true }\n');
     writeFileSync(join(dir, 'bot', 'greeting.ts'), "export const greeting = 'hello';\n");
     writeFileSync(join(dir, 'scripts', 'start.ts'), "import { greeting } from '../bot/greeting';\nprocess.stdout.write(greeting);\n");
     writeFileSync(join(dir, 'test', 'greeting.test.ts'), "import { greeting } from '../bot/greeting';\nexport const checked: string = greeting;\n");
+    writeFileSync(join(dir, 'tab', 'index.html'), '<p>first</p>\n');
+    // Bundles the tab as scripts/buildTab.ts does, in miniature: its page last, into dist/tab.
+    writeFileSync(
+      join(dir, 'scripts', 'buildTab.ts'),
+      "import { copyFileSync, mkdirSync } from 'node:fs';\nimport { join } from 'node:path';\n" +
+        "const root = join(__dirname, '..', '..');\nmkdirSync(join(root, 'dist', 'tab'), { recursive: true });\n" +
+        "copyFileSync(join(root, 'tab', 'index.html'), join(root, 'dist', 'tab', 'index.html'));\n",
+    );
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   const buildIfStale = () => spawnSync(process.execPath, [join(dir, 'scripts', 'buildIfStale.mjs')], { cwd: dir, encoding: 'utf8' });
   const builtEntry = () => join(dir, 'dist', 'scripts', 'start.js');
+  const builtTab = () => join(dir, 'dist', 'tab', 'index.html');
   /** Gives the build a time and a source a later one, as an edit after the build would. */
-  const editAfterBuild = (file: string) => {
-    utimesSync(builtEntry(), new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
+  const editAfterBuild = (file: string, text?: string) => {
+    for (const built of [builtEntry(), builtTab()]) utimesSync(built, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
+    if (text !== undefined) writeFileSync(join(dir, file), text);
     utimesSync(join(dir, file), new Date(), new Date());
   };
+  /** A build made elsewhere and deployed: the compiled start script and the tab's page. */
+  const deployedBuild = () => {
+    mkdirSync(join(dir, 'dist', 'scripts'), { recursive: true });
+    writeFileSync(builtEntry(), "process.stdout.write('hello');\n");
+    mkdirSync(join(dir, 'dist', 'tab'), { recursive: true });
+    writeFileSync(builtTab(), '<p>deployed</p>\n');
+  };
 
-  it('compiles a missing build with the build configuration, leaving the tests out, then does nothing while it is fresh', () => {
+  it('compiles a missing build with the build configuration and bundles the tab, leaving the tests out, then does nothing while it is fresh', () => {
     symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
 
     const first = buildIfStale();
     expect(first.status).toBe(0);
-    expect(first.stderr).toContain('Compiling the production build (dist/ has no build yet): tsc -p tsconfig.build.json');
+    expect(first.stderr).toContain('Compiling the production build (dist/ has no build yet): tsc -p tsconfig.build.json && node dist/scripts/buildTab.js');
     expect(existsSync(builtEntry())).toBe(true);
     expect(existsSync(join(dir, 'dist', 'bot', 'greeting.js'))).toBe(true);
+    expect(readFileSync(builtTab(), 'utf8')).toBe('<p>first</p>\n');
     expect(existsSync(join(dir, 'dist', 'test'))).toBe(false);
 
     expect(buildIfStale()).toMatchObject({ status: 0, stderr: '' });
 
     editAfterBuild('bot/greeting.ts');
     expect(buildIfStale()).toMatchObject({ status: 0, stderr: expect.stringContaining('(bot/greeting.ts is newer than the build in dist/)') });
+  }, 60_000);
+
+  it('rebuilds when a source of the tab is newer than the build, or the tab was never bundled', () => {
+    symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+    expect(buildIfStale().status).toBe(0);
+
+    editAfterBuild('tab/index.html', '<p>edited</p>\n');
+    const stale = buildIfStale();
+    expect(stale).toMatchObject({ status: 0, stderr: expect.stringContaining('(tab/index.html is newer than the build in dist/)') });
+    expect(readFileSync(builtTab(), 'utf8')).toBe('<p>edited</p>\n');
+    expect(buildIfStale()).toMatchObject({ status: 0, stderr: '' });
+
+    rmSync(join(dir, 'dist', 'tab'), { recursive: true });
+    const unbundled = buildIfStale();
+    expect(unbundled).toMatchObject({ status: 0, stderr: expect.stringContaining("(dist/tab has no build of the tab's pages yet)") });
+    expect(readFileSync(builtTab(), 'utf8')).toBe('<p>edited</p>\n');
   }, 60_000);
 
   it('refuses to start with type errors, writing nothing', () => {
@@ -187,8 +239,7 @@ describe('the step before npm start (scripts/buildIfStale.mjs)', () => {
   }, 60_000);
 
   it('without TypeScript (an install without devDependencies) starts the deployed build, even one older than its sources', () => {
-    mkdirSync(join(dir, 'dist', 'scripts'), { recursive: true });
-    writeFileSync(builtEntry(), "process.stdout.write('hello');\n");
+    deployedBuild();
 
     expect(buildIfStale()).toMatchObject({ status: 0, stderr: '' });
 
@@ -198,6 +249,19 @@ describe('the step before npm start (scripts/buildIfStale.mjs)', () => {
     expect(stale.stderr).toBe(
       'Note: bot/greeting.ts is newer than the build in dist/, and TypeScript is not installed here to rebuild it: running the build as it is.\n',
     );
+    editAfterBuild('tab/index.html');
+    expect(buildIfStale()).toMatchObject({ status: 0, stderr: expect.stringContaining('Note: tab/index.html is newer than the build in dist/') });
+    expect(readFileSync(builtTab(), 'utf8')).toBe('<p>deployed</p>\n');
+  });
+
+  it('without TypeScript, refuses a deployed build that lacks the tab\'s pages, and says how to build', () => {
+    deployedBuild();
+    rmSync(join(dir, 'dist', 'tab'), { recursive: true });
+
+    const run = buildIfStale();
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain("Not started: dist/tab has no build of the tab's pages yet, and TypeScript is not installed here");
+    expect(run.stderr).toContain('npm ci && npm run build');
   });
 
   it('without TypeScript and without a build, refuses to start and says how to build', () => {

@@ -54,6 +54,7 @@ describe('npm start', () => {
       '  Limits:      30 requests filed per person per hour; 5 searches per person per second (+10 per 10 s in bursts); ' +
         '64 turns at once per instance; counted in memory (this instance)',
     );
+    expect(bannerLine(output, 'Tab')).toBe(`  Tab:         ${bot.url}/tab/ accepts tokens of the local issuer (local mode: a key made at start)`);
     expect(output).not.toContain('Warning:');
     expect(await answersOn(bot, '127.0.0.1')).toBe(true);
     // Another address of this machine stands in for a network interface.
@@ -89,6 +90,7 @@ describe('npm start', () => {
     expect(bannerLine(output, 'Mode')).toBe(`  Mode:        tenant mode: Azure Bot app ${APP} (SingleTenant)`);
     expect(bannerLine(output, 'Auth')).toBe('  Auth:        on: every request must carry a Bot Framework token for this app');
     expect(bannerLine(output, 'Tenant')).toContain(TENANT);
+    expect(bannerLine(output, 'Tab')).toContain(`accepts Teams SSO tokens from Entra (tenant ${TENANT}, audience ${APP})`);
     expect(bannerLine(output, 'Interface')).toBe('  Interface:   0.0.0.0 (reachable from the network)');
     expect(bannerLine(output, 'Limits')).toBe(
       '  Limits:      12 requests filed per person per hour; 3 searches per person per second; 16 turns at once per instance; ' +

@@ -34,20 +34,29 @@ describe('ExecutionWorker with guest jobs', () => {
   }
 
   const queue = () => store.enqueueGuestJob({ operation: 'disable' }, { actor: 'admin', action: 'guest_disable_queued', at: now.toISOString() });
-  const card = (text: string) => [{ key: `card:${text}`, kind: 'guest.card', requestId: 'cards', payload: { text } }];
+  const card = (text: string) => ({ result: { text }, outbox: [{ key: `card:${text}`, kind: 'guest.card', requestId: 'cards', payload: { text } }] });
 
-  it('runs a guest job once and writes its result to the outbox as the job completes', async () => {
-    await queue();
+  it('runs a guest job once, keeping its result on the job and writing its announcement to the outbox as the job completes', async () => {
+    const jobId = await queue();
     let runs = 0;
     const w = worker({ run: async () => (runs += 1, card('done')), gaveUp: async () => card('gave up') });
     await w.drain();
     await w.drain();
     expect(runs).toBe(1);
     expect((await store.listOutbox('cards')).map((m) => m.payload)).toEqual([{ text: 'done' }]);
+    expect(await store.getGuestJob(jobId)).toMatchObject({ state: 'done', result: { text: 'done' } });
+  });
+
+  it('keeps the result of a job with nothing to announce (the tab reads it from the job)', async () => {
+    const jobId = await queue();
+    const w = worker({ run: async () => ({ result: { text: 'done in the tab' }, outbox: [] }), gaveUp: async () => card('gave up') });
+    await w.drain();
+    expect(await store.getGuestJob(jobId)).toMatchObject({ state: 'done', result: { text: 'done in the tab' } });
+    expect(await store.claimOutbox('deliverer', 30_000, new Date(now.getTime() + 60_000))).toBeUndefined();
   });
 
   it('retries a transient Graph failure after the backoff, then gives up with the runner\'s result', async () => {
-    await queue();
+    const jobId = await queue();
     let runs = 0;
     const w = worker({
       run: async () => {
@@ -65,6 +74,7 @@ describe('ExecutionWorker with guest jobs', () => {
     await w.drain();
     expect(runs).toBe(2);
     expect((await store.listOutbox('cards')).map((m) => m.payload)).toEqual([{ text: 'gave up after 2: 503' }]);
+    expect(await store.getGuestJob(jobId)).toMatchObject({ state: 'done', result: { text: 'gave up after 2: 503' } });
     now = new Date(now.getTime() + 60 * 60_000);
     await w.drain();
     expect(runs).toBe(2);

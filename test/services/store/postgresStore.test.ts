@@ -117,6 +117,28 @@ describe('PostgresStore (PostgreSQL specifics)', () => {
     expect(tables[0]?.n).toBe(0);
   });
 
+  it('keeps a guest job queued before jobs kept their results, and completes it with its result', async () => {
+    const pool = new Pool({ connectionString: schema.url });
+    try {
+      const client = await pool.connect();
+      try {
+        await migratePostgres(client, POSTGRES_MIGRATIONS.filter((m) => m.name !== 'guest job results'));
+        // Written by the release before: its jobs table has no result.
+        await client.query(`INSERT INTO jobs (id, kind, payload, state, attempts, run_after, created_at) VALUES ('job-1', 'guest', '{"operation":"disable"}', 'queued', 0, $1, $1)`, [AT]);
+      } finally {
+        client.release();
+      }
+    } finally {
+      await pool.end();
+    }
+
+    const store = await connect();
+    expect(await store.getGuestJob('job-1')).toEqual({ id: 'job-1', state: 'queued', payload: { operation: 'disable' }, attempts: 0, createdAt: AT });
+    expect(await store.claimJob('worker-1', 60_000, new Date(AT))).toMatchObject({ id: 'job-1', kind: 'guest' });
+    await store.completeJob('job-1', [], { kind: 'revoked' });
+    expect(await store.getGuestJob('job-1')).toMatchObject({ state: 'done', result: { kind: 'revoked' } });
+  });
+
   it('explains a search_path that names no schema', async () => {
     const url = new URL(schema.url);
     url.searchParams.set('options', '-c search_path=no_such_schema_here');

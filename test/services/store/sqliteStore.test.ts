@@ -158,6 +158,22 @@ describe('SqliteStore (SQLite specifics)', () => {
     await store.close();
   });
 
+  it('keeps a guest job queued before jobs kept their results, and completes it with its result', async () => {
+    const file = join(dir, 'store.db');
+    const raw = connect(file);
+    migrate(raw, MIGRATIONS.slice(0, MIGRATIONS.findIndex((m) => m.name === 'guest job results')));
+    // Written by the release before: its jobs table has no result.
+    raw.prepare(`INSERT INTO jobs (id, kind, payload, state, attempts, run_after, created_at) VALUES ('job-1', 'guest', '{"operation":"disable"}', 'queued', 0, ?, ?)`).run(AT, AT);
+    raw.close();
+
+    const store = SqliteStore.open(file);
+    expect(await store.getGuestJob('job-1')).toEqual({ id: 'job-1', state: 'queued', payload: { operation: 'disable' }, attempts: 0, createdAt: AT });
+    expect(await store.claimJob('worker-1', 60_000, new Date(AT))).toMatchObject({ id: 'job-1', kind: 'guest' });
+    await store.completeJob('job-1', [], { kind: 'revoked' });
+    expect(await store.getGuestJob('job-1')).toMatchObject({ state: 'done', result: { kind: 'revoked' } });
+    await store.close();
+  });
+
   it('runs pending migrations in one transaction and keeps the schema unchanged when one fails', () => {
     const db = connect(':memory:');
     const steps = [

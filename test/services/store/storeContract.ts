@@ -476,6 +476,36 @@ export function describeStoreContract(
         // Due when the job completed, by the store's clock.
         expect(await store.claimOutbox('deliverer-1', MINUTE, new Date(Date.now() + MINUTE))).toMatchObject({ key: `job:${jobId}:card`, kind: 'guest.card', payload: { done: true } });
       });
+
+      it('reads a guest job back as queued, running, waiting with its last error, then done with the result its completion stored', async () => {
+        const jobId = await store.enqueueGuestJob(order, queuedAudit);
+        expect(await store.getGuestJob(jobId)).toEqual({ id: jobId, state: 'queued', payload: order, attempts: 0, createdAt: at(MINUTE) });
+        await store.claimJob('worker-1', MINUTE, dateAt(MINUTE));
+        expect(await store.getGuestJob(jobId)).toMatchObject({ state: 'running', attempts: 1 });
+        await store.releaseJob(jobId, dateAt(2 * MINUTE), '503 serviceUnavailable');
+        expect(await store.getGuestJob(jobId)).toMatchObject({ state: 'queued', attempts: 1, lastError: '503 serviceUnavailable' });
+        expect((await store.getGuestJob(jobId))?.result).toBeUndefined();
+
+        await store.claimJob('worker-1', MINUTE, dateAt(2 * MINUTE));
+        const result = { kind: 'revoked', done: { guest: { id: 'guest-1', enabled: false }, unchanged: false } };
+        await store.completeJob(jobId, [], result);
+        expect(await store.getGuestJob(jobId)).toMatchObject({ id: jobId, state: 'done', payload: order, attempts: 2, result });
+      });
+
+      it('keeps no result for a job completed without one, and knows no unknown id nor a request\'s job', async () => {
+        const jobId = await store.enqueueGuestJob(order, queuedAudit);
+        await store.claimJob('worker-1', MINUTE, dateAt(MINUTE));
+        await store.completeJob(jobId);
+        const done = await store.getGuestJob(jobId);
+        expect(done).toMatchObject({ state: 'done' });
+        expect(done).not.toHaveProperty('result');
+
+        expect(await store.getGuestJob(uniqueId('missing'))).toBeUndefined();
+        const request = await approve(await create(), MINUTE);
+        const requestJob = await store.claimJob('worker-2', MINUTE, dateAt(10 * MINUTE));
+        expect(requestJob).toMatchObject({ kind: 'request', requestId: request.id });
+        expect(await store.getGuestJob(requestJob!.id)).toBeUndefined();
+      });
     });
 
     describe('outbox', () => {
