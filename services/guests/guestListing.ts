@@ -134,6 +134,11 @@ export class GuestListing {
    * once written, so each Next click need not read and re-check 999 rows from the store again.
    */
   private readonly recentPages = new Map<string, { ownerId: string; expiresAt: string; state: PageState }>();
+  /**
+   * First reads under way, by listing: admins who start the same listing at the same moment share
+   * one Graph read of up to 999 guests instead of each queueing their own.
+   */
+  private readonly firstReadsInFlight = new Map<string, Promise<Read>>();
 
   constructor(
     private readonly deps: {
@@ -169,7 +174,7 @@ export class GuestListing {
     const readListing = (l: Listing): Promise<Read> =>
       l.mode === 'neverRedeemed' && filters.state === 'Accepted'
         ? Promise.resolve({ rows: [], read: 0, unrecorded: 0 })
-        : this.readPages(l, () => this.deps.directory.listGuests(queryFor(filters, l, now)));
+        : this.shared(l, () => this.readPages(l, () => this.deps.directory.listGuests(queryFor(filters, l, now))));
     try {
       read = await readListing(listing);
     } catch (error) {
@@ -275,6 +280,16 @@ export class GuestListing {
    * Reads one Graph page, or for listings filtered here as many as it takes (within a bound) to
    * fill a card, so that a card of stale guests is not empty because one page had none.
    */
+  /** Runs `read` unless the same listing's first read is under way, whose result is then shared. */
+  private shared(listing: Listing, read: () => Promise<Read>): Promise<Read> {
+    const key = JSON.stringify([listing.mode, listing.filterText]);
+    const inFlight = this.firstReadsInFlight.get(key);
+    if (inFlight) return inFlight;
+    const started = read().finally(() => this.firstReadsInFlight.delete(key));
+    this.firstReadsInFlight.set(key, started);
+    return started;
+  }
+
   private async readPages(listing: Listing, first: () => Promise<GuestPage>): Promise<Read> {
     let page = await first();
     const total = page.count;

@@ -86,6 +86,24 @@ describe('GuestListing', () => {
 
   const names = (page: GuestListPage) => page.rows.map((r) => r.displayName);
 
+  it('lets admins who start the same listing at once share one Graph read, each with cursors of their own', async () => {
+    const directory = new FakeDirectory([numbered(1, 60), numbered(61, 10)]);
+    const guests = listing(directory);
+    const [mine, theirs, filtered] = await Promise.all([guests.start(OWNER, {}), guests.start('admin-2', {}), guests.start(OWNER, { state: 'Accepted' })]);
+    expect(directory.calls).toEqual(['list', 'list']);
+    expect(directory.queries.map((q) => q.state)).toEqual([undefined, 'Accepted']);
+    const [first, second] = [pageOf(mine), pageOf(theirs)];
+    expect(names(second)).toEqual(names(first));
+    expect(second.nextCursorId).not.toBe(first.nextCursorId);
+    // Each cursor stays its owner's: the other admin's Next is refused.
+    expect((await guests.open(OWNER, second.nextCursorId!)).kind).toBe('refused');
+    expect(pageOf(await guests.open('admin-2', second.nextCursorId!)).firstNumber).toBe(26);
+    pageOf(filtered);
+    // Once the shared read is over, a new listing reads Graph again.
+    await guests.start(OWNER, {});
+    expect(directory.calls).toEqual(['list', 'list', 'list']);
+  });
+
   it('reads each Graph page once however often the admin goes forward and back', async () => {
     const directory = new FakeDirectory([numbered(1, 60), numbered(61, 60), numbered(121, 10)]);
     const guests = listing(directory);
