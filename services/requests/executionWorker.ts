@@ -1,6 +1,6 @@
 import { FeatureOff } from '../directory/capabilities';
 import type { Clock } from '../platform/clock';
-import type { GraphDirectory } from '../directory/graphDirectory';
+import type { AssignmentResult, GraphDirectory } from '../directory/graphDirectory';
 import { GraphFailure, toGraphFailure } from '../directory/graphErrors';
 import type { Logger } from '../platform/logger';
 import { PollingLoop } from '../platform/pollingLoop';
@@ -315,7 +315,7 @@ export class ExecutionWorker extends PollingLoop implements WorkQueue {
     const guestId = invited.guestId ?? '';
     const newGuest = existingGuestId ? undefined : newGuestOf(guestId, invited, steps.get('invite'));
     let firstWriteMade = [...steps.values()].some((s) => s.status === 'done' && REFERENCE_STEP.test(s.key));
-    const run = async (key: string, write: () => Promise<string>) => {
+    const run = async (key: string, write: () => Promise<Record<string, string>>) => {
       if (newGuest && !firstWriteMade && steps.get(key)?.status !== 'done') this.deferUntilDirectoryKnows(key, newGuest);
       return this.step(
         request,
@@ -323,21 +323,21 @@ export class ExecutionWorker extends PollingLoop implements WorkQueue {
         steps,
         key,
         async () => {
-          const result = await write();
+          const output = await write();
           if (newGuest && !firstWriteMade) this.replicationLag.recordFirstWrite();
           firstWriteMade = true;
-          return { result };
+          return output;
         },
         newGuest,
       );
     };
     for (const group of request.details.groups) {
-      await run(`group:${group.id}`, () => directory.addGroupMember(group.id, guestId));
+      await run(`group:${group.id}`, async () => ({ result: await directory.addGroupMember(group.id, guestId) }));
     }
     const role = request.details.directoryRole;
-    if (role) await run(`role:${role.id}`, () => directory.assignDirectoryRole(role.id, guestId));
+    if (role) await run(`role:${role.id}`, async () => assignmentOutput(await directory.assignDirectoryRole(role.id, guestId)));
     const access = request.details.appAccess;
-    if (access) await run(`app:${access.app.id}:${access.role.id}`, () => directory.assignAppRole(access.app.id, guestId, access.role.id));
+    if (access) await run(`app:${access.app.id}:${access.role.id}`, async () => assignmentOutput(await directory.assignAppRole(access.app.id, guestId, access.role.id)));
     const outcome: ExecutionOutcome = { guestId, redeemUrl: invited.redeemUrl || undefined };
     if (invited.existing === 'true') outcome.existingGuest = { externalUserState: invited.externalUserState || null };
     return outcome;
@@ -547,6 +547,14 @@ export class ExecutionWorker extends PollingLoop implements WorkQueue {
   private audit(action: string, job: Job, requestId: string, detail?: AuditEntry['detail']): AuditEntry {
     return { requestId, actor: 'system', action, source: `job:${job.id}`, detail, at: this.deps.clock.now().toISOString() };
   }
+}
+
+/**
+ * A role step's stored output: `assigned` with the assignment's id (to remove exactly it when the
+ * access ends), or `alreadyAssigned` (someone else gave it; never removed by this request).
+ */
+function assignmentOutput(result: AssignmentResult): Record<string, string> {
+  return result.outcome === 'assigned' ? { result: 'assigned', assignmentId: result.assignmentId } : { result: 'alreadyAssigned' };
 }
 
 /**

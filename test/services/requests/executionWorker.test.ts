@@ -43,14 +43,14 @@ class FakeDirectory implements ExecutionDirectory {
   async assignDirectoryRole(roleId: string, principalId: string) {
     this.throwIfAsked('role');
     this.roles.add(`${roleId}/${principalId}`);
-    return 'assigned' as const;
+    return { outcome: 'assigned' as const, assignmentId: `role-assignment-${this.roles.size}` };
   }
   async assignAppRole(appId: string, principalId: string, roleId: string) {
     this.throwIfAsked('app');
     const key = `${appId}/${roleId}/${principalId}`;
-    if (this.appRoles.has(key)) return 'alreadyAssigned' as const;
+    if (this.appRoles.has(key)) return { outcome: 'alreadyAssigned' as const };
     this.appRoles.add(key);
-    return 'assigned' as const;
+    return { outcome: 'assigned' as const, assignmentId: `app-assignment-${this.appRoles.size}` };
   }
   private throwIfAsked(kind: 'invite' | 'group' | 'role' | 'app'): void {
     const failure = this.failNext[kind]?.shift();
