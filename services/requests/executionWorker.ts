@@ -55,16 +55,28 @@ const INVITE_SENT_STEP = 'invite:sent';
 /** A queued admin's write on a guest, as the jobs table holds it. */
 export type GuestJob = Job & { kind: 'guest' };
 
-/**
- * Carries out the admins' writes on guests, which share the jobs table, its leases and its retry
- * rules with request execution. Both return the outbox entries that announce how the job ended.
- */
-export interface GuestJobRunner {
-  /** Throws a GraphFailure when Graph failed; the worker retries it when it is transient. */
-  run(job: GuestJob): Promise<NewOutboxEntry[]>;
-  /** The job failed for good (transient failures past the attempts): what to tell. */
-  gaveUp(job: GuestJob, failure: GraphFailure): Promise<NewOutboxEntry[]>;
+/** A queued step of a guest's lifecycle, as the jobs table holds it. */
+export type LifecycleJob = Job & { kind: 'lifecycle' };
+
+/** Whether the worker still holds the job's lease; a runner checks it before each write. */
+export interface JobLease {
+  readonly lost: boolean;
 }
+
+/**
+ * Carries out jobs whose payload belongs to another service (the admins' writes on guests, the
+ * steps of a guest's lifecycle), which share the jobs table, its leases and its retry rules with
+ * request execution. Both return the outbox entries that announce how the job ended.
+ */
+export interface PayloadJobRunner<J extends Job> {
+  /** Throws a GraphFailure when Graph failed; the worker retries it when it is transient. */
+  run(job: J, lease: JobLease): Promise<NewOutboxEntry[]>;
+  /** The job failed for good (transient failures past the attempts): what to tell. */
+  gaveUp(job: J, failure: GraphFailure): Promise<NewOutboxEntry[]>;
+}
+
+export type GuestJobRunner = PayloadJobRunner<GuestJob>;
+export type LifecycleJobRunner = PayloadJobRunner<LifecycleJob>;
 
 /** A guest this request's invitation created, and when: the directory may not know it everywhere yet. */
 interface NewGuest {
@@ -105,7 +117,7 @@ interface Lease {
 }
 
 /** The worker's lease on the job in hand lapsed and another worker took the job over. */
-class LeaseLost extends Error {
+export class LeaseLost extends Error {
   constructor(readonly jobId: string) {
     super(`lease on job ${jobId} was lost`);
   }
@@ -174,6 +186,8 @@ export class ExecutionWorker extends PollingLoop implements WorkQueue {
       announcements: Announcements;
       /** Runs the guest jobs; without it they wait for an instance that has one. */
       guestJobs?: GuestJobRunner;
+      /** Runs the lifecycle jobs; without it they wait for an instance that has one. */
+      lifecycleJobs?: LifecycleJobRunner;
     },
   ) {
     super({ name: 'worker', pollMs: deps.options.pollMs, logger: deps.logger });
@@ -189,7 +203,8 @@ export class ExecutionWorker extends PollingLoop implements WorkQueue {
         const job = await store.claimJob(options.workerId, options.leaseMs, clock.now());
         if (!job) return;
         if (job.kind === 'request') await this.withLease(job, (lease) => this.runJob(job, lease));
-        else await this.withLease(job, () => this.runGuestJob(job));
+        else if (job.kind === 'guest') await this.withLease(job, (lease) => this.runPayloadJob(job, lease, this.deps.guestJobs));
+        else await this.withLease(job, (lease) => this.runPayloadJob(job, lease, this.deps.lifecycleJobs));
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, lane));
@@ -260,36 +275,44 @@ export class ExecutionWorker extends PollingLoop implements WorkQueue {
     }
   }
 
-  private async runGuestJob(job: GuestJob): Promise<void> {
-    const { store, clock, options, logger, guestJobs } = this.deps;
+  private async runPayloadJob<J extends GuestJob | LifecycleJob>(job: J, lease: Lease, runner: PayloadJobRunner<J> | undefined): Promise<void> {
+    const { store, clock, options, logger } = this.deps;
     const log = logger.child({ jobId: job.id, kind: job.kind });
-    if (!guestJobs) {
-      await store.releaseJob(job.id, new Date(clock.now().getTime() + options.pollMs), 'no runner for guest jobs here', true);
-      log.error('no runner for guest jobs in this instance');
+    if (!runner) {
+      await store.releaseJob(job.id, new Date(clock.now().getTime() + options.pollMs), `no runner for ${job.kind} jobs here`, true);
+      log.error(`no runner for ${job.kind} jobs in this instance`);
       return;
     }
     let outbox: NewOutboxEntry[];
     try {
-      outbox = await guestJobs.run(job);
+      outbox = await runner.run(job, lease);
     } catch (error) {
+      if (error instanceof LeaseLost || lease.lost) {
+        log.warn('lease lost to another worker; leaving the job to it');
+        return;
+      }
       const failure = toGraphFailure(error);
       const waitMs = this.retryDelay(failure, job.attempts);
       if (waitMs !== undefined) {
         await store.releaseJob(job.id, new Date(clock.now().getTime() + waitMs), `${failure.status} ${failure.code}`, failure.status === 429);
-        await store.appendAudit({ actor: 'system', action: 'guest_job_retry_scheduled', source: `job:${job.id}`, detail: { status: failure.status, waitMs }, at: clock.now().toISOString() });
+        await store.appendAudit({ actor: 'system', action: `${job.kind}_job_retry_scheduled`, source: `job:${job.id}`, detail: { status: failure.status, waitMs }, at: clock.now().toISOString() });
         log.warn({ status: failure.status, code: failure.code, waitMs }, 'transient failure, will retry');
         return;
       }
       try {
-        outbox = await guestJobs.gaveUp(job, failure);
+        outbox = await runner.gaveUp(job, failure);
       } catch (error) {
         // An order that cannot even be read (a payload from another release) is dropped, not retried forever.
-        log.error({ err: error instanceof Error ? error.message : String(error) }, 'guest job given up without a result to show');
+        log.error({ err: error instanceof Error ? error.message : String(error) }, `${job.kind} job given up without a result to show`);
         outbox = [];
       }
     }
+    if (lease.lost) {
+      log.warn('lease lost to another worker before the job ended; leaving it to that worker');
+      return;
+    }
     await store.completeJob(job.id, outbox);
-    log.info('guest job finished');
+    log.info(`${job.kind} job finished`);
     this.deps.announcements.written();
   }
 

@@ -158,8 +158,11 @@ export interface GuestCardMessage {
   activityId: string;
 }
 
-/** What a job does: execute an approved request, or carry out an admin's write on one guest. */
-export const JOB_KINDS = ['request', 'guest'] as const;
+/**
+ * What a job does: execute an approved request, carry out an admin's write on one guest, or a step
+ * of a guest's lifecycle (ending a grant, a guest's end action, a digest, a cleanup).
+ */
+export const JOB_KINDS = ['request', 'guest', 'lifecycle'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
 /** A claimed job: which work, under a lease, at which attempt. */
@@ -171,4 +174,6 @@ export type Job = {
   | { kind: 'request'; requestId: string }
   /** The order's shape belongs to the guest administration service, which checks it when it runs the job. */
   | { kind: 'guest'; payload: Record<string, unknown> }
+  /** The step's shape belongs to the lifecycle service, which checks it when it runs the job. */
+  | { kind: 'lifecycle'; payload: Record<string, unknown> }
 );
