@@ -164,7 +164,7 @@ export function createApp(options: AppOptions): App {
     },
   });
   const announcements = new OutboxAnnouncements(outbox);
-  const worker = new ExecutionWorker({ store, directory, policy, settings: config, clock, logger, options: workerOptions, announcements, guestJobs: guestWrites });
+  const worker = new ExecutionWorker({ store, directory, policy, settings: config, clock, logger, options: workerOptions, announcements, guestJobs: guestWrites, capabilities });
   const expiry = new RequestExpiry({ store, logger, timeoutDays: config.requestTimeoutDays, announcements });
   const periodic = new PeriodicTasks({
     store,
@@ -174,7 +174,7 @@ export function createApp(options: AppOptions): App {
     tasks: [{ name: EXPIRE_PENDING_REQUESTS, intervalMs: 10 * 60_000, run: async (now) => void (await expiry.expireStale(now)) }],
     options: { ownerId: instanceId, tickMs: 30_000, leaseMs: 5 * 60_000 },
   });
-  const validator = new RequestValidator({ store, directory, catalog, policy, settings: config, capabilities, logger });
+  const validator = new RequestValidator({ store, directory, catalog, policy, settings: config, capabilities, logger, clock, access: config });
   const workflow = new RequestWorkflow({
     store,
     directory,
@@ -190,6 +190,7 @@ export function createApp(options: AppOptions): App {
     newId: newRequestId,
     capabilities,
     logger,
+    access: config,
   });
   const guestAdmin = new GuestAdmin({
     store,

@@ -93,11 +93,22 @@ export function requestFacts(request: AccessRequest, options: RequestFactsOption
     facts.push(fact('Directory role', roleText(details.directoryRole)));
   }
   if (details.appAccess) facts.push(fact('Application', appAccessText(details.appAccess)));
+  facts.push(fact('Access until', accessUntilText(request)));
+  if (details.sponsor && details.sponsor.aadObjectId !== request.requester.aadObjectId) facts.push(fact('Sponsor', md`${details.sponsor.name}`));
   facts.push(fact('Justification', md`${details.justification}`));
   if (details.message) facts.push(fact('Personal message', md`${details.message}`));
   facts.push(fact('Submitted', md`${formatDateTime(request.createdAt)}`));
   facts.push(fact('State', md`${requestStateLabel(request)}`));
   return facts;
+}
+
+/** The last day of access: as asked, as an approver shortened it, or no end date (older requests had none). */
+export function accessUntilText(request: AccessRequest): Markdown {
+  const asked = request.details.accessUntil;
+  const decided = request.decision?.accessUntil;
+  if (decided && asked) return md`${decided} (shortened by the approver from ${asked})`;
+  if (decided) return md`${decided} (set by the approver)`;
+  return asked ? md`${asked}` : md`No end date`;
 }
 
 /** "Approved by X on <date>" or "Denied by X on <date>: <reason>". */

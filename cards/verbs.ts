@@ -44,8 +44,14 @@ const inviteFormInputs = z.object({
     .transform((value) => (Array.isArray(value) ? value : value.split(',')).map((id) => id.trim()).filter((id) => id !== '')),
   directoryRoleId: typed(40),
   appRole: typed(80),
+  accessUntil: typed(10),
+  noEndDate: typed(5),
+  sponsorEmail: typed(254),
   justification: typed(1000),
 } satisfies { [Field in keyof InviteFormValues]: z.ZodType<InviteFormValues[Field], unknown> });
+
+/** The approver's end date for the access; empty keeps the one asked for. */
+const approveInputs = z.object({ accessUntil: z.string().max(40).optional().default('') });
 
 /** The deny panel's reason; an empty one brings the card back asking for it. */
 const denyInputs = z.object({ reason: z.string().max(2000).optional().default('') });
@@ -59,7 +65,7 @@ function cardVerb<const Name extends string, Data extends Shape, Inputs extends 
 export const CARD_VERBS = {
   submitInvite: cardVerb('invite.submit', noData, inviteFormInputs),
   submitAppAccess: cardVerb('appAccess.submit', noData, inviteFormInputs),
-  approve: cardVerb('request.approve', requestRef, noInputs),
+  approve: cardVerb('request.approve', requestRef, approveInputs),
   deny: cardVerb('request.deny', requestRef, denyInputs),
   cancel: cardVerb('request.cancel', requestRef, noInputs),
   /** Next / Previous on a guest listing. */

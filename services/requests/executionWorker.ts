@@ -1,11 +1,12 @@
-import { FeatureOff } from '../directory/capabilities';
+import { FeatureOff, type Capabilities } from '../directory/capabilities';
 import type { Clock } from '../platform/clock';
 import type { AssignmentResult, GraphDirectory } from '../directory/graphDirectory';
 import { GraphFailure, toGraphFailure } from '../directory/graphErrors';
 import type { Logger } from '../platform/logger';
 import { PollingLoop } from '../platform/pollingLoop';
 import type { Announcements } from './announcements';
-import type { AccessRequest, AuditEntry, ExecutionOutcome, ExecutionStep, Job } from './model';
+import { accessUntilOf, sponsorOf, type AccessRequest, type AuditEntry, type ExecutionOutcome, type ExecutionStep, type Job } from './model';
+import { grantsOf, managedGuestOf } from '../lifecycle/grantRecords';
 import { ReplicationLagEstimate } from './replicationLag';
 import { describeRefusals, type PolicyRefusal, type RequestPolicy } from './requestPolicy';
 import type { WorkQueue } from './requestWorkflow';
@@ -14,7 +15,8 @@ import type { NewOutboxEntry, Store } from '../store/store';
 export type ExecutionDirectory = Pick<
   GraphDirectory,
   'findUsersByEmail' | 'invite' | 'addGroupMember' | 'assignDirectoryRole' | 'assignAppRole'
->;
+> &
+  Partial<Pick<GraphDirectory, 'addSponsor'>>;
 
 export interface WorkerOptions {
   workerId: string;
@@ -186,6 +188,8 @@ export class ExecutionWorker extends PollingLoop implements WorkQueue {
       announcements: Announcements;
       /** Runs the guest jobs; without it they wait for an instance that has one. */
       guestJobs?: GuestJobRunner;
+      /** Whether sponsors may be written in the directory after an invitation (User.ReadWrite.All); default yes. */
+      capabilities?: Pick<Capabilities, 'isOn'>;
       /** Runs the lifecycle jobs; without it they wait for an instance that has one. */
       lifecycleJobs?: LifecycleJobRunner;
     },
@@ -257,15 +261,21 @@ export class ExecutionWorker extends PollingLoop implements WorkQueue {
     }
 
     try {
-      const outcome = await this.executeSteps(request, lease);
+      const { outcome, createdGuest } = await this.executeSteps(request, lease);
+      const at = this.deps.clock.now().toISOString();
+      const guestId = outcome.guestId ?? '';
+      // What the request gave, and the guest with its sponsor, are recorded with the completion.
+      const grants = guestId ? grantsOf(request, await store.getSteps(request.id), guestId, createdGuest, at) : [];
       await store.transition({
         id: request.id,
         from: 'executing',
         expectedVersion: request.version,
         to: 'completed',
         patch: { outcome },
-        audit: this.audit('request_completed', job, request.id),
+        audit: this.audit('request_completed', job, request.id, { grants: grants.length, accessUntil: accessUntilOf(request) ?? null }),
         outbox: this.deps.announcements.entriesFor(request, 'completed', { outcome }),
+        grants,
+        managedGuest: guestId ? managedGuestOf(request, guestId, createdGuest, at) : undefined,
       });
       await store.completeJob(job.id);
       log.info('request completed');
@@ -330,7 +340,7 @@ export class ExecutionWorker extends PollingLoop implements WorkQueue {
       : Math.min(MAX_BACKOFF_MS, options.backoffBaseMs * 2 ** (attempts - 1));
   }
 
-  private async executeSteps(request: AccessRequest, lease: Lease): Promise<ExecutionOutcome> {
+  private async executeSteps(request: AccessRequest, lease: Lease): Promise<{ outcome: ExecutionOutcome; createdGuest: boolean }> {
     const { directory } = this.deps;
     const steps = new Map((await this.deps.store.getSteps(request.id)).map((s) => [s.key, s]));
     const existingGuestId = request.details.existingGuestId;
@@ -361,9 +371,32 @@ export class ExecutionWorker extends PollingLoop implements WorkQueue {
     if (role) await run(`role:${role.id}`, async () => assignmentOutput(await directory.assignDirectoryRole(role.id, guestId)));
     const access = request.details.appAccess;
     if (access) await run(`app:${access.app.id}:${access.role.id}`, async () => assignmentOutput(await directory.assignAppRole(access.app.id, guestId, access.role.id)));
+    const createdGuest = !existingGuestId && invited.existing !== 'true';
+    // A guest this request did not invite gets the sponsor in the directory afterwards (an invitation sets it itself).
+    if (!createdGuest && guestId && !(await this.deps.store.getManagedGuest(guestId))) {
+      const sponsor = sponsorOf(request);
+      await this.step(request, lease, steps, `sponsor:${sponsor.aadObjectId}`, () => this.addSponsor(guestId, sponsor.aadObjectId));
+    }
     const outcome: ExecutionOutcome = { guestId, redeemUrl: invited.redeemUrl || undefined };
     if (invited.existing === 'true') outcome.existingGuest = { externalUserState: invited.externalUserState || null };
-    return outcome;
+    return { outcome, createdGuest };
+  }
+
+  /**
+   * Records the sponsor in the directory. Access is granted already, so a refusal (the app lacks
+   * User.ReadWrite.All, say) is noted on the step rather than failing the request: the bot keeps
+   * the sponsor itself either way. Passing failures are retried like any step.
+   */
+  private async addSponsor(guestId: string, sponsorId: string): Promise<Record<string, string>> {
+    const { directory, capabilities } = this.deps;
+    if (!directory.addSponsor || capabilities?.isOn('sponsorWrite') === false) return { result: 'skipped' };
+    try {
+      return { result: await directory.addSponsor(guestId, { kind: 'user', id: sponsorId }) };
+    } catch (error) {
+      const failure = toGraphFailure(error);
+      if (failure.transient) throw failure;
+      return { result: 'failed', status: String(failure.status), code: failure.code };
+    }
   }
 
   /**
@@ -390,6 +423,7 @@ export class ExecutionWorker extends PollingLoop implements WorkQueue {
       displayName: request.details.displayName,
       message: request.details.message,
       redirectUrl: settings.inviteRedirectUrl,
+      sponsorIds: [sponsorOf(request).aadObjectId],
     });
     return { guestId: invitation.guestId, redeemUrl: invitation.redeemUrl, invitedAt };
   }

@@ -51,6 +51,10 @@ export interface InviteDetails {
   appAccess?: AppAccess;
   /** Object id of a guest who exists already: nothing is invited, only access is granted. */
   existingGuestId?: string;
+  /** The last day the access is needed (`YYYY-MM-DD`, UTC); absent for access without an end date. */
+  accessUntil?: string;
+  /** Who answers for the guest: the colleague named on the form; absent means the requester. */
+  sponsor?: Person;
 }
 
 export interface Decision {
@@ -58,6 +62,18 @@ export interface Decision {
   by: Person;
   at: string;
   reason?: string;
+  /** The last day of access as the approver set it, when earlier than the one asked for. */
+  accessUntil?: string;
+}
+
+/** The last day of access a request gives: the approver's date when they shortened it, else the one asked for. */
+export function accessUntilOf(request: Pick<AccessRequest, 'details' | 'decision'>): string | undefined {
+  return request.decision?.accessUntil ?? request.details.accessUntil;
+}
+
+/** Who answers for the request's guest: the colleague named on the form, or the requester. */
+export function sponsorOf(request: Pick<AccessRequest, 'details' | 'requester'>): Person {
+  return request.details.sponsor ?? request.requester;
 }
 
 /** A guest the worker found already in the directory, invited outside this request. */

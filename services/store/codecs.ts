@@ -54,6 +54,8 @@ const inviteDetailsSchema: z.ZodType<InviteDetails> = z.object({
     })
     .optional(),
   existingGuestId: z.string().optional(),
+  accessUntil: z.string().optional(),
+  sponsor: personSchema.optional(),
 });
 
 const approvalContextSchema: z.ZodType<ApprovalContext> = z.object({
@@ -66,6 +68,7 @@ const decisionSchema: z.ZodType<Decision> = z.object({
   by: personSchema,
   at: z.string(),
   reason: z.string().optional(),
+  accessUntil: z.string().optional(),
 });
 
 const outcomeSchema: z.ZodType<ExecutionOutcome> = z.object({
