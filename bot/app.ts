@@ -28,6 +28,10 @@ import { RequestNotices } from '../services/requests/requestNotices';
 import { RequestWorkflow } from '../services/requests/requestWorkflow';
 import { RoleService } from '../services/directory/roles';
 import type { Store } from '../services/store/store';
+import { GUEST_ACCESS_ENDS, GuestLifecycle } from '../services/lifecycle/guestLifecycle';
+import { LifecycleJobs } from '../services/lifecycle/lifecycleJobs';
+import { LifecycleNotices } from '../services/lifecycle/lifecycleNotices';
+import type { LifecycleServices } from '../services/lifecycle/lifecycleServices';
 import { createBot } from './createBot';
 import { ProactiveNotifier } from './proactiveNotifier';
 import { createServer } from './server';
@@ -62,6 +66,8 @@ export interface App {
   periodic: PeriodicTasks;
   /** Sends the notices and card updates the outbox holds (tests call `drain`). */
   outbox: OutboxDeliverer;
+  /** Access that ends, sponsors, recertification and cleanup (tests call their periodic runs directly). */
+  lifecycle: LifecycleServices;
   directory: GraphDirectory;
   /** The features on and off, decided at start from the app's Graph permissions. */
   capabilities: Capabilities;
@@ -149,11 +155,26 @@ export function createApp(options: AppOptions): App {
     ...options.worker,
   };
   const guestWrites = new GuestWrites({ store, directory, roles, settings: config, capabilities, clock, logger });
+  // Lifecycle steps wake the worker and the outbox, built just below; they only run once both exist.
+  const wake = { outbox: { poke: () => outbox.poke() }, worker: { poke: () => worker.poke() } };
+  const access = new GuestLifecycle({ store, directory, roles, capabilities, settings: config, clock, logger, wake });
+  const lifecycle: LifecycleServices = { access };
+  const lifecycleNotices = new LifecycleNotices({
+    store,
+    messenger: notifier,
+    lifecycle: access,
+    approvers: { channel: () => router.approvalsChannel(), people: () => catalog.approvers() },
+    logger,
+  });
   const outbox = new OutboxDeliverer({
     store,
     clock,
     logger,
-    handlers: { ...new RequestNotices({ store, notifier, roles, catalog, router, logger }).handlers(), ...guestWrites.handlers(notifier) },
+    handlers: {
+      ...new RequestNotices({ store, notifier, roles, catalog, router, logger }).handlers(),
+      ...guestWrites.handlers(notifier),
+      ...lifecycleNotices.handlers(),
+    },
     options: {
       ownerId: instanceId,
       leaseMs: workerOptions.leaseMs,
@@ -164,14 +185,30 @@ export function createApp(options: AppOptions): App {
     },
   });
   const announcements = new OutboxAnnouncements(outbox);
-  const worker = new ExecutionWorker({ store, directory, policy, settings: config, clock, logger, options: workerOptions, announcements, guestJobs: guestWrites, capabilities });
+  const worker = new ExecutionWorker({
+    store,
+    directory,
+    policy,
+    settings: config,
+    clock,
+    logger,
+    options: workerOptions,
+    announcements,
+    guestJobs: guestWrites,
+    lifecycleJobs: new LifecycleJobs({ store, logger, lifecycle: access }),
+    capabilities,
+  });
   const expiry = new RequestExpiry({ store, logger, timeoutDays: config.requestTimeoutDays, announcements });
   const periodic = new PeriodicTasks({
     store,
     clock,
     logger,
     // Timeouts are counted in days, so looking every ten minutes is precise enough.
-    tasks: [{ name: EXPIRE_PENDING_REQUESTS, intervalMs: 10 * 60_000, run: async (now) => void (await expiry.expireStale(now)) }],
+    tasks: [
+      { name: EXPIRE_PENDING_REQUESTS, intervalMs: 10 * 60_000, run: async (now) => void (await expiry.expireStale(now)) },
+      // Access ends at midnight UTC, and notices go out on a day: five minutes late is soon enough.
+      { name: GUEST_ACCESS_ENDS, intervalMs: 5 * 60_000, run: async (now) => void (await access.run(now)) },
+    ],
     options: { ownerId: instanceId, tickMs: 30_000, leaseMs: 5 * 60_000 },
   });
   const validator = new RequestValidator({ store, directory, catalog, policy, settings: config, capabilities, logger, clock, access: config });
@@ -205,7 +242,7 @@ export function createApp(options: AppOptions): App {
     clock,
     logger,
   });
-  const bot = createBot(adapter, { workflow, guestAdmin, store, limits, expectedTenantId: config.expectedTenantId, clock, logger });
+  const bot = createBot(adapter, { workflow, guestAdmin, lifecycle, store, limits, expectedTenantId: config.expectedTenantId, clock, logger });
   const server = createServer({ adapter, bot, store, turns, logger });
   if (options.startWorker !== false) {
     worker.start();
@@ -220,6 +257,7 @@ export function createApp(options: AppOptions): App {
     worker,
     periodic,
     outbox,
+    lifecycle,
     directory,
     capabilities,
     limits,

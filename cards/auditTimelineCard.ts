@@ -40,6 +40,16 @@ const ACTIONS: Readonly<Record<string, string>> = {
   guest_disable_dry_run: 'ran a dry run of disabling the guest',
   guest_delete_dry_run: 'ran a dry run of deleting the guest',
   guest_disable_unchanged: 'tried to disable the guest, who was already disabled',
+  grant_end_noticed: 'told the sponsor that access is ending',
+  grant_extended: 'extended the access',
+  grant_end_accepted: 'let the access end',
+  grant_ending: 'started ending the access',
+  grant_ended: 'ended the access',
+  grant_handed_over: 'handed the access to a later request',
+  grant_end_failed: 'could not end the access',
+  guest_end_started: 'started ending the guest account',
+  guest_ended: 'ended the guest account',
+  guest_end_failed: 'could not end the guest account',
 };
 
 /** For a request about a guest who existed already nothing is invited, so these speak of access. */

@@ -53,6 +53,9 @@ const inviteFormInputs = z.object({
 /** The approver's end date for the access; empty keeps the one asked for. */
 const approveInputs = z.object({ accessUntil: z.string().max(40).optional().default('') });
 
+/** The new last day a sponsor extends a guest's access to. */
+const extendInputs = z.object({ accessUntil: z.string().max(40).optional().default('') });
+
 /** The deny panel's reason; an empty one brings the card back asking for it. */
 const denyInputs = z.object({ reason: z.string().max(2000).optional().default('') });
 
@@ -76,6 +79,9 @@ export const CARD_VERBS = {
   deleteGuest: cardVerb('guest.delete', guestRef, noInputs),
   dryRunDisableGuest: cardVerb('guest.disable.dryRun', guestRef, noInputs),
   dryRunDeleteGuest: cardVerb('guest.delete.dryRun', guestRef, noInputs),
+  /** A sponsor's answers to an expiry notice. */
+  extendAccess: cardVerb('lifecycle.extend', guestRef, extendInputs),
+  letAccessEnd: cardVerb('lifecycle.letEnd', guestRef, noInputs),
 };
 
 type CardVerbs = typeof CARD_VERBS;

@@ -7,7 +7,9 @@ import { denyAction } from './denyAction';
 import { disableGuestAction } from './disableGuestAction';
 import { dryRunDeleteGuestAction } from './dryRunDeleteGuestAction';
 import { dryRunDisableGuestAction } from './dryRunDisableGuestAction';
+import { extendAccessAction } from './extendAccessAction';
 import { guestsPageAction } from './guestsPageAction';
+import { letAccessEndAction } from './letAccessEndAction';
 import { resendGuestAction } from './resendGuestAction';
 import { submitAppAccessAction } from './submitAppAccessAction';
 import { submitInviteAction } from './submitInviteAction';
@@ -30,5 +32,7 @@ export function createActions(): ActionRegistry {
     [VERBS.deleteGuest]: deleteGuestAction,
     [VERBS.dryRunDisableGuest]: dryRunDisableGuestAction,
     [VERBS.dryRunDeleteGuest]: dryRunDeleteGuestAction,
+    [VERBS.extendAccess]: extendAccessAction,
+    [VERBS.letAccessEnd]: letAccessEndAction,
   } satisfies ActionRegistry;
 }

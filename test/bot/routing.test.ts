@@ -5,6 +5,7 @@
  */
 import { TestAdapter } from 'botbuilder';
 import { createBot } from '../../bot/createBot';
+import type { GuestLifecycle } from '../../services/lifecycle/guestLifecycle';
 import type { AdaptiveCard } from '../../cards/adaptiveCard';
 import { DATASETS, VERBS } from '../../cards/verbs';
 import type { GuestAdmin } from '../../services/guests/guestAdmin';
@@ -59,6 +60,7 @@ function routed(workflowAnswers: Record<string, (...args: unknown[]) => unknown>
   const bot = createBot(adapter, {
     workflow: recordingService<RequestWorkflow>(calls, workflowAnswers),
     guestAdmin: recordingService<GuestAdmin>(calls),
+    lifecycle: { access: recordingService<GuestLifecycle>(calls) },
     store,
     limits: {
       search: async (personId: string) => {

@@ -1,0 +1,7 @@
+/** The lifecycle services the bot's handlers call, built once in the composition root. */
+import type { GuestLifecycle } from './guestLifecycle';
+
+export interface LifecycleServices {
+  /** Expiry notices and the sponsor's answers to them, and the ends they lead to. */
+  access: GuestLifecycle;
+}
