@@ -32,6 +32,7 @@ import { GUEST_ACCESS_ENDS, GuestLifecycle } from '../services/lifecycle/guestLi
 import { LifecycleJobs } from '../services/lifecycle/lifecycleJobs';
 import { LifecycleNotices } from '../services/lifecycle/lifecycleNotices';
 import type { LifecycleServices } from '../services/lifecycle/lifecycleServices';
+import { SET_SPONSOR, SPONSOR_CHECK, Sponsors } from '../services/lifecycle/sponsors';
 import { createBot } from './createBot';
 import { ProactiveNotifier } from './proactiveNotifier';
 import { createServer } from './server';
@@ -158,7 +159,8 @@ export function createApp(options: AppOptions): App {
   // Lifecycle steps wake the worker and the outbox, built just below; they only run once both exist.
   const wake = { outbox: { poke: () => outbox.poke() }, worker: { poke: () => worker.poke() } };
   const access = new GuestLifecycle({ store, directory, roles, capabilities, settings: config, clock, logger, wake });
-  const lifecycle: LifecycleServices = { access };
+  const sponsors = new Sponsors({ store, directory, roles, capabilities, settings: config, clock, logger, wake });
+  const lifecycle: LifecycleServices = { access, sponsors };
   const lifecycleNotices = new LifecycleNotices({
     store,
     messenger: notifier,
@@ -195,7 +197,12 @@ export function createApp(options: AppOptions): App {
     options: workerOptions,
     announcements,
     guestJobs: guestWrites,
-    lifecycleJobs: new LifecycleJobs({ store, logger, lifecycle: access }),
+    lifecycleJobs: new LifecycleJobs({
+      store,
+      logger,
+      lifecycle: access,
+      more: { [SET_SPONSOR]: { run: (step, _lease, source) => sponsors.recordInDirectory(step, source) } },
+    }),
     capabilities,
   });
   const expiry = new RequestExpiry({ store, logger, timeoutDays: config.requestTimeoutDays, announcements });
@@ -208,6 +215,8 @@ export function createApp(options: AppOptions): App {
       { name: EXPIRE_PENDING_REQUESTS, intervalMs: 10 * 60_000, run: async (now) => void (await expiry.expireStale(now)) },
       // Access ends at midnight UTC, and notices go out on a day: five minutes late is soon enough.
       { name: GUEST_ACCESS_ENDS, intervalMs: 5 * 60_000, run: async (now) => void (await access.run(now)) },
+      // A sponsor who left is noticed within a day; each check reads every sponsor once.
+      { name: SPONSOR_CHECK, intervalMs: 24 * 60 * 60_000, run: async (now) => void (await sponsors.checkLeavers(now)) },
     ],
     options: { ownerId: instanceId, tickMs: 30_000, leaseMs: 5 * 60_000 },
   });

@@ -10,6 +10,7 @@ import { requestAppCommand } from './requestAppCommand';
 import { resendCommand } from './resendCommand';
 import { revokeCommand } from './revokeCommand';
 import { setApprovalsChannelCommand } from './setApprovalsChannelCommand';
+import { sponsorCommand } from './sponsorCommand';
 
 /** Every chat command, in the order help lists them. */
 export function createCommands(): CommandHandler[] {
@@ -23,6 +24,7 @@ export function createCommands(): CommandHandler[] {
     guestCommand,
     resendCommand,
     revokeCommand,
+    sponsorCommand,
     auditCommand,
   ];
   commands.push(helpCommand(() => commands));

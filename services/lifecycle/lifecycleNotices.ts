@@ -11,7 +11,7 @@ import type { OutboxHandlers } from '../platform/outboxDeliverer';
 import type { Store } from '../store/store';
 import { grantLabel, LIFECYCLE_MESSAGE, lifecycleMessagePayload, type GuestLifecycle, type LifecycleMessagePayload } from './guestLifecycle';
 import type { Grant, ManagedGuest, Sponsor } from './model';
-import type { AccessEnded, LifecycleMessage, LifecycleMessenger } from './messages';
+import type { AccessEnded, LifecycleMessage, LifecycleMessenger, SponsorLeft } from './messages';
 
 /** Where the approver group is reached: the approvals channel when an admin set one, else each approver's chat. */
 export interface ApproverAudience {
@@ -58,6 +58,17 @@ export class LifecycleNotices {
         const grants = await store.listGrants({ guestId: payload.guestId });
         const ended = payload.message === 'grantsEnded' ? grants.filter((g) => payload.grantIds.includes(g.id)) : grants.filter((g) => g.state === 'ended' || g.state === 'failed');
         return this.toSponsor(guest.sponsor, [accessEnded(guest, ended, payload.message === 'guestEnded')]);
+      }
+      case 'sponsorLeft': {
+        const guests = await store.listManagedGuests(payload.guestIds);
+        const byId = new Map(guests.map((g) => [g.guestId, g]));
+        const message: SponsorLeft = {
+          kind: 'sponsorLeft',
+          sponsor: { id: payload.sponsorId, name: payload.sponsorName, why: payload.why },
+          guests: payload.guestIds.map((id) => byId.get(id)).filter((g): g is ManagedGuest => g !== undefined).map((g) => ({ id: g.guestId, displayName: g.displayName, email: g.email })),
+          inDirectory: payload.inDirectory,
+        };
+        return this.toApprovers([message]);
       }
       default: {
         const rendered = await this.deps.campaigns?.(payload);

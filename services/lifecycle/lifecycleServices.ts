@@ -1,7 +1,10 @@
 /** The lifecycle services the bot's handlers call, built once in the composition root. */
 import type { GuestLifecycle } from './guestLifecycle';
+import type { Sponsors } from './sponsors';
 
 export interface LifecycleServices {
   /** Expiry notices and the sponsor's answers to them, and the ends they lead to. */
   access: GuestLifecycle;
+  /** Who answers for each guest: the `sponsor` command, and sponsors who left. */
+  sponsors: Sponsors;
 }

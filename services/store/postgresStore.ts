@@ -566,7 +566,7 @@ export class PostgresStore implements Store {
 
   async applyLifecycleChange(change: LifecycleChange): Promise<LifecycleChangeResult> {
     const audits = change.audit.map(auditRecord);
-    const at = audits[0]?.at ?? this.timestamp();
+    const at = change.at !== undefined ? isoTimestamp(change.at, 'change.at') : (audits[0]?.at ?? this.timestamp());
     try {
       return await this.transaction(async (client): Promise<LifecycleChangeResult> => {
         // Locks the guest first: two grants of one guest ending at once then check what is left one

@@ -601,7 +601,7 @@ export class SqliteStore implements Store {
 
   async applyLifecycleChange(change: LifecycleChange): Promise<LifecycleChangeResult> {
     const audits = change.audit.map(auditRecord);
-    const at = audits[0]?.at ?? this.timestamp();
+    const at = change.at !== undefined ? isoTimestamp(change.at, 'change.at') : (audits[0]?.at ?? this.timestamp());
     try {
       return this.write((): LifecycleChangeResult => {
         for (const grant of change.grants ?? []) {

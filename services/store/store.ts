@@ -79,6 +79,8 @@ export interface LifecycleChange {
   audit: readonly AuditEntry[];
   outbox?: readonly NewOutboxEntry[];
   jobs?: readonly NewLifecycleJob[];
+  /** When the change happens (messages and jobs are due then); default the first audit entry's time, else the store's clock. */
+  at?: string;
 }
 
 export type LifecycleChangeResult = { ok: true; guestEndStarted: boolean } | { ok: false; conflict: string };
