@@ -33,6 +33,7 @@ import { LifecycleJobs } from '../services/lifecycle/lifecycleJobs';
 import { LifecycleNotices } from '../services/lifecycle/lifecycleNotices';
 import type { LifecycleServices } from '../services/lifecycle/lifecycleServices';
 import { SET_SPONSOR, SPONSOR_CHECK, Sponsors } from '../services/lifecycle/sponsors';
+import { CAMPAIGN_DEADLINES, Recertification, RECERTIFICATION_COLLECT, RECERTIFICATION_DIGEST, RECERTIFICATION_SCHEDULE } from '../services/lifecycle/recertification';
 import { createBot } from './createBot';
 import { ProactiveNotifier } from './proactiveNotifier';
 import { createServer } from './server';
@@ -160,13 +161,15 @@ export function createApp(options: AppOptions): App {
   const wake = { outbox: { poke: () => outbox.poke() }, worker: { poke: () => worker.poke() } };
   const access = new GuestLifecycle({ store, directory, roles, capabilities, settings: config, clock, logger, wake });
   const sponsors = new Sponsors({ store, directory, roles, capabilities, settings: config, clock, logger, wake });
-  const lifecycle: LifecycleServices = { access, sponsors };
+  const recertification = new Recertification({ store, directory, roles, capabilities, settings: config, clock, logger, access, wake });
+  const lifecycle: LifecycleServices = { access, sponsors, recertification };
   const lifecycleNotices = new LifecycleNotices({
     store,
     messenger: notifier,
     lifecycle: access,
     approvers: { channel: () => router.approvalsChannel(), people: () => catalog.approvers() },
     logger,
+    campaigns: (payload) => recertification.render(payload),
   });
   const outbox = new OutboxDeliverer({
     store,
@@ -201,7 +204,11 @@ export function createApp(options: AppOptions): App {
       store,
       logger,
       lifecycle: access,
-      more: { [SET_SPONSOR]: { run: (step, _lease, source) => sponsors.recordInDirectory(step, source) } },
+      more: {
+        [SET_SPONSOR]: { run: (step, _lease, source) => sponsors.recordInDirectory(step, source) },
+        [RECERTIFICATION_COLLECT]: { run: (step, _lease, source) => recertification.collect(step.campaignId, source) },
+        [RECERTIFICATION_DIGEST]: { run: (step, _lease, source) => recertification.digest(step.campaignId, step.sponsorId, source) },
+      },
     }),
     capabilities,
   });
@@ -217,6 +224,9 @@ export function createApp(options: AppOptions): App {
       { name: GUEST_ACCESS_ENDS, intervalMs: 5 * 60_000, run: async (now) => void (await access.run(now)) },
       // A sponsor who left is noticed within a day; each check reads every sponsor once.
       { name: SPONSOR_CHECK, intervalMs: 24 * 60 * 60_000, run: async (now) => void (await sponsors.checkLeavers(now)) },
+      { name: CAMPAIGN_DEADLINES, intervalMs: 10 * 60_000, run: (now) => recertification.deadlines(now) },
+      // Off by default: campaigns then start only when an admin types "recertify".
+      ...(config.recertifyDays > 0 ? [{ name: RECERTIFICATION_SCHEDULE, intervalMs: config.recertifyDays * 24 * 60 * 60_000, run: (now: Date) => recertification.scheduled(now) }] : []),
     ],
     options: { ownerId: instanceId, tickMs: 30_000, leaseMs: 5 * 60_000 },
   });

@@ -50,6 +50,12 @@ const ACTIONS: Readonly<Record<string, string>> = {
   guest_end_started: 'started ending the guest account',
   guest_ended: 'ended the guest account',
   guest_end_failed: 'could not end the guest account',
+  sponsor_set: 'made someone else the guest\'s sponsor',
+  sponsor_left: 'handed the guest to the approver group: its sponsor left',
+  recertification_kept: 'kept the guest in a recertification',
+  recertification_removed: 'removed the guest in a recertification',
+  cleanup_kept: 'kept the guest out of a cleanup',
+  cleanup_applied: 'cleaned up the stale guest',
 };
 
 /** For a request about a guest who existed already nothing is invited, so these speak of access. */

@@ -1,5 +1,7 @@
 /** The lifecycle's cards: expiry notices with Extend / Let it end, ended access, sponsors who left. */
-import type { AccessEnded, ExpiryNotice, LifecycleMessage, SponsorLeft } from '../services/lifecycle/messages';
+import type { AccessEnded, DigestRow, ExpiryNotice, LifecycleMessage, RecertificationDigest, SponsorLeft } from '../services/lifecycle/messages';
+import type { RecertificationProgress } from '../services/lifecycle/recertification';
+import { formatDateTime } from './dates';
 import { adaptiveCard, type Action, type AdaptiveCard, type CardElement, type InputDate } from './adaptiveCard';
 import { errorText, execute, text, title } from './elements';
 import { joinMarkdown, md, type Markdown } from './markdown';
@@ -26,6 +28,8 @@ export function lifecycleCard(message: LifecycleMessage): AdaptiveCard {
       return accessEndedCard(message);
     case 'sponsorLeft':
       return sponsorLeftCard(message);
+    case 'recertificationDigest':
+      return recertificationDigestCard(message);
   }
 }
 
@@ -102,5 +106,87 @@ export function sponsorLeftCard(message: SponsorLeft): AdaptiveCard {
     ),
     text(md`To hand a guest to a colleague, type: sponsor <guest email> <colleague email>`, { subtle: true }),
   );
+  return adaptiveCard(body);
+}
+
+/** One guest's line of facts on a digest: last sign-in (or, without sign-in data, the invitation), groups, apps. */
+export function digestFacts(row: DigestRow): Markdown {
+  const { detail } = row;
+  const parts: string[] = [];
+  if (detail.lastSignIn === undefined) {
+    parts.push(detail.invitationState === 'Accepted' ? 'sign-in unknown, invitation accepted' : detail.invitationState === 'PendingAcceptance' ? 'sign-in unknown, invitation never accepted' : 'sign-in unknown');
+  } else parts.push(detail.lastSignIn ? `last sign-in ${detail.lastSignIn.slice(0, 10)}` : 'no sign-in recorded');
+  if (detail.groups) parts.push(detail.groups.length > 0 ? `groups: ${detail.groups.join(', ')}` : 'no groups');
+  if (detail.apps) parts.push(detail.apps.length > 0 ? `apps: ${detail.apps.join(', ')}` : 'no apps');
+  if (detail.reason) parts.push(detail.reason);
+  return md`${parts.join(' · ')}`;
+}
+
+/** A sponsor's digest of their guests (or the approvers', past the grace): Keep or Remove each, or Keep all. */
+export function recertificationDigestCard(digest: RecertificationDigest): AdaptiveCard {
+  const part = digest.part ? md` (part ${digest.part.n} of ${digest.part.of})` : md``;
+  const body: CardElement[] = [
+    title(digest.audience === 'sponsor' ? md`Recertify your guests${part}` : md`Recertification: the approvers decide${part}`),
+    text(
+      digest.audience === 'sponsor'
+        ? md`Keep or remove each guest you sponsor by **${digest.answerBy}** (UTC). Remove ends what the bot gave them; what you leave unanswered goes to the approvers.`
+        : md`Their sponsors did not answer in time. Your decision is final; guests nobody answers for by **${digest.answerBy}** (UTC) are kept.`,
+      { spacing: 'Small' },
+    ),
+  ];
+  if (digest.signInNote) body.push(text(md`${digest.signInNote}`, { color: 'Warning' }));
+  for (const row of digest.rows) {
+    const items: CardElement[] = [text(md`**${row.guest.displayName}** · ${row.guest.email}`), text(digestFacts(row), { subtle: true, spacing: 'None' })];
+    if (row.decision) {
+      const by = row.decidedBy ? md` by ${row.decidedBy}` : md``;
+      const outcome = row.outcome ? md`: ${row.outcome}` : md``;
+      items.push(text(row.decision === 'keep' ? md`Kept${by}` : md`Removed${by}${outcome}`, { color: row.decision === 'keep' ? 'Good' : 'Attention', bold: true }));
+    } else {
+      const data = { campaignId: digest.campaignId, guestId: row.guest.id };
+      items.push({
+        type: 'ActionSet',
+        actions: [
+          execute(VERBS.keepGuest, 'Keep', data, { associatedInputs: 'none' }),
+          execute(VERBS.removeGuest, 'Remove', data, { style: 'destructive', associatedInputs: 'none' }),
+        ],
+      });
+    }
+    body.push({ type: 'Container', separator: true, items });
+  }
+  const first = digest.rows[0];
+  const open = digest.rows.some((r) => !r.decision);
+  const actions: Action[] = first && open ? [execute(VERBS.keepAllGuests, 'Keep all', { campaignId: digest.campaignId, guestId: first.guest.id }, { associatedInputs: 'none' })] : [];
+  return adaptiveCard(body, actions);
+}
+
+/** `recertification`: how far the latest campaign has got. */
+export function recertificationProgressCard(progress: RecertificationProgress | undefined): AdaptiveCard {
+  if (!progress) return adaptiveCard([title(md`No recertification yet`), text(md`Type "recertify" to start one now (or set RECERTIFY_DAYS to run them on a schedule).`)]);
+  const { campaign, counts } = progress;
+  const answered = counts.kept + counts.removed;
+  const states: Record<string, string> = {
+    collecting: 'collecting guests and sending digests',
+    open: 'waiting for sponsors',
+    escalated: 'waiting for the approvers',
+    closed: 'closed',
+  };
+  const body: CardElement[] = [
+    title(md`Recertification ${campaign.id}`),
+    text(md`Started by ${campaign.startedBy.name} on ${formatDateTime(campaign.startedAt)}${campaign.filter.domain ? md` for ${campaign.filter.domain}` : md``}: ${states[campaign.state] ?? campaign.state}.`, { spacing: 'Small' }),
+    {
+      type: 'FactSet',
+      facts: [
+        { title: 'Guests', value: String(counts.items) },
+        { title: 'Sponsors asked', value: String(progress.sponsors) },
+        { title: 'Answered', value: `${answered} of ${counts.items}` },
+        { title: 'Kept', value: String(counts.kept) },
+        { title: 'Removed', value: String(counts.removed) },
+        { title: 'Escalated to the approvers', value: String(counts.escalated) },
+        { title: 'Unanswered', value: String(counts.undecided) },
+      ],
+    },
+  ];
+  if (campaign.dueAt && campaign.state !== 'closed') body.push(text(md`Next deadline: ${formatDateTime(campaign.dueAt)}.`, { subtle: true }));
+  if (campaign.note) body.push(text(md`${campaign.note}`, { color: 'Warning' }));
   return adaptiveCard(body);
 }

@@ -22,6 +22,9 @@ const cursorRef = z.object({ cursorId: z.string().min(1).max(200) });
 /** A guest's object id, looked up and checked again by the service. */
 const guestRef = z.object({ guestId: z.string().min(1).max(64) });
 
+/** One guest in a recertification or cleanup campaign; the service checks who may answer for them. */
+const campaignGuestRef = z.object({ campaignId: z.string().min(1).max(40), guestId: z.string().min(1).max(64) });
+
 /** A button that carries nothing: its card's inputs say everything. */
 const noData = z.object({});
 
@@ -82,6 +85,11 @@ export const CARD_VERBS = {
   /** A sponsor's answers to an expiry notice. */
   extendAccess: cardVerb('lifecycle.extend', guestRef, extendInputs),
   letAccessEnd: cardVerb('lifecycle.letEnd', guestRef, noInputs),
+  /** A sponsor's (or, past the grace, an approver's) answers on a recertification digest. */
+  keepGuest: cardVerb('recertification.keep', campaignGuestRef, noInputs),
+  removeGuest: cardVerb('recertification.remove', campaignGuestRef, noInputs),
+  /** Keep every guest on the card nobody answered for; its data names the card's first guest. */
+  keepAllGuests: cardVerb('recertification.keepAll', campaignGuestRef, noInputs),
 };
 
 type CardVerbs = typeof CARD_VERBS;

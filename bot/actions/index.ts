@@ -9,7 +9,10 @@ import { dryRunDeleteGuestAction } from './dryRunDeleteGuestAction';
 import { dryRunDisableGuestAction } from './dryRunDisableGuestAction';
 import { extendAccessAction } from './extendAccessAction';
 import { guestsPageAction } from './guestsPageAction';
+import { keepAllGuestsAction } from './keepAllGuestsAction';
+import { keepGuestAction } from './keepGuestAction';
 import { letAccessEndAction } from './letAccessEndAction';
+import { removeGuestAction } from './removeGuestAction';
 import { resendGuestAction } from './resendGuestAction';
 import { submitAppAccessAction } from './submitAppAccessAction';
 import { submitInviteAction } from './submitInviteAction';
@@ -34,5 +37,8 @@ export function createActions(): ActionRegistry {
     [VERBS.dryRunDeleteGuest]: dryRunDeleteGuestAction,
     [VERBS.extendAccess]: extendAccessAction,
     [VERBS.letAccessEnd]: letAccessEndAction,
+    [VERBS.keepGuest]: keepGuestAction,
+    [VERBS.removeGuest]: removeGuestAction,
+    [VERBS.keepAllGuests]: keepAllGuestsAction,
   } satisfies ActionRegistry;
 }

@@ -6,6 +6,8 @@ import { helpCommand } from './helpCommand';
 import { inviteCommand } from './inviteCommand';
 import { myRequestsCommand } from './myRequestsCommand';
 import { pendingCommand } from './pendingCommand';
+import { recertificationCommand } from './recertificationCommand';
+import { recertifyCommand } from './recertifyCommand';
 import { requestAppCommand } from './requestAppCommand';
 import { resendCommand } from './resendCommand';
 import { revokeCommand } from './revokeCommand';
@@ -25,6 +27,8 @@ export function createCommands(): CommandHandler[] {
     resendCommand,
     revokeCommand,
     sponsorCommand,
+    recertifyCommand,
+    recertificationCommand,
     auditCommand,
   ];
   commands.push(helpCommand(() => commands));

@@ -1,5 +1,6 @@
 /** The lifecycle services the bot's handlers call, built once in the composition root. */
 import type { GuestLifecycle } from './guestLifecycle';
+import type { Recertification } from './recertification';
 import type { Sponsors } from './sponsors';
 
 export interface LifecycleServices {
@@ -7,4 +8,6 @@ export interface LifecycleServices {
   access: GuestLifecycle;
   /** Who answers for each guest: the `sponsor` command, and sponsors who left. */
   sponsors: Sponsors;
+  /** Recertification campaigns: digests to sponsors, their answers, escalation to the approvers. */
+  recertification: Recertification;
 }

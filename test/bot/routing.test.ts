@@ -6,6 +6,7 @@
 import { TestAdapter } from 'botbuilder';
 import { createBot } from '../../bot/createBot';
 import type { GuestLifecycle } from '../../services/lifecycle/guestLifecycle';
+import type { Recertification } from '../../services/lifecycle/recertification';
 import type { Sponsors } from '../../services/lifecycle/sponsors';
 import type { AdaptiveCard } from '../../cards/adaptiveCard';
 import { DATASETS, VERBS } from '../../cards/verbs';
@@ -61,7 +62,7 @@ function routed(workflowAnswers: Record<string, (...args: unknown[]) => unknown>
   const bot = createBot(adapter, {
     workflow: recordingService<RequestWorkflow>(calls, workflowAnswers),
     guestAdmin: recordingService<GuestAdmin>(calls),
-    lifecycle: { access: recordingService<GuestLifecycle>(calls), sponsors: recordingService<Sponsors>(calls) },
+    lifecycle: { access: recordingService<GuestLifecycle>(calls), sponsors: recordingService<Sponsors>(calls), recertification: recordingService<Recertification>(calls) },
     store,
     limits: {
       search: async (personId: string) => {
