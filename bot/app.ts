@@ -33,6 +33,7 @@ import { LifecycleJobs } from '../services/lifecycle/lifecycleJobs';
 import { LifecycleNotices } from '../services/lifecycle/lifecycleNotices';
 import type { LifecycleServices } from '../services/lifecycle/lifecycleServices';
 import { SET_SPONSOR, SPONSOR_CHECK, Sponsors } from '../services/lifecycle/sponsors';
+import { Cleanup, CLEANUP_GUEST, CLEANUP_PLAN } from '../services/lifecycle/cleanup';
 import { CAMPAIGN_DEADLINES, Recertification, RECERTIFICATION_COLLECT, RECERTIFICATION_DIGEST, RECERTIFICATION_SCHEDULE } from '../services/lifecycle/recertification';
 import { createBot } from './createBot';
 import { ProactiveNotifier } from './proactiveNotifier';
@@ -162,14 +163,15 @@ export function createApp(options: AppOptions): App {
   const access = new GuestLifecycle({ store, directory, roles, capabilities, settings: config, clock, logger, wake });
   const sponsors = new Sponsors({ store, directory, roles, capabilities, settings: config, clock, logger, wake });
   const recertification = new Recertification({ store, directory, roles, capabilities, settings: config, clock, logger, access, wake });
-  const lifecycle: LifecycleServices = { access, sponsors, recertification };
+  const cleanup = new Cleanup({ store, directory, roles, capabilities, settings: config, clock, logger, access, wake });
+  const lifecycle: LifecycleServices = { access, sponsors, recertification, cleanup };
   const lifecycleNotices = new LifecycleNotices({
     store,
     messenger: notifier,
     lifecycle: access,
     approvers: { channel: () => router.approvalsChannel(), people: () => catalog.approvers() },
     logger,
-    campaigns: (payload) => recertification.render(payload),
+    campaigns: async (payload) => (await recertification.render(payload)) ?? cleanup.render(payload),
   });
   const outbox = new OutboxDeliverer({
     store,
@@ -208,6 +210,8 @@ export function createApp(options: AppOptions): App {
         [SET_SPONSOR]: { run: (step, _lease, source) => sponsors.recordInDirectory(step, source) },
         [RECERTIFICATION_COLLECT]: { run: (step, _lease, source) => recertification.collect(step.campaignId, source) },
         [RECERTIFICATION_DIGEST]: { run: (step, _lease, source) => recertification.digest(step.campaignId, step.sponsorId, source) },
+        [CLEANUP_PLAN]: { run: (step, _lease, source) => cleanup.buildPlan(step.campaignId, source) },
+        [CLEANUP_GUEST]: { run: (step, _lease, source) => cleanup.applyToGuest(step.campaignId, step.guestId, source) },
       },
     }),
     capabilities,
@@ -224,7 +228,14 @@ export function createApp(options: AppOptions): App {
       { name: GUEST_ACCESS_ENDS, intervalMs: 5 * 60_000, run: async (now) => void (await access.run(now)) },
       // A sponsor who left is noticed within a day; each check reads every sponsor once.
       { name: SPONSOR_CHECK, intervalMs: 24 * 60 * 60_000, run: async (now) => void (await sponsors.checkLeavers(now)) },
-      { name: CAMPAIGN_DEADLINES, intervalMs: 10 * 60_000, run: (now) => recertification.deadlines(now) },
+      {
+        name: CAMPAIGN_DEADLINES,
+        intervalMs: 10 * 60_000,
+        run: async (now) => {
+          await recertification.deadlines(now);
+          await cleanup.deadlines(now);
+        },
+      },
       // Off by default: campaigns then start only when an admin types "recertify".
       ...(config.recertifyDays > 0 ? [{ name: RECERTIFICATION_SCHEDULE, intervalMs: config.recertifyDays * 24 * 60 * 60_000, run: (now: Date) => recertification.scheduled(now) }] : []),
     ],

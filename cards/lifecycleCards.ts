@@ -1,5 +1,5 @@
 /** The lifecycle's cards: expiry notices with Extend / Let it end, ended access, sponsors who left. */
-import type { AccessEnded, DigestRow, ExpiryNotice, LifecycleMessage, RecertificationDigest, SponsorLeft } from '../services/lifecycle/messages';
+import type { AccessEnded, CleanupNotice, CleanupPlan, DigestRow, ExpiryNotice, LifecycleMessage, RecertificationDigest, SponsorLeft } from '../services/lifecycle/messages';
 import type { RecertificationProgress } from '../services/lifecycle/recertification';
 import { formatDateTime } from './dates';
 import { adaptiveCard, type Action, type AdaptiveCard, type CardElement, type InputDate } from './adaptiveCard';
@@ -30,6 +30,10 @@ export function lifecycleCard(message: LifecycleMessage): AdaptiveCard {
       return sponsorLeftCard(message);
     case 'recertificationDigest':
       return recertificationDigestCard(message);
+    case 'cleanupPlan':
+      return cleanupPlanCard(message);
+    case 'cleanupNotice':
+      return cleanupNoticeCard(message);
   }
 }
 
@@ -188,5 +192,48 @@ export function recertificationProgressCard(progress: RecertificationProgress | 
   ];
   if (campaign.dueAt && campaign.state !== 'closed') body.push(text(md`Next deadline: ${formatDateTime(campaign.dueAt)}.`, { subtle: true }));
   if (campaign.note) body.push(text(md`${campaign.note}`, { color: 'Warning' }));
+  return adaptiveCard(body);
+}
+
+const ACTION_WORDS = { disable: 'disabled', delete: 'deleted', none: 'left as they are (GUEST_END_ACTION is none)' } as const;
+
+/** The admin's cleanup plan: which guests, what would happen, who is told; Dry run (the default) or Run. */
+export function cleanupPlanCard(plan: CleanupPlan): AdaptiveCard {
+  const basis = plan.basis === 'signIn' ? md`no successful sign-in for ${plan.staleDays} days` : md`an invitation not accepted for ${plan.staleDays} days`;
+  const body: CardElement[] = [
+    title(md`Cleanup plan: stale:${plan.staleDays}d`),
+    text(md`**${plan.total}** ${plan.total === 1 ? 'guest' : 'guests'} with ${basis}. Running tells their sponsors now; each sponsor can keep a guest for ${plan.noticeDays} days, then the others are **${ACTION_WORDS[plan.endAction]}**.`, { spacing: 'Small' }),
+  ];
+  if (plan.basisNote) body.push(text(md`${plan.basisNote}`, { color: 'Warning' }));
+  for (const row of plan.rows) body.push({ type: 'Container', separator: true, items: [text(md`**${row.guest.displayName}** · ${row.guest.email}`), text(digestFacts(row), { subtle: true, spacing: 'None' }), ...(row.outcome ? [text(md`${row.outcome}`, { bold: true })] : [])] });
+  if (plan.total > plan.rows.length) body.push(text(md`… and ${plan.total - plan.rows.length} more.`));
+  const told = plan.sponsors.slice(0, MAX_NAMED).map((s) => md`${s.name} (${s.guests})`);
+  body.push(text(told.length > 0 ? md`Sponsors told: ${joinMarkdown(told, md`, `)}${plan.sponsors.length > MAX_NAMED ? md` and ${plan.sponsors.length - MAX_NAMED} more` : md``}` : md`No sponsor to tell.`));
+  if (plan.withoutSponsor > 0) body.push(text(plan.withoutSponsor === 1 ? md`1 guest has no sponsor: nobody can keep them.` : md`${plan.withoutSponsor} guests have no sponsor: nobody can keep them.`, { subtle: true }));
+  for (const call of plan.calls) body.push(text(md`Call per guest: ${call.method} ${call.url}${call.body ? md` ${call.body}` : md``}`, { subtle: true }));
+  if (plan.status) body.push(text(md`${plan.status}`, { color: plan.state === 'dryRun' ? 'Default' : 'Good', bold: true }));
+  const actions: Action[] = [];
+  if ((plan.state === 'planned' || plan.state === 'dryRun') && plan.total > 0) {
+    actions.push(
+      execute(VERBS.dryRunCleanup, 'Dry run', { campaignId: plan.campaignId }, { associatedInputs: 'none' }),
+      execute(VERBS.runCleanup, 'Run', { campaignId: plan.campaignId }, { style: 'destructive', associatedInputs: 'none' }),
+    );
+  }
+  return adaptiveCard(body, actions);
+}
+
+/** A sponsor's notice: these guests of theirs will be cleaned up on a date unless they keep them. */
+export function cleanupNoticeCard(notice: CleanupNotice): AdaptiveCard {
+  const body: CardElement[] = [
+    title(md`Stale guests you sponsor`),
+    text(md`These guests look unused (${notice.staleDays} days). After **${notice.actsOn}** (UTC) they are ${ACTION_WORDS[notice.endAction]}, unless you keep them.`, { spacing: 'Small' }),
+  ];
+  for (const row of notice.rows) {
+    const items: CardElement[] = [text(md`**${row.guest.displayName}** · ${row.guest.email}`), text(digestFacts(row), { subtle: true, spacing: 'None' })];
+    if (row.decision === 'keep') items.push(text(md`Kept${row.decidedBy ? md` by ${row.decidedBy}` : md``}`, { color: 'Good', bold: true }));
+    else if (row.outcome) items.push(text(md`${row.outcome}`, { bold: true }));
+    else items.push({ type: 'ActionSet', actions: [execute(VERBS.keepFromCleanup, 'Keep', { campaignId: notice.campaignId, guestId: row.guest.id }, { associatedInputs: 'none' })] });
+    body.push({ type: 'Container', separator: true, items });
+  }
   return adaptiveCard(body);
 }

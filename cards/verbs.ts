@@ -25,6 +25,9 @@ const guestRef = z.object({ guestId: z.string().min(1).max(64) });
 /** One guest in a recertification or cleanup campaign; the service checks who may answer for them. */
 const campaignGuestRef = z.object({ campaignId: z.string().min(1).max(40), guestId: z.string().min(1).max(64) });
 
+/** A campaign, by id; the service checks who may act on it. */
+const campaignRef = z.object({ campaignId: z.string().min(1).max(40) });
+
 /** A button that carries nothing: its card's inputs say everything. */
 const noData = z.object({});
 
@@ -90,6 +93,10 @@ export const CARD_VERBS = {
   removeGuest: cardVerb('recertification.remove', campaignGuestRef, noInputs),
   /** Keep every guest on the card nobody answered for; its data names the card's first guest. */
   keepAllGuests: cardVerb('recertification.keepAll', campaignGuestRef, noInputs),
+  /** An admin's choices on a cleanup plan, and a sponsor's Keep on its notice. */
+  dryRunCleanup: cardVerb('cleanup.dryRun', campaignRef, noInputs),
+  runCleanup: cardVerb('cleanup.run', campaignRef, noInputs),
+  keepFromCleanup: cardVerb('cleanup.keep', campaignGuestRef, noInputs),
 };
 
 type CardVerbs = typeof CARD_VERBS;

@@ -6,14 +6,17 @@ import { deleteGuestAction } from './deleteGuestAction';
 import { denyAction } from './denyAction';
 import { disableGuestAction } from './disableGuestAction';
 import { dryRunDeleteGuestAction } from './dryRunDeleteGuestAction';
+import { dryRunCleanupAction } from './dryRunCleanupAction';
 import { dryRunDisableGuestAction } from './dryRunDisableGuestAction';
 import { extendAccessAction } from './extendAccessAction';
 import { guestsPageAction } from './guestsPageAction';
 import { keepAllGuestsAction } from './keepAllGuestsAction';
+import { keepFromCleanupAction } from './keepFromCleanupAction';
 import { keepGuestAction } from './keepGuestAction';
 import { letAccessEndAction } from './letAccessEndAction';
 import { removeGuestAction } from './removeGuestAction';
 import { resendGuestAction } from './resendGuestAction';
+import { runCleanupAction } from './runCleanupAction';
 import { submitAppAccessAction } from './submitAppAccessAction';
 import { submitInviteAction } from './submitInviteAction';
 
@@ -40,5 +43,8 @@ export function createActions(): ActionRegistry {
     [VERBS.keepGuest]: keepGuestAction,
     [VERBS.removeGuest]: removeGuestAction,
     [VERBS.keepAllGuests]: keepAllGuestsAction,
+    [VERBS.dryRunCleanup]: dryRunCleanupAction,
+    [VERBS.runCleanup]: runCleanupAction,
+    [VERBS.keepFromCleanup]: keepFromCleanupAction,
   } satisfies ActionRegistry;
 }

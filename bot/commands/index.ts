@@ -1,5 +1,6 @@
 import type { CommandHandler } from '../handlers';
 import { auditCommand } from './auditCommand';
+import { cleanupCommand } from './cleanupCommand';
 import { guestCommand } from './guestCommand';
 import { guestsCommand } from './guestsCommand';
 import { helpCommand } from './helpCommand';
@@ -29,6 +30,7 @@ export function createCommands(): CommandHandler[] {
     sponsorCommand,
     recertifyCommand,
     recertificationCommand,
+    cleanupCommand,
     auditCommand,
   ];
   commands.push(helpCommand(() => commands));

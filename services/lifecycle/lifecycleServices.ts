@@ -1,5 +1,6 @@
 /** The lifecycle services the bot's handlers call, built once in the composition root. */
 import type { GuestLifecycle } from './guestLifecycle';
+import type { Cleanup } from './cleanup';
 import type { Recertification } from './recertification';
 import type { Sponsors } from './sponsors';
 
@@ -10,4 +11,6 @@ export interface LifecycleServices {
   sponsors: Sponsors;
   /** Recertification campaigns: digests to sponsors, their answers, escalation to the approvers. */
   recertification: Recertification;
+  /** Stale-guest cleanup: plans, dry runs, runs, and sponsors keeping guests out of them. */
+  cleanup: Cleanup;
 }

@@ -120,7 +120,7 @@ export interface CleanupPlan {
   status?: string;
 }
 
-export type LifecycleMessage = ExpiryNotice | AccessEnded | SponsorLeft | RecertificationDigest;
+export type LifecycleMessage = ExpiryNotice | AccessEnded | SponsorLeft | RecertificationDigest | CleanupNotice | CleanupPlan;
 
 /**
  * Sends lifecycle messages; false or undefined for nobody to reach, throws when sending failed (so

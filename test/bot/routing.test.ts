@@ -6,6 +6,7 @@
 import { TestAdapter } from 'botbuilder';
 import { createBot } from '../../bot/createBot';
 import type { GuestLifecycle } from '../../services/lifecycle/guestLifecycle';
+import type { Cleanup } from '../../services/lifecycle/cleanup';
 import type { Recertification } from '../../services/lifecycle/recertification';
 import type { Sponsors } from '../../services/lifecycle/sponsors';
 import type { AdaptiveCard } from '../../cards/adaptiveCard';
@@ -62,7 +63,7 @@ function routed(workflowAnswers: Record<string, (...args: unknown[]) => unknown>
   const bot = createBot(adapter, {
     workflow: recordingService<RequestWorkflow>(calls, workflowAnswers),
     guestAdmin: recordingService<GuestAdmin>(calls),
-    lifecycle: { access: recordingService<GuestLifecycle>(calls), sponsors: recordingService<Sponsors>(calls), recertification: recordingService<Recertification>(calls) },
+    lifecycle: { access: recordingService<GuestLifecycle>(calls), sponsors: recordingService<Sponsors>(calls), recertification: recordingService<Recertification>(calls), cleanup: recordingService<Cleanup>(calls) },
     store,
     limits: {
       search: async (personId: string) => {
