@@ -28,6 +28,7 @@ import { RequestNotices } from '../services/requests/requestNotices';
 import { RequestWorkflow } from '../services/requests/requestWorkflow';
 import { RoleService } from '../services/directory/roles';
 import type { Store } from '../services/store/store';
+import type { AccessRequest } from '../services/requests/model';
 import { GUEST_ACCESS_ENDS, GuestLifecycle } from '../services/lifecycle/guestLifecycle';
 import { LifecycleJobs } from '../services/lifecycle/lifecycleJobs';
 import { LifecycleNotices } from '../services/lifecycle/lifecycleNotices';
@@ -160,7 +161,18 @@ export function createApp(options: AppOptions): App {
   const guestWrites = new GuestWrites({ store, directory, roles, settings: config, capabilities, clock, logger });
   // Lifecycle steps wake the worker and the outbox, built just below; they only run once both exist.
   const wake = { outbox: { poke: () => outbox.poke() }, worker: { poke: () => worker.poke() } };
-  const access = new GuestLifecycle({ store, directory, roles, capabilities, settings: config, clock, logger, wake });
+  const access: GuestLifecycle = new GuestLifecycle({
+    store,
+    directory,
+    roles,
+    capabilities,
+    settings: config,
+    clock,
+    logger,
+    wake,
+    // The workflow is built further down; an extension is only filed once it exists.
+    extensions: { file: (...args): Promise<AccessRequest> => workflow.fileExtension(...args) },
+  });
   const sponsors = new Sponsors({ store, directory, roles, capabilities, settings: config, clock, logger, wake });
   const recertification = new Recertification({ store, directory, roles, capabilities, settings: config, clock, logger, access, wake });
   const cleanup = new Cleanup({ store, directory, roles, capabilities, settings: config, clock, logger, access, wake });
@@ -202,6 +214,7 @@ export function createApp(options: AppOptions): App {
     options: workerOptions,
     announcements,
     guestJobs: guestWrites,
+    extensions: access,
     lifecycleJobs: new LifecycleJobs({
       store,
       logger,

@@ -146,7 +146,11 @@ function noticeFor(request: AccessRequest, event: RequestEvent, toRequester: boo
   const guest = request.details.email;
   switch (event) {
     case 'approved':
-      return noticeCard({ title: `Request ${request.id} approved`, text: `${who} approved your request for ${guest}. I am inviting the guest now.`, tone: 'good' });
+      return noticeCard({
+        title: `Request ${request.id} approved`,
+        text: `${who} approved your request for ${guest}. ${request.kind === 'extension' ? 'I am extending the access now.' : 'I am inviting the guest now.'}`,
+        tone: 'good',
+      });
     case 'denied':
       return noticeCard({ title: `Request ${request.id} denied`, text: `${who} denied your request for ${guest}. Reason: ${request.decision?.reason ?? 'none given'}`, tone: 'attention' });
     case 'cancelled':

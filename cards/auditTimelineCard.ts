@@ -67,6 +67,14 @@ const EXISTING_GUEST_ACTIONS: Readonly<Record<string, string>> = {
   request_failed: 'failed to grant the access',
 };
 
+/** An extension request gives nothing new: its execution makes the access last longer. */
+const EXTENSION_ACTIONS: Readonly<Record<string, string>> = {
+  request_created: 'asked to extend the access',
+  execution_started: 'started extending the access',
+  request_completed: 'extended the access',
+  request_failed: 'failed to extend the access',
+};
+
 export function auditTimelineCard(model: AuditTimelineModel): AdaptiveCard {
   const { request, entries } = model;
   const body: CardElement[] = [
@@ -78,7 +86,7 @@ export function auditTimelineCard(model: AuditTimelineModel): AdaptiveCard {
     ]),
   ];
   if (entries.length === 0) body.push(text(md`The audit log has no entries for this request.`, { subtle: true }));
-  const words = request.details.existingGuestId ? { ...ACTIONS, ...EXISTING_GUEST_ACTIONS } : ACTIONS;
+  const words = request.kind === 'extension' ? { ...ACTIONS, ...EXTENSION_ACTIONS } : request.details.existingGuestId ? { ...ACTIONS, ...EXISTING_GUEST_ACTIONS } : ACTIONS;
   body.push(...entries.slice(0, MAX_TIMELINE_ENTRIES).map((entry) => line(entry, words)));
   const more = entries.length - MAX_TIMELINE_ENTRIES;
   if (more > 0) body.push(text(md`and ${more} more`, { subtle: true }));

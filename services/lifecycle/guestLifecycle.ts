@@ -15,7 +15,7 @@ import type { AdminOutcome } from '../guests/guestModel';
 import type { Clock } from '../platform/clock';
 import type { GuestEndAction } from '../platform/config';
 import type { Logger } from '../platform/logger';
-import type { AuditEntry, Person } from '../requests/model';
+import { accessUntilOf, type AccessRequest, type AuditEntry, type Person } from '../requests/model';
 import type { LifecycleChange, NewOutboxEntry, Store } from '../store/store';
 import { accessChoice, addDays, checkAccessUntil, dayOf, endOfDay, lastDayOf, type AccessPeriodSettings } from './accessPeriod';
 import type { Grant, ManagedGuest } from './model';
@@ -87,6 +87,8 @@ export class GuestLifecycle {
       logger: Logger;
       /** Told when messages or jobs were written, so they go out now rather than at the next poll. */
       wake: { outbox: { poke(): void }; worker: { poke(): void } };
+      /** Files an extension past the policy's maximum as a request for the approvers (the request workflow). */
+      extensions?: { file(actor: Person, tenantId: string, guest: { id: string; email: string; displayName: string }, until: string, source: string): Promise<{ id: string }> };
     },
   ) {}
 
@@ -367,7 +369,7 @@ export class GuestLifecycle {
    * sponsor (or, for a group sponsor, an approver) and admins may; a date past the policy maximum
    * needs a new request and its approval.
    */
-  async extend(actor: Person, guestId: string, untilText: string, source: string): Promise<AdminOutcome<ExpiryNotice>> {
+  async extend(actor: Person, guestId: string, untilText: string, source: string, tenantId = ''): Promise<AdminOutcome<ExpiryNotice>> {
     const checked = await this.sponsorOrAdmin(actor, guestId, 'extend', source);
     if (checked.kind !== 'ok') return checked;
     const { guest, grants } = checked.value;
@@ -376,12 +378,18 @@ export class GuestLifecycle {
     if (!first?.endsAt) return { kind: 'invalid', message: `None of ${guest.displayName}'s access has an end date to move.` };
     const now = this.deps.clock.now();
     const until = checkAccessUntil(untilText, { now, settings: this.deps.settings });
+    const wanted = checkAccessUntil(untilText, { now, settings: { ...this.deps.settings, guestAccessMaxDays: 100 * 365 } });
+    const { extensions } = this.deps;
+    if (!until.ok && wanted.ok && wanted.until && extensions) {
+      // Past the maximum: not refused, but asked of the approvers as a request of its own.
+      const request = await extensions.file(actor, tenantId, { id: guest.guestId, email: guest.email, displayName: guest.displayName }, wanted.until, source);
+      const model = this.noticeModel(guest, grants, first.endsAt);
+      model.answered = `Until ${wanted.until} is past the ${this.deps.settings.guestAccessMaxDays} days access may last without a new approval, so it was asked of the approvers: request ${request.id}. Until they decide, the access still ends after ${model.lastDay}.`;
+      return { kind: 'ok', value: model };
+    }
     if (!until.ok || !until.until) {
       const model = this.noticeModel(guest, grants, first.endsAt);
-      const beyond = until.ok ? '' : until.message;
-      model.error = beyond.includes('at most')
-        ? `${beyond} For longer, ask for it again with a new request ("invite" or "request app"), which needs approval.`
-        : beyond;
+      model.error = until.ok ? 'Choose the new last day.' : until.message;
       return { kind: 'ok', value: model };
     }
     const endsAt = endOfDay(until.until);
@@ -399,6 +407,29 @@ export class GuestLifecycle {
     const model = this.noticeModel(guest, await this.deps.store.listGrants({ guestId }), endsAt);
     model.answered = `Extended until ${until.until} by ${actor.name} on ${dayOf(now)}.`;
     return { kind: 'ok', value: model };
+  }
+
+  /**
+   * The execution of an approved extension request: every live grant of its guest that ends before
+   * the date it gives lasts until then, audited on the grants' own requests. Run again, it finds
+   * them extended and changes nothing.
+   */
+  async applyExtension(request: AccessRequest, source: string): Promise<void> {
+    const until = accessUntilOf(request);
+    const guestId = request.details.existingGuestId;
+    if (!until || !guestId) return;
+    const endsAt = endOfDay(until);
+    const now = this.deps.clock.now();
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      const moved = (await this.deps.store.listGrants({ guestId })).filter((g) => g.state === 'active' && g.endsAt !== undefined && g.endsAt < endsAt);
+      if (moved.length === 0) return;
+      const result = await this.deps.store.applyLifecycleChange({
+        grants: moved.map((g) => ({ id: g.id, expectedVersion: g.version, set: { endsAt, noticedFor: null } })),
+        audit: moved.map((g) => this.audit('grant_extended', g.requestId, { grantId: g.id, from: g.endsAt ? lastDayOf(g.endsAt) : null, to: until, byRequest: request.id }, now, source)),
+      });
+      if (result.ok) return;
+    }
+    throw new GraphFailure(503, 'ExtensionConflict', 'The access changed while it was being extended; the bot tries again.');
   }
 
   /** Let it end: nothing changes but the record that the sponsor saw it and agreed. */

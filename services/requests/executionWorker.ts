@@ -190,6 +190,8 @@ export class ExecutionWorker extends PollingLoop implements WorkQueue {
       guestJobs?: GuestJobRunner;
       /** Whether sponsors may be written in the directory after an invitation (User.ReadWrite.All); default yes. */
       capabilities?: Pick<Capabilities, 'isOn'>;
+      /** Carries out an approved extension request: the guest's grants last longer (the lifecycle). */
+      extensions?: { applyExtension(request: AccessRequest, source: string): Promise<void> };
       /** Runs the lifecycle jobs; without it they wait for an instance that has one. */
       lifecycleJobs?: LifecycleJobRunner;
     },
@@ -371,6 +373,14 @@ export class ExecutionWorker extends PollingLoop implements WorkQueue {
     if (role) await run(`role:${role.id}`, async () => assignmentOutput(await directory.assignDirectoryRole(role.id, guestId)));
     const access = request.details.appAccess;
     if (access) await run(`app:${access.app.id}:${access.role.id}`, async () => assignmentOutput(await directory.assignAppRole(access.app.id, guestId, access.role.id)));
+    if (request.kind === 'extension') {
+      const { extensions } = this.deps;
+      if (!extensions) throw new GraphFailure(503, 'NoLifecycle', 'This instance cannot extend access; another will.');
+      await this.step(request, lease, steps, 'extend', async () => {
+        await extensions.applyExtension(request, `request:${request.id}`);
+        return { result: 'extended' };
+      });
+    }
     const createdGuest = !existingGuestId && invited.existing !== 'true';
     // A guest this request did not invite gets the sponsor in the directory afterwards (an invitation sets it itself).
     if (!createdGuest && guestId && !(await this.deps.store.getManagedGuest(guestId))) {

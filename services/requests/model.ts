@@ -26,8 +26,11 @@ export interface NamedRef {
   displayName: string;
 }
 
-/** What a request is mainly for: a new guest (maybe with an app), or app access for a guest. */
-export const REQUEST_KINDS = ['invite', 'appAccess'] as const;
+/**
+ * What a request is mainly for: a new guest (maybe with an app), app access for a guest, or a
+ * longer stay than the policy's maximum for a guest's access (asked on an expiry notice).
+ */
+export const REQUEST_KINDS = ['invite', 'appAccess', 'extension'] as const;
 export type RequestKind = (typeof REQUEST_KINDS)[number];
 
 /** A role in an enterprise application, as granted to a guest. */

@@ -7,7 +7,7 @@ import type { Announcements } from './announcements';
 import { toGraphFailure } from '../directory/graphErrors';
 import { domainOf, emptyInviteForm, normaliseEmail, type FieldErrors, type InviteFormValues } from './inviteValidation';
 import type { Logger } from '../platform/logger';
-import type { AccessRequest, AuditEntry, Decision, NamedRef, Person, RequestKind } from './model';
+import type { AccessRequest, AuditEntry, Decision, InviteDetails, NamedRef, Person, RequestKind } from './model';
 import type { PersonLimits } from '../platform/rateLimits';
 import type { RoleService } from '../directory/roles';
 import { describeRefusals, type RequestPolicy } from './requestPolicy';
@@ -186,6 +186,33 @@ export class RequestWorkflow {
       }),
     );
     return { ok: true, request, approversReached: reached };
+  }
+
+  /**
+   * An extension past the policy's maximum, asked on an expiry notice: a request of its own, for the
+   * approver group, with the date asked for. One open extension request per guest is enough.
+   */
+  async fileExtension(actor: Person, tenantId: string, guest: { id: string; email: string; displayName: string }, until: string, source: string): Promise<AccessRequest> {
+    const { store, router, clock } = this.deps;
+    const open = (await store.findRequestsByEmail(guest.email, ['pending', 'approved', 'executing'])).find((r) => r.kind === 'extension');
+    if (open) return open;
+    const details: InviteDetails = {
+      email: guest.email,
+      displayName: guest.displayName,
+      message: '',
+      groups: [],
+      justification: `Asked on the expiry notice: access until ${until}, past the longest access the policy allows without an approval.`,
+      existingGuestId: guest.id,
+      accessUntil: until,
+      sponsor: actor,
+    };
+    const request = await store.createRequest(
+      { id: this.deps.newId(), kind: 'extension', requester: actor, tenantId, details, context: {}, createdAt: clock.now().toISOString() },
+      this.audit(actor.aadObjectId, 'request_created', source, undefined, { kind: 'extension', accessUntil: until, guestId: guest.id }),
+    );
+    const reached = await router.deliver(request, { owners: [], reachableOwners: [], selfService: false });
+    await store.appendAudit(this.audit('system', reached > 0 ? 'approval_requested' : 'approval_unreachable', source, request.id, { reached, owners: false, fallback: false }));
+    return request;
   }
 
   /** APP_OWNERS_SELF_SERVICE: the owner's own request is approved without a human decision. */

@@ -172,18 +172,40 @@ describe('access that ends', () => {
     expect(harness.simulator.directory.getUser(guestId)?.accountEnabled).toBe(false);
   });
 
-  it('records Let it end and changes nothing, and refuses an extension past the maximum with the way to ask for more', async () => {
+  it('records Let it end and changes nothing', async () => {
+    await start();
+    const { requestId, guestId } = await invited();
+    await dayAfter(23);
+    const [notice] = notices(people.alex);
+    const letEnd = cardText(invokeCard(await harness.post(harness.activities.cardAction(people.alex, VERBS.letAccessEnd, { guestId }, notice.activityId))));
+    expect(letEnd).toContain('Alex Wilber lets it end on 2026-03-31.');
+    expect((await harness.app.store.listAudit(requestId)).map((a) => a.action)).toContain('grant_end_accepted');
+    expect((await harness.app.store.listGrants({ requestId })).every((g) => g.endsAt === endOfDay('2026-03-31'))).toBe(true);
+  });
+
+  it('asks the approvers for an extension past the maximum, as a request of its own, and extends once they approve', async () => {
     await start({ GUEST_ACCESS_MAX_DAYS: '60' });
     const { requestId, guestId } = await invited();
     await dayAfter(23);
     const [notice] = notices(people.alex);
-    const tooLong = cardText(invokeCard(await harness.post(harness.activities.cardAction(people.alex, VERBS.extendAccess, { guestId, accessUntil: '2026-12-31' }, notice.activityId))));
-    expect(tooLong).toContain('Choose 2026-05-23 or earlier: access lasts at most 60 days without a new approval. For longer, ask for it again with a new request');
+    const asked = cardText(invokeCard(await harness.post(harness.activities.cardAction(people.alex, VERBS.extendAccess, { guestId, accessUntil: '2026-12-31' }, notice.activityId))));
+    expect(asked).toMatch(/Until 2026-12-31 is past the 60 days access may last without a new approval, so it was asked of the approvers: request GA-[0-9A-Z]{6}\. Until they decide, the access still ends after 2026-03-31\./);
+    const extensionId = /GA-[0-9A-Z]{6}/.exec(asked)![0];
     expect((await harness.app.store.listGrants({ requestId })).every((g) => g.endsAt === endOfDay('2026-03-31'))).toBe(true);
 
-    const letEnd = cardText(invokeCard(await harness.post(harness.activities.cardAction(people.alex, VERBS.letAccessEnd, { guestId }, notice.activityId))));
-    expect(letEnd).toContain('Alex Wilber lets it end on 2026-03-31.');
-    expect((await harness.app.store.listAudit(requestId)).map((a) => a.action)).toContain('grant_end_accepted');
+    const approval = cardsFor(harness, people.megan).find((c) => c.text.includes(extensionId))!;
+    expect(approval.text).toContain("asks to extend **olga.auditor@fabrikam.com**'s access until **2026-12-31**, longer than the policy allows without an approval.");
+    const decided = cardText(invokeCard(await harness.post(harness.activities.cardAction(people.megan, VERBS.approve, { requestId: extensionId }, approval.activityId))));
+    expect(decided).toContain('Approved by Megan Bowen');
+    await harness.settle();
+    expect((await harness.app.store.getRequest(extensionId))?.state).toBe('completed');
+    expect((await harness.app.store.listGrants({ requestId })).every((g) => g.endsAt === endOfDay('2026-12-31'))).toBe(true);
+    const extended = (await harness.app.store.listAudit(requestId)).filter((a) => a.action === 'grant_extended');
+    expect(extended[0]?.detail).toMatchObject({ from: '2026-03-31', to: '2026-12-31', byRequest: extensionId });
+    expect(cardsFor(harness, people.alex).some((c) => c.text.includes('Access extended: olga.auditor@fabrikam.com keeps what the bot gave until 2026-12-31.'))).toBe(true);
+    // Asking again while the first is open files nothing new.
+    await dayAfter(24);
+    expect(harness.simulator.directory.invitations.filter((i) => i.email === FORM.email)).toHaveLength(1);
   });
 
   it('accepts Extend only on the card sent about that guest', async () => {
