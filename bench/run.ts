@@ -27,6 +27,7 @@ const RUNS: Run[] = [
   // Graph's eventual consistency: new guests cannot be added to groups for a while after their invitation.
   { script: 'executionThroughput', env: { BENCH_REPLICATION_LAG_MS: '3000' }, label: 'replication lag 3 s' },
   { script: 'tabViews' },
+  { script: 'recertification' },
 ];
 
 function machine(): string {

@@ -28,6 +28,14 @@ import { RequestNotices } from '../services/requests/requestNotices';
 import { RequestWorkflow } from '../services/requests/requestWorkflow';
 import { RoleService } from '../services/directory/roles';
 import type { Store } from '../services/store/store';
+import type { AccessRequest } from '../services/requests/model';
+import { GUEST_ACCESS_ENDS, GuestLifecycle } from '../services/lifecycle/guestLifecycle';
+import { LifecycleJobs } from '../services/lifecycle/lifecycleJobs';
+import { LifecycleNotices } from '../services/lifecycle/lifecycleNotices';
+import type { LifecycleServices } from '../services/lifecycle/lifecycleServices';
+import { SET_SPONSOR, SPONSOR_CHECK, Sponsors } from '../services/lifecycle/sponsors';
+import { Cleanup, CLEANUP_GUEST, CLEANUP_PLAN } from '../services/lifecycle/cleanup';
+import { CAMPAIGN_DEADLINES, Recertification, RECERTIFICATION_COLLECT, RECERTIFICATION_DIGEST, RECERTIFICATION_SCHEDULE } from '../services/lifecycle/recertification';
 import { createBot } from './createBot';
 import { ProactiveNotifier } from './proactiveNotifier';
 import { createServer } from './server';
@@ -74,6 +82,8 @@ export interface App {
   periodic: PeriodicTasks;
   /** Sends the notices and card updates the outbox holds (tests call `drain`). */
   outbox: OutboxDeliverer;
+  /** Access that ends, sponsors, recertification and cleanup (tests call their periodic runs directly). */
+  lifecycle: LifecycleServices;
   directory: GraphDirectory;
   /** The features on and off, decided at start from the app's Graph permissions. */
   capabilities: Capabilities;
@@ -163,11 +173,41 @@ export function createApp(options: AppOptions): App {
     ...options.worker,
   };
   const guestWrites = new GuestWrites({ store, directory, roles, settings: config, capabilities, clock, logger });
+  // Lifecycle steps wake the worker and the outbox, built just below; they only run once both exist.
+  const wake = { outbox: { poke: () => outbox.poke() }, worker: { poke: () => worker.poke() } };
+  const access: GuestLifecycle = new GuestLifecycle({
+    store,
+    directory,
+    roles,
+    capabilities,
+    settings: config,
+    clock,
+    logger,
+    wake,
+    // The workflow is built further down; an extension is only filed once it exists.
+    extensions: { file: (...args): Promise<AccessRequest> => workflow.fileExtension(...args) },
+  });
+  const sponsors = new Sponsors({ store, directory, roles, capabilities, settings: config, clock, logger, wake });
+  const recertification = new Recertification({ store, directory, roles, capabilities, settings: config, clock, logger, access, wake });
+  const cleanup = new Cleanup({ store, directory, roles, capabilities, settings: config, clock, logger, access, wake });
+  const lifecycle: LifecycleServices = { access, sponsors, recertification, cleanup };
+  const lifecycleNotices = new LifecycleNotices({
+    store,
+    messenger: notifier,
+    lifecycle: access,
+    approvers: { channel: () => router.approvalsChannel(), people: () => catalog.approvers() },
+    logger,
+    campaigns: async (payload) => (await recertification.render(payload)) ?? cleanup.render(payload),
+  });
   const outbox = new OutboxDeliverer({
     store,
     clock,
     logger,
-    handlers: { ...new RequestNotices({ store, notifier, roles, catalog, router, logger }).handlers(), ...guestWrites.handlers(notifier) },
+    handlers: {
+      ...new RequestNotices({ store, notifier, roles, catalog, router, logger }).handlers(),
+      ...guestWrites.handlers(notifier),
+      ...lifecycleNotices.handlers(),
+    },
     options: {
       ownerId: instanceId,
       leaseMs: workerOptions.leaseMs,
@@ -178,17 +218,57 @@ export function createApp(options: AppOptions): App {
     },
   });
   const announcements = new OutboxAnnouncements(outbox);
-  const worker = new ExecutionWorker({ store, directory, policy, settings: config, clock, logger, options: workerOptions, announcements, guestJobs: guestWrites });
+  const worker = new ExecutionWorker({
+    store,
+    directory,
+    policy,
+    settings: config,
+    clock,
+    logger,
+    options: workerOptions,
+    announcements,
+    guestJobs: guestWrites,
+    extensions: access,
+    lifecycleJobs: new LifecycleJobs({
+      store,
+      logger,
+      lifecycle: access,
+      more: {
+        [SET_SPONSOR]: { run: (step, _lease, source) => sponsors.recordInDirectory(step, source) },
+        [RECERTIFICATION_COLLECT]: { run: (step, _lease, source) => recertification.collect(step.campaignId, source) },
+        [RECERTIFICATION_DIGEST]: { run: (step, _lease, source) => recertification.digest(step.campaignId, step.sponsorId, source) },
+        [CLEANUP_PLAN]: { run: (step, _lease, source) => cleanup.buildPlan(step.campaignId, source) },
+        [CLEANUP_GUEST]: { run: (step, _lease, source) => cleanup.applyToGuest(step.campaignId, step.guestId, source) },
+      },
+    }),
+    capabilities,
+  });
   const expiry = new RequestExpiry({ store, logger, timeoutDays: config.requestTimeoutDays, announcements });
   const periodic = new PeriodicTasks({
     store,
     clock,
     logger,
     // Timeouts are counted in days, so looking every ten minutes is precise enough.
-    tasks: [{ name: EXPIRE_PENDING_REQUESTS, intervalMs: 10 * 60_000, run: async (now) => void (await expiry.expireStale(now)) }],
+    tasks: [
+      { name: EXPIRE_PENDING_REQUESTS, intervalMs: 10 * 60_000, run: async (now) => void (await expiry.expireStale(now)) },
+      // Access ends at midnight UTC, and notices go out on a day: five minutes late is soon enough.
+      { name: GUEST_ACCESS_ENDS, intervalMs: 5 * 60_000, run: async (now) => void (await access.run(now)) },
+      // A sponsor who left is noticed within a day; each check reads every sponsor once.
+      { name: SPONSOR_CHECK, intervalMs: 24 * 60 * 60_000, run: async (now) => void (await sponsors.checkLeavers(now)) },
+      {
+        name: CAMPAIGN_DEADLINES,
+        intervalMs: 10 * 60_000,
+        run: async (now) => {
+          await recertification.deadlines(now);
+          await cleanup.deadlines(now);
+        },
+      },
+      // Off by default: campaigns then start only when an admin types "recertify".
+      ...(config.recertifyDays > 0 ? [{ name: RECERTIFICATION_SCHEDULE, intervalMs: config.recertifyDays * 24 * 60 * 60_000, run: (now: Date) => recertification.scheduled(now) }] : []),
+    ],
     options: { ownerId: instanceId, tickMs: 30_000, leaseMs: 5 * 60_000 },
   });
-  const validator = new RequestValidator({ store, directory, catalog, policy, settings: config, capabilities, logger });
+  const validator = new RequestValidator({ store, directory, catalog, policy, settings: config, capabilities, logger, clock, access: config });
   const workflow = new RequestWorkflow({
     store,
     directory,
@@ -204,6 +284,7 @@ export function createApp(options: AppOptions): App {
     newId: newRequestId,
     capabilities,
     logger,
+    access: config,
   });
   const guestAdmin = new GuestAdmin({
     store,
@@ -218,7 +299,7 @@ export function createApp(options: AppOptions): App {
     clock,
     logger,
   });
-  const bot = createBot(adapter, { workflow, guestAdmin, store, limits, expectedTenantId: config.expectedTenantId, clock, logger });
+  const bot = createBot(adapter, { workflow, guestAdmin, lifecycle, store, limits, expectedTenantId: config.expectedTenantId, clock, logger });
   const server = createServer({ adapter, bot, store, turns, logger });
   const tabIdentity = tabIdentityFor(config, clock, options.localIssuer);
   registerTab(server, {
@@ -247,6 +328,7 @@ export function createApp(options: AppOptions): App {
     worker,
     periodic,
     outbox,
+    lifecycle,
     directory,
     capabilities,
     limits,

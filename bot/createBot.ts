@@ -1,5 +1,6 @@
 import type { BotAdapter } from 'botbuilder';
 import type { GuestAdmin } from '../services/guests/guestAdmin';
+import type { LifecycleServices } from '../services/lifecycle/lifecycleServices';
 import type { Clock } from '../services/platform/clock';
 import type { Logger } from '../services/platform/logger';
 import type { PersonLimits } from '../services/platform/rateLimits';
@@ -17,6 +18,7 @@ import { storeRecords } from './turnRecords';
 export interface BotParts {
   workflow: RequestWorkflow;
   guestAdmin: GuestAdmin;
+  lifecycle: LifecycleServices;
   store: Store;
   limits: Pick<PersonLimits, 'search'>;
   /** Activities from any other tenant are refused. */
@@ -38,6 +40,7 @@ export function createBot(adapter: BotAdapter, parts: BotParts): GuestAccessBot 
   return new GuestAccessBot({
     workflow: parts.workflow,
     guestAdmin: parts.guestAdmin,
+    lifecycle: parts.lifecycle,
     records: records.turn,
     routerRecords: records.router,
     commands: createCommands(),

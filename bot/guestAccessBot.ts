@@ -13,6 +13,7 @@ import { isDataset, isVerb, parseSubmission, type Verb } from '../cards/verbs';
 import { FeatureOff } from '../services/directory/capabilities';
 import type { Clock } from '../services/platform/clock';
 import type { GuestAdmin } from '../services/guests/guestAdmin';
+import type { LifecycleServices } from '../services/lifecycle/lifecycleServices';
 import type { Logger } from '../services/platform/logger';
 import type { PersonLimits } from '../services/platform/rateLimits';
 import type { RequestWorkflow } from '../services/requests/requestWorkflow';
@@ -27,6 +28,7 @@ import type { RouterRecords, TurnRecords } from './turnRecords';
 export interface BotDependencies {
   workflow: RequestWorkflow;
   guestAdmin: GuestAdmin;
+  lifecycle: LifecycleServices;
   /** What handlers may record and look up (see turnRecords.ts). */
   records: TurnRecords;
   /** What the router itself records: clicked cards, refused clicks, greetings. */
@@ -195,6 +197,7 @@ export class GuestAccessBot extends TeamsActivityHandler {
       tenantId,
       workflow: this.deps.workflow,
       guestAdmin: this.deps.guestAdmin,
+      lifecycle: this.deps.lifecycle,
       records: this.deps.records,
       logger: this.deps.logger.child({ activityId: source }),
       source,

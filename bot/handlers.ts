@@ -1,6 +1,7 @@
 import type { AdaptiveCardInvokeResponse, TurnContext } from 'botbuilder';
 import type { ActionSubmission, Dataset, Verb } from '../cards/verbs';
 import type { GuestAdmin } from '../services/guests/guestAdmin';
+import type { LifecycleServices } from '../services/lifecycle/lifecycleServices';
 import type { Logger } from '../services/platform/logger';
 import type { Person } from '../services/requests/model';
 import type { RequestWorkflow } from '../services/requests/requestWorkflow';
@@ -14,6 +15,8 @@ export interface Turn {
   workflow: RequestWorkflow;
   /** The admins' guest commands (list, inspect, resend, revoke, audit). */
   guestAdmin: GuestAdmin;
+  /** Access that ends, sponsors, recertification and cleanup. */
+  lifecycle: LifecycleServices;
   /** The few things handlers record or look up themselves: the cards they post, known channels. */
   records: TurnRecords;
   logger: Logger;

@@ -3,6 +3,8 @@ import { z } from 'zod';
 import type { AdaptiveCard } from '../cards/adaptiveCard';
 import { approvalCard } from '../cards/approvalCard';
 import { guestWriteResultCard } from '../cards/guestWriteCards';
+import { lifecycleCard } from '../cards/lifecycleCards';
+import type { LifecycleMessage, LifecycleMessenger } from '../services/lifecycle/messages';
 import { noticeCard } from '../cards/noticeCard';
 import { requestStatusCard } from '../cards/requestStatusCard';
 import type { CardAddress, GuestCardUpdater, GuestWriteResult } from '../services/guests/guestWrites';
@@ -27,7 +29,7 @@ const storedReference = z
  * references the bot stored when people talked to it. Delivery problems are logged and reported
  * as `false`; they never undo what the workflow decided.
  */
-export class ProactiveNotifier implements Notifier, GuestCardUpdater {
+export class ProactiveNotifier implements Notifier, GuestCardUpdater, LifecycleMessenger {
   constructor(
     private readonly adapter: CloudAdapter,
     /** The bot's app id; empty in local mode. */
@@ -74,6 +76,27 @@ export class ProactiveNotifier implements Notifier, GuestCardUpdater {
       await context.updateActivity({ ...cardActivity(guestWriteResultCard(result)), id: card.activityId });
     });
     return 'delivered';
+  }
+
+  async sendToUser(aadObjectId: string, message: LifecycleMessage, bindGuestId?: string): Promise<string | undefined> {
+    const key = conversationKeys.user(aadObjectId);
+    const activityId = await this.send(key, lifecycleCard(message), message.kind);
+    // Recorded so that the card's buttons count only for the guest it was sent about.
+    if (activityId && bindGuestId) await this.store.saveGuestCardMessage({ guestId: bindGuestId, conversationKey: key, activityId });
+    return activityId;
+  }
+
+  async sendToChannel(channelId: string, message: LifecycleMessage): Promise<string | undefined> {
+    return this.send(conversationKeys.channel(channelId), lifecycleCard(message), message.kind);
+  }
+
+  async sendToConversation(conversation: Record<string, unknown>, message: LifecycleMessage): Promise<boolean> {
+    const reference = storedReference.safeParse(conversation);
+    if (!reference.success) return false;
+    await this.adapter.continueConversationAsync(this.appId, reference.data as unknown as Partial<ConversationReference>, async (context) => {
+      await context.sendActivity(cardActivity(lifecycleCard(message)));
+    });
+    return true;
   }
 
   private async update(card: CardMessage, request: AccessRequest, resendHelp?: ResendHelp): Promise<void> {
@@ -123,7 +146,11 @@ function noticeFor(request: AccessRequest, event: RequestEvent, toRequester: boo
   const guest = request.details.email;
   switch (event) {
     case 'approved':
-      return noticeCard({ title: `Request ${request.id} approved`, text: `${who} approved your request for ${guest}. I am inviting the guest now.`, tone: 'good' });
+      return noticeCard({
+        title: `Request ${request.id} approved`,
+        text: `${who} approved your request for ${guest}. ${request.kind === 'extension' ? 'I am extending the access now.' : 'I am inviting the guest now.'}`,
+        tone: 'good',
+      });
     case 'denied':
       return noticeCard({ title: `Request ${request.id} denied`, text: `${who} denied your request for ${guest}. Reason: ${request.decision?.reason ?? 'none given'}`, tone: 'attention' });
     case 'cancelled':

@@ -157,6 +157,30 @@ export interface InputChoiceSet extends InputBase {
   wrap?: boolean;
 }
 
+/** Lets a user choose a date. */
+export interface InputDate extends InputBase {
+  type: 'Input.Date';
+  /** Hint of minimum value expressed in YYYY-MM-DD (may be ignored by some clients). */
+  min?: string;
+  /** Hint of maximum value expressed in YYYY-MM-DD (may be ignored by some clients). */
+  max?: string;
+  /** Description of the input desired. Displayed when no selection has been made. */
+  placeholder?: string;
+  /** The initial value for this field expressed in YYYY-MM-DD. */
+  value?: string;
+}
+
+/** Lets a user choose between two options. */
+export interface InputToggle extends InputBase {
+  type: 'Input.Toggle';
+  /** Title for the toggle. */
+  title: string;
+  /** The initial selected value; "true" turns the toggle on (the default value when on is "true"). */
+  value?: 'true';
+  /** If true, allow text to wrap. Otherwise, text is clipped. */
+  wrap?: boolean;
+}
+
 /** Displays a set of actions. */
 export interface ActionSet extends ElementBase {
   type: 'ActionSet';
@@ -171,6 +195,8 @@ export type CardElement =
   | ColumnSet
   | InputText
   | InputChoiceSet
+  | InputDate
+  | InputToggle
   | ActionSet;
 
 /** Properties every action carries. */

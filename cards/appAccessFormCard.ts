@@ -3,7 +3,9 @@ import type { NamedRef } from '../services/requests/model';
 import { adaptiveCard, type AdaptiveCard, type CardElement, type Choice, type InputChoiceSet } from './adaptiveCard';
 import { errorText, execute, text, title } from './elements';
 import {
+  accessUntilInputs,
   appRoleInput,
+  sponsorInput,
   JUSTIFICATION_MAX_LENGTH,
   MESSAGE_MAX_LENGTH,
   textInput,
@@ -43,6 +45,8 @@ export function appAccessFormCard(model: InviteFormModel): AdaptiveCard {
   const app = appRoleInput(model, { label: 'Application and role', optional: false });
   if (app) field('appRole', app);
   else body.push(errorText(md`No application in your directory can be given to guests.`));
+  for (const [id, input] of accessUntilInputs(model)) field(id, input);
+  field('sponsorEmail', sponsorInput(values.sponsorEmail));
   field('justification', textInput('justification', 'Business justification', values.justification, {
     isMultiline: true,
     maxLength: JUSTIFICATION_MAX_LENGTH,

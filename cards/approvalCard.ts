@@ -1,6 +1,6 @@
 /** The approver's card: what is asked, by whom, for whom and why; approve or deny with a reason. */
 import type { AccessRequest } from '../services/requests/model';
-import { adaptiveCard, type Action, type AdaptiveCard, type CardElement } from './adaptiveCard';
+import { adaptiveCard, type Action, type AdaptiveCard, type CardElement, type InputDate } from './adaptiveCard';
 import { errorText, execute, factSet, text, title } from './elements';
 import { md, type Markdown } from './markdown';
 import { askText, decisionText, emailDomain, outcomeBlocks, requestFacts, requestTitle } from './requestView';
@@ -20,7 +20,12 @@ export interface ApprovalModel {
   denyError?: string;
   /** Shown above everything else, e.g. that another approver decided first. */
   notice?: string;
+  /** Why the end date the approver chose was not accepted, shown next to it. */
+  accessUntilError?: string;
 }
+
+/** Id of the approver's end date input; `action.data.accessUntil` carries it. */
+export const ACCESS_UNTIL_INPUT_ID = 'accessUntil' satisfies ActionInput<typeof VERBS.approve>;
 
 /** Id of the reason input in the deny form; `action.data.reason` carries it. */
 export const DENY_REASON_INPUT_ID = 'reason' satisfies ActionInput<typeof VERBS.deny>;
@@ -52,9 +57,17 @@ export function approvalCard(model: ApprovalModel): AdaptiveCard {
 
   const actions: Action[] = [];
   if (pending) {
+    // An approver may shorten the access asked for: the date is filled in, and can only be moved earlier.
+    const until: InputDate = { type: 'Input.Date', id: ACCESS_UNTIL_INPUT_ID, label: details.accessUntil ? 'Access until (you may shorten it)' : 'Access until (optional: no end date was asked for)' };
+    if (details.accessUntil) {
+      until.value = details.accessUntil;
+      until.max = details.accessUntil;
+    }
+    body.push(until);
+    if (model.accessUntilError) body.push(errorText(md`${model.accessUntilError}`));
     if (model.denyError) body.push(errorText(md`${model.denyError}`));
     actions.push(
-      execute(VERBS.approve, 'Approve', { requestId: request.id }, { style: 'positive', associatedInputs: 'none' }),
+      execute(VERBS.approve, 'Approve', { requestId: request.id }, { style: 'positive', associatedInputs: 'auto' }),
       {
         type: 'Action.ShowCard',
         title: 'Deny',

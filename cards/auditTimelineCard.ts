@@ -40,6 +40,22 @@ const ACTIONS: Readonly<Record<string, string>> = {
   guest_disable_dry_run: 'ran a dry run of disabling the guest',
   guest_delete_dry_run: 'ran a dry run of deleting the guest',
   guest_disable_unchanged: 'tried to disable the guest, who was already disabled',
+  grant_end_noticed: 'told the sponsor that access is ending',
+  grant_extended: 'extended the access',
+  grant_end_accepted: 'let the access end',
+  grant_ending: 'started ending the access',
+  grant_ended: 'ended the access',
+  grant_handed_over: 'handed the access to a later request',
+  grant_end_failed: 'could not end the access',
+  guest_end_started: 'started ending the guest account',
+  guest_ended: 'ended the guest account',
+  guest_end_failed: 'could not end the guest account',
+  sponsor_set: 'made someone else the guest\'s sponsor',
+  sponsor_left: 'handed the guest to the approver group: its sponsor left',
+  recertification_kept: 'kept the guest in a recertification',
+  recertification_removed: 'removed the guest in a recertification',
+  cleanup_kept: 'kept the guest out of a cleanup',
+  cleanup_applied: 'cleaned up the stale guest',
 };
 
 /** For a request about a guest who existed already nothing is invited, so these speak of access. */
@@ -49,6 +65,14 @@ const EXISTING_GUEST_ACTIONS: Readonly<Record<string, string>> = {
   execution_resumed: 'resumed granting the access',
   request_completed: 'granted the access',
   request_failed: 'failed to grant the access',
+};
+
+/** An extension request gives nothing new: its execution makes the access last longer. */
+const EXTENSION_ACTIONS: Readonly<Record<string, string>> = {
+  request_created: 'asked to extend the access',
+  execution_started: 'started extending the access',
+  request_completed: 'extended the access',
+  request_failed: 'failed to extend the access',
 };
 
 export function auditTimelineCard(model: AuditTimelineModel): AdaptiveCard {
@@ -62,7 +86,7 @@ export function auditTimelineCard(model: AuditTimelineModel): AdaptiveCard {
     ]),
   ];
   if (entries.length === 0) body.push(text(md`The audit log has no entries for this request.`, { subtle: true }));
-  const words = request.details.existingGuestId ? { ...ACTIONS, ...EXISTING_GUEST_ACTIONS } : ACTIONS;
+  const words = request.kind === 'extension' ? { ...ACTIONS, ...EXTENSION_ACTIONS } : request.details.existingGuestId ? { ...ACTIONS, ...EXISTING_GUEST_ACTIONS } : ACTIONS;
   body.push(...entries.slice(0, MAX_TIMELINE_ENTRIES).map((entry) => line(entry, words)));
   const more = entries.length - MAX_TIMELINE_ENTRIES;
   if (more > 0) body.push(text(md`and ${more} more`, { subtle: true }));

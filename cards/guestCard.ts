@@ -63,6 +63,12 @@ function facts(guest: GuestDetails): Fact[] {
     ),
     fact('Sponsors', names(guest.sponsors)),
   );
+  const { access } = guest;
+  if (access) {
+    list.push(fact('Sponsor (told before access ends)', md`${access.sponsor}`));
+    const lines = access.grants.map((g) => md`${g.label} ${g.ending ? 'ending now' : g.lastDay ? `until ${g.lastDay}` : 'with no end date'}`);
+    list.push(fact('Access through the bot', lines.length > 0 ? joinMarkdown(lines, md`, `) : md`None left${access.endState ? ` (account ${access.endState})` : ''}`));
+  }
   const { origin } = guest;
   if (origin) {
     list.push(fact('Requested by', md`${origin.requestedBy} on ${formatDateTime(origin.requestedAt)} (${origin.requestId})`));

@@ -47,5 +47,6 @@ function unrecorded(n: number): Markdown {
 function rowDetail(row: GuestRow): Markdown {
   const parts = [guestStateLabel(row.state), `created ${formatDay(row.createdAt)}`, enabledLabel(row.enabled)];
   if (row.lastSignIn !== undefined) parts.push(row.lastSignIn ? `last sign-in ${formatDay(row.lastSignIn)}` : 'no sign-in recorded');
+  if (row.sponsor) parts.push(`sponsor ${row.sponsor}`);
   return md`${parts.join(' · ')}`;
 }

@@ -1,8 +1,9 @@
 /** The invite form: what an employee fills in to ask for a guest invitation. */
 import type { AppRoleChoice } from '../services/directory/directoryCatalog';
+import type { AccessPeriodChoice } from '../services/lifecycle/accessPeriod';
 import { LIMITS, type InviteFormValues } from '../services/requests/inviteValidation';
 import type { NamedRef } from '../services/requests/model';
-import { adaptiveCard, type AdaptiveCard, type CardElement, type Choice, type InputChoiceSet, type InputText } from './adaptiveCard';
+import { adaptiveCard, type AdaptiveCard, type CardElement, type Choice, type InputChoiceSet, type InputDate, type InputText, type InputToggle } from './adaptiveCard';
 import { errorText, execute, text, title } from './elements';
 import { md } from './markdown';
 import { DATASETS, VERBS } from './verbs';
@@ -42,6 +43,8 @@ export interface InviteFormModel {
   appSearch: boolean;
   /** The existing guest picked earlier on the app access form, so it renders again. */
   guestChoices: NamedRef[];
+  /** The end dates the form allows today, and the one it suggests. */
+  accessPeriod: AccessPeriodChoice;
 }
 
 
@@ -81,6 +84,8 @@ export function inviteFormCard(model: InviteFormModel): AdaptiveCard {
   optionalField('groupIds', groupsInput(model));
   optionalField('directoryRoleId', model.roleChoices.length > 0 ? roleInput(model.roleChoices, values.directoryRoleId) : undefined);
   optionalField('appRole', appRoleInput(model, { label: 'Also give access to an application (optional)', optional: true }));
+  for (const [id, input] of accessUntilInputs(model)) field(id, input);
+  field('sponsorEmail', sponsorInput(values.sponsorEmail));
   field('justification', textInput('justification', 'Business justification', values.justification, {
     isMultiline: true,
     maxLength: JUSTIFICATION_MAX_LENGTH,
@@ -91,6 +96,37 @@ export function inviteFormCard(model: InviteFormModel): AdaptiveCard {
   return adaptiveCard(body, [
     execute(VERBS.submitInvite, 'Send request', {}, { style: 'positive', associatedInputs: 'auto' }),
   ]);
+}
+
+/**
+ * "Access needed until": a date between tomorrow and the policy's maximum, the suggested one filled
+ * in; and, when admins allow access without an end, a toggle for that.
+ */
+export function accessUntilInputs(model: InviteFormModel): [InviteFormField, InputDate | InputToggle][] {
+  const { accessPeriod, values } = model;
+  const date: InputDate = {
+    type: 'Input.Date',
+    id: 'accessUntil',
+    label: `Access needed until (at most ${accessPeriod.max})`,
+    min: accessPeriod.min,
+    max: accessPeriod.max,
+    value: values.accessUntil || accessPeriod.suggested,
+  };
+  const inputs: [InviteFormField, InputDate | InputToggle][] = [['accessUntil', date]];
+  if (accessPeriod.noEndAllowed) {
+    const noEnd: InputToggle = { type: 'Input.Toggle', id: 'noEndDate', title: 'No end date: the guest keeps this access until someone removes it', wrap: true };
+    if (values.noEndDate === 'true') noEnd.value = 'true';
+    inputs.push(['noEndDate', noEnd]);
+  }
+  return inputs;
+}
+
+/** The sponsor: the requester unless a colleague is named. */
+export function sponsorInput(value: string): InputText {
+  return textInput('sponsorEmail', 'Sponsor, if not you: a colleague\'s email address', value, {
+    style: 'Email',
+    placeholder: 'Leave empty to sponsor the guest yourself',
+  });
 }
 
 type TextInputOptions = Omit<InputText, 'type' | 'id' | 'label' | 'value'>;

@@ -1,5 +1,5 @@
 /** What several cards say about a request: its state in words, its facts, its decision and outcome. */
-import type { AccessRequest, AppAccess, Decision, InviteDetails, NamedRef, RequestState } from '../services/requests/model';
+import { accessUntilOf, type AccessRequest, type AppAccess, type Decision, type InviteDetails, type NamedRef, type RequestState } from '../services/requests/model';
 import type { Fact, TextBlock } from './adaptiveCard';
 import { formatDateTime } from './dates';
 import { fact, text } from './elements';
@@ -24,7 +24,15 @@ const EXISTING_GUEST_LABELS: Partial<Record<RequestState, string>> = {
   completed: 'Access granted',
 };
 
-export function stateLabel(state: RequestState, details?: InviteDetails): string {
+/** An extension gives nothing new: it makes the access last longer. */
+const EXTENSION_LABELS: Partial<Record<RequestState, string>> = {
+  approved: 'Approved — extending the access',
+  executing: 'Approved — extending the access',
+  completed: 'Access extended',
+};
+
+export function stateLabel(state: RequestState, details?: InviteDetails, kind?: AccessRequest['kind']): string {
+  if (kind === 'extension') return EXTENSION_LABELS[state] ?? STATE_LABELS[state];
   return (details?.existingGuestId ? EXISTING_GUEST_LABELS[state] : undefined) ?? STATE_LABELS[state];
 }
 
@@ -32,10 +40,11 @@ export function stateLabel(state: RequestState, details?: InviteDetails): string
 export function requestStateLabel(request: AccessRequest): string {
   if (request.state === 'executing' && request.outcome?.waitingForDirectorySince) return 'Approved — waiting for the directory';
   if (request.state === 'completed' && request.outcome?.existingGuest && !request.details.existingGuestId) return 'Done — already a guest';
-  return stateLabel(request.state, request.details);
+  return stateLabel(request.state, request.details, request.kind);
 }
 
 export function requestTitle(request: AccessRequest): Markdown {
+  if (request.kind === 'extension') return md`Access extension request ${request.id}`;
   return request.kind === 'appAccess' ? md`App access request ${request.id}` : md`Guest access request ${request.id}`;
 }
 
@@ -49,6 +58,9 @@ export function appAccessText(access: AppAccess): Markdown {
 export function askText(request: AccessRequest): Markdown {
   const { details } = request;
   const access = details.appAccess;
+  if (request.kind === 'extension') {
+    return md`**${request.requester.name}** asks to extend **${details.email}**'s access until **${details.accessUntil ?? 'no end'}**, longer than the policy allows without an approval.`;
+  }
   if (details.existingGuestId && access) {
     return md`**${request.requester.name}** asks to give guest **${details.email}** access to **${appAccessText(access)}**.`;
   }
@@ -93,11 +105,22 @@ export function requestFacts(request: AccessRequest, options: RequestFactsOption
     facts.push(fact('Directory role', roleText(details.directoryRole)));
   }
   if (details.appAccess) facts.push(fact('Application', appAccessText(details.appAccess)));
+  facts.push(fact('Access until', accessUntilText(request)));
+  if (details.sponsor && details.sponsor.aadObjectId !== request.requester.aadObjectId) facts.push(fact('Sponsor', md`${details.sponsor.name}`));
   facts.push(fact('Justification', md`${details.justification}`));
   if (details.message) facts.push(fact('Personal message', md`${details.message}`));
   facts.push(fact('Submitted', md`${formatDateTime(request.createdAt)}`));
   facts.push(fact('State', md`${requestStateLabel(request)}`));
   return facts;
+}
+
+/** The last day of access: as asked, as an approver shortened it, or no end date (older requests had none). */
+export function accessUntilText(request: AccessRequest): Markdown {
+  const asked = request.details.accessUntil;
+  const decided = request.decision?.accessUntil;
+  if (decided && asked) return md`${decided} (shortened by the approver from ${asked})`;
+  if (decided) return md`${decided} (set by the approver)`;
+  return asked ? md`${asked}` : md`No end date`;
 }
 
 /** "Approved by X on <date>" or "Denied by X on <date>: <reason>". */
@@ -147,6 +170,7 @@ export function outcomeBlocks(request: AccessRequest): TextBlock[] {
   const outcome = request.outcome ?? {};
   switch (request.state) {
     case 'completed': {
+      if (request.kind === 'extension') return [text(md`Access extended: ${request.details.email} keeps what the bot gave until ${accessUntilOf(request) ?? 'no end'}.`, { color: 'Good' })];
       const access = request.details.appAccess;
       const existing = request.details.existingGuestId ? undefined : outcome.existingGuest;
       if (existing) {

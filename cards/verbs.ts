@@ -22,6 +22,12 @@ const cursorRef = z.object({ cursorId: z.string().min(1).max(200) });
 /** A guest's object id, looked up and checked again by the service. */
 const guestRef = z.object({ guestId: z.string().min(1).max(64) });
 
+/** One guest in a recertification or cleanup campaign; the service checks who may answer for them. */
+const campaignGuestRef = z.object({ campaignId: z.string().min(1).max(40), guestId: z.string().min(1).max(64) });
+
+/** A campaign, by id; the service checks who may act on it. */
+const campaignRef = z.object({ campaignId: z.string().min(1).max(40) });
+
 /** A button that carries nothing: its card's inputs say everything. */
 const noData = z.object({});
 
@@ -44,8 +50,17 @@ const inviteFormInputs = z.object({
     .transform((value) => (Array.isArray(value) ? value : value.split(',')).map((id) => id.trim()).filter((id) => id !== '')),
   directoryRoleId: typed(40),
   appRole: typed(80),
+  accessUntil: typed(10),
+  noEndDate: typed(5),
+  sponsorEmail: typed(254),
   justification: typed(1000),
 } satisfies { [Field in keyof InviteFormValues]: z.ZodType<InviteFormValues[Field], unknown> });
+
+/** The approver's end date for the access; empty keeps the one asked for. */
+const approveInputs = z.object({ accessUntil: z.string().max(40).optional().default('') });
+
+/** The new last day a sponsor extends a guest's access to. */
+const extendInputs = z.object({ accessUntil: z.string().max(40).optional().default('') });
 
 /** The deny panel's reason; an empty one brings the card back asking for it. */
 const denyInputs = z.object({ reason: z.string().max(2000).optional().default('') });
@@ -59,7 +74,7 @@ function cardVerb<const Name extends string, Data extends Shape, Inputs extends 
 export const CARD_VERBS = {
   submitInvite: cardVerb('invite.submit', noData, inviteFormInputs),
   submitAppAccess: cardVerb('appAccess.submit', noData, inviteFormInputs),
-  approve: cardVerb('request.approve', requestRef, noInputs),
+  approve: cardVerb('request.approve', requestRef, approveInputs),
   deny: cardVerb('request.deny', requestRef, denyInputs),
   cancel: cardVerb('request.cancel', requestRef, noInputs),
   /** Next / Previous on a guest listing. */
@@ -70,6 +85,18 @@ export const CARD_VERBS = {
   deleteGuest: cardVerb('guest.delete', guestRef, noInputs),
   dryRunDisableGuest: cardVerb('guest.disable.dryRun', guestRef, noInputs),
   dryRunDeleteGuest: cardVerb('guest.delete.dryRun', guestRef, noInputs),
+  /** A sponsor's answers to an expiry notice. */
+  extendAccess: cardVerb('lifecycle.extend', guestRef, extendInputs),
+  letAccessEnd: cardVerb('lifecycle.letEnd', guestRef, noInputs),
+  /** A sponsor's (or, past the grace, an approver's) answers on a recertification digest. */
+  keepGuest: cardVerb('recertification.keep', campaignGuestRef, noInputs),
+  removeGuest: cardVerb('recertification.remove', campaignGuestRef, noInputs),
+  /** Keep every guest on the card nobody answered for; its data names the card's first guest. */
+  keepAllGuests: cardVerb('recertification.keepAll', campaignGuestRef, noInputs),
+  /** An admin's choices on a cleanup plan, and a sponsor's Keep on its notice. */
+  dryRunCleanup: cardVerb('cleanup.dryRun', campaignRef, noInputs),
+  runCleanup: cardVerb('cleanup.run', campaignRef, noInputs),
+  keepFromCleanup: cardVerb('cleanup.keep', campaignGuestRef, noInputs),
 };
 
 type CardVerbs = typeof CARD_VERBS;

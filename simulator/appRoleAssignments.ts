@@ -63,6 +63,21 @@ export class AppRoleAssignments {
   }
 
   /**
+   * Removes the assignment with this id, reached through `via` (the resource service principal for
+   * `appRoleAssignedTo`, the principal for `appRoleAssignments`). An id that names no assignment
+   * there answers 404, as an unknown key does in the service.
+   */
+  remove(assignmentId: string, via: { resourceId: string } | { principalId: string }): AppRoleAssignmentRecord {
+    const index = this.list.findIndex(
+      (a) => a.id === assignmentId && ('resourceId' in via ? a.resourceId === idKey(via.resourceId) : a.principalId === idKey(via.principalId)),
+    );
+    const found = this.list[index];
+    if (index < 0 || !found) throw graphErrors.resourceNotFound(assignmentId);
+    this.list.splice(index, 1);
+    return found;
+  }
+
+  /**
    * The service's messages for these cases are the ones commonly reported for Graph and
    * PowerShell ("Permission being assigned ..."); the exact wording is unverified.
    */

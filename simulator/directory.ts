@@ -999,7 +999,48 @@ export class Directory {
   }
 
   // -------------------------------------------------------------------------------------------
-  // Directory roles (POST /roleManagement/directory/roleAssignments)
+  // Sponsors (POST /users/{id}/sponsors/$ref, DELETE /users/{id}/sponsors/{id}/$ref)
+
+  /**
+   * Makes a user or group a sponsor of the user. The service answers these refusals like the other
+   * reference collections (members, owners); their wording here is unverified.
+   */
+  addSponsor(userIdOrUpn: string, sponsorId: string): void {
+    const user = this.requireUser(userIdOrUpn);
+    const sponsor = this.requireObject(sponsorId);
+    if (sponsor.kind === 'servicePrincipal') {
+      throw graphErrors.requestBadRequest('One or more added object references are unsupported as sponsors: sponsors are users or groups.');
+    }
+    if (sponsor.record.id === user.id) throw graphErrors.requestBadRequest('A user cannot be their own sponsor.');
+    if (user.sponsorIds.includes(sponsor.record.id)) {
+      throw graphErrors.requestBadRequest("One or more added object references already exist for the following modified properties: 'sponsors'.");
+    }
+    user.sponsorIds.push(sponsor.record.id);
+  }
+
+  /** Removes a sponsor reference; the sponsor object itself stays (that is what `$ref` means). */
+  removeSponsor(userIdOrUpn: string, sponsorId: string): void {
+    const user = this.requireUser(userIdOrUpn);
+    if (!isObjectId(sponsorId)) throw graphErrors.invalidObjectId(sponsorId);
+    const key = idKey(sponsorId);
+    if (!user.sponsorIds.includes(key)) {
+      // Status and wording as for members (unverified for sponsors).
+      throw new GraphError(404, 'Request_ResourceNotFound', "One or more removed object references do not exist for the following modified properties: 'sponsors'.");
+    }
+    user.sponsorIds = user.sponsorIds.filter((id) => id !== key);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Directory roles (POST /roleManagement/directory/roleAssignments, DELETE .../roleAssignments/{id})
+
+  /** Removes a role assignment by its id; 404 when there is none (already removed, or never made). */
+  deleteRoleAssignment(id: string): RoleAssignmentRecord {
+    const index = this.roleAssignmentList.findIndex((a) => a.id === id);
+    const found = this.roleAssignmentList[index];
+    if (index < 0 || !found) throw graphErrors.resourceNotFound(id);
+    this.roleAssignmentList.splice(index, 1);
+    return found;
+  }
 
   assignRole(input: RoleAssignmentInput): RoleAssignmentRecord {
     if (!isObjectId(input.principalId)) throw graphErrors.invalidObjectId(input.principalId);

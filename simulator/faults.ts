@@ -186,8 +186,11 @@ export function failureError(kind: RandomFailureKind, retryAfter: number): Error
   return faultError({ status: kind, retryAfter: kind === 500 ? undefined : retryAfter });
 }
 
-/** POST actions that only read, so they do not count against the write quota. */
-const READ_ONLY_ACTIONS = /\/(checkMemberGroups|checkMemberObjects|getMemberGroups|getMemberObjects|getByIds)$/i;
+/**
+ * POST actions that only read, so they do not count against the write quota; a `$batch` itself
+ * neither (each write inside it counts on its own).
+ */
+const READ_ONLY_ACTIONS = /\/(checkMemberGroups|checkMemberObjects|getMemberGroups|getMemberObjects|getByIds|\$batch)$/i;
 
 function isWrite(method: string, path: string): boolean {
   if (method === 'GET' || method === 'HEAD') return false;

@@ -94,10 +94,15 @@ export const ROUTE_PERMISSIONS: readonly RoutePermission[] = [
   { method: 'GET', path: '/users/{id}/memberOf', requires: [['Directory.Read.All', 'Directory.ReadWrite.All']] },
   // user-list-sponsors
   { method: 'GET', path: '/users/{id}/sponsors', requires: [['User.Read.All', 'User.ReadWrite.All']] },
+  // user-post-sponsors, user-delete-sponsors: User.ReadWrite.All least for apps (Directory.ReadWrite.All higher)
+  { method: 'POST', path: '/users/{id}/sponsors/$ref', requires: [['User.ReadWrite.All', 'Directory.ReadWrite.All']] },
+  { method: 'DELETE', path: '/users/{id}/sponsors/{sponsorId}/$ref', requires: [['User.ReadWrite.All', 'Directory.ReadWrite.All']] },
   // user-list-approleassignments: Directory.Read.All least for apps
   { method: 'GET', path: '/users/{id}/appRoleAssignments', requires: [['Directory.Read.All', 'AppRoleAssignment.ReadWrite.All', 'Directory.ReadWrite.All']] },
   // user-post-approleassignments
   { method: 'POST', path: '/users/{id}/appRoleAssignments', requires: [['AppRoleAssignment.ReadWrite.All']] },
+  // user-delete-approleassignments: AppRoleAssignment.ReadWrite.All, the only one
+  { method: 'DELETE', path: '/users/{id}/appRoleAssignments/{assignmentId}', requires: [['AppRoleAssignment.ReadWrite.All']] },
   // directoryobject-checkmembergroups: User.Read.All and GroupMember.Read.All
   { method: 'POST', path: '/users/{id}/checkMemberGroups', requires: [USERS, MEMBERSHIPS] },
   { method: 'POST', path: '/directoryObjects/{id}/checkMemberGroups', requires: [USERS, MEMBERSHIPS] },
@@ -138,12 +143,18 @@ export const ROUTE_PERMISSIONS: readonly RoutePermission[] = [
   { method: 'GET', path: "/servicePrincipals(appId='{appId}')/appRoleAssignments", requires: [APPS] },
   // serviceprincipal-post-approleassignedto: AppRoleAssignment.ReadWrite.All and Application.Read.All
   { method: 'POST', path: '/servicePrincipals/{id}/appRoleAssignedTo', requires: [['AppRoleAssignment.ReadWrite.All'], ['Application.Read.All', 'Directory.Read.All']] },
+  // serviceprincipal-delete-approleassignedto: AppRoleAssignment.ReadWrite.All, the only one
+  { method: 'DELETE', path: '/servicePrincipals/{id}/appRoleAssignedTo/{assignmentId}', requires: [['AppRoleAssignment.ReadWrite.All']] },
   // rbacapplication-list-roledefinitions, unifiedroledefinition-get, -list-roleassignments, -post-roleassignments
   { method: 'GET', path: '/roleManagement/directory/roleDefinitions', requires: [ROLES] },
   { method: 'GET', path: '/roleManagement/directory/roleDefinitions/{id}', requires: [ROLES] },
   { method: 'GET', path: '/roleManagement/directory/roleAssignments', requires: [ROLES] },
   { method: 'GET', path: '/roleManagement/directory/roleAssignments/{id}', requires: [ROLES] },
   { method: 'POST', path: '/roleManagement/directory/roleAssignments', requires: [['RoleManagement.ReadWrite.Directory']] },
+  // unifiedroleassignment-delete (directory provider): RoleManagement.ReadWrite.Directory, the only one
+  { method: 'DELETE', path: '/roleManagement/directory/roleAssignments/{id}', requires: [['RoleManagement.ReadWrite.Directory']] },
+  // json-batching: the batch itself needs nothing; each request in it is checked as if sent alone
+  { method: 'POST', path: '/$batch', requires: [] },
   // organization-get: Organization.Read.All is not offered here; Directory.Read.All is accepted
   { method: 'GET', path: '/organization', requires: [['Organization.Read.All', 'Directory.Read.All', 'Directory.ReadWrite.All']] },
 ];

@@ -396,6 +396,49 @@ const createAppRoleAssignment = (pathNames: 'resourceId' | 'principalId'): Handl
   return { status: 201, body: { '@odata.context': `${req.ctx.origin}/v1.0/$metadata#${context}/$entity`, ...appRoleAssignmentJson(assignment) } };
 };
 
+/** `POST /users/{id}/sponsors/$ref`: 204, like every reference added. */
+const addSponsorRef: Handler = (req) => {
+  const body = requireBodyObject(req, 'reference', []);
+  const ref = referencedObjectId(body, req.ctx);
+  // The guest must be known to the replica that takes the write, as for members and roles.
+  requireReplicated(req, req.directory.requireUser(req.params.id).id);
+  if (ref.kind === 'serviceprincipals') throw graphErrors.requestBadRequest('One or more added object references are unsupported as sponsors: sponsors are users or groups.');
+  if (isObjectId(ref.id)) {
+    const object = req.directory.getObject(ref.id);
+    const expected = { users: 'user', groups: 'group' }[ref.kind];
+    // A users/{id} reference to something that isn't a user doesn't resolve.
+    if (object && expected !== undefined && object.kind !== expected) throw graphErrors.resourceNotFound(ref.id);
+  }
+  req.directory.addSponsor(req.params.id, ref.id);
+  return { status: 204 };
+};
+
+/** `DELETE /users/{id}/sponsors/{sponsorId}/$ref`: 204; the sponsor object stays. */
+const removeSponsorRef: Handler = (req) => {
+  req.directory.removeSponsor(req.params.id, req.params.sponsorId);
+  return { status: 204 };
+};
+
+/** `DELETE /servicePrincipals/{id}/appRoleAssignedTo/{assignmentId}`: 204; 404 for an assignment not on this resource. */
+const removeAppRoleAssignedTo: Handler = (req) => {
+  const resource = req.directory.requireServicePrincipal(req.params.id);
+  req.directory.appRoles.remove(req.params.assignmentId, { resourceId: resource.id });
+  return { status: 204 };
+};
+
+/** `DELETE /users/{id}/appRoleAssignments/{assignmentId}`: 204; 404 for an assignment the user does not hold. */
+const removeUserAppRoleAssignment: Handler = (req) => {
+  const user = req.directory.requireUser(req.params.id);
+  req.directory.appRoles.remove(req.params.assignmentId, { principalId: user.id });
+  return { status: 204 };
+};
+
+/** `DELETE /roleManagement/directory/roleAssignments/{id}`: 204. */
+const deleteRoleAssignment: Handler = (req) => {
+  req.directory.deleteRoleAssignment(req.params.id);
+  return { status: 204 };
+};
+
 const removeMemberRef: Handler = (req) => {
   req.directory.removeMember(req.params.id, req.params.memberId);
   return { status: 204 };
@@ -478,6 +521,8 @@ export const ROUTES: readonly Route[] = [
   { pattern: ['users', ':id'], handlers: { GET: getUser, PATCH: updateUser, DELETE: deleteUser } },
   { pattern: ['users', ':id', 'memberOf'], handlers: { GET: listMemberOf } },
   { pattern: ['users', ':id', 'sponsors'], handlers: { GET: listSponsors } },
+  { pattern: ['users', ':id', 'sponsors', '$ref'], handlers: { POST: addSponsorRef } },
+  { pattern: ['users', ':id', 'sponsors', ':sponsorId', '$ref'], handlers: { DELETE: removeSponsorRef } },
   { pattern: ['directory', 'deletedItems', 'microsoft.graph.user'], handlers: { GET: listDeletedUsers } },
   { pattern: ['directory', 'deletedItems', ':id'], handlers: { GET: getDeletedUser } },
   { pattern: ['directory', 'deletedItems', ':id', 'restore'], handlers: { POST: restoreDeletedUser } },
@@ -534,6 +579,8 @@ export const ROUTES: readonly Route[] = [
     pattern: ['users', ':id', 'appRoleAssignments'],
     handlers: { GET: list(userAppRoleAssignmentsSpec), POST: createAppRoleAssignment('principalId') },
   },
+  { pattern: ['servicePrincipals', ':id', 'appRoleAssignedTo', ':assignmentId'], handlers: { DELETE: removeAppRoleAssignedTo } },
+  { pattern: ['users', ':id', 'appRoleAssignments', ':assignmentId'], handlers: { DELETE: removeUserAppRoleAssignment } },
   { pattern: ['servicePrincipals', ':id', 'appRoleAssignments'], handlers: { GET: list(servicePrincipalAppRoleAssignmentsSpec) } },
   // Alternate key: /servicePrincipals(appId='{appId}')
   { pattern: [/^servicePrincipals\(appId='(?<appId>[^']*)'\)$/i], handlers: { GET: getServicePrincipalByAppId } },
@@ -547,7 +594,7 @@ export const ROUTES: readonly Route[] = [
     pattern: ['roleManagement', 'directory', 'roleAssignments'],
     handlers: { GET: list(roleAssignmentsSpec), POST: createRoleAssignment },
   },
-  { pattern: ['roleManagement', 'directory', 'roleAssignments', ':id'], handlers: { GET: getRoleAssignment } },
+  { pattern: ['roleManagement', 'directory', 'roleAssignments', ':id'], handlers: { GET: getRoleAssignment, DELETE: deleteRoleAssignment } },
   {
     pattern: ['organization'],
     handlers: {

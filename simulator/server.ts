@@ -18,7 +18,7 @@ import {
   type FaultSettings,
   type FaultSpec,
 } from './faults';
-import { isRecord } from './json';
+import { isRecord, type JsonObject } from './json';
 import { parsePermissionList, requiredPermissions } from './permissions';
 import { parseQueryString, type QueryContext } from './query';
 import { matchRoute, type RouteResult } from './routes';
@@ -186,11 +186,29 @@ function handleAdmin(method: string, segments: string[], bodyText: string, fault
   throw new GraphError(405, 'MethodNotAllowed', `${method} is not supported on /_simulator/faults.`);
 }
 
+/** What a request carries, whether it came on its own or inside a `$batch`. */
+interface GraphCall {
+  method: string;
+  /** The path as sent, still percent-encoded, without the query. */
+  rawPath: string;
+  rawQuery: string;
+  /** A request header by lower-case name. */
+  header(name: string): string | undefined;
+  bodyText: string;
+}
+
+/** The tenant and the standing and queued faults every request goes through. */
+interface Service {
+  directory: Directory;
+  faults: FaultQueue;
+  standing: StandingFaults;
+  origin: string;
+  log?: (line: string) => void;
+}
+
 async function handle(
   req: IncomingMessage,
-  directory: Directory,
-  faults: FaultQueue,
-  standing: StandingFaults,
+  service: Omit<Service, 'origin'>,
   fallbackHost: string,
   maxBodyBytes: number,
 ): Promise<RouteResult> {
@@ -205,7 +223,16 @@ async function handle(
   const rawQuery = questionMark < 0 ? '' : url.slice(questionMark + 1);
   const segments = decodePath(rawPath);
   const method = (req.method ?? 'GET').toUpperCase();
-  if (segments[0] === '_simulator') return handleAdmin(method, segments, body.text, faults, standing, directory);
+  if (segments[0] === '_simulator') return handleAdmin(method, segments, body.text, service.faults, service.standing, service.directory);
+  const call: GraphCall = { method, rawPath, rawQuery, header: (name) => header(req, name), bodyText: body.text };
+  return carryOut(call, { ...service, origin: requestOrigin(req, fallbackHost) });
+}
+
+/** One Graph request through the faults, the permission check and its route. */
+async function carryOut(call: GraphCall, service: Service): Promise<RouteResult> {
+  const { directory, faults, standing } = service;
+  const { method, rawPath, rawQuery } = call;
+  const segments = decodePath(rawPath);
   if (segments.length === 0 || segments[0].toLowerCase() !== 'v1.0') {
     throw graphErrors.unknownSegment(segments[0] ?? '/');
   }
@@ -217,38 +244,159 @@ async function handle(
   if (failure && !failure.afterHandling) throw failureError(failure.kind, standing.retryAfterSeconds());
   const quotaRetryAfter = standing.throttleWrite(method, path);
   if (quotaRetryAfter !== undefined) throw faultError({ status: 429, retryAfter: quotaRetryAfter });
-  const { handler, params } = matchRoute(segments.slice(1), method);
-  const lagMs = standing.replicationLagMs();
-  const ctx: QueryContext = {
-    query: parseQueryString(rawQuery),
-    eventual: header(req, 'consistencylevel')?.trim().toLowerCase() === 'eventual',
-    origin: requestOrigin(req, fallbackHost),
-    rawPath,
-    replicating: (id) => directory.isReplicating(id, lagMs),
+  const contentType = call.header('content-type');
+  const readJson = (): unknown => {
+    if (call.bodyText.trim() === '') return undefined;
+    if (!isJsonContentType(contentType)) throw graphErrors.unreadableJson();
+    try {
+      return JSON.parse(call.bodyText) as unknown;
+    } catch {
+      throw graphErrors.unreadableJson();
+    }
   };
-  const contentType = header(req, 'content-type');
-  // Authorization comes after the route is known (an unknown path is still a 404), before any change.
-  const required = requiredPermissions(method, segments.slice(1), { query: ctx.query.options, body: lenientJson(body.text) });
-  if (required && !directory.mayCall(required)) throw graphErrors.authorizationDenied();
-  const result = handler({
-    directory,
-    method,
-    params,
-    ctx,
-    json: () => {
-      if (body.text.trim() === '') return undefined;
-      if (!isJsonContentType(contentType)) throw graphErrors.unreadableJson();
-      try {
-        return JSON.parse(body.text) as unknown;
-      } catch {
-        throw graphErrors.unreadableJson();
-      }
-    },
-  });
+  let result: RouteResult;
+  if (segments.length === 2 && segments[1].toLowerCase() === '$batch') {
+    if (method !== 'POST') throw graphErrors.methodNotAllowed(method, ['POST']);
+    result = await handleBatch(readJson(), service);
+  } else {
+    const { handler, params } = matchRoute(segments.slice(1), method);
+    const lagMs = standing.replicationLagMs();
+    const ctx: QueryContext = {
+      query: parseQueryString(rawQuery),
+      eventual: call.header('consistencylevel')?.trim().toLowerCase() === 'eventual',
+      origin: service.origin,
+      rawPath,
+      replicating: (id) => directory.isReplicating(id, lagMs),
+    };
+    // Authorization comes after the route is known (an unknown path is still a 404), before any change.
+    const required = requiredPermissions(method, segments.slice(1), { query: ctx.query.options, body: lenientJson(call.bodyText) });
+    if (required && !directory.mayCall(required)) throw graphErrors.authorizationDenied();
+    result = handler({ directory, method, params, ctx, json: readJson });
+  }
   if (fault) throw faultError(fault);
   if (failure) throw failureError(failure.kind, standing.retryAfterSeconds());
   await sleep(standing.latencyMs(method, path, 'after'));
   return result;
+}
+
+/** JSON batching allows at most 20 requests per batch (json-batching). */
+export const MAX_BATCH_REQUESTS = 20;
+
+interface BatchItem {
+  id: string;
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body?: unknown;
+  dependsOn: string[];
+}
+
+/**
+ * Reads a `$batch` body. The whole batch is refused (400) when it cannot be read, holds more than
+ * 20 requests, repeats an id, names an unknown dependency, or has a request with a body but no
+ * Content-Type (the service's wording for that case is the one community reports quote).
+ */
+function readBatch(body: unknown): BatchItem[] {
+  const invalid = (message: string) => graphErrors.badRequest(message);
+  if (!isRecord(body) || !Array.isArray(body.requests)) throw invalid('Invalid batch payload format: expected {"requests": [...]}.');
+  const requests: unknown[] = body.requests;
+  if (requests.length === 0) throw invalid('Invalid batch payload format: the batch holds no requests.');
+  if (requests.length > MAX_BATCH_REQUESTS) throw invalid('Number of requests inside batch exceeds the limit.');
+  const items: BatchItem[] = [];
+  for (const request of requests) {
+    if (!isRecord(request) || typeof request.id !== 'string' || request.id === '' || typeof request.method !== 'string' || typeof request.url !== 'string') {
+      throw invalid('Invalid batch payload format: every request needs a string id, method and url.');
+    }
+    if (items.some((item) => item.id === request.id)) throw invalid(`Invalid batch payload format: the request id '${request.id}' is used twice.`);
+    const headers: Record<string, string> = {};
+    if (request.headers !== undefined) {
+      if (!isRecord(request.headers)) throw invalid(`Invalid batch payload format: the headers of request ${request.id} must be an object.`);
+      for (const [name, value] of Object.entries(request.headers)) if (typeof value === 'string') headers[name.toLowerCase()] = value;
+    }
+    if (request.body !== undefined && headers['content-type'] === undefined) {
+      throw invalid(`Write request id : ${request.id} does not contain Content-Type header or body.`);
+    }
+    const dependsOn = Array.isArray(request.dependsOn) ? request.dependsOn.filter((d): d is string => typeof d === 'string') : [];
+    items.push({ id: request.id, method: request.method.toUpperCase(), url: request.url, headers, body: request.body, dependsOn });
+  }
+  for (const item of items) {
+    const unknown = item.dependsOn.find((d) => !items.some((other) => other.id === d) || d === item.id);
+    if (unknown !== undefined) throw invalid(`Invalid batch payload format: request ${item.id} depends on an unknown request '${unknown}'.`);
+  }
+  return items;
+}
+
+/**
+ * `POST /$batch`: each request is carried out as if sent alone (its own permissions, faults, write
+ * quota and throttling, answered inside the batch with its own status and `Retry-After`); a request
+ * whose dependency failed gets 424. The batch itself answers 200, with the responses in reverse
+ * order, so a caller that does not correlate them by id fails here as it would against the service,
+ * which documents no order.
+ */
+async function handleBatch(body: unknown, service: Service): Promise<RouteResult> {
+  const items = readBatch(body);
+  const responses = new Map<string, JsonObject>();
+  const statusOf = new Map<string, number>();
+  const pending = [...items];
+  while (pending.length > 0) {
+    const index = pending.findIndex((item) => item.dependsOn.every((d) => statusOf.has(d)));
+    if (index < 0) throw graphErrors.badRequest('Invalid batch payload format: the dependsOn of the requests form a cycle.');
+    const [item] = pending.splice(index, 1);
+    if (!item) break;
+    let response: JsonObject;
+    if (item.dependsOn.some((d) => (statusOf.get(d) ?? 0) >= 400)) {
+      response = errorResponse(item.id, new GraphError(424, 'FailedDependency', 'The request depends on a request that failed.'));
+    } else {
+      response = await batchResponse(item, service);
+    }
+    responses.set(item.id, response);
+    statusOf.set(item.id, typeof response.status === 'number' ? response.status : 500);
+  }
+  return { status: 200, body: { responses: items.map((item) => responses.get(item.id) ?? {}).reverse() } };
+}
+
+function errorResponse(id: string, error: GraphError): JsonObject {
+  const requestId = randomUUID();
+  return {
+    id,
+    status: error.status,
+    headers: { 'Content-Type': 'application/json', ...error.headers },
+    body: graphErrorBody(error, { requestId, clientRequestId: requestId, at: new Date() }),
+  };
+}
+
+async function batchResponse(item: BatchItem, service: Service): Promise<JsonObject> {
+  if (/^[a-z]+:/i.test(item.url)) {
+    return errorResponse(item.id, graphErrors.badRequest('The url of a request in a batch must be relative to the version root, for example /users/{id}.'));
+  }
+  const relative = item.url.startsWith('/') ? item.url : `/${item.url}`;
+  const questionMark = relative.indexOf('?');
+  const rawPath = `/v1.0${questionMark < 0 ? relative : relative.slice(0, questionMark)}`;
+  const rawQuery = questionMark < 0 ? '' : relative.slice(questionMark + 1);
+  let status: number;
+  let response: JsonObject;
+  try {
+    if (decodePath(rawPath)[1]?.toLowerCase() === '$batch') throw graphErrors.badRequest('A batch cannot hold another batch.');
+    const bodyText = item.body === undefined ? '' : typeof item.body === 'string' ? item.body : JSON.stringify(item.body);
+    const result = await carryOut({ method: item.method, rawPath, rawQuery, header: (name) => item.headers[name], bodyText }, service);
+    status = result.status;
+    response = { id: item.id, status: result.status };
+    if (result.body !== undefined) {
+      response.headers = { 'Content-Type': 'application/json' };
+      response.body = result.body;
+    } else if (result.text !== undefined) {
+      response.headers = { 'Content-Type': 'text/plain' };
+      response.body = result.text;
+    }
+  } catch (err) {
+    // A dropped connection cannot happen to one request of a batch: it is answered as a gateway timeout.
+    const error = err instanceof GraphError ? err : err instanceof DroppedConnection ? faultError({ status: 504 }) : undefined;
+    if (!error) throw err;
+    status = error.status;
+    response = errorResponse(item.id, error);
+  }
+  service.log?.(`$batch ${item.method} /v1.0${relative} -> ${status}`);
+  return response;
 }
 
 /** The body as JSON for deciding permissions, or undefined; the handler reports a body it cannot read. */
@@ -304,7 +452,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     let result: RouteResult;
     let extraHeaders: Readonly<Record<string, string>> = {};
     try {
-      result = await handle(req, directory, faults, standing, fallbackHost, maxBodyBytes);
+      result = await handle(req, { directory, faults, standing, log: options.log }, fallbackHost, maxBodyBytes);
     } catch (err) {
       if (err instanceof DroppedConnection) {
         // As a failing network path would: no status, no body, the connection just ends.

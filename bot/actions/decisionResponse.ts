@@ -28,7 +28,9 @@ export function approvalResponse(result: DecisionResult, denyError?: string): Ad
     case 'alreadyDecided':
       return cardResponse(approvalCard({ request: result.request, context: result.request.context ?? {}, notice: alreadyDecidedNotice(result.request) }));
     case 'invalid':
-      return cardResponse(approvalCard({ request: result.request, context: result.request.context ?? {}, denyError: denyError ?? result.message }));
+      return result.field === 'accessUntil'
+        ? cardResponse(approvalCard({ request: result.request, context: result.request.context ?? {}, accessUntilError: result.message }))
+        : cardResponse(approvalCard({ request: result.request, context: result.request.context ?? {}, denyError: denyError ?? result.message }));
     case 'refusedByPolicy':
       return cardResponse(approvalCard({ request: result.request, context: result.request.context ?? {}, notice: result.message }));
     case 'forbidden':

@@ -6,9 +6,17 @@ import { deleteGuestAction } from './deleteGuestAction';
 import { denyAction } from './denyAction';
 import { disableGuestAction } from './disableGuestAction';
 import { dryRunDeleteGuestAction } from './dryRunDeleteGuestAction';
+import { dryRunCleanupAction } from './dryRunCleanupAction';
 import { dryRunDisableGuestAction } from './dryRunDisableGuestAction';
+import { extendAccessAction } from './extendAccessAction';
 import { guestsPageAction } from './guestsPageAction';
+import { keepAllGuestsAction } from './keepAllGuestsAction';
+import { keepFromCleanupAction } from './keepFromCleanupAction';
+import { keepGuestAction } from './keepGuestAction';
+import { letAccessEndAction } from './letAccessEndAction';
+import { removeGuestAction } from './removeGuestAction';
 import { resendGuestAction } from './resendGuestAction';
+import { runCleanupAction } from './runCleanupAction';
 import { submitAppAccessAction } from './submitAppAccessAction';
 import { submitInviteAction } from './submitInviteAction';
 
@@ -30,5 +38,13 @@ export function createActions(): ActionRegistry {
     [VERBS.deleteGuest]: deleteGuestAction,
     [VERBS.dryRunDisableGuest]: dryRunDisableGuestAction,
     [VERBS.dryRunDeleteGuest]: dryRunDeleteGuestAction,
+    [VERBS.extendAccess]: extendAccessAction,
+    [VERBS.letAccessEnd]: letAccessEndAction,
+    [VERBS.keepGuest]: keepGuestAction,
+    [VERBS.removeGuest]: removeGuestAction,
+    [VERBS.keepAllGuests]: keepAllGuestsAction,
+    [VERBS.dryRunCleanup]: dryRunCleanupAction,
+    [VERBS.runCleanup]: runCleanupAction,
+    [VERBS.keepFromCleanup]: keepFromCleanupAction,
   } satisfies ActionRegistry;
 }

@@ -1,15 +1,19 @@
 import type { CommandHandler } from '../handlers';
 import { auditCommand } from './auditCommand';
+import { cleanupCommand } from './cleanupCommand';
 import { guestCommand } from './guestCommand';
 import { guestsCommand } from './guestsCommand';
 import { helpCommand } from './helpCommand';
 import { inviteCommand } from './inviteCommand';
 import { myRequestsCommand } from './myRequestsCommand';
 import { pendingCommand } from './pendingCommand';
+import { recertificationCommand } from './recertificationCommand';
+import { recertifyCommand } from './recertifyCommand';
 import { requestAppCommand } from './requestAppCommand';
 import { resendCommand } from './resendCommand';
 import { revokeCommand } from './revokeCommand';
 import { setApprovalsChannelCommand } from './setApprovalsChannelCommand';
+import { sponsorCommand } from './sponsorCommand';
 
 /** Every chat command, in the order help lists them. */
 export function createCommands(): CommandHandler[] {
@@ -23,6 +27,10 @@ export function createCommands(): CommandHandler[] {
     guestCommand,
     resendCommand,
     revokeCommand,
+    sponsorCommand,
+    recertifyCommand,
+    recertificationCommand,
+    cleanupCommand,
     auditCommand,
   ];
   commands.push(helpCommand(() => commands));

@@ -9,7 +9,6 @@ import { appAccessFormCard } from '../../cards/appAccessFormCard';
 import { inviteFormCard } from '../../cards/inviteFormCard';
 import { DATASETS, parseSubmission, VERBS } from '../../cards/verbs';
 import type { PersonLimits } from '../../services/platform/rateLimits';
-import type { RequestKind } from '../../services/requests/model';
 import type { RequestHistory } from '../../services/requests/requestHistory';
 import type { InviteForm, RequestWorkflow } from '../../services/requests/requestWorkflow';
 import { formValues } from '../actions/formValues';
@@ -24,7 +23,7 @@ const FORM_KIND = z.enum(['invite', 'appAccess']);
  * The chat's submit verb of each form: the dialog sends what the card's inputs hold, and it is
  * parsed with that verb's schema from the verb table, exactly as a click on Send in chat is.
  */
-const SUBMIT_VERB = { invite: VERBS.submitInvite, appAccess: VERBS.submitAppAccess } as const satisfies Record<RequestKind, string>;
+const SUBMIT_VERB = { invite: VERBS.submitInvite, appAccess: VERBS.submitAppAccess } as const satisfies Record<z.infer<typeof FORM_KIND>, string>;
 
 /** Typeahead text, as short as the chat's search invoke allows. */
 const SEARCH_TEXT_MAX = 200;

@@ -1,6 +1,6 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
 import type { NamedRef } from '../requests/model';
-import { GraphFailure, toGraphFailure } from './graphErrors';
+import { GraphFailure, parseRetryAfter, toGraphFailure } from './graphErrors';
 import {
   GUEST_FIELDS,
   guestListPath,
@@ -38,6 +38,42 @@ export interface InviteInput {
   displayName: string;
   message: string;
   redirectUrl: string;
+  /** Users or groups made the guest's sponsors at invitation (`invitedUserSponsors`), so Entra shows them. */
+  sponsorIds?: readonly string[];
+}
+
+/** Who is answerable for a guest: a person, or a group (the approvers, when a sponsor left). */
+export interface SponsorRef {
+  kind: 'user' | 'group';
+  id: string;
+}
+
+/** What a write that gives something returns: the assignment made (its id, to remove it later), or that it existed. */
+export type AssignmentResult = { outcome: 'assigned'; assignmentId: string } | { outcome: 'alreadyAssigned' };
+
+/** One request inside a `$batch`, relative to the version root (`/users/{id}`). */
+export interface BatchRequest {
+  id: string;
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  path: string;
+  headers?: Record<string, string>;
+  body?: Record<string, unknown>;
+}
+
+/** One answer inside a `$batch` response. */
+export interface BatchAnswer {
+  status: number;
+  body: unknown;
+  retryAfterSeconds?: number;
+}
+
+/** A user as a sponsor check reads them: gone (deleted), or there and enabled or not. */
+export type UserPresence = { exists: false } | { exists: true; displayName: string; accountEnabled: boolean };
+
+/** What a recertification digest shows of a guest's access; each part, or why it could not be read. */
+export interface GuestAccessRead {
+  groups: { ok: true; value: NamedRef[] } | { ok: false; reason: string };
+  appRoles: { ok: true; value: AppRoleAssignment[] } | { ok: false; reason: string };
 }
 
 interface Page<T> {
@@ -93,6 +129,9 @@ const EVENTUAL = { ConsistencyLevel: 'eventual' };
 const MAX_PAGE = 999;
 /** checkMemberGroups takes at most 20 group ids per call. */
 const MAX_GROUP_IDS_PER_CHECK = 20;
+/** JSON batching takes at most 20 requests per batch. */
+export const MAX_BATCH_REQUESTS = 20;
+const APP_ROLE_ASSIGNMENT_FIELDS = 'id,appRoleId,resourceId,resourceDisplayName,principalId,principalType,principalDisplayName';
 
 /**
  * Everything the bot asks of the directory, in Graph terms. One instance per process, built at
@@ -264,6 +303,7 @@ export class GraphDirectory {
       inviteRedirectUrl: input.redirectUrl,
       sendInvitationMessage: true,
       invitedUserMessageInfo: input.message ? { customizedMessageBody: input.message } : undefined,
+      invitedUserSponsors: input.sponsorIds && input.sponsorIds.length > 0 ? input.sponsorIds.map((id) => ({ id })) : undefined,
     };
     const created = await this.call<{ inviteRedeemUrl?: string; invitedUser?: { id?: string } }>('/invitations', 'POST', body);
     const guestId = created.invitedUser?.id;
@@ -284,20 +324,168 @@ export class GraphDirectory {
   }
 
   /** Assigns a tenant-wide directory role; an existing identical assignment counts as done. */
-  async assignDirectoryRole(roleDefinitionId: string, principalId: string): Promise<'assigned' | 'alreadyAssigned'> {
+  async assignDirectoryRole(roleDefinitionId: string, principalId: string): Promise<AssignmentResult> {
     try {
-      await this.call('/roleManagement/directory/roleAssignments', 'POST', {
+      const created = await this.call<{ id?: string }>('/roleManagement/directory/roleAssignments', 'POST', {
         '@odata.type': '#microsoft.graph.unifiedRoleAssignment',
         principalId,
         roleDefinitionId,
         directoryScopeId: '/',
       });
-      return 'assigned';
+      return { outcome: 'assigned', assignmentId: created?.id ?? '' };
     } catch (error) {
       const failure = toGraphFailure(error);
-      if (failure.status === 400 && /conflicting object/i.test(failure.graphMessage)) return 'alreadyAssigned';
+      if (failure.status === 400 && /conflicting object/i.test(failure.graphMessage)) return { outcome: 'alreadyAssigned' };
       throw failure;
     }
+  }
+
+  /** Takes the user out of the group; 'gone' when they were no member any more (or the group is gone). */
+  async removeGroupMember(groupId: string, userId: string): Promise<'removed' | 'gone'> {
+    return this.removal(`/groups/${pathSegment(groupId)}/members/${pathSegment(userId)}/$ref`);
+  }
+
+  /** Removes a directory role assignment by its id; 'gone' when someone removed it already. */
+  async removeDirectoryRoleAssignment(assignmentId: string): Promise<'removed' | 'gone'> {
+    return this.removal(`/roleManagement/directory/roleAssignments/${pathSegment(assignmentId)}`);
+  }
+
+  /** Removes an app role assignment through its application (Microsoft's recommended way); 'gone' when it was removed already. */
+  async removeAppRoleAssignment(servicePrincipalId: string, assignmentId: string): Promise<'removed' | 'gone'> {
+    return this.removal(`/servicePrincipals/${pathSegment(servicePrincipalId)}/appRoleAssignedTo/${pathSegment(assignmentId)}`);
+  }
+
+  /** Makes a user or group a sponsor of the guest (shown in Entra); 'alreadySponsor' when it is one. */
+  async addSponsor(guestId: string, sponsor: SponsorRef): Promise<'added' | 'alreadySponsor'> {
+    try {
+      await this.call(`/users/${pathSegment(guestId)}/sponsors/$ref`, 'POST', { '@odata.id': this.referenceTo(sponsor.kind === 'user' ? 'users' : 'groups', sponsor.id) });
+      return 'added';
+    } catch (error) {
+      const failure = toGraphFailure(error);
+      if (failure.status === 400 && /already exist/i.test(failure.graphMessage)) return 'alreadySponsor';
+      throw failure;
+    }
+  }
+
+  /** Removes a sponsor from the guest (the sponsor's own account stays); 'gone' when it was no sponsor. */
+  async removeSponsor(guestId: string, sponsorId: string): Promise<'removed' | 'gone'> {
+    return this.removal(`/users/${pathSegment(guestId)}/sponsors/${pathSegment(sponsorId)}/$ref`);
+  }
+
+  /** A DELETE whose 404 means what it asked for is already true. */
+  private async removal(path: string): Promise<'removed' | 'gone'> {
+    try {
+      await this.call(path, 'DELETE');
+      return 'removed';
+    } catch (error) {
+      const failure = toGraphFailure(error);
+      if (failure.status === 404) return 'gone';
+      throw failure;
+    }
+  }
+
+  /**
+   * Sends requests in `$batch`es of 20 and returns each answer by its id (Graph answers a batch in
+   * any order). A request inside a batch is not retried by the client: a caller decides what an
+   * answer of 429 or 5xx means for it (see `batchValue`).
+   */
+  async batch(requests: readonly BatchRequest[]): Promise<Map<string, BatchAnswer>> {
+    const answers = new Map<string, BatchAnswer>();
+    for (let i = 0; i < requests.length; i += MAX_BATCH_REQUESTS) {
+      const chunk = requests.slice(i, i + MAX_BATCH_REQUESTS).map((r) => {
+        const headers = r.body === undefined ? r.headers : { 'Content-Type': 'application/json', ...r.headers };
+        return { id: r.id, method: r.method, url: r.path, ...(headers ? { headers } : {}), ...(r.body === undefined ? {} : { body: r.body }) };
+      });
+      const result = await this.call<{ responses?: { id: string; status: number; headers?: Record<string, string>; body?: unknown }[] }>('/$batch', 'POST', { requests: chunk });
+      for (const response of result?.responses ?? []) {
+        const retryAfter = Object.entries(response.headers ?? {}).find(([name]) => name.toLowerCase() === 'retry-after')?.[1];
+        answers.set(response.id, { status: response.status, body: response.body, retryAfterSeconds: parseRetryAfter(retryAfter) });
+      }
+    }
+    return answers;
+  }
+
+  /**
+   * Whether each user exists and may sign in, read in batches (a sponsor who left is deleted or
+   * disabled). A throttled or failed answer throws, so the caller's job is retried.
+   */
+  async readUsersPresence(userIds: readonly string[]): Promise<Map<string, UserPresence>> {
+    const answers = await this.batch(userIds.map((id, i) => ({ id: String(i), method: 'GET', path: `/users/${pathSegment(id)}${queryString({ $select: 'id,displayName,accountEnabled' })}` })));
+    const presence = new Map<string, UserPresence>();
+    userIds.forEach((userId, i) => {
+      const answer = answers.get(String(i));
+      if (answer?.status === 404) {
+        presence.set(userId, { exists: false });
+        return;
+      }
+      const user = batchValue<{ displayName?: string | null; accountEnabled?: boolean | null }>(answer);
+      presence.set(userId, { exists: true, displayName: user.displayName ?? userId, accountEnabled: user.accountEnabled !== false });
+    });
+    return presence;
+  }
+
+  /**
+   * Each guest's groups and app roles, two requests a guest in batches of 20 (ten guests a call).
+   * A part Graph refuses (a permission the app lacks) comes back with the reason; throttling and
+   * outages throw, so the caller's job is retried.
+   */
+  async readGuestAccess(guestIds: readonly string[]): Promise<Map<string, GuestAccessRead>> {
+    const requests: BatchRequest[] = guestIds.flatMap((id, i): BatchRequest[] => [
+      { id: `g${i}`, method: 'GET', path: `/users/${pathSegment(id)}/memberOf${queryString({ $select: 'id,displayName', $top: MAX_PAGE })}` },
+      {
+        id: `a${i}`,
+        method: 'GET',
+        path: `/users/${pathSegment(id)}/appRoleAssignments${queryString({ $select: APP_ROLE_ASSIGNMENT_FIELDS, $count: true, $top: MAX_PAGE })}`,
+        headers: EVENTUAL,
+      },
+    ]);
+    const answers = await this.batch(requests);
+    const read = new Map<string, GuestAccessRead>();
+    for (const [i, guestId] of guestIds.entries()) {
+      const groups = await this.pagedBatchValue<RawMember>(answers.get(`g${i}`));
+      const appRoles = await this.pagedBatchValue<AppRoleAssignment>(answers.get(`a${i}`), EVENTUAL);
+      read.set(guestId, {
+        groups: groups.ok ? { ok: true, value: groups.value.filter((o) => o['@odata.type'] === '#microsoft.graph.group').map((o) => ({ id: o.id, displayName: o.displayName ?? o.id })) } : groups,
+        appRoles,
+      });
+    }
+    return read;
+  }
+
+  /** The users and groups sponsoring each guest, read in batches; a guest gone from the directory has none. */
+  async readSponsorsOf(guestIds: readonly string[]): Promise<Map<string, (NamedRef & { kind: 'user' | 'group' })[]>> {
+    const answers = await this.batch(guestIds.map((id, i) => ({ id: String(i), method: 'GET', path: `/users/${pathSegment(id)}/sponsors${queryString({ $select: 'id,displayName' })}` })));
+    const sponsors = new Map<string, (NamedRef & { kind: 'user' | 'group' })[]>();
+    for (const [i, guestId] of guestIds.entries()) {
+      const answer = answers.get(String(i));
+      if (answer?.status === 404) {
+        sponsors.set(guestId, []);
+        continue;
+      }
+      const page = await this.pagedBatchValue<RawMember>(answer);
+      if (!page.ok) throw new GraphFailure(answer?.status ?? 502, 'BatchAnswer', page.reason);
+      sponsors.set(
+        guestId,
+        page.value
+          .filter((o) => o['@odata.type'] === '#microsoft.graph.user' || o['@odata.type'] === '#microsoft.graph.group')
+          .map((o) => ({ id: o.id, displayName: o.displayName ?? o.id, kind: o['@odata.type'] === '#microsoft.graph.group' ? 'group' : 'user' })),
+      );
+    }
+    return sponsors;
+  }
+
+  /** A collection answered inside a batch, with the rest of its pages read directly; a refusal comes back with its reason. */
+  private async pagedBatchValue<T>(answer: BatchAnswer | undefined, headers: Record<string, string> = {}): Promise<{ ok: true; value: T[] } | { ok: false; reason: string }> {
+    if (answer && answer.status >= 400 && !toBatchFailure(answer).transient) return { ok: false, reason: toBatchFailure(answer).userMessage };
+    const page = batchValue<Page<T>>(answer);
+    const items = [...(page.value ?? [])];
+    let path = this.relativeNextLink(page['@odata.nextLink']);
+    while (path) {
+      const next: Page<T> = await this.get<Page<T>>(path, headers);
+      items.push(...(next.value ?? []));
+      path = this.relativeNextLink(next['@odata.nextLink']);
+    }
+    return { ok: true, value: items };
   }
 
   /** Enterprise applications (service principals of integrated apps), up to `limit`. */
@@ -362,7 +550,7 @@ export class GraphDirectory {
   async listAppRoleAssignments(userId: string): Promise<AppRoleAssignment[]> {
     return this.collect<AppRoleAssignment>(
       `/users/${pathSegment(userId)}/appRoleAssignments${queryString({
-        $select: 'id,appRoleId,resourceId,resourceDisplayName,principalId,principalType,principalDisplayName',
+        $select: APP_ROLE_ASSIGNMENT_FIELDS,
         $count: true,
         $top: MAX_PAGE,
       })}`,
@@ -371,17 +559,17 @@ export class GraphDirectory {
   }
 
   /** Gives the user an app role; an identical existing assignment counts as done. */
-  async assignAppRole(servicePrincipalId: string, principalId: string, appRoleId: string): Promise<'assigned' | 'alreadyAssigned'> {
+  async assignAppRole(servicePrincipalId: string, principalId: string, appRoleId: string): Promise<AssignmentResult> {
     try {
-      await this.call(`/servicePrincipals/${pathSegment(servicePrincipalId)}/appRoleAssignedTo`, 'POST', {
+      const created = await this.call<{ id?: string }>(`/servicePrincipals/${pathSegment(servicePrincipalId)}/appRoleAssignedTo`, 'POST', {
         principalId,
         resourceId: servicePrincipalId,
         appRoleId,
       });
-      return 'assigned';
+      return { outcome: 'assigned', assignmentId: created?.id ?? '' };
     } catch (error) {
       const failure = toGraphFailure(error);
-      if (failure.status === 400 && /already exists/i.test(failure.graphMessage)) return 'alreadyAssigned';
+      if (failure.status === 400 && /already exists/i.test(failure.graphMessage)) return { outcome: 'alreadyAssigned' };
       throw failure;
     }
   }
@@ -508,6 +696,24 @@ export class GraphDirectory {
       throw toGraphFailure(error);
     }
   }
+}
+
+/** The failure a batch answer carries, as if the request had been sent alone. */
+function toBatchFailure(answer: BatchAnswer): GraphFailure {
+  const error = (answer.body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
+  return new GraphFailure(
+    answer.status,
+    typeof error?.code === 'string' ? error.code : 'UnknownError',
+    typeof error?.message === 'string' ? error.message : `Graph answered ${answer.status} inside a batch.`,
+    answer.retryAfterSeconds,
+  );
+}
+
+/** The body of a successful batch answer; a failed (or missing) one throws its failure. */
+function batchValue<T>(answer: BatchAnswer | undefined): T {
+  if (!answer) throw new GraphFailure(502, 'MissingBatchAnswer', 'Graph left a request of a batch unanswered.');
+  if (answer.status >= 400) throw toBatchFailure(answer);
+  return (answer.body ?? {}) as T;
 }
 
 /** Only integrated apps are "enterprise applications"; the rest are Microsoft's and other internals. */

@@ -60,6 +60,10 @@ export const FEATURES = {
   revokeDelete: { label: 'Deleting guests' },
   roleHolder: { label: 'Naming the directory role that keeps a guest from being deleted' },
   permissionCheck: { label: "Checking the bot's Graph permissions at start" },
+  sponsorWrite: { label: "Recording sponsors in Microsoft Entra after the invitation (the sponsor command, handing a leaver's guests to the approvers)" },
+  sponsorCheck: { label: 'Noticing sponsors who left (their account disabled or deleted)' },
+  recertification: { label: 'Recertifying guests with their sponsors' },
+  cleanup: { label: 'Cleaning up stale guests' },
 } as const satisfies Record<string, { label: string }>;
 
 export type Feature = keyof typeof FEATURES;
@@ -89,7 +93,7 @@ export const GRAPH_OPERATIONS = {
     method: 'GET',
     path: '/users',
     requires: [READ_USERS],
-    features: ['invite', 'appAccess', 'guestList', 'guestCard', 'resend', 'resendWithReset', 'revokeDisable', 'revokeDelete'],
+    features: ['invite', 'appAccess', 'guestList', 'guestCard', 'resend', 'resendWithReset', 'revokeDisable', 'revokeDelete', 'recertification', 'cleanup'],
   },
   // user-list.md and resources/signinactivity.md: reading signInActivity needs AuditLog.Read.All
   // together with User.Read.All (and a Microsoft Entra ID P1 or P2 licence).
@@ -106,7 +110,7 @@ export const GRAPH_OPERATIONS = {
     method: 'GET',
     path: '/users/{id}',
     requires: [READ_USERS],
-    features: ['appAccess', 'guestCard', 'resend', 'resendWithReset', 'revokeDisable', 'revokeDelete'],
+    features: ['appAccess', 'guestCard', 'resend', 'resendWithReset', 'revokeDisable', 'revokeDelete', 'sponsorCheck', 'sponsorWrite'],
   },
   // user-get.md, as for the listing: signInActivity adds AuditLog.Read.All.
   getUserWithSignIn: {
@@ -130,7 +134,21 @@ export const GRAPH_OPERATIONS = {
     method: 'GET',
     path: '/users/{id}/sponsors',
     requires: [['User.Read.All', 'User.ReadWrite.All']],
-    features: ['guestCard'],
+    features: ['guestCard', 'cleanup'],
+  },
+  // user-post-sponsors: Application least User.ReadWrite.All (higher Directory.ReadWrite.All).
+  addSponsor: {
+    method: 'POST',
+    path: '/users/{id}/sponsors/$ref',
+    requires: [['User.ReadWrite.All', 'Directory.ReadWrite.All']],
+    features: ['sponsorWrite'],
+  },
+  // user-delete-sponsors: Application least User.ReadWrite.All (higher Directory.ReadWrite.All).
+  removeSponsor: {
+    method: 'DELETE',
+    path: '/users/{id}/sponsors/{id}/$ref',
+    requires: [['User.ReadWrite.All', 'Directory.ReadWrite.All']],
+    features: ['sponsorWrite'],
   },
   // includes/permissions/user-list-approleassignments-permissions.md: Application least
   // Directory.Read.All (higher AppRoleAssignment.ReadWrite.All).
@@ -230,6 +248,14 @@ export const GRAPH_OPERATIONS = {
     requires: [['GroupMember.ReadWrite.All', 'Group.ReadWrite.All', 'Directory.ReadWrite.All']],
     features: ['groups'],
   },
+  // group-delete-members: Application least GroupMember.ReadWrite.All (higher Directory.ReadWrite.All,
+  // Group.ReadWrite.All): the permission that added the guest takes them out when the access ends.
+  removeGroupMember: {
+    method: 'DELETE',
+    path: '/groups/{id}/members/{id}/$ref',
+    requires: [['GroupMember.ReadWrite.All', 'Group.ReadWrite.All', 'Directory.ReadWrite.All']],
+    features: ['groups'],
+  },
   // rbacapplication-list-roledefinitions.md (directory provider): Application least
   // RoleManagement.Read.Directory (higher RoleManagement.ReadWrite.Directory, Directory.Read.All,
   // Directory.ReadWrite.All).
@@ -243,6 +269,13 @@ export const GRAPH_OPERATIONS = {
   assignDirectoryRole: {
     method: 'POST',
     path: '/roleManagement/directory/roleAssignments',
+    requires: [['RoleManagement.ReadWrite.Directory']],
+    features: ['directoryRole'],
+  },
+  // unifiedroleassignment-delete.md (directory provider): RoleManagement.ReadWrite.Directory, the only one.
+  removeDirectoryRoleAssignment: {
+    method: 'DELETE',
+    path: '/roleManagement/directory/roleAssignments/{id}',
     requires: [['RoleManagement.ReadWrite.Directory']],
     features: ['directoryRole'],
   },
@@ -283,6 +316,21 @@ export const GRAPH_OPERATIONS = {
     path: '/servicePrincipals/{id}/appRoleAssignedTo',
     requires: [['AppRoleAssignment.ReadWrite.All'], ['Application.Read.All', 'Directory.Read.All']],
     features: ['appAccess'],
+  },
+  // serviceprincipal-delete-approleassignedto.md: AppRoleAssignment.ReadWrite.All, the only one
+  // (Microsoft recommends deleting through the resource rather than through the user).
+  removeAppRoleAssignment: {
+    method: 'DELETE',
+    path: '/servicePrincipals/{id}/appRoleAssignedTo/{id}',
+    requires: [['AppRoleAssignment.ReadWrite.All']],
+    features: ['appAccess'],
+  },
+  // json-batching.md: a batch needs no permission of its own; each request in it needs its own.
+  batch: {
+    method: 'POST',
+    path: '/$batch',
+    requires: [],
+    features: ['recertification', 'sponsorCheck', 'cleanup'],
   },
   // serviceprincipal-get.md (the appId alternate key): Application least Application.Read.All.
   // Read for Microsoft Graph's own service principal, whose appRoles name the permission ids.

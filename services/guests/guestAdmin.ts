@@ -18,6 +18,7 @@ import type { GuestListing, ListingResult } from './guestListing';
 import type {
   AdminOutcome,
   AppRoleView,
+  GuestAccessView,
   GuestDetails,
   GuestListPage,
   LastSignIn,
@@ -34,6 +35,8 @@ import type { Logger } from '../platform/logger';
 import { type AccessRequest, type AuditEntry, type NamedRef, type Person } from '../requests/model';
 import { looksLikeRequestId } from '../requests/requestIds';
 import type { Store } from '../store/store';
+import { lastDayOf } from '../lifecycle/accessPeriod';
+import { grantLabel } from '../lifecycle/guestLifecycle';
 
 export type GuestAdminDirectory = Pick<
   GraphDirectory,
@@ -383,7 +386,26 @@ export class GuestAdmin {
     };
     if (lastSignIn) result.lastSignIn = lastSignIn;
     if (origin) result.origin = origin;
+    const access = await this.accessOf(guest.id);
+    if (access) result.access = access;
     return result;
+  }
+
+  /** The bot's own record of the guest: sponsor, and what its requests gave until when. */
+  private async accessOf(guestId: string): Promise<GuestAccessView | undefined> {
+    const managed = await this.deps.store.getManagedGuest(guestId);
+    if (!managed) return undefined;
+    const grants = (await this.deps.store.listGrants({ guestId }))
+      .filter((g) => g.state === 'active' || g.state === 'ending')
+      .sort((a, b) => (a.endsAt ?? '9999').localeCompare(b.endsAt ?? '9999'))
+      .map((g) => {
+        const line: GuestAccessView['grants'][number] = { label: grantLabel(g), ending: g.state === 'ending' };
+        if (g.endsAt) line.lastDay = lastDayOf(g.endsAt);
+        return line;
+      });
+    const view: GuestAccessView = { sponsor: managed.sponsor.name, grants };
+    if (managed.endState) view.endState = managed.endState;
+    return view;
   }
 
   /** Needs Entra ID P1 and AuditLog.Read.All; without them the card says why it cannot tell. */

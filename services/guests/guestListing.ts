@@ -259,9 +259,15 @@ export class GuestListing {
     if (offset > 0) previous = { pageId: page.id, position: Math.max(0, offset - size) };
     else if (page.state.previousPageId) previous = { pageId: page.state.previousPageId, position: 'last' };
 
+    const shown = rows.slice(offset, offset + size);
+    // The sponsor comes from the bot's own records, read once for the rows on the card.
+    const sponsors = new Map((await this.deps.store.listManagedGuests(shown.map((r) => r.id))).map((g) => [g.guestId, g.sponsor.name]));
     const result: GuestListPage = {
       filterText: listing.filterText,
-      rows: rows.slice(offset, offset + size),
+      rows: shown.map((row) => {
+        const sponsor = sponsors.get(row.id.toLowerCase());
+        return sponsor ? { ...row, sponsor } : row;
+      }),
       firstNumber: page.state.rowsBefore + offset + 1,
       directoryTotal: listing.total,
       expiresAt: page.expiresAt,

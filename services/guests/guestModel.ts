@@ -18,6 +18,8 @@ export interface GuestRow {
    * null when none is recorded.
    */
   lastSignIn?: string | null;
+  /** Who answers for the guest, when the bot looks after them. */
+  sponsor?: string;
 }
 
 /** One page of a `guests` listing as the card shows it. */
@@ -86,6 +88,17 @@ export interface GuestDetails {
   sponsors: Readable<NamedRef[]>;
   /** Undefined when the guest was not invited through this bot. */
   origin?: GuestOrigin;
+  /** What the bot gave the guest and until when, and who answers for them; absent when the bot does not look after them. */
+  access?: GuestAccessView;
+}
+
+/** The bot's record of a guest: its sponsor, what its requests gave and until when. */
+export interface GuestAccessView {
+  sponsor: string;
+  /** Live grants, soonest end first: "Project Falcon (group)", with the last day or none. */
+  grants: { label: string; lastDay?: string; ending: boolean }[];
+  /** What became of the account once its access all ended. */
+  endState?: string;
 }
 
 export type RevokeOperation = 'disable' | 'delete';

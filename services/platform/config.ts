@@ -80,7 +80,27 @@ export interface AppConfig extends RateLimitSettings {
    */
   directoryReplicationWaitSeconds: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** The end date a request form suggests, this many days from the day it is opened. */
+  guestAccessDefaultDays: number;
+  /** The latest end date anyone may choose (or extend to) without a new approval, in days from today. */
+  guestAccessMaxDays: number;
+  /** Whether requests may ask for access without an end date. */
+  guestAccessNoEnd: boolean;
+  /** The sponsor is told this many days before the last day of a guest's access. */
+  guestExpiryNoticeDays: number;
+  /** What happens to a guest the bot invited once none of their access is left. */
+  guestEndAction: GuestEndAction;
+  /** Days between recertification campaigns; 0 turns them off (an admin can still start one with `recertify`). */
+  recertifyDays: number;
+  /** Days a sponsor has to answer a recertification digest before the approvers decide instead. */
+  recertifyGraceDays: number;
+  /** How many stale guests a cleanup acts on per minute, so it does not eat Graph's write quota. */
+  cleanupGuestsPerMinute: number;
 }
+
+/** GUEST_END_ACTION: disable sign-in (reversible), delete (restorable for 30 days), or leave the account. */
+export const GUEST_END_ACTIONS = ['disable', 'delete', 'none'] as const;
+export type GuestEndAction = (typeof GUEST_END_ACTIONS)[number];
 
 /** Values the local start script supplies from the simulated directory's seed. */
 export interface LocalDefaults {
@@ -223,6 +243,21 @@ export function loadConfig(env: Env, localDefaults?: LocalDefaults): AppConfig {
 
   const logLevel = pickOne(read('LOG_LEVEL') || 'info', LOG_LEVELS, 'LOG_LEVEL', problems) ?? 'info';
 
+  const guestAccessMaxDays = readInteger(read('GUEST_ACCESS_MAX_DAYS'), 'GUEST_ACCESS_MAX_DAYS', { min: 1, max: 3650, fallback: 365, unit: 'days' }, problems);
+  const guestAccessDefaultDays = readInteger(read('GUEST_ACCESS_DEFAULT_DAYS'), 'GUEST_ACCESS_DEFAULT_DAYS', { min: 1, max: 3650, fallback: Math.min(90, guestAccessMaxDays), unit: 'days' }, problems);
+  if (guestAccessDefaultDays > guestAccessMaxDays) {
+    problems.push(`GUEST_ACCESS_DEFAULT_DAYS (${guestAccessDefaultDays}) is longer than GUEST_ACCESS_MAX_DAYS (${guestAccessMaxDays}): the date a form suggests must be one it allows.`);
+  }
+  const guestAccessNoEnd = readBoolean(read('GUEST_ACCESS_NO_END'), 'GUEST_ACCESS_NO_END', problems);
+  const guestExpiryNoticeDays = readInteger(read('GUEST_EXPIRY_NOTICE_DAYS'), 'GUEST_EXPIRY_NOTICE_DAYS', { min: 1, max: 365, fallback: 7, unit: 'days' }, problems);
+  const guestEndAction = pickOne(read('GUEST_END_ACTION') || 'disable', GUEST_END_ACTIONS, 'GUEST_END_ACTION', problems) ?? 'disable';
+  const recertifyDays = readInteger(read('RECERTIFY_DAYS'), 'RECERTIFY_DAYS', { min: 0, max: 3650, fallback: 0, unit: 'days' }, problems);
+  const recertifyGraceDays = readInteger(read('RECERTIFY_GRACE_DAYS'), 'RECERTIFY_GRACE_DAYS', { min: 1, max: 365, fallback: 14, unit: 'days' }, problems);
+  if (recertifyDays > 0 && recertifyGraceDays >= recertifyDays) {
+    problems.push(`RECERTIFY_GRACE_DAYS (${recertifyGraceDays}) must be shorter than RECERTIFY_DAYS (${recertifyDays}): a campaign would still be open when the next one starts.`);
+  }
+  const cleanupGuestsPerMinute = readInteger(read('CLEANUP_GUESTS_PER_MINUTE'), 'CLEANUP_GUESTS_PER_MINUTE', { min: 1, max: 1000, fallback: 30, unit: 'guests' }, problems);
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     port,
@@ -259,6 +294,14 @@ export function loadConfig(env: Env, localDefaults?: LocalDefaults): AppConfig {
     searchBurstPerUser,
     maxConcurrentTurns,
     logLevel,
+    guestAccessDefaultDays,
+    guestAccessMaxDays,
+    guestAccessNoEnd,
+    guestExpiryNoticeDays,
+    guestEndAction,
+    recertifyDays,
+    recertifyGraceDays,
+    cleanupGuestsPerMinute,
   };
 }
 

@@ -1,11 +1,12 @@
-import { FeatureOff } from '../directory/capabilities';
+import { FeatureOff, type Capabilities } from '../directory/capabilities';
 import type { Clock } from '../platform/clock';
-import type { GraphDirectory } from '../directory/graphDirectory';
+import type { AssignmentResult, GraphDirectory } from '../directory/graphDirectory';
 import { GraphFailure, toGraphFailure } from '../directory/graphErrors';
 import type { Logger } from '../platform/logger';
 import { PollingLoop } from '../platform/pollingLoop';
 import type { Announcements } from './announcements';
-import type { AccessRequest, AuditEntry, ExecutionOutcome, ExecutionStep, Job } from './model';
+import { accessUntilOf, sponsorOf, type AccessRequest, type AuditEntry, type ExecutionOutcome, type ExecutionStep, type Job } from './model';
+import { grantsOf, managedGuestOf } from '../lifecycle/grantRecords';
 import { ReplicationLagEstimate } from './replicationLag';
 import { describeRefusals, type PolicyRefusal, type RequestPolicy } from './requestPolicy';
 import type { WorkQueue } from './requestWorkflow';
@@ -14,7 +15,8 @@ import type { NewOutboxEntry, Store } from '../store/store';
 export type ExecutionDirectory = Pick<
   GraphDirectory,
   'findUsersByEmail' | 'invite' | 'addGroupMember' | 'assignDirectoryRole' | 'assignAppRole'
->;
+> &
+  Partial<Pick<GraphDirectory, 'addSponsor'>>;
 
 export interface WorkerOptions {
   workerId: string;
@@ -55,22 +57,34 @@ const INVITE_SENT_STEP = 'invite:sent';
 /** A queued admin's write on a guest, as the jobs table holds it. */
 export type GuestJob = Job & { kind: 'guest' };
 
-/** How a guest job ended: the result kept on the job for whoever asks by its id, and the outbox entries that announce it. */
-export interface GuestJobEnd {
+/** A queued step of a guest's lifecycle, as the jobs table holds it. */
+export type LifecycleJob = Job & { kind: 'lifecycle' };
+
+/** Whether the worker still holds the job's lease; a runner checks it before each write. */
+export interface JobLease {
+  readonly lost: boolean;
+}
+
+/** How a job ended: the result kept on the job for whoever asks by its id (the tab), and the outbox entries that announce it. */
+export interface JobEnd {
   result?: Record<string, unknown>;
   outbox: readonly NewOutboxEntry[];
 }
 
 /**
- * Carries out the admins' writes on guests, which share the jobs table, its leases and its retry
- * rules with request execution. Both say how the job ended; the worker stores that as it completes the job.
+ * Carries out jobs whose payload belongs to another service (the admins' writes on guests, the
+ * steps of a guest's lifecycle), which share the jobs table, its leases and its retry rules with
+ * request execution. Both say how the job ended; the worker stores that as it completes the job.
  */
-export interface GuestJobRunner {
+export interface PayloadJobRunner<J extends Job> {
   /** Throws a GraphFailure when Graph failed; the worker retries it when it is transient. */
-  run(job: GuestJob): Promise<GuestJobEnd>;
+  run(job: J, lease: JobLease): Promise<JobEnd>;
   /** The job failed for good (transient failures past the attempts): what to keep and tell. */
-  gaveUp(job: GuestJob, failure: GraphFailure): Promise<GuestJobEnd>;
+  gaveUp(job: J, failure: GraphFailure): Promise<JobEnd>;
 }
+
+export type GuestJobRunner = PayloadJobRunner<GuestJob>;
+export type LifecycleJobRunner = PayloadJobRunner<LifecycleJob>;
 
 /** A guest this request's invitation created, and when: the directory may not know it everywhere yet. */
 interface NewGuest {
@@ -111,7 +125,7 @@ interface Lease {
 }
 
 /** The worker's lease on the job in hand lapsed and another worker took the job over. */
-class LeaseLost extends Error {
+export class LeaseLost extends Error {
   constructor(readonly jobId: string) {
     super(`lease on job ${jobId} was lost`);
   }
@@ -180,6 +194,12 @@ export class ExecutionWorker extends PollingLoop implements WorkQueue {
       announcements: Announcements;
       /** Runs the guest jobs; without it they wait for an instance that has one. */
       guestJobs?: GuestJobRunner;
+      /** Whether sponsors may be written in the directory after an invitation (User.ReadWrite.All); default yes. */
+      capabilities?: Pick<Capabilities, 'isOn'>;
+      /** Carries out an approved extension request: the guest's grants last longer (the lifecycle). */
+      extensions?: { applyExtension(request: AccessRequest, source: string): Promise<void> };
+      /** Runs the lifecycle jobs; without it they wait for an instance that has one. */
+      lifecycleJobs?: LifecycleJobRunner;
     },
   ) {
     super({ name: 'worker', pollMs: deps.options.pollMs, logger: deps.logger });
@@ -195,7 +215,8 @@ export class ExecutionWorker extends PollingLoop implements WorkQueue {
         const job = await store.claimJob(options.workerId, options.leaseMs, clock.now());
         if (!job) return;
         if (job.kind === 'request') await this.withLease(job, (lease) => this.runJob(job, lease));
-        else await this.withLease(job, () => this.runGuestJob(job));
+        else if (job.kind === 'guest') await this.withLease(job, (lease) => this.runPayloadJob(job, lease, this.deps.guestJobs));
+        else await this.withLease(job, (lease) => this.runPayloadJob(job, lease, this.deps.lifecycleJobs));
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, lane));
@@ -248,15 +269,21 @@ export class ExecutionWorker extends PollingLoop implements WorkQueue {
     }
 
     try {
-      const outcome = await this.executeSteps(request, lease);
+      const { outcome, createdGuest } = await this.executeSteps(request, lease);
+      const at = this.deps.clock.now().toISOString();
+      const guestId = outcome.guestId ?? '';
+      // What the request gave, and the guest with its sponsor, are recorded with the completion.
+      const grants = guestId ? grantsOf(request, await store.getSteps(request.id), guestId, createdGuest, at) : [];
       await store.transition({
         id: request.id,
         from: 'executing',
         expectedVersion: request.version,
         to: 'completed',
         patch: { outcome },
-        audit: this.audit('request_completed', job, request.id),
+        audit: this.audit('request_completed', job, request.id, { grants: grants.length, accessUntil: accessUntilOf(request) ?? null }),
         outbox: this.deps.announcements.entriesFor(request, 'completed', { outcome }),
+        grants,
+        managedGuest: guestId ? managedGuestOf(request, guestId, createdGuest, at) : undefined,
       });
       await store.completeJob(job.id);
       log.info('request completed');
@@ -266,36 +293,44 @@ export class ExecutionWorker extends PollingLoop implements WorkQueue {
     }
   }
 
-  private async runGuestJob(job: GuestJob): Promise<void> {
-    const { store, clock, options, logger, guestJobs } = this.deps;
+  private async runPayloadJob<J extends GuestJob | LifecycleJob>(job: J, lease: Lease, runner: PayloadJobRunner<J> | undefined): Promise<void> {
+    const { store, clock, options, logger } = this.deps;
     const log = logger.child({ jobId: job.id, kind: job.kind });
-    if (!guestJobs) {
-      await store.releaseJob(job.id, new Date(clock.now().getTime() + options.pollMs), 'no runner for guest jobs here', true);
-      log.error('no runner for guest jobs in this instance');
+    if (!runner) {
+      await store.releaseJob(job.id, new Date(clock.now().getTime() + options.pollMs), `no runner for ${job.kind} jobs here`, true);
+      log.error(`no runner for ${job.kind} jobs in this instance`);
       return;
     }
-    let end: GuestJobEnd;
+    let end: JobEnd;
     try {
-      end = await guestJobs.run(job);
+      end = await runner.run(job, lease);
     } catch (error) {
+      if (error instanceof LeaseLost || lease.lost) {
+        log.warn('lease lost to another worker; leaving the job to it');
+        return;
+      }
       const failure = toGraphFailure(error);
       const waitMs = this.retryDelay(failure, job.attempts);
       if (waitMs !== undefined) {
         await store.releaseJob(job.id, new Date(clock.now().getTime() + waitMs), `${failure.status} ${failure.code}`, failure.status === 429);
-        await store.appendAudit({ actor: 'system', action: 'guest_job_retry_scheduled', source: `job:${job.id}`, detail: { status: failure.status, waitMs }, at: clock.now().toISOString() });
+        await store.appendAudit({ actor: 'system', action: `${job.kind}_job_retry_scheduled`, source: `job:${job.id}`, detail: { status: failure.status, waitMs }, at: clock.now().toISOString() });
         log.warn({ status: failure.status, code: failure.code, waitMs }, 'transient failure, will retry');
         return;
       }
       try {
-        end = await guestJobs.gaveUp(job, failure);
+        end = await runner.gaveUp(job, failure);
       } catch (error) {
         // An order that cannot even be read (a payload from another release) is dropped, not retried forever.
-        log.error({ err: error instanceof Error ? error.message : String(error) }, 'guest job given up without a result to show');
+        log.error({ err: error instanceof Error ? error.message : String(error) }, `${job.kind} job given up without a result to show`);
         end = { outbox: [] };
       }
     }
+    if (lease.lost) {
+      log.warn('lease lost to another worker before the job ended; leaving it to that worker');
+      return;
+    }
     await store.completeJob(job.id, end.outbox, end.result);
-    log.info('guest job finished');
+    log.info(`${job.kind} job finished`);
     this.deps.announcements.written();
   }
 
@@ -313,7 +348,7 @@ export class ExecutionWorker extends PollingLoop implements WorkQueue {
       : Math.min(MAX_BACKOFF_MS, options.backoffBaseMs * 2 ** (attempts - 1));
   }
 
-  private async executeSteps(request: AccessRequest, lease: Lease): Promise<ExecutionOutcome> {
+  private async executeSteps(request: AccessRequest, lease: Lease): Promise<{ outcome: ExecutionOutcome; createdGuest: boolean }> {
     const { directory } = this.deps;
     const steps = new Map((await this.deps.store.getSteps(request.id)).map((s) => [s.key, s]));
     const existingGuestId = request.details.existingGuestId;
@@ -321,7 +356,7 @@ export class ExecutionWorker extends PollingLoop implements WorkQueue {
     const guestId = invited.guestId ?? '';
     const newGuest = existingGuestId ? undefined : newGuestOf(guestId, invited, steps.get('invite'));
     let firstWriteMade = [...steps.values()].some((s) => s.status === 'done' && REFERENCE_STEP.test(s.key));
-    const run = async (key: string, write: () => Promise<string>) => {
+    const run = async (key: string, write: () => Promise<Record<string, string>>) => {
       if (newGuest && !firstWriteMade && steps.get(key)?.status !== 'done') this.deferUntilDirectoryKnows(key, newGuest);
       return this.step(
         request,
@@ -329,24 +364,55 @@ export class ExecutionWorker extends PollingLoop implements WorkQueue {
         steps,
         key,
         async () => {
-          const result = await write();
+          const output = await write();
           if (newGuest && !firstWriteMade) this.replicationLag.recordFirstWrite();
           firstWriteMade = true;
-          return { result };
+          return output;
         },
         newGuest,
       );
     };
     for (const group of request.details.groups) {
-      await run(`group:${group.id}`, () => directory.addGroupMember(group.id, guestId));
+      await run(`group:${group.id}`, async () => ({ result: await directory.addGroupMember(group.id, guestId) }));
     }
     const role = request.details.directoryRole;
-    if (role) await run(`role:${role.id}`, () => directory.assignDirectoryRole(role.id, guestId));
+    if (role) await run(`role:${role.id}`, async () => assignmentOutput(await directory.assignDirectoryRole(role.id, guestId)));
     const access = request.details.appAccess;
-    if (access) await run(`app:${access.app.id}:${access.role.id}`, () => directory.assignAppRole(access.app.id, guestId, access.role.id));
+    if (access) await run(`app:${access.app.id}:${access.role.id}`, async () => assignmentOutput(await directory.assignAppRole(access.app.id, guestId, access.role.id)));
+    if (request.kind === 'extension') {
+      const { extensions } = this.deps;
+      if (!extensions) throw new GraphFailure(503, 'NoLifecycle', 'This instance cannot extend access; another will.');
+      await this.step(request, lease, steps, 'extend', async () => {
+        await extensions.applyExtension(request, `request:${request.id}`);
+        return { result: 'extended' };
+      });
+    }
+    const createdGuest = !existingGuestId && invited.existing !== 'true';
+    // A guest this request did not invite gets the sponsor in the directory afterwards (an invitation sets it itself).
+    if (!createdGuest && guestId && !(await this.deps.store.getManagedGuest(guestId))) {
+      const sponsor = sponsorOf(request);
+      await this.step(request, lease, steps, `sponsor:${sponsor.aadObjectId}`, () => this.addSponsor(guestId, sponsor.aadObjectId));
+    }
     const outcome: ExecutionOutcome = { guestId, redeemUrl: invited.redeemUrl || undefined };
     if (invited.existing === 'true') outcome.existingGuest = { externalUserState: invited.externalUserState || null };
-    return outcome;
+    return { outcome, createdGuest };
+  }
+
+  /**
+   * Records the sponsor in the directory. Access is granted already, so a refusal (the app lacks
+   * User.ReadWrite.All, say) is noted on the step rather than failing the request: the bot keeps
+   * the sponsor itself either way. Passing failures are retried like any step.
+   */
+  private async addSponsor(guestId: string, sponsorId: string): Promise<Record<string, string>> {
+    const { directory, capabilities } = this.deps;
+    if (!directory.addSponsor || capabilities?.isOn('sponsorWrite') === false) return { result: 'skipped' };
+    try {
+      return { result: await directory.addSponsor(guestId, { kind: 'user', id: sponsorId }) };
+    } catch (error) {
+      const failure = toGraphFailure(error);
+      if (failure.transient) throw failure;
+      return { result: 'failed', status: String(failure.status), code: failure.code };
+    }
   }
 
   /**
@@ -373,6 +439,7 @@ export class ExecutionWorker extends PollingLoop implements WorkQueue {
       displayName: request.details.displayName,
       message: request.details.message,
       redirectUrl: settings.inviteRedirectUrl,
+      sponsorIds: [sponsorOf(request).aadObjectId],
     });
     return { guestId: invitation.guestId, redeemUrl: invitation.redeemUrl, invitedAt };
   }
@@ -553,6 +620,14 @@ export class ExecutionWorker extends PollingLoop implements WorkQueue {
   private audit(action: string, job: Job, requestId: string, detail?: AuditEntry['detail']): AuditEntry {
     return { requestId, actor: 'system', action, source: `job:${job.id}`, detail, at: this.deps.clock.now().toISOString() };
   }
+}
+
+/**
+ * A role step's stored output: `assigned` with the assignment's id (to remove exactly it when the
+ * access ends), or `alreadyAssigned` (someone else gave it; never removed by this request).
+ */
+function assignmentOutput(result: AssignmentResult): Record<string, string> {
+  return result.outcome === 'assigned' ? { result: 'assigned', assignmentId: result.assignmentId } : { result: 'alreadyAssigned' };
 }
 
 /**

@@ -3,7 +3,7 @@ import type { RequestKind } from './model';
 import { policyRefusals, type PolicySettings } from './requestPolicy';
 
 /** The request forms' fields, as the cards name their inputs. */
-export const INVITE_FIELDS = ['guestId', 'displayName', 'email', 'message', 'groupIds', 'directoryRoleId', 'appRole', 'justification'] as const;
+export const INVITE_FIELDS = ['guestId', 'displayName', 'email', 'message', 'groupIds', 'directoryRoleId', 'appRole', 'accessUntil', 'noEndDate', 'sponsorEmail', 'justification'] as const;
 export type InviteField = (typeof INVITE_FIELDS)[number];
 export type FieldErrors = Partial<Record<InviteField, string>>;
 
@@ -18,6 +18,12 @@ export interface InviteFormValues {
   directoryRoleId: string;
   /** `<service principal id>|<app role id>` from the application field ('' for none). */
   appRole: string;
+  /** The last day access is needed (`YYYY-MM-DD`); '' for the suggested date. */
+  accessUntil: string;
+  /** 'true' when the requester asks for no end date (only offered when admins allow it). */
+  noEndDate: string;
+  /** A colleague's address to be the guest's sponsor; '' makes the requester the sponsor. */
+  sponsorEmail: string;
   justification: string;
 }
 
@@ -39,7 +45,7 @@ const FORBIDDEN_LOCAL_CHARS = /[~!#$%^&*()+=[\]{}\\/|;:"<>?,\s]/;
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 
 export function emptyInviteForm(email = ''): InviteFormValues {
-  return { guestId: '', displayName: '', email, message: '', groupIds: [], directoryRoleId: '', appRole: '', justification: '' };
+  return { guestId: '', displayName: '', email, message: '', groupIds: [], directoryRoleId: '', appRole: '', accessUntil: '', noEndDate: '', sponsorEmail: '', justification: '' };
 }
 
 /** Reads the application field's `<service principal id>|<app role id>`; undefined when malformed. */

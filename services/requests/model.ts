@@ -26,8 +26,11 @@ export interface NamedRef {
   displayName: string;
 }
 
-/** What a request is mainly for: a new guest (maybe with an app), or app access for a guest. */
-export const REQUEST_KINDS = ['invite', 'appAccess'] as const;
+/**
+ * What a request is mainly for: a new guest (maybe with an app), app access for a guest, or a
+ * longer stay than the policy's maximum for a guest's access (asked on an expiry notice).
+ */
+export const REQUEST_KINDS = ['invite', 'appAccess', 'extension'] as const;
 export type RequestKind = (typeof REQUEST_KINDS)[number];
 
 /** A role in an enterprise application, as granted to a guest. */
@@ -51,6 +54,10 @@ export interface InviteDetails {
   appAccess?: AppAccess;
   /** Object id of a guest who exists already: nothing is invited, only access is granted. */
   existingGuestId?: string;
+  /** The last day the access is needed (`YYYY-MM-DD`, UTC); absent for access without an end date. */
+  accessUntil?: string;
+  /** Who answers for the guest: the colleague named on the form; absent means the requester. */
+  sponsor?: Person;
 }
 
 export interface Decision {
@@ -58,6 +65,18 @@ export interface Decision {
   by: Person;
   at: string;
   reason?: string;
+  /** The last day of access as the approver set it, when earlier than the one asked for. */
+  accessUntil?: string;
+}
+
+/** The last day of access a request gives: the approver's date when they shortened it, else the one asked for. */
+export function accessUntilOf(request: Pick<AccessRequest, 'details' | 'decision'>): string | undefined {
+  return request.decision?.accessUntil ?? request.details.accessUntil;
+}
+
+/** Who answers for the request's guest: the colleague named on the form, or the requester. */
+export function sponsorOf(request: Pick<AccessRequest, 'details' | 'requester'>): Person {
+  return request.details.sponsor ?? request.requester;
 }
 
 /** A guest the worker found already in the directory, invited outside this request. */
@@ -158,8 +177,11 @@ export interface GuestCardMessage {
   activityId: string;
 }
 
-/** What a job does: execute an approved request, or carry out an admin's write on one guest. */
-export const JOB_KINDS = ['request', 'guest'] as const;
+/**
+ * What a job does: execute an approved request, carry out an admin's write on one guest, or a step
+ * of a guest's lifecycle (ending a grant, a guest's end action, a digest, a cleanup).
+ */
+export const JOB_KINDS = ['request', 'guest', 'lifecycle'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
 /** A claimed job: which work, under a lease, at which attempt. */
@@ -171,4 +193,6 @@ export type Job = {
   | { kind: 'request'; requestId: string }
   /** The order's shape belongs to the guest administration service, which checks it when it runs the job. */
   | { kind: 'guest'; payload: Record<string, unknown> }
+  /** The step's shape belongs to the lifecycle service, which checks it when it runs the job. */
+  | { kind: 'lifecycle'; payload: Record<string, unknown> }
 );

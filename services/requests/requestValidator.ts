@@ -2,7 +2,10 @@ import type { Capabilities } from '../directory/capabilities';
 import type { DirectoryCatalog } from '../directory/directoryCatalog';
 import type { AppRoleAssignment, DirectoryUser, GraphDirectory } from '../directory/graphDirectory';
 import { toGraphFailure } from '../directory/graphErrors';
+import type { Clock } from '../platform/clock';
+import { checkAccessUntil, type AccessPeriodSettings } from '../lifecycle/accessPeriod';
 import {
+  checkEmailSyntax,
   normaliseEmail,
   parseAppRole,
   validateInviteForm,
@@ -11,7 +14,7 @@ import {
   type InvitePolicy,
 } from './inviteValidation';
 import type { Logger } from '../platform/logger';
-import type { AccessRequest, AppAccess, InviteDetails, NamedRef, RequestKind, RequestState } from './model';
+import type { AccessRequest, AppAccess, InviteDetails, NamedRef, Person, RequestKind, RequestState } from './model';
 import type { RequestPolicy } from './requestPolicy';
 import type { Store } from '../store/store';
 
@@ -43,6 +46,9 @@ export class RequestValidator {
       settings: InvitePolicy;
       capabilities: Capabilities;
       logger: Logger;
+      clock: Clock;
+      /** How long access may last. */
+      access: AccessPeriodSettings;
     },
   ) {}
 
@@ -50,6 +56,12 @@ export class RequestValidator {
     const { directory, catalog, settings } = this.deps;
     const errors = validateInviteForm(values, settings, kind);
     this.refuseTurnedOff(values, errors);
+    const until = checkAccessUntil(values.accessUntil, { now: this.deps.clock.now(), settings: this.deps.access, noEnd: values.noEndDate === 'true' });
+    if (!until.ok) errors.accessUntil = until.message;
+    const sponsorEmail = normaliseEmail(values.sponsorEmail);
+    const sponsorProblem = sponsorEmail ? checkEmailSyntax(sponsorEmail) : undefined;
+    if (sponsorProblem) errors.sponsorEmail = `The sponsor's address: ${sponsorProblem}`;
+    let sponsor: Person | undefined;
     const chosen: { groups: NamedRef[]; guest?: NamedRef } = { groups: [] };
     let email = normaliseEmail(values.email);
     let guest: DirectoryUser | undefined;
@@ -115,6 +127,12 @@ export class RequestValidator {
       directoryRole = roleId ? (await catalog.assignableRoles()).find((r) => r.id.toLowerCase() === roleId) : undefined;
       if (roleId && !directoryRole && !errors.directoryRoleId) errors.directoryRoleId = 'That directory role is not offered any more; choose again.';
 
+      if (sponsorEmail && !errors.sponsorEmail) {
+        const colleague = await this.colleague(sponsorEmail);
+        if (colleague.ok) sponsor = colleague.person;
+        else errors.sponsorEmail = colleague.message;
+      }
+
       const refusals = await this.deps.policy.refusals({ email: errors.email ? '' : email, groups: chosen.groups, directoryRole });
       for (const refusal of refusals) {
         const field = refusal.field === 'email' && guest && kind === 'appAccess' && values.guestId.trim() ? 'guestId' : refusal.field;
@@ -138,8 +156,21 @@ export class RequestValidator {
         justification: values.justification.trim(),
         appAccess,
         existingGuestId: guest?.id,
+        accessUntil: until.ok ? until.until : undefined,
+        sponsor,
       },
     };
+  }
+
+  /** A sponsor named by address must be an enabled member of the organisation (a guest cannot answer for a guest). */
+  async colleague(email: string): Promise<{ ok: true; person: Person } | { ok: false; message: string }> {
+    const users = await this.deps.directory.findUsersByEmail(email);
+    const member = users.find((u) => u.userType !== 'Guest');
+    if (!member) {
+      return { ok: false, message: users.length > 0 ? `${email} is a guest: a sponsor must be someone in your organisation.` : `There is nobody with the address ${email} in your organisation.` };
+    }
+    if (member.accountEnabled === false) return { ok: false, message: `${member.displayName}'s account is disabled: choose a colleague who can answer for the guest.` };
+    return { ok: true, person: { aadObjectId: member.id, name: member.displayName } };
   }
 
   /** A field asking for a feature that is off is refused there, before Graph is asked anything about it. */

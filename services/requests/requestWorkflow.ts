@@ -7,12 +7,13 @@ import type { Announcements } from './announcements';
 import { toGraphFailure } from '../directory/graphErrors';
 import { domainOf, emptyInviteForm, normaliseEmail, type FieldErrors, type InviteFormValues } from './inviteValidation';
 import type { Logger } from '../platform/logger';
-import type { AccessRequest, AuditEntry, Decision, NamedRef, Person, RequestKind } from './model';
+import type { AccessRequest, AuditEntry, Decision, InviteDetails, NamedRef, Person, RequestKind } from './model';
 import type { PersonLimits } from '../platform/rateLimits';
 import type { RoleService } from '../directory/roles';
 import { describeRefusals, type RequestPolicy } from './requestPolicy';
 import type { RequestValidator } from './requestValidator';
 import type { Store } from '../store/store';
+import { accessChoice, checkAccessUntil, type AccessPeriodChoice, type AccessPeriodSettings } from '../lifecycle/accessPeriod';
 
 export type WorkflowDirectory = Pick<GraphDirectory, 'findUsersByEmail' | 'countGuestsFromDomain'>;
 
@@ -30,6 +31,8 @@ export interface InviteForm {
   appSearch: boolean;
   /** The guest chosen on the app access form, so it shows again when the form comes back. */
   guestChoices: NamedRef[];
+  /** The end dates the form allows today, and the one it suggests. */
+  accessPeriod: AccessPeriodChoice;
 }
 
 export type SubmitResult =
@@ -41,7 +44,8 @@ export type DecisionResult =
   | { kind: 'alreadyDecided'; request: AccessRequest }
   | { kind: 'notFound' }
   | { kind: 'forbidden'; message: string }
-  | { kind: 'invalid'; message: string; request: AccessRequest }
+  /** The click's input was not acceptable: the deny reason, or the end date an approver chose. */
+  | { kind: 'invalid'; message: string; request: AccessRequest; field?: 'reason' | 'accessUntil' }
   /** Approving is refused because today's policy no longer allows what the request asks; denying stays possible. */
   | { kind: 'refusedByPolicy'; message: string; request: AccessRequest };
 
@@ -80,6 +84,8 @@ export class RequestWorkflow {
       newId: () => string;
       capabilities: Capabilities;
       logger: Logger;
+      /** How long access may last: the forms' date, and how far an approver may move it. */
+      access: AccessPeriodSettings;
     },
   ) {}
 
@@ -136,7 +142,8 @@ export class RequestWorkflow {
       const formError = checked.graphProblem ? `Your request was not sent: ${checked.graphProblem}` : undefined;
       return { ok: false, form: await this.formWith(kind, values, checked.errors, checked.chosen, formError) };
     }
-    const { details } = checked;
+    // The sponsor is the requester unless the form named a colleague.
+    const details = { ...checked.details, sponsor: checked.details.sponsor ?? actor };
     // Counted only once the form is valid: a person correcting their form is not filing anything.
     const allowance = await this.deps.limits.fileRequest(actor.aadObjectId);
     if (!allowance.allowed) {
@@ -164,6 +171,8 @@ export class RequestWorkflow {
         groups: details.groups.length,
         directoryRole: details.directoryRole?.id ?? null,
         app: details.appAccess?.app.id ?? null,
+        accessUntil: details.accessUntil ?? null,
+        sponsor: details.sponsor.aadObjectId,
       }),
     );
     if (plan.selfService) return this.approveByPolicy(request, source);
@@ -177,6 +186,33 @@ export class RequestWorkflow {
       }),
     );
     return { ok: true, request, approversReached: reached };
+  }
+
+  /**
+   * An extension past the policy's maximum, asked on an expiry notice: a request of its own, for the
+   * approver group, with the date asked for. One open extension request per guest is enough.
+   */
+  async fileExtension(actor: Person, tenantId: string, guest: { id: string; email: string; displayName: string }, until: string, source: string): Promise<AccessRequest> {
+    const { store, router, clock } = this.deps;
+    const open = (await store.findRequestsByEmail(guest.email, ['pending', 'approved', 'executing'])).find((r) => r.kind === 'extension');
+    if (open) return open;
+    const details: InviteDetails = {
+      email: guest.email,
+      displayName: guest.displayName,
+      message: '',
+      groups: [],
+      justification: `Asked on the expiry notice: access until ${until}, past the longest access the policy allows without an approval.`,
+      existingGuestId: guest.id,
+      accessUntil: until,
+      sponsor: actor,
+    };
+    const request = await store.createRequest(
+      { id: this.deps.newId(), kind: 'extension', requester: actor, tenantId, details, context: {}, createdAt: clock.now().toISOString() },
+      this.audit(actor.aadObjectId, 'request_created', source, undefined, { kind: 'extension', accessUntil: until, guestId: guest.id }),
+    );
+    const reached = await router.deliver(request, { owners: [], reachableOwners: [], selfService: false });
+    await store.appendAudit(this.audit('system', reached > 0 ? 'approval_requested' : 'approval_unreachable', source, request.id, { reached, owners: false, fallback: false }));
+    return request;
   }
 
   /** APP_OWNERS_SELF_SERVICE: the owner's own request is approved without a human decision. */
@@ -196,8 +232,12 @@ export class RequestWorkflow {
     return { ok: true, request: result.request, approversReached: 0, selfService: true };
   }
 
-  async approve(actor: Person, requestId: string, source: string): Promise<DecisionResult> {
-    return this.decide(actor, requestId, source, { outcome: 'approved' });
+  /**
+   * Approves; `accessUntilText` is the end date on the approver's card, which may only shorten the
+   * access asked for (empty or unchanged keeps the requester's date).
+   */
+  async approve(actor: Person, requestId: string, source: string, accessUntilText = ''): Promise<DecisionResult> {
+    return this.decide(actor, requestId, source, { outcome: 'approved' }, accessUntilText.trim());
   }
 
   async deny(actor: Person, requestId: string, reasonText: string, source: string): Promise<DecisionResult> {
@@ -206,7 +246,7 @@ export class RequestWorkflow {
       const request = await this.deps.store.getRequest(requestId);
       if (!request) return { kind: 'notFound' };
       const message = reason ? `Keep the reason under ${MAX_REASON} characters.` : 'Give a reason for denying: the requester will see it.';
-      return { kind: 'invalid', message, request };
+      return { kind: 'invalid', message, request, field: 'reason' };
     }
     return this.decide(actor, requestId, source, { outcome: 'denied', reason });
   }
@@ -268,7 +308,7 @@ export class RequestWorkflow {
     return this.deps.router.approvalsChannel();
   }
 
-  private async decide(actor: Person, requestId: string, source: string, verdict: Pick<Decision, 'outcome' | 'reason'>): Promise<DecisionResult> {
+  private async decide(actor: Person, requestId: string, source: string, verdict: Pick<Decision, 'outcome' | 'reason'>, accessUntilText = ''): Promise<DecisionResult> {
     const { store, queue } = this.deps;
     const request = await store.getRequest(requestId);
     if (!request) return { kind: 'notFound' };
@@ -286,6 +326,12 @@ export class RequestWorkflow {
       );
     }
     if (request.state !== 'pending') return { kind: 'alreadyDecided', request };
+    let decided: Pick<Decision, 'outcome' | 'reason' | 'accessUntil'> = verdict;
+    if (verdict.outcome === 'approved' && accessUntilText && accessUntilText !== request.details.accessUntil) {
+      const until = checkAccessUntil(accessUntilText, { now: this.deps.clock.now(), settings: this.deps.access, latest: request.details.accessUntil });
+      if (!until.ok) return { kind: 'invalid', message: until.message, request, field: 'accessUntil' };
+      decided = { ...verdict, accessUntil: until.until };
+    }
     if (verdict.outcome === 'approved') {
       // Policy may have changed since filing (a group nested into the approver group, a domain
       // blocked, a role withdrawn): an approval must not grant more than it allows now.
@@ -298,14 +344,14 @@ export class RequestWorkflow {
         return { kind: 'refusedByPolicy', message, request };
       }
     }
-    const decision: Decision = { ...verdict, by: actor, at: this.deps.clock.now().toISOString() };
+    const decision: Decision = { ...decided, by: actor, at: this.deps.clock.now().toISOString() };
     const result = await store.transition({
       id: request.id,
       from: 'pending',
       expectedVersion: request.version,
       to: verdict.outcome,
       patch: { decision },
-      audit: this.audit(actor.aadObjectId, `request_${verdict.outcome}`, source, request.id),
+      audit: this.audit(actor.aadObjectId, `request_${verdict.outcome}`, source, request.id, decision.accessUntil ? { accessUntil: decision.accessUntil, asked: request.details.accessUntil ?? null } : undefined),
       enqueueJob: verdict.outcome === 'approved',
       outbox: this.deps.announcements.entriesFor(request, verdict.outcome),
     });
@@ -351,6 +397,7 @@ export class RequestWorkflow {
       appChoices: apps.choices,
       appSearch: apps.more,
       guestChoices: chosen.guest ? [chosen.guest] : [],
+      accessPeriod: accessChoice(this.deps.clock.now(), this.deps.access),
     };
   }
 

@@ -20,6 +20,16 @@ import {
   type RequestState,
   type StepStatus,
 } from '../requests/model';
+import {
+  CAMPAIGN_DECISIONS,
+  CAMPAIGN_KINDS,
+  CAMPAIGN_STATES,
+  GRANT_KINDS,
+  GRANT_STATES,
+  GUEST_END_STATES,
+  type CampaignFilter,
+  type CampaignItemDetail,
+} from '../lifecycle/model';
 import { JOB_STATES, OUTBOX_STATES, type JobState, type OutboxState } from './store';
 
 /** Stored data that cannot be read as its domain type (corruption or a foreign writer). */
@@ -44,6 +54,8 @@ const inviteDetailsSchema: z.ZodType<InviteDetails> = z.object({
     })
     .optional(),
   existingGuestId: z.string().optional(),
+  accessUntil: z.string().optional(),
+  sponsor: personSchema.optional(),
 });
 
 const approvalContextSchema: z.ZodType<ApprovalContext> = z.object({
@@ -56,6 +68,7 @@ const decisionSchema: z.ZodType<Decision> = z.object({
   by: personSchema,
   at: z.string(),
   reason: z.string().optional(),
+  accessUntil: z.string().optional(),
 });
 
 const outcomeSchema: z.ZodType<ExecutionOutcome> = z.object({
@@ -84,6 +97,16 @@ const jobKindSchema: z.ZodType<JobKind> = z.enum(JOB_KINDS);
 const outboxStateSchema: z.ZodType<OutboxState> = z.enum(OUTBOX_STATES);
 const jobStateSchema: z.ZodType<JobState> = z.enum(JOB_STATES);
 const cardRoleSchema: z.ZodType<CardMessage['role']> = z.enum(['requester', 'approval']);
+
+const campaignFilterSchema: z.ZodType<CampaignFilter> = z.object({ domain: z.string().optional(), staleDays: z.number().int().optional() });
+const campaignItemDetailSchema: z.ZodType<CampaignItemDetail> = z.object({
+  lastSignIn: z.string().nullable().optional(),
+  invitationState: z.string().nullable().optional(),
+  groups: z.array(z.string()).optional(),
+  apps: z.array(z.string()).optional(),
+  unreadable: z.string().optional(),
+  reason: z.string().optional(),
+});
 
 function check<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
   const result = schema.safeParse(value);
@@ -126,6 +149,15 @@ export const decode = {
   jobState: (value: unknown, where: string): JobState => check(jobStateSchema, value, where),
   /** A job's or an outbox entry's payload: a JSON object whose shape the service that reads it checks. */
   payload: (value: unknown, where: string): Record<string, unknown> => check(referenceSchema, value, where),
+  grantKind: (value: unknown, where: string) => check(z.enum(GRANT_KINDS), value, where),
+  grantState: (value: unknown, where: string) => check(z.enum(GRANT_STATES), value, where),
+  guestEndState: (value: unknown, where: string) => check(z.enum(GUEST_END_STATES), value, where),
+  sponsorKind: (value: unknown, where: string) => check(z.enum(['user', 'group']), value, where),
+  campaignKind: (value: unknown, where: string) => check(z.enum(CAMPAIGN_KINDS), value, where),
+  campaignState: (value: unknown, where: string) => check(z.enum(CAMPAIGN_STATES), value, where),
+  campaignDecision: (value: unknown, where: string) => check(z.enum(CAMPAIGN_DECISIONS), value, where),
+  campaignFilter: (value: unknown, where: string): CampaignFilter => check(campaignFilterSchema, value, where),
+  campaignItemDetail: (value: unknown, where: string): CampaignItemDetail => check(campaignItemDetailSchema, value, where),
 };
 
 /** The form in which addresses are stored and compared. */

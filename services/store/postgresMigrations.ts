@@ -189,6 +189,94 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       ALTER TABLE jobs ADD COLUMN result jsonb;
     `,
   },
+  {
+    version: 6,
+    name: 'guest lifecycle',
+    sql: `
+      -- Jobs also carry the steps of a guest's lifecycle (their step in payload).
+      ALTER TABLE jobs DROP CONSTRAINT jobs_kind_check;
+      ALTER TABLE jobs ADD CONSTRAINT jobs_kind_check CHECK (kind IN ('request', 'guest', 'lifecycle'));
+      ALTER TABLE jobs DROP CONSTRAINT jobs_kind_subject;
+      ALTER TABLE jobs ADD CONSTRAINT jobs_kind_subject
+        CHECK ((kind = 'request' AND request_id IS NOT NULL) OR (kind IN ('guest', 'lifecycle') AND payload IS NOT NULL));
+
+      -- What each completed request gave a guest, until when, and how it ended.
+      CREATE TABLE grants (
+        id            text        PRIMARY KEY,
+        seq           bigint      GENERATED ALWAYS AS IDENTITY,
+        request_id    text        NOT NULL REFERENCES requests (id),
+        guest_id      text        NOT NULL,
+        kind          text        NOT NULL CHECK (kind IN ('account', 'group', 'appRole', 'directoryRole')),
+        target_id     text        NOT NULL,
+        target_name   text        NOT NULL,
+        assignment_id text,
+        given         integer     NOT NULL CHECK (given IN (0, 1)),
+        state         text        NOT NULL CHECK (state IN ('active', 'ending', 'ended', 'failed')),
+        ends_at       timestamptz,
+        noticed_for   timestamptz,
+        ended_at      timestamptz,
+        end_reason    text,
+        created_at    timestamptz NOT NULL,
+        version       integer     NOT NULL CHECK (version >= 1),
+        UNIQUE (request_id, kind, target_id)
+      );
+      CREATE INDEX grants_guest ON grants (guest_id);
+      CREATE INDEX grants_active_ends_at ON grants (ends_at) WHERE state = 'active';
+
+      -- The guests the bot looks after, each with a sponsor.
+      CREATE TABLE managed_guests (
+        guest_id           text        PRIMARY KEY CHECK (guest_id = lower(guest_id)),
+        email              text        NOT NULL,
+        display_name       text        NOT NULL,
+        sponsor_kind       text        NOT NULL CHECK (sponsor_kind IN ('user', 'group')),
+        sponsor_id         text        NOT NULL,
+        sponsor_name       text        NOT NULL,
+        created_by_request text,
+        end_state          text        CHECK (end_state IS NULL OR end_state IN ('ending', 'disabled', 'deleted', 'kept', 'failed')),
+        ended_at           timestamptz,
+        created_at         timestamptz NOT NULL,
+        updated_at         timestamptz NOT NULL,
+        version            integer     NOT NULL CHECK (version >= 1)
+      );
+      CREATE INDEX managed_guests_sponsor ON managed_guests (sponsor_id, guest_id);
+
+      -- Recertification and cleanup campaigns, and one row per guest each covers.
+      CREATE TABLE campaigns (
+        id              text        PRIMARY KEY,
+        seq             bigint      GENERATED ALWAYS AS IDENTITY,
+        kind            text        NOT NULL CHECK (kind IN ('recertification', 'cleanup')),
+        state           text        NOT NULL,
+        started_by_id   text        NOT NULL,
+        started_by_name text        NOT NULL,
+        started_at      timestamptz NOT NULL,
+        filter          jsonb       NOT NULL,
+        due_at          timestamptz,
+        conversation    jsonb,
+        note            text,
+        updated_at      timestamptz NOT NULL,
+        version         integer     NOT NULL CHECK (version >= 1)
+      );
+      CREATE INDEX campaigns_kind_started ON campaigns (kind, started_at);
+      CREATE TABLE campaign_items (
+        campaign_id     text        NOT NULL REFERENCES campaigns (id),
+        guest_id        text        NOT NULL,
+        guest_name      text        NOT NULL,
+        guest_email     text        NOT NULL,
+        sponsor_kind    text        CHECK (sponsor_kind IS NULL OR sponsor_kind IN ('user', 'group')),
+        sponsor_id      text,
+        sponsor_name    text,
+        detail          jsonb       NOT NULL,
+        decision        text        CHECK (decision IS NULL OR decision IN ('keep', 'remove')),
+        decided_by_id   text,
+        decided_by_name text,
+        decided_at      timestamptz,
+        escalated       integer     NOT NULL DEFAULT 0 CHECK (escalated IN (0, 1)),
+        outcome         text,
+        PRIMARY KEY (campaign_id, guest_id)
+      );
+      CREATE INDEX campaign_items_sponsor ON campaign_items (campaign_id, sponsor_id, guest_id);
+    `,
+  },
 ];
 
 export interface PostgresMigrationResult {

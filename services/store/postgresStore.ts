@@ -5,9 +5,55 @@ import { checkLeaseMs, checkLimit, isoTimestamp, normalizeEmail } from './codecs
 import { migratePostgres, type PostgresMigrationResult } from './postgresMigrations';
 import { postgresRows as rows } from './postgresRows';
 import { AUDIT_COLUMNS, CARD_MESSAGE_COLUMNS, CURSOR_COLUMNS, GUEST_CARD_MESSAGE_COLUMNS, OUTBOX_COLUMNS, REQUEST_COLUMNS, STEP_COLUMNS } from './rows';
+import {
+  CAMPAIGN_COLUMNS,
+  CAMPAIGN_ITEM_COLUMNS,
+  GRANT_COLUMNS,
+  MANAGED_GUEST_COLUMNS,
+  campaignItemPatchColumns,
+  campaignItemRecord,
+  campaignPatchColumns,
+  campaignRecord,
+  grantPatchColumns,
+  grantRecord,
+  lifecycleJobRecord,
+  LifecycleConflict,
+  managedGuestPatchColumns,
+  managedGuestRecord,
+  type ColumnValue,
+} from './rows';
+import type {
+  Campaign,
+  CampaignCounts,
+  CampaignItem,
+  CampaignItemDetail,
+  CampaignKind,
+  CampaignSponsor,
+  CampaignState,
+  Grant,
+  ManagedGuest,
+  NewCampaignItem,
+  NewGrant,
+  NewManagedGuest,
+} from '../lifecycle/model';
 // The one row mapping, shared with the other store: only the SQL below is this dialect's own.
 import { auditFor, auditRecord, cardMessageRecord, cursorRecord, guestCardMessageRecord, inOrder, leaseEnd, missing, outboxRecord, requestRecord, stepRecord, transitionPatch, type Row } from './rows';
-import type { GuestJobStatus, NewOutboxEntry, NewRequest, OutboxItem, OutboxStatus, PageCursor, Store, StoredConversation, TransitionInput, TransitionResult } from './store';
+import type {
+  CampaignItemQuery,
+  GuestJobStatus,
+  LifecycleChange,
+  LifecycleChangeResult,
+  NewLifecycleJob,
+  NewOutboxEntry,
+  NewRequest,
+  OutboxItem,
+  OutboxStatus,
+  PageCursor,
+  Store,
+  StoredConversation,
+  TransitionInput,
+  TransitionResult,
+} from './store';
 
 export interface PostgresStoreOptions {
   /** Clock for timestamps the caller does not supply (steps, conversations, settings). */
@@ -182,6 +228,8 @@ export class PostgresStore implements Store {
         );
       }
       await insertOutbox(client, input.outbox, at);
+      for (const grant of input.grants ?? []) await insertGrant(client, grant);
+      if (input.managedGuest) await insertManagedGuest(client, input.managedGuest);
       return { ok: true, request: rows.request(row) };
     });
   }
@@ -462,6 +510,244 @@ export class PostgresStore implements Store {
     return result.rowCount ?? 0;
   }
 
+  async listGrants(filter: { guestId: string } | { requestId: string }): Promise<Grant[]> {
+    const [column, value] = 'guestId' in filter ? ['guest_id', filter.guestId.toLowerCase()] : ['request_id', filter.requestId];
+    const result = await query(this.pool, `SELECT * FROM grants WHERE ${column} = $1 ORDER BY created_at, seq`, [value]);
+    return result.rows.map(rows.grant);
+  }
+
+  async getGrant(id: string): Promise<Grant | undefined> {
+    const row = (await query(this.pool, 'SELECT * FROM grants WHERE id = $1', [id])).rows[0];
+    return row === undefined ? undefined : rows.grant(row);
+  }
+
+  async listGrantsForNotice(endsBefore: Date, limit: number): Promise<Grant[]> {
+    // A grant is noticed once per end date: a new end date (an extension) is told about again.
+    const result = await query(
+      this.pool,
+      `SELECT * FROM grants
+       WHERE state = 'active' AND ends_at IS NOT NULL AND ends_at <= $1 AND noticed_for IS DISTINCT FROM ends_at
+       ORDER BY ends_at, seq LIMIT $2`,
+      [isoTimestamp(endsBefore, 'endsBefore'), checkLimit(limit)],
+    );
+    return result.rows.map(rows.grant);
+  }
+
+  async listGrantsDue(now: Date, limit: number): Promise<Grant[]> {
+    const result = await query(
+      this.pool,
+      `SELECT * FROM grants WHERE state = 'active' AND ends_at IS NOT NULL AND ends_at <= $1 ORDER BY ends_at, seq LIMIT $2`,
+      [isoTimestamp(now, 'now'), checkLimit(limit)],
+    );
+    return result.rows.map(rows.grant);
+  }
+
+  async getManagedGuest(guestId: string): Promise<ManagedGuest | undefined> {
+    const row = (await query(this.pool, 'SELECT * FROM managed_guests WHERE guest_id = $1', [guestId.toLowerCase()])).rows[0];
+    return row === undefined ? undefined : rows.managedGuest(row);
+  }
+
+  async listManagedGuests(guestIds: readonly string[]): Promise<ManagedGuest[]> {
+    if (guestIds.length === 0) return [];
+    const result = await query(this.pool, 'SELECT * FROM managed_guests WHERE guest_id = ANY($1::text[])', [guestIds.map((id) => id.toLowerCase())]);
+    return result.rows.map(rows.managedGuest);
+  }
+
+  async listActiveManagedGuests(filter: { sponsorId?: string; afterGuestId?: string }, limit: number): Promise<ManagedGuest[]> {
+    const result = await query(
+      this.pool,
+      `SELECT * FROM managed_guests
+       WHERE end_state IS NULL AND ($1::text IS NULL OR sponsor_id = $1) AND guest_id > $2
+       ORDER BY guest_id LIMIT $3`,
+      [filter.sponsorId ?? null, filter.afterGuestId?.toLowerCase() ?? '', checkLimit(limit)],
+    );
+    return result.rows.map(rows.managedGuest);
+  }
+
+  async listActiveSponsorIds(afterId: string, limit: number): Promise<string[]> {
+    const result = await query(
+      this.pool,
+      `SELECT DISTINCT sponsor_id FROM managed_guests WHERE end_state IS NULL AND sponsor_kind = 'user' AND sponsor_id > $1
+       ORDER BY sponsor_id LIMIT $2`,
+      [afterId, checkLimit(limit)],
+    );
+    return result.rows.map((row) => String(row['sponsor_id']));
+  }
+
+  async applyLifecycleChange(change: LifecycleChange): Promise<LifecycleChangeResult> {
+    const audits = change.audit.map(auditRecord);
+    const at = change.at !== undefined ? isoTimestamp(change.at, 'change.at') : (audits[0]?.at ?? this.timestamp());
+    try {
+      return await this.transaction(async (client): Promise<LifecycleChangeResult> => {
+        // Locks the guest first: two grants of one guest ending at once then check what is left one
+        // after the other, and exactly one of them starts the guest's end.
+        const endGuestId = change.guestEnd?.guestId.toLowerCase();
+        if (endGuestId) await query(client, 'SELECT guest_id FROM managed_guests WHERE guest_id = $1 FOR UPDATE', [endGuestId]);
+        for (const grant of change.grants ?? []) {
+          await updateWithVersion(client, 'grants', 'id', grant.id, grant.expectedVersion, grantPatchColumns(grant.set), `grant ${grant.id}`);
+        }
+        for (const guest of change.guests ?? []) {
+          if ('insert' in guest) {
+            if ((await insertManagedGuest(client, guest.insert)) === 0) throw new LifecycleConflict(`guest ${guest.insert.guestId} exists already`);
+          } else {
+            const columns = { ...managedGuestPatchColumns(guest.set), updated_at: at };
+            await updateWithVersion(client, 'managed_guests', 'guest_id', guest.guestId.toLowerCase(), guest.expectedVersion, columns, `guest ${guest.guestId}`);
+          }
+        }
+        if (change.campaign && 'insert' in change.campaign) {
+          await query(
+            client,
+            `INSERT INTO campaigns (${CAMPAIGN_COLUMNS.join(', ')}) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9::jsonb, $10, $11, $12)`,
+            inOrder(campaignRecord(change.campaign.insert), CAMPAIGN_COLUMNS),
+          );
+        } else if (change.campaign) {
+          const columns = { ...campaignPatchColumns(change.campaign.set), updated_at: at };
+          await updateWithVersion(client, 'campaigns', 'id', change.campaign.id, change.campaign.expectedVersion, columns, `campaign ${change.campaign.id}`);
+        }
+        for (const item of change.items ?? []) {
+          const columns = campaignItemPatchColumns(item.set);
+          const names = Object.keys(columns) as (keyof typeof columns)[];
+          const sets = names.map((name, i) => `${name} = $${i + 3}${name === 'detail' ? '::jsonb' : ''}`).join(', ');
+          const result = await query(
+            client,
+            `UPDATE campaign_items SET ${sets} WHERE campaign_id = $1 AND guest_id = $2${item.onlyIfUndecided ? ' AND decision IS NULL' : ''}`,
+            [item.campaignId, item.guestId.toLowerCase(), ...names.map((name) => columns[name] ?? null)],
+          );
+          if (result.rowCount === 0) throw new LifecycleConflict(`campaign item ${item.campaignId}/${item.guestId}`);
+        }
+        let guestEndStarted = false;
+        if (change.guestEnd && endGuestId) {
+          const counted = await query(
+            client,
+            `SELECT count(*) FILTER (WHERE state IN ('active', 'ending'))::integer AS live, count(*)::integer AS total FROM grants WHERE guest_id = $1`,
+            [endGuestId],
+          );
+          const live = Number(counted.rows[0]?.['live'] ?? 0);
+          const total = Number(counted.rows[0]?.['total'] ?? 0);
+          if (total > 0 && live === 0) {
+            const started = await query(
+              client,
+              `UPDATE managed_guests SET end_state = 'ending', updated_at = $2, version = version + 1
+               WHERE guest_id = $1 AND end_state IS NULL AND created_by_request IS NOT NULL`,
+              [endGuestId, at],
+            );
+            if ((started.rowCount ?? 0) > 0) {
+              guestEndStarted = true;
+              await query(client, INSERT_AUDIT, inOrder(auditRecord(change.guestEnd.audit), AUDIT_COLUMNS));
+              await insertLifecycleJobs(client, [change.guestEnd.job], at);
+              await insertOutbox(client, change.guestEnd.outbox, at);
+            }
+          }
+        }
+        for (const audit of audits) await query(client, INSERT_AUDIT, inOrder(audit, AUDIT_COLUMNS));
+        await insertOutbox(client, change.outbox, at);
+        await insertLifecycleJobs(client, change.jobs, at);
+        return { ok: true, guestEndStarted };
+      });
+    } catch (error) {
+      if (error instanceof LifecycleConflict) return { ok: false, conflict: error.conflict };
+      throw error;
+    }
+  }
+
+  async getCampaign(id: string): Promise<Campaign | undefined> {
+    const row = (await query(this.pool, 'SELECT * FROM campaigns WHERE id = $1', [id])).rows[0];
+    return row === undefined ? undefined : rows.campaign(row);
+  }
+
+  async listCampaigns(filter: { kind?: CampaignKind; states?: readonly CampaignState[] }, limit: number): Promise<Campaign[]> {
+    const result = await query(
+      this.pool,
+      `SELECT * FROM campaigns WHERE ($1::text IS NULL OR kind = $1) AND ($2::text[] IS NULL OR state = ANY($2::text[]))
+       ORDER BY started_at DESC, seq DESC LIMIT $3`,
+      [filter.kind ?? null, filter.states ? [...filter.states] : null, checkLimit(limit)],
+    );
+    return result.rows.map(rows.campaign);
+  }
+
+  async insertCampaignItems(items: readonly NewCampaignItem[]): Promise<void> {
+    // Many rows a statement: a campaign over tens of thousands of guests is written in a few round trips.
+    const perStatement = 500;
+    await this.transaction(async (client) => {
+      for (let i = 0; i < items.length; i += perStatement) {
+        const chunk = items.slice(i, i + perStatement);
+        const width = CAMPAIGN_ITEM_COLUMNS.length;
+        const placeholders = chunk.map((_, r) => `(${CAMPAIGN_ITEM_COLUMNS.map((c, k) => `$${r * width + k + 1}${c === 'detail' ? '::jsonb' : ''}`).join(', ')})`).join(', ');
+        await query(
+          client,
+          `INSERT INTO campaign_items (${CAMPAIGN_ITEM_COLUMNS.join(', ')}) VALUES ${placeholders} ON CONFLICT (campaign_id, guest_id) DO NOTHING`,
+          chunk.flatMap((item) => inOrder(campaignItemRecord(item), CAMPAIGN_ITEM_COLUMNS)),
+        );
+      }
+    });
+  }
+
+  async saveCampaignItemDetails(campaignId: string, details: readonly { guestId: string; detail: CampaignItemDetail }[]): Promise<void> {
+    if (details.length === 0) return;
+    await query(
+      this.pool,
+      `UPDATE campaign_items AS item SET detail = given.detail
+       FROM (SELECT unnest($2::text[]) AS guest_id, unnest($3::jsonb[]) AS detail) AS given
+       WHERE item.campaign_id = $1 AND item.guest_id = given.guest_id`,
+      [campaignId, details.map((d) => d.guestId.toLowerCase()), details.map((d) => JSON.stringify(d.detail))],
+    );
+  }
+
+  async getCampaignItem(campaignId: string, guestId: string): Promise<CampaignItem | undefined> {
+    const row = (await query(this.pool, 'SELECT * FROM campaign_items WHERE campaign_id = $1 AND guest_id = $2', [campaignId, guestId.toLowerCase()])).rows[0];
+    return row === undefined ? undefined : rows.campaignItem(row);
+  }
+
+  async listCampaignItems(campaignId: string, itemQuery: CampaignItemQuery, limit: number): Promise<CampaignItem[]> {
+    const result = await query(
+      this.pool,
+      `SELECT * FROM campaign_items
+       WHERE campaign_id = $1 AND ($2::text IS NULL OR sponsor_id = $2) AND (NOT $3::boolean OR decision IS NULL)
+         AND ($4::integer IS NULL OR escalated = $4) AND (NOT $5::boolean OR outcome IS NULL) AND guest_id > $6
+       ORDER BY guest_id LIMIT $7`,
+      [
+        campaignId,
+        itemQuery.sponsorId ?? null,
+        itemQuery.undecided === true,
+        itemQuery.escalated === undefined ? null : itemQuery.escalated ? 1 : 0,
+        itemQuery.withoutOutcome === true,
+        itemQuery.afterGuestId?.toLowerCase() ?? '',
+        checkLimit(limit),
+      ],
+    );
+    return result.rows.map(rows.campaignItem);
+  }
+
+  async listCampaignSponsors(campaignId: string): Promise<CampaignSponsor[]> {
+    const result = await query(
+      this.pool,
+      `SELECT sponsor_kind, sponsor_id, min(sponsor_name) AS sponsor_name, count(*)::integer AS items FROM campaign_items
+       WHERE campaign_id = $1 AND sponsor_id IS NOT NULL GROUP BY sponsor_kind, sponsor_id ORDER BY sponsor_id`,
+      [campaignId],
+    );
+    return result.rows.map((row) => ({
+      sponsor: { kind: row['sponsor_kind'] === 'group' ? 'group' : 'user', id: String(row['sponsor_id']), name: String(row['sponsor_name']) },
+      items: Number(row['items']),
+    }));
+  }
+
+  async countCampaignItems(campaignId: string): Promise<CampaignCounts> {
+    const result = await query(
+      this.pool,
+      `SELECT count(*)::integer AS items,
+              count(*) FILTER (WHERE decision = 'keep')::integer AS kept,
+              count(*) FILTER (WHERE decision = 'remove')::integer AS removed,
+              count(*) FILTER (WHERE decision IS NULL)::integer AS undecided,
+              count(*) FILTER (WHERE escalated = 1)::integer AS escalated,
+              count(*) FILTER (WHERE outcome IS NOT NULL)::integer AS done
+       FROM campaign_items WHERE campaign_id = $1`,
+      [campaignId],
+    );
+    const row = result.rows[0] ?? {};
+    const n = (name: string) => Number(row[name] ?? 0);
+    return { items: n('items'), kept: n('kept'), removed: n('removed'), undecided: n('undecided'), escalated: n('escalated'), done: n('done') };
+  }
+
   async ping(): Promise<void> {
     await query(this.pool, 'SELECT 1');
   }
@@ -508,6 +794,51 @@ export class PostgresStore implements Store {
 /** Runs one statement, typing its rows as untrusted until a row mapper has checked them. */
 function query(db: Queryable, text: string, values?: unknown[]): Promise<QueryResult<Row>> {
   return db.query<Row>(text, values);
+}
+
+/** A new grant; one already recorded for the same request and target is kept. */
+async function insertGrant(client: PoolClient, grant: NewGrant): Promise<void> {
+  const jsonless = GRANT_COLUMNS.map((_, i) => `$${i + 1}`).join(', ');
+  await query(client, `INSERT INTO grants (${GRANT_COLUMNS.join(', ')}) VALUES (${jsonless}) ON CONFLICT (request_id, kind, target_id) DO NOTHING`, inOrder(grantRecord(grant), GRANT_COLUMNS));
+}
+
+/** A guest the bot starts to look after; one it looks after already is kept as it is. Returns the rows written. */
+async function insertManagedGuest(client: PoolClient, guest: NewManagedGuest): Promise<number> {
+  const placeholders = MANAGED_GUEST_COLUMNS.map((_, i) => `$${i + 1}`).join(', ');
+  const result = await query(
+    client,
+    `INSERT INTO managed_guests (${MANAGED_GUEST_COLUMNS.join(', ')}) VALUES (${placeholders}) ON CONFLICT (guest_id) DO NOTHING`,
+    inOrder(managedGuestRecord(guest), MANAGED_GUEST_COLUMNS),
+  );
+  return result.rowCount ?? 0;
+}
+
+/** Lifecycle jobs queued inside the caller's transaction. */
+async function insertLifecycleJobs(client: PoolClient, jobs: readonly NewLifecycleJob[] | undefined, at: string): Promise<void> {
+  for (const job of jobs ?? []) {
+    const record = lifecycleJobRecord(randomUUID(), job, at);
+    await query(
+      client,
+      `INSERT INTO jobs (id, kind, payload, state, attempts, run_after, created_at) VALUES ($1, 'lifecycle', $2::jsonb, 'queued', 0, $3, $4)`,
+      [record.id, record.payload, record.run_after, record.created_at],
+    );
+  }
+}
+
+/** A compare-and-set on a row's version, setting `columns` and the next version; a lost one throws LifecycleConflict. */
+async function updateWithVersion(
+  client: PoolClient,
+  table: string,
+  key: string,
+  id: string,
+  expectedVersion: number,
+  columns: Record<string, ColumnValue | undefined>,
+  what: string,
+): Promise<void> {
+  const names = Object.keys(columns).filter((c) => columns[c] !== undefined);
+  const sets = [...names.map((name, i) => `${name} = $${i + 3}`), 'version = version + 1'].join(', ');
+  const result = await query(client, `UPDATE ${table} SET ${sets} WHERE ${key} = $1 AND version = $2`, [id, expectedVersion, ...names.map((name) => columns[name] ?? null)]);
+  if ((result.rowCount ?? 0) === 0) throw new LifecycleConflict(what);
 }
 
 /** Writes outbox entries inside the caller's transaction, due at `at`. */

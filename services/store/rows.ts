@@ -5,9 +5,23 @@
  * validate JSON values with the codecs; writes produce column records (JSON as text, timestamps as
  * canonical ISO text) that each store binds by name or by position.
  */
+import type {
+  Campaign,
+  CampaignItem,
+  CampaignItemPatch,
+  CampaignPatch,
+  Grant,
+  GrantPatch,
+  ManagedGuest,
+  ManagedGuestPatch,
+  NewCampaign,
+  NewCampaignItem,
+  NewGrant,
+  NewManagedGuest,
+} from '../lifecycle/model';
 import type { AccessRequest, AuditEntry, CardMessage, ExecutionStep, GuestCardMessage, Job } from '../requests/model';
 import { StoreDataError, decode, isoTimestamp, normalizeEmail } from './codecs';
-import type { GuestJobStatus, NewOutboxEntry, OutboxItem, OutboxStatus, PageCursor, StoredConversation } from './store';
+import type { GuestJobStatus, NewLifecycleJob, NewOutboxEntry, OutboxItem, OutboxStatus, PageCursor, StoredConversation } from './store';
 
 /** A row as the driver returns it, before any column is trusted. */
 export type Row = { readonly [column: string]: unknown };
@@ -57,8 +71,150 @@ export const AUDIT_COLUMNS = ['request_id', 'actor', 'action', 'source', 'detail
 export const CURSOR_COLUMNS = ['id', 'owner_id', 'kind', 'state', 'created_at', 'expires_at'] as const;
 export const OUTBOX_COLUMNS = ['id', 'key', 'kind', 'request_id', 'payload', 'run_after', 'created_at'] as const;
 
+export const GRANT_COLUMNS = [
+  'id', 'request_id', 'guest_id', 'kind', 'target_id', 'target_name', 'assignment_id', 'given', 'state',
+  'ends_at', 'noticed_for', 'ended_at', 'end_reason', 'created_at', 'version',
+] as const;
+export const MANAGED_GUEST_COLUMNS = [
+  'guest_id', 'email', 'display_name', 'sponsor_kind', 'sponsor_id', 'sponsor_name', 'created_by_request',
+  'end_state', 'ended_at', 'created_at', 'updated_at', 'version',
+] as const;
+export const CAMPAIGN_COLUMNS = [
+  'id', 'kind', 'state', 'started_by_id', 'started_by_name', 'started_at', 'filter', 'due_at', 'conversation', 'note', 'updated_at', 'version',
+] as const;
+export const CAMPAIGN_ITEM_COLUMNS = [
+  'campaign_id', 'guest_id', 'guest_name', 'guest_email', 'sponsor_kind', 'sponsor_id', 'sponsor_name', 'detail',
+  'decision', 'decided_by_id', 'decided_by_name', 'decided_at', 'escalated', 'outcome',
+] as const;
+
 /** One value per column of a table, as a statement binds them. */
 type Columns<C extends readonly string[]> = Record<C[number], ColumnValue>;
+
+const optionalTime = (value: string | null | undefined, what: string): string | null => (value === undefined || value === null ? null : isoTimestamp(value, what));
+
+/** A new grant: active, at version 1, never noticed. */
+export function grantRecord(grant: NewGrant): Columns<typeof GRANT_COLUMNS> {
+  return {
+    id: grant.id,
+    request_id: grant.requestId,
+    guest_id: grant.guestId.toLowerCase(),
+    kind: grant.kind,
+    target_id: grant.targetId,
+    target_name: grant.targetName,
+    assignment_id: grant.assignmentId ?? null,
+    given: grant.given ? 1 : 0,
+    state: 'active',
+    ends_at: optionalTime(grant.endsAt, 'grant.endsAt'),
+    noticed_for: null,
+    ended_at: null,
+    end_reason: null,
+    created_at: isoTimestamp(grant.createdAt, 'grant.createdAt'),
+    version: 1,
+  };
+}
+
+/** The columns a grant change sets (only the fields it names; `null` clears one). */
+export function grantPatchColumns(patch: GrantPatch): Partial<Columns<typeof GRANT_COLUMNS>> {
+  const columns: Partial<Columns<typeof GRANT_COLUMNS>> = {};
+  if (patch.state !== undefined) columns.state = patch.state;
+  if (patch.endsAt !== undefined) columns.ends_at = optionalTime(patch.endsAt, 'grant.endsAt');
+  if (patch.noticedFor !== undefined) columns.noticed_for = optionalTime(patch.noticedFor, 'grant.noticedFor');
+  if (patch.endedAt !== undefined) columns.ended_at = optionalTime(patch.endedAt, 'grant.endedAt');
+  if (patch.endReason !== undefined) columns.end_reason = patch.endReason;
+  if (patch.given !== undefined) columns.given = patch.given ? 1 : 0;
+  if (patch.assignmentId !== undefined) columns.assignment_id = patch.assignmentId;
+  return columns;
+}
+
+export function managedGuestRecord(guest: NewManagedGuest): Columns<typeof MANAGED_GUEST_COLUMNS> {
+  const createdAt = isoTimestamp(guest.createdAt, 'managedGuest.createdAt');
+  return {
+    guest_id: guest.guestId.toLowerCase(),
+    email: normalizeEmail(guest.email),
+    display_name: guest.displayName,
+    sponsor_kind: guest.sponsor.kind,
+    sponsor_id: guest.sponsor.id,
+    sponsor_name: guest.sponsor.name,
+    created_by_request: guest.createdByRequest ?? null,
+    end_state: null,
+    ended_at: null,
+    created_at: createdAt,
+    updated_at: createdAt,
+    version: 1,
+  };
+}
+
+export function managedGuestPatchColumns(patch: ManagedGuestPatch): Partial<Columns<typeof MANAGED_GUEST_COLUMNS>> {
+  const columns: Partial<Columns<typeof MANAGED_GUEST_COLUMNS>> = {};
+  if (patch.sponsor !== undefined) {
+    columns.sponsor_kind = patch.sponsor.kind;
+    columns.sponsor_id = patch.sponsor.id;
+    columns.sponsor_name = patch.sponsor.name;
+  }
+  if (patch.endState !== undefined) columns.end_state = patch.endState;
+  if (patch.endedAt !== undefined) columns.ended_at = optionalTime(patch.endedAt, 'managedGuest.endedAt');
+  if (patch.displayName !== undefined) columns.display_name = patch.displayName;
+  return columns;
+}
+
+export function campaignRecord(campaign: NewCampaign): Columns<typeof CAMPAIGN_COLUMNS> {
+  const startedAt = isoTimestamp(campaign.startedAt, 'campaign.startedAt');
+  return {
+    id: campaign.id,
+    kind: campaign.kind,
+    state: campaign.state,
+    started_by_id: campaign.startedBy.aadObjectId,
+    started_by_name: campaign.startedBy.name,
+    started_at: startedAt,
+    filter: JSON.stringify(campaign.filter),
+    due_at: optionalTime(campaign.dueAt, 'campaign.dueAt'),
+    conversation: jsonText(campaign.conversation),
+    note: campaign.note ?? null,
+    updated_at: startedAt,
+    version: 1,
+  };
+}
+
+export function campaignPatchColumns(patch: CampaignPatch): Partial<Columns<typeof CAMPAIGN_COLUMNS>> {
+  const columns: Partial<Columns<typeof CAMPAIGN_COLUMNS>> = {};
+  if (patch.state !== undefined) columns.state = patch.state;
+  if (patch.dueAt !== undefined) columns.due_at = optionalTime(patch.dueAt, 'campaign.dueAt');
+  if (patch.note !== undefined) columns.note = patch.note;
+  return columns;
+}
+
+export function campaignItemRecord(item: NewCampaignItem): Columns<typeof CAMPAIGN_ITEM_COLUMNS> {
+  return {
+    campaign_id: item.campaignId,
+    guest_id: item.guestId.toLowerCase(),
+    guest_name: item.guestName,
+    guest_email: item.guestEmail,
+    sponsor_kind: item.sponsor?.kind ?? null,
+    sponsor_id: item.sponsor?.id ?? null,
+    sponsor_name: item.sponsor?.name ?? null,
+    detail: JSON.stringify(item.detail),
+    decision: null,
+    decided_by_id: null,
+    decided_by_name: null,
+    decided_at: null,
+    escalated: 0,
+    outcome: null,
+  };
+}
+
+export function campaignItemPatchColumns(patch: CampaignItemPatch): Partial<Columns<typeof CAMPAIGN_ITEM_COLUMNS>> {
+  const columns: Partial<Columns<typeof CAMPAIGN_ITEM_COLUMNS>> = {};
+  if (patch.decision !== undefined) columns.decision = patch.decision;
+  if (patch.decidedBy !== undefined) {
+    columns.decided_by_id = patch.decidedBy.aadObjectId;
+    columns.decided_by_name = patch.decidedBy.name;
+  }
+  if (patch.decidedAt !== undefined) columns.decided_at = isoTimestamp(patch.decidedAt, 'item.decidedAt');
+  if (patch.escalated !== undefined) columns.escalated = patch.escalated ? 1 : 0;
+  if (patch.outcome !== undefined) columns.outcome = patch.outcome;
+  if (patch.detail !== undefined) columns.detail = JSON.stringify(patch.detail);
+  return columns;
+}
 
 export function requestRecord(request: AccessRequest): Columns<typeof REQUEST_COLUMNS> {
   return {
@@ -144,6 +300,18 @@ export function auditFor(requestId: string, audit: AuditEntry): AuditEntry {
     throw new Error(`audit entry names request ${audit.requestId} but the write is to request ${requestId}`);
   }
   return { ...audit, requestId };
+}
+
+/** A lifecycle compare-and-set that lost: its transaction is rolled back and the caller told which. */
+export class LifecycleConflict extends Error {
+  constructor(readonly conflict: string) {
+    super(`lifecycle change conflicts: ${conflict}`);
+  }
+}
+
+/** A queued lifecycle job's columns. */
+export function lifecycleJobRecord(id: string, job: NewLifecycleJob, at: string): { id: string; payload: string; run_after: string; created_at: string } {
+  return { id, payload: JSON.stringify(job.payload), run_after: job.runAfter === undefined ? at : isoTimestamp(job.runAfter, 'job.runAfter'), created_at: at };
 }
 
 export function missing(what: string, id: string): never {
@@ -336,6 +504,100 @@ export function rowReaders(columns: ColumnReader) {
       const detail = optionalJson(row, 'detail', where);
       if (detail !== undefined) entry.detail = decode.auditDetail(detail, `${where}.detail`);
       return entry;
+    },
+
+    grant: (value: unknown): Grant => {
+      const row = asRow(value, 'grants');
+      const id = text(row, 'id', 'grants');
+      const where = `grants[${id}]`;
+      const grant: Grant = {
+        id,
+        requestId: text(row, 'request_id', where),
+        guestId: text(row, 'guest_id', where),
+        kind: decode.grantKind(row['kind'], `${where}.kind`),
+        targetId: text(row, 'target_id', where),
+        targetName: text(row, 'target_name', where),
+        given: integer(row, 'given', where) === 1,
+        state: decode.grantState(row['state'], `${where}.state`),
+        createdAt: timestamp(row, 'created_at', where),
+        version: integer(row, 'version', where),
+      };
+      const assignmentId = optionalText(row, 'assignment_id', where);
+      if (assignmentId !== undefined) grant.assignmentId = assignmentId;
+      for (const [column, field] of [['ends_at', 'endsAt'], ['noticed_for', 'noticedFor'], ['ended_at', 'endedAt']] as const) {
+        if (row[column] !== null && row[column] !== undefined) grant[field] = timestamp(row, column, where);
+      }
+      const endReason = optionalText(row, 'end_reason', where);
+      if (endReason !== undefined) grant.endReason = endReason;
+      return grant;
+    },
+
+    managedGuest: (value: unknown): ManagedGuest => {
+      const row = asRow(value, 'managed_guests');
+      const guestId = text(row, 'guest_id', 'managed_guests');
+      const where = `managed_guests[${guestId}]`;
+      const guest: ManagedGuest = {
+        guestId,
+        email: text(row, 'email', where),
+        displayName: text(row, 'display_name', where),
+        sponsor: { kind: decode.sponsorKind(row['sponsor_kind'], `${where}.sponsor_kind`), id: text(row, 'sponsor_id', where), name: text(row, 'sponsor_name', where) },
+        createdAt: timestamp(row, 'created_at', where),
+        updatedAt: timestamp(row, 'updated_at', where),
+        version: integer(row, 'version', where),
+      };
+      const createdByRequest = optionalText(row, 'created_by_request', where);
+      if (createdByRequest !== undefined) guest.createdByRequest = createdByRequest;
+      if (row['end_state'] !== null && row['end_state'] !== undefined) guest.endState = decode.guestEndState(row['end_state'], `${where}.end_state`);
+      if (row['ended_at'] !== null && row['ended_at'] !== undefined) guest.endedAt = timestamp(row, 'ended_at', where);
+      return guest;
+    },
+
+    campaign: (value: unknown): Campaign => {
+      const row = asRow(value, 'campaigns');
+      const id = text(row, 'id', 'campaigns');
+      const where = `campaigns[${id}]`;
+      const campaign: Campaign = {
+        id,
+        kind: decode.campaignKind(row['kind'], `${where}.kind`),
+        state: decode.campaignState(row['state'], `${where}.state`),
+        startedBy: { aadObjectId: text(row, 'started_by_id', where), name: text(row, 'started_by_name', where) },
+        startedAt: timestamp(row, 'started_at', where),
+        filter: decode.campaignFilter(json(row, 'filter', where), `${where}.filter`),
+        updatedAt: timestamp(row, 'updated_at', where),
+        version: integer(row, 'version', where),
+      };
+      if (row['due_at'] !== null && row['due_at'] !== undefined) campaign.dueAt = timestamp(row, 'due_at', where);
+      const conversation = optionalJson(row, 'conversation', where);
+      if (conversation !== undefined) campaign.conversation = decode.reference(conversation, `${where}.conversation`);
+      const note = optionalText(row, 'note', where);
+      if (note !== undefined) campaign.note = note;
+      return campaign;
+    },
+
+    campaignItem: (value: unknown): CampaignItem => {
+      const row = asRow(value, 'campaign_items');
+      const campaignId = text(row, 'campaign_id', 'campaign_items');
+      const guestId = text(row, 'guest_id', 'campaign_items');
+      const where = `campaign_items[${campaignId}, ${guestId}]`;
+      const item: CampaignItem = {
+        campaignId,
+        guestId,
+        guestName: text(row, 'guest_name', where),
+        guestEmail: text(row, 'guest_email', where),
+        detail: decode.campaignItemDetail(json(row, 'detail', where), `${where}.detail`),
+        escalated: integer(row, 'escalated', where) === 1,
+      };
+      const sponsorId = optionalText(row, 'sponsor_id', where);
+      if (sponsorId !== undefined) {
+        item.sponsor = { kind: decode.sponsorKind(row['sponsor_kind'], `${where}.sponsor_kind`), id: sponsorId, name: text(row, 'sponsor_name', where) };
+      }
+      if (row['decision'] !== null && row['decision'] !== undefined) item.decision = decode.campaignDecision(row['decision'], `${where}.decision`);
+      const decidedById = optionalText(row, 'decided_by_id', where);
+      if (decidedById !== undefined) item.decidedBy = { aadObjectId: decidedById, name: text(row, 'decided_by_name', where) };
+      if (row['decided_at'] !== null && row['decided_at'] !== undefined) item.decidedAt = timestamp(row, 'decided_at', where);
+      const outcome = optionalText(row, 'outcome', where);
+      if (outcome !== undefined) item.outcome = outcome;
+      return item;
     },
 
     cursor: (value: unknown): PageCursor => {

@@ -7,6 +7,31 @@ import type { Database } from 'better-sqlite3';
 export interface Migration {
   name: string;
   sql: string;
+  /** Run after `sql`, for what SQL alone cannot say (rebuilding a table with whatever columns it has by then). */
+  run?: (db: Database) => void;
+}
+
+/**
+ * Lets the jobs table hold lifecycle jobs. SQLite cannot change a CHECK constraint in place, so the
+ * table is rebuilt from its own stored definition with the two checks widened: every column it has
+ * when this step runs (whichever steps added them) is kept, in order, with its rows and indexes.
+ */
+function widenJobKinds(db: Database): void {
+  const table = db.prepare<[], { sql: string }>("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'jobs'").get();
+  if (!table) throw new Error('migration "guest lifecycle": the jobs table is missing');
+  const widened = table.sql
+    .replace("CHECK (kind IN ('request', 'guest'))", "CHECK (kind IN ('request', 'guest', 'lifecycle'))")
+    .replace("(kind = 'guest' AND payload IS NOT NULL)", "(kind IN ('guest', 'lifecycle') AND payload IS NOT NULL)");
+  if (!widened.includes("'lifecycle')") || !widened.includes("kind IN ('guest', 'lifecycle')")) {
+    throw new Error('migration "guest lifecycle": the jobs table is not the one this step expects; its kind checks were not found');
+  }
+  const columns = db.prepare<[], { name: string }>('SELECT name FROM pragma_table_info(\'jobs\')').all().map((c) => `"${c.name}"`).join(', ');
+  const indexes = db.prepare<[], { sql: string }>("SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'jobs' AND sql IS NOT NULL").all();
+  db.exec(widened.replace(/^CREATE TABLE\s+("jobs"|jobs)/i, 'CREATE TABLE jobs_rebuilt'));
+  db.exec(`INSERT INTO jobs_rebuilt (${columns}) SELECT ${columns} FROM jobs ORDER BY rowid`);
+  db.exec('DROP TABLE jobs');
+  db.exec('ALTER TABLE jobs_rebuilt RENAME TO jobs');
+  for (const index of indexes) db.exec(index.sql);
 }
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -195,6 +220,85 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE jobs ADD COLUMN result TEXT CHECK (result IS NULL OR json_valid(result));
     `,
   },
+  {
+    name: 'guest lifecycle',
+    sql: `
+      -- What each completed request gave a guest, until when, and how it ended.
+      CREATE TABLE grants (
+        id            TEXT    PRIMARY KEY,
+        request_id    TEXT    NOT NULL REFERENCES requests (id),
+        guest_id      TEXT    NOT NULL,
+        kind          TEXT    NOT NULL CHECK (kind IN ('account', 'group', 'appRole', 'directoryRole')),
+        target_id     TEXT    NOT NULL,
+        target_name   TEXT    NOT NULL,
+        assignment_id TEXT,
+        given         INTEGER NOT NULL CHECK (given IN (0, 1)),
+        state         TEXT    NOT NULL CHECK (state IN ('active', 'ending', 'ended', 'failed')),
+        ends_at       TEXT,
+        noticed_for   TEXT,
+        ended_at      TEXT,
+        end_reason    TEXT,
+        created_at    TEXT    NOT NULL,
+        version       INTEGER NOT NULL CHECK (version >= 1),
+        UNIQUE (request_id, kind, target_id)
+      );
+      CREATE INDEX grants_guest ON grants (guest_id);
+      CREATE INDEX grants_state_ends_at ON grants (state, ends_at);
+
+      -- The guests the bot looks after, each with a sponsor.
+      CREATE TABLE managed_guests (
+        guest_id           TEXT    PRIMARY KEY CHECK (guest_id = lower(guest_id)),
+        email              TEXT    NOT NULL,
+        display_name       TEXT    NOT NULL,
+        sponsor_kind       TEXT    NOT NULL CHECK (sponsor_kind IN ('user', 'group')),
+        sponsor_id         TEXT    NOT NULL,
+        sponsor_name       TEXT    NOT NULL,
+        created_by_request TEXT,
+        end_state          TEXT    CHECK (end_state IS NULL OR end_state IN ('ending', 'disabled', 'deleted', 'kept', 'failed')),
+        ended_at           TEXT,
+        created_at         TEXT    NOT NULL,
+        updated_at         TEXT    NOT NULL,
+        version            INTEGER NOT NULL CHECK (version >= 1)
+      );
+      CREATE INDEX managed_guests_sponsor ON managed_guests (sponsor_id, guest_id);
+
+      -- Recertification and cleanup campaigns, and one row per guest each covers.
+      CREATE TABLE campaigns (
+        id              TEXT    PRIMARY KEY,
+        kind            TEXT    NOT NULL CHECK (kind IN ('recertification', 'cleanup')),
+        state           TEXT    NOT NULL,
+        started_by_id   TEXT    NOT NULL,
+        started_by_name TEXT    NOT NULL,
+        started_at      TEXT    NOT NULL,
+        filter          TEXT    NOT NULL CHECK (json_valid(filter)),
+        due_at          TEXT,
+        conversation    TEXT    CHECK (conversation IS NULL OR json_valid(conversation)),
+        note            TEXT,
+        updated_at      TEXT    NOT NULL,
+        version         INTEGER NOT NULL CHECK (version >= 1)
+      );
+      CREATE INDEX campaigns_kind_started ON campaigns (kind, started_at);
+      CREATE TABLE campaign_items (
+        campaign_id     TEXT    NOT NULL REFERENCES campaigns (id),
+        guest_id        TEXT    NOT NULL,
+        guest_name      TEXT    NOT NULL,
+        guest_email     TEXT    NOT NULL,
+        sponsor_kind    TEXT    CHECK (sponsor_kind IS NULL OR sponsor_kind IN ('user', 'group')),
+        sponsor_id      TEXT,
+        sponsor_name    TEXT,
+        detail          TEXT    NOT NULL CHECK (json_valid(detail)),
+        decision        TEXT    CHECK (decision IS NULL OR decision IN ('keep', 'remove')),
+        decided_by_id   TEXT,
+        decided_by_name TEXT,
+        decided_at      TEXT,
+        escalated       INTEGER NOT NULL DEFAULT 0 CHECK (escalated IN (0, 1)),
+        outcome         TEXT,
+        PRIMARY KEY (campaign_id, guest_id)
+      );
+      CREATE INDEX campaign_items_sponsor ON campaign_items (campaign_id, sponsor_id, guest_id);
+    `,
+    run: widenJobKinds,
+  },
 ];
 
 export interface MigrationResult {
@@ -229,6 +333,7 @@ export function migrate(db: Database, migrations: readonly Migration[] = MIGRATI
     }
     for (const migration of migrations.slice(from)) {
       db.exec(migration.sql);
+      migration.run?.(db);
     }
     if (from < migrations.length) {
       // PRAGMA takes no bound parameters; the value is an integer we computed.

@@ -7,8 +7,47 @@ import { checkLeaseMs, checkLimit, isoTimestamp, normalizeEmail } from './codecs
 import { migrate } from './sqliteMigrations';
 // The one row mapping, shared with the other store: only the SQL below is this dialect's own.
 import { auditFor, auditRecord, cardMessageRecord, cursorRecord, guestCardMessageRecord, leaseEnd, missing, outboxRecord, requestRecord, stepRecord, transitionPatch, type ColumnValue } from './rows';
+import {
+  campaignItemPatchColumns,
+  campaignItemRecord,
+  campaignPatchColumns,
+  campaignRecord,
+  grantPatchColumns,
+  grantRecord,
+  lifecycleJobRecord,
+  LifecycleConflict,
+  managedGuestPatchColumns,
+  managedGuestRecord,
+} from './rows';
 import { sqliteRows as rows } from './sqliteRows';
-import type { GuestJobStatus, NewOutboxEntry, NewRequest, OutboxItem, OutboxStatus, PageCursor, Store, StoredConversation, TransitionInput, TransitionResult } from './store';
+import type {
+  CampaignItemQuery,
+  GuestJobStatus,
+  LifecycleChange,
+  LifecycleChangeResult,
+  NewLifecycleJob,
+  NewOutboxEntry,
+  NewRequest,
+  OutboxItem,
+  OutboxStatus,
+  PageCursor,
+  Store,
+  StoredConversation,
+  TransitionInput,
+  TransitionResult,
+} from './store';
+import type {
+  Campaign,
+  CampaignCounts,
+  CampaignItem,
+  CampaignItemDetail,
+  CampaignKind,
+  CampaignSponsor,
+  CampaignState,
+  Grant,
+  ManagedGuest,
+  NewCampaignItem,
+} from '../lifecycle/model';
 
 export interface SqliteStoreOptions {
   /**
@@ -182,6 +221,92 @@ function prepareStatements(db: Db) {
     getCursor: db.prepare<[string]>('SELECT * FROM page_cursors WHERE id = ?'),
     deleteExpiredCursors: db.prepare<[string]>('DELETE FROM page_cursors WHERE expires_at <= ?'),
 
+    insertGrant: db.prepare<Params>(`
+      INSERT INTO grants (id, request_id, guest_id, kind, target_id, target_name, assignment_id, given, state,
+                          ends_at, noticed_for, ended_at, end_reason, created_at, version)
+      VALUES (@id, @request_id, @guest_id, @kind, @target_id, @target_name, @assignment_id, @given, @state,
+              @ends_at, @noticed_for, @ended_at, @end_reason, @created_at, @version)
+      ON CONFLICT (request_id, kind, target_id) DO NOTHING`),
+    getGrant: db.prepare<[string]>('SELECT * FROM grants WHERE id = ?'),
+    listGrantsOfGuest: db.prepare<[string]>('SELECT * FROM grants WHERE guest_id = ? ORDER BY created_at, rowid'),
+    listGrantsOfRequest: db.prepare<[string]>('SELECT * FROM grants WHERE request_id = ? ORDER BY created_at, rowid'),
+    // A grant is noticed once per end date: a new end date (an extension) is told about again.
+    listGrantsForNotice: db.prepare<{ before: string; limit: number }>(`
+      SELECT * FROM grants
+      WHERE state = 'active' AND ends_at IS NOT NULL AND ends_at <= @before AND (noticed_for IS NULL OR noticed_for <> ends_at)
+      ORDER BY ends_at, rowid LIMIT @limit`),
+    listGrantsDue: db.prepare<{ now: string; limit: number }>(`
+      SELECT * FROM grants WHERE state = 'active' AND ends_at IS NOT NULL AND ends_at <= @now
+      ORDER BY ends_at, rowid LIMIT @limit`),
+    countLiveGrants: db.prepare<[string], { live: number; total: number }>(`
+      SELECT COALESCE(SUM(CASE WHEN state IN ('active', 'ending') THEN 1 ELSE 0 END), 0) AS live, COUNT(*) AS total
+      FROM grants WHERE guest_id = ?`),
+
+    insertManagedGuest: db.prepare<Params>(`
+      INSERT INTO managed_guests (guest_id, email, display_name, sponsor_kind, sponsor_id, sponsor_name, created_by_request,
+                                  end_state, ended_at, created_at, updated_at, version)
+      VALUES (@guest_id, @email, @display_name, @sponsor_kind, @sponsor_id, @sponsor_name, @created_by_request,
+              @end_state, @ended_at, @created_at, @updated_at, @version)
+      ON CONFLICT (guest_id) DO NOTHING`),
+    getManagedGuest: db.prepare<[string]>('SELECT * FROM managed_guests WHERE guest_id = ?'),
+    listManagedGuests: db.prepare<[string]>('SELECT * FROM managed_guests WHERE guest_id IN (SELECT value FROM json_each(?))'),
+    listActiveManagedGuests: db.prepare<{ sponsor: string | null; after: string; limit: number }>(`
+      SELECT * FROM managed_guests
+      WHERE end_state IS NULL AND (@sponsor IS NULL OR sponsor_id = @sponsor) AND guest_id > @after
+      ORDER BY guest_id LIMIT @limit`),
+    listActiveSponsorIds: db.prepare<{ after: string; limit: number }, { sponsor_id: string }>(`
+      SELECT DISTINCT sponsor_id FROM managed_guests
+      WHERE end_state IS NULL AND sponsor_kind = 'user' AND sponsor_id > @after
+      ORDER BY sponsor_id LIMIT @limit`),
+    startGuestEnd: db.prepare<{ guest_id: string; at: string }>(`
+      UPDATE managed_guests SET end_state = 'ending', updated_at = @at, version = version + 1
+      WHERE guest_id = @guest_id AND end_state IS NULL`),
+
+    insertCampaign: db.prepare<Params>(`
+      INSERT INTO campaigns (id, kind, state, started_by_id, started_by_name, started_at, filter, due_at, conversation, note, updated_at, version)
+      VALUES (@id, @kind, @state, @started_by_id, @started_by_name, @started_at, @filter, @due_at, @conversation, @note, @updated_at, @version)`),
+    getCampaign: db.prepare<[string]>('SELECT * FROM campaigns WHERE id = ?'),
+    listCampaigns: db.prepare<{ kind: string | null; states: string | null; limit: number }>(`
+      SELECT * FROM campaigns
+      WHERE (@kind IS NULL OR kind = @kind) AND (@states IS NULL OR state IN (SELECT value FROM json_each(@states)))
+      ORDER BY started_at DESC, rowid DESC LIMIT @limit`),
+    insertCampaignItem: db.prepare<Params>(`
+      INSERT INTO campaign_items (campaign_id, guest_id, guest_name, guest_email, sponsor_kind, sponsor_id, sponsor_name, detail,
+                                  decision, decided_by_id, decided_by_name, decided_at, escalated, outcome)
+      VALUES (@campaign_id, @guest_id, @guest_name, @guest_email, @sponsor_kind, @sponsor_id, @sponsor_name, @detail,
+              @decision, @decided_by_id, @decided_by_name, @decided_at, @escalated, @outcome)
+      ON CONFLICT (campaign_id, guest_id) DO NOTHING`),
+    saveCampaignItemDetail: db.prepare<{ campaign_id: string; guest_id: string; detail: string }>(`
+      UPDATE campaign_items SET detail = @detail WHERE campaign_id = @campaign_id AND guest_id = @guest_id`),
+    getCampaignItem: db.prepare<{ campaign_id: string; guest_id: string }>('SELECT * FROM campaign_items WHERE campaign_id = @campaign_id AND guest_id = @guest_id'),
+    listCampaignItems: db.prepare<{
+      campaign_id: string;
+      sponsor: string | null;
+      undecided: number;
+      escalated: number | null;
+      without_outcome: number;
+      after: string;
+      limit: number;
+    }>(`
+      SELECT * FROM campaign_items
+      WHERE campaign_id = @campaign_id AND (@sponsor IS NULL OR sponsor_id = @sponsor) AND (@undecided = 0 OR decision IS NULL)
+        AND (@escalated IS NULL OR escalated = @escalated) AND (@without_outcome = 0 OR outcome IS NULL) AND guest_id > @after
+      ORDER BY guest_id LIMIT @limit`),
+    listCampaignSponsors: db.prepare<[string], { sponsor_kind: string; sponsor_id: string; sponsor_name: string; items: number }>(`
+      SELECT sponsor_kind, sponsor_id, MIN(sponsor_name) AS sponsor_name, COUNT(*) AS items FROM campaign_items
+      WHERE campaign_id = ? AND sponsor_id IS NOT NULL GROUP BY sponsor_kind, sponsor_id ORDER BY sponsor_id`),
+    countCampaignItems: db.prepare<[string], Record<keyof CampaignCounts, number | null>>(`
+      SELECT COUNT(*) AS items,
+             SUM(CASE WHEN decision = 'keep' THEN 1 ELSE 0 END) AS kept,
+             SUM(CASE WHEN decision = 'remove' THEN 1 ELSE 0 END) AS removed,
+             SUM(CASE WHEN decision IS NULL THEN 1 ELSE 0 END) AS undecided,
+             SUM(escalated) AS escalated,
+             SUM(CASE WHEN outcome IS NOT NULL THEN 1 ELSE 0 END) AS done
+      FROM campaign_items WHERE campaign_id = ?`),
+    insertLifecycleJob: db.prepare<{ id: string; payload: string; run_after: string; created_at: string }>(`
+      INSERT INTO jobs (id, kind, payload, state, attempts, run_after, created_at)
+      VALUES (@id, 'lifecycle', @payload, 'queued', 0, @run_after, @created_at)`),
+
     ping: db.prepare('SELECT 1'),
   };
 }
@@ -198,6 +323,7 @@ export class SqliteStore implements Store {
   private readonly db: Db;
   private readonly statements: Statements;
   private readonly now: () => Date;
+  private readonly dynamicStatements = new Map<string, Database.Statement<Params>>();
 
   /** Opens (creating if needed) the database file; `':memory:'` gives a private in-memory store. */
   static open(path: string, options: SqliteStoreOptions = {}): SqliteStore {
@@ -283,6 +409,8 @@ export class SqliteStore implements Store {
         this.statements.enqueueJob.run({ id: randomUUID(), request_id: input.id, at });
       }
       this.insertOutbox(input.outbox, at);
+      for (const grant of input.grants ?? []) this.statements.insertGrant.run(grantRecord(grant));
+      if (input.managedGuest) this.statements.insertManagedGuest.run(managedGuestRecord(input.managedGuest));
       return { ok: true, request: rows.request(row) };
     });
   }
@@ -440,6 +568,160 @@ export class SqliteStore implements Store {
     return this.statements.deleteExpiredCursors.run(isoTimestamp(now, 'now')).changes;
   }
 
+  async listGrants(filter: { guestId: string } | { requestId: string }): Promise<Grant[]> {
+    const found = 'guestId' in filter ? this.statements.listGrantsOfGuest.all(filter.guestId.toLowerCase()) : this.statements.listGrantsOfRequest.all(filter.requestId);
+    return found.map(rows.grant);
+  }
+
+  async getGrant(id: string): Promise<Grant | undefined> {
+    const row = this.statements.getGrant.get(id);
+    return row === undefined ? undefined : rows.grant(row);
+  }
+
+  async listGrantsForNotice(endsBefore: Date, limit: number): Promise<Grant[]> {
+    return this.statements.listGrantsForNotice.all({ before: isoTimestamp(endsBefore, 'endsBefore'), limit: checkLimit(limit) }).map(rows.grant);
+  }
+
+  async listGrantsDue(now: Date, limit: number): Promise<Grant[]> {
+    return this.statements.listGrantsDue.all({ now: isoTimestamp(now, 'now'), limit: checkLimit(limit) }).map(rows.grant);
+  }
+
+  async getManagedGuest(guestId: string): Promise<ManagedGuest | undefined> {
+    const row = this.statements.getManagedGuest.get(guestId.toLowerCase());
+    return row === undefined ? undefined : rows.managedGuest(row);
+  }
+
+  async listManagedGuests(guestIds: readonly string[]): Promise<ManagedGuest[]> {
+    if (guestIds.length === 0) return [];
+    return this.statements.listManagedGuests.all(JSON.stringify(guestIds.map((id) => id.toLowerCase()))).map(rows.managedGuest);
+  }
+
+  async listActiveManagedGuests(filter: { sponsorId?: string; afterGuestId?: string }, limit: number): Promise<ManagedGuest[]> {
+    return this.statements.listActiveManagedGuests
+      .all({ sponsor: filter.sponsorId ?? null, after: filter.afterGuestId?.toLowerCase() ?? '', limit: checkLimit(limit) })
+      .map(rows.managedGuest);
+  }
+
+  async listActiveSponsorIds(afterId: string, limit: number): Promise<string[]> {
+    return this.statements.listActiveSponsorIds.all({ after: afterId, limit: checkLimit(limit) }).map((r) => r.sponsor_id);
+  }
+
+  async applyLifecycleChange(change: LifecycleChange): Promise<LifecycleChangeResult> {
+    const audits = change.audit.map(auditRecord);
+    const at = change.at !== undefined ? isoTimestamp(change.at, 'change.at') : (audits[0]?.at ?? this.timestamp());
+    try {
+      return this.write((): LifecycleChangeResult => {
+        for (const grant of change.grants ?? []) {
+          this.updateWithVersion('grants', 'id', grant.id, grant.expectedVersion, grantPatchColumns(grant.set), `grant ${grant.id}`);
+        }
+        for (const guest of change.guests ?? []) {
+          if ('insert' in guest) {
+            if (this.statements.insertManagedGuest.run(managedGuestRecord(guest.insert)).changes === 0) throw new LifecycleConflict(`guest ${guest.insert.guestId} exists already`);
+          } else {
+            const columns = { ...managedGuestPatchColumns(guest.set), updated_at: at };
+            this.updateWithVersion('managed_guests', 'guest_id', guest.guestId.toLowerCase(), guest.expectedVersion, columns, `guest ${guest.guestId}`);
+          }
+        }
+        if (change.campaign && 'insert' in change.campaign) this.statements.insertCampaign.run(campaignRecord(change.campaign.insert));
+        else if (change.campaign) {
+          const columns = { ...campaignPatchColumns(change.campaign.set), updated_at: at };
+          this.updateWithVersion('campaigns', 'id', change.campaign.id, change.campaign.expectedVersion, columns, `campaign ${change.campaign.id}`);
+        }
+        for (const item of change.items ?? []) {
+          const columns = campaignItemPatchColumns(item.set);
+          const names = Object.keys(columns);
+          const sql = `UPDATE campaign_items SET ${names.map((c) => `${c} = @${c}`).join(', ')}
+            WHERE campaign_id = @where_campaign AND guest_id = @where_guest${item.onlyIfUndecided ? ' AND decision IS NULL' : ''}`;
+          const result = this.dynamic(sql).run({ ...columns, where_campaign: item.campaignId, where_guest: item.guestId.toLowerCase() });
+          if (result.changes === 0) throw new LifecycleConflict(`campaign item ${item.campaignId}/${item.guestId}`);
+        }
+        let guestEndStarted = false;
+        if (change.guestEnd) {
+          const guestId = change.guestEnd.guestId.toLowerCase();
+          const guest = this.statements.getManagedGuest.get(guestId);
+          const counts = this.statements.countLiveGrants.get(guestId);
+          const created = guest !== undefined && rows.managedGuest(guest).createdByRequest !== undefined;
+          if (created && counts && counts.total > 0 && counts.live === 0 && this.statements.startGuestEnd.run({ guest_id: guestId, at }).changes > 0) {
+            guestEndStarted = true;
+            this.statements.appendAudit.run(auditRecord(change.guestEnd.audit));
+            this.insertLifecycleJobs([change.guestEnd.job], at);
+            this.insertOutbox(change.guestEnd.outbox, at);
+          }
+        }
+        for (const audit of audits) this.statements.appendAudit.run(audit);
+        this.insertOutbox(change.outbox, at);
+        this.insertLifecycleJobs(change.jobs, at);
+        return { ok: true, guestEndStarted };
+      });
+    } catch (error) {
+      if (error instanceof LifecycleConflict) return { ok: false, conflict: error.conflict };
+      throw error;
+    }
+  }
+
+  async getCampaign(id: string): Promise<Campaign | undefined> {
+    const row = this.statements.getCampaign.get(id);
+    return row === undefined ? undefined : rows.campaign(row);
+  }
+
+  async listCampaigns(filter: { kind?: CampaignKind; states?: readonly CampaignState[] }, limit: number): Promise<Campaign[]> {
+    return this.statements.listCampaigns
+      .all({ kind: filter.kind ?? null, states: filter.states ? JSON.stringify(filter.states) : null, limit: checkLimit(limit) })
+      .map(rows.campaign);
+  }
+
+  async insertCampaignItems(items: readonly NewCampaignItem[]): Promise<void> {
+    this.write(() => {
+      for (const item of items) this.statements.insertCampaignItem.run(campaignItemRecord(item));
+    });
+  }
+
+  async saveCampaignItemDetails(campaignId: string, details: readonly { guestId: string; detail: CampaignItemDetail }[]): Promise<void> {
+    this.write(() => {
+      for (const { guestId, detail } of details) {
+        this.statements.saveCampaignItemDetail.run({ campaign_id: campaignId, guest_id: guestId.toLowerCase(), detail: JSON.stringify(detail) });
+      }
+    });
+  }
+
+  async getCampaignItem(campaignId: string, guestId: string): Promise<CampaignItem | undefined> {
+    const row = this.statements.getCampaignItem.get({ campaign_id: campaignId, guest_id: guestId.toLowerCase() });
+    return row === undefined ? undefined : rows.campaignItem(row);
+  }
+
+  async listCampaignItems(campaignId: string, query: CampaignItemQuery, limit: number): Promise<CampaignItem[]> {
+    return this.statements.listCampaignItems
+      .all({
+        campaign_id: campaignId,
+        sponsor: query.sponsorId ?? null,
+        undecided: query.undecided ? 1 : 0,
+        escalated: query.escalated === undefined ? null : query.escalated ? 1 : 0,
+        without_outcome: query.withoutOutcome ? 1 : 0,
+        after: query.afterGuestId?.toLowerCase() ?? '',
+        limit: checkLimit(limit),
+      })
+      .map(rows.campaignItem);
+  }
+
+  async listCampaignSponsors(campaignId: string): Promise<CampaignSponsor[]> {
+    return this.statements.listCampaignSponsors.all(campaignId).map((row) => ({
+      sponsor: { kind: row.sponsor_kind === 'group' ? 'group' : 'user', id: row.sponsor_id, name: row.sponsor_name },
+      items: row.items,
+    }));
+  }
+
+  async countCampaignItems(campaignId: string): Promise<CampaignCounts> {
+    const row = this.statements.countCampaignItems.get(campaignId);
+    return {
+      items: row?.items ?? 0,
+      kept: row?.kept ?? 0,
+      removed: row?.removed ?? 0,
+      undecided: row?.undecided ?? 0,
+      escalated: row?.escalated ?? 0,
+      done: row?.done ?? 0,
+    };
+  }
+
   async ping(): Promise<void> {
     this.statements.ping.get();
   }
@@ -452,6 +734,31 @@ export class SqliteStore implements Store {
   private readRequest(id: string): AccessRequest | undefined {
     const row = this.statements.getRequest.get(id);
     return row === undefined ? undefined : rows.request(row);
+  }
+
+  /** Lifecycle jobs queued inside the caller's transaction. */
+  private insertLifecycleJobs(jobs: readonly NewLifecycleJob[] | undefined, at: string): void {
+    for (const job of jobs ?? []) this.statements.insertLifecycleJob.run(lifecycleJobRecord(randomUUID(), job, at));
+  }
+
+  /** A statement whose text depends on which fields a change sets, prepared once per text. */
+  private dynamic(sql: string): Database.Statement<Params> {
+    let statement = this.dynamicStatements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare<Params>(sql);
+      this.dynamicStatements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  /** A compare-and-set on a row's version, setting `columns` and the next version; a lost one throws LifecycleConflict. */
+  private updateWithVersion(table: string, key: string, id: string, expectedVersion: number, columns: Record<string, ColumnValue | undefined>, what: string): void {
+    const names = Object.keys(columns).filter((c) => columns[c] !== undefined);
+    const sets = [...names.map((c) => `${c} = @${c}`), 'version = version + 1'].join(', ');
+    const values: Params = { where_key: id, where_version: expectedVersion };
+    for (const name of names) values[name] = columns[name] ?? null;
+    const result = this.dynamic(`UPDATE ${table} SET ${sets} WHERE ${key} = @where_key AND version = @where_version`).run(values);
+    if (result.changes === 0) throw new LifecycleConflict(what);
   }
 
   /** Writes outbox entries inside the caller's transaction, due at `at`. */

@@ -1,4 +1,23 @@
 import type {
+  Campaign,
+  CampaignCounts,
+  CampaignItem,
+  CampaignItemDetail,
+  CampaignItemPatch,
+  CampaignKind,
+  CampaignPatch,
+  CampaignSponsor,
+  CampaignState,
+  Grant,
+  GrantPatch,
+  ManagedGuest,
+  ManagedGuestPatch,
+  NewCampaign,
+  NewCampaignItem,
+  NewGrant,
+  NewManagedGuest,
+} from '../lifecycle/model';
+import type {
   AccessRequest,
   AuditEntry,
   CardMessage,
@@ -29,6 +48,54 @@ export interface TransitionInput {
   enqueueJob?: boolean;
   /** Messages announcing the transition, written in the same transaction (see `Store.claimOutbox`). */
   outbox?: readonly NewOutboxEntry[];
+  /** What a completed request gave, recorded with the completion (a grant already recorded is kept). */
+  grants?: readonly NewGrant[];
+  /** The guest the request was for, recorded with its sponsor unless the bot looks after them already. */
+  managedGuest?: NewManagedGuest;
+}
+
+/** A lifecycle job to queue: its step (the lifecycle service reads it), due at `runAfter` or at once. */
+export interface NewLifecycleJob {
+  payload: Record<string, unknown>;
+  runAfter?: string;
+}
+
+/**
+ * Several lifecycle changes made together or not at all: each grant, guest, campaign and campaign
+ * item change is a compare-and-set (on its version, or on an item still undecided), written with
+ * its audit entries, outbox entries and jobs in one transaction.
+ */
+export interface LifecycleChange {
+  grants?: readonly { id: string; expectedVersion: number; set: GrantPatch }[];
+  guests?: readonly ({ guestId: string; expectedVersion: number; set: ManagedGuestPatch } | { insert: NewManagedGuest })[];
+  campaign?: { id: string; expectedVersion: number; set: CampaignPatch } | { insert: NewCampaign };
+  items?: readonly { campaignId: string; guestId: string; onlyIfUndecided?: boolean; set: CampaignItemPatch }[];
+  /**
+   * After the changes: when the guest was created by the bot's invitation, has no end under way
+   * and no grant is live any more, mark the end started and queue `job`, with `audit`. Checked under
+   * a lock on the guest, so of two grants ending at once exactly one starts it.
+   */
+  guestEnd?: { guestId: string; job: NewLifecycleJob; audit: AuditEntry; outbox?: readonly NewOutboxEntry[] };
+  audit: readonly AuditEntry[];
+  outbox?: readonly NewOutboxEntry[];
+  jobs?: readonly NewLifecycleJob[];
+  /** When the change happens (messages and jobs are due then); default the first audit entry's time, else the store's clock. */
+  at?: string;
+}
+
+export type LifecycleChangeResult = { ok: true; guestEndStarted: boolean } | { ok: false; conflict: string };
+
+/** Which campaign items to list. */
+export interface CampaignItemQuery {
+  sponsorId?: string;
+  /** Only items nobody decided on yet. */
+  undecided?: boolean;
+  /** Only items handed to the approvers (true) or not (false). */
+  escalated?: boolean;
+  /** Only items whose outcome is not recorded yet. */
+  withoutOutcome?: boolean;
+  /** Keyset paging: items after this guest id (items come ordered by guest id). */
+  afterGuestId?: string;
 }
 
 /**
@@ -173,6 +240,38 @@ export interface Store {
   claimPeriodicTask(name: string, owner: string, leaseMs: number, now: Date): Promise<boolean>;
   /** Ends `owner`'s run and sets when the task is next due; does nothing if the lease passed to another owner. */
   finishPeriodicTask(name: string, owner: string, nextRunAt: Date): Promise<void>;
+
+  /** The grants of a guest or of a request, oldest first. */
+  listGrants(filter: { guestId: string } | { requestId: string }): Promise<Grant[]>;
+  getGrant(id: string): Promise<Grant | undefined>;
+  /** Active grants ending at or before `endsBefore` whose sponsor was not told of that end yet, soonest first. */
+  listGrantsForNotice(endsBefore: Date, limit: number): Promise<Grant[]>;
+  /** Active grants whose end has come (at or before `now`), soonest first. */
+  listGrantsDue(now: Date, limit: number): Promise<Grant[]>;
+
+  getManagedGuest(guestId: string): Promise<ManagedGuest | undefined>;
+  /** The guests with these ids that the bot looks after (any order). */
+  listManagedGuests(guestIds: readonly string[]): Promise<ManagedGuest[]>;
+  /** Guests the bot looks after whose end has not started, ordered by id, after `afterGuestId`; of one sponsor when given. */
+  listActiveManagedGuests(filter: { sponsorId?: string; afterGuestId?: string }, limit: number): Promise<ManagedGuest[]>;
+  /** The distinct users sponsoring guests whose end has not started, ordered by id, after `afterId`. */
+  listActiveSponsorIds(afterId: string, limit: number): Promise<string[]>;
+
+  /** Applies lifecycle changes all or nothing; a compare-and-set that loses rolls everything back. */
+  applyLifecycleChange(change: LifecycleChange): Promise<LifecycleChangeResult>;
+
+  getCampaign(id: string): Promise<Campaign | undefined>;
+  /** Campaigns, newest first. */
+  listCampaigns(filter: { kind?: CampaignKind; states?: readonly CampaignState[] }, limit: number): Promise<Campaign[]>;
+  /** Adds items to a campaign; an item already there is kept as it is (so a rebuilt step adds nothing twice). */
+  insertCampaignItems(items: readonly NewCampaignItem[]): Promise<void>;
+  /** Replaces what items show (groups and apps read for a digest); items of other campaigns are untouched. */
+  saveCampaignItemDetails(campaignId: string, details: readonly { guestId: string; detail: CampaignItemDetail }[]): Promise<void>;
+  getCampaignItem(campaignId: string, guestId: string): Promise<CampaignItem | undefined>;
+  listCampaignItems(campaignId: string, query: CampaignItemQuery, limit: number): Promise<CampaignItem[]>;
+  /** The sponsors a campaign asks, with how many of their guests, ordered by sponsor id. */
+  listCampaignSponsors(campaignId: string): Promise<CampaignSponsor[]>;
+  countCampaignItems(campaignId: string): Promise<CampaignCounts>;
 
   saveConversation(key: string, reference: Record<string, unknown>): Promise<void>;
   getConversation(key: string): Promise<StoredConversation | undefined>;

@@ -44,11 +44,11 @@ describe('expiry of requests nobody decided on', () => {
     const approval = cardsFor(harness, people.megan).find((c) => c.text.includes(requestId))!;
 
     now = new Date(now.getTime() + 3 * DAY - HOUR);
-    expect(await harness.app.periodic.runDue()).toEqual([EXPIRE_PENDING_REQUESTS]);
+    expect(await harness.app.periodic.runDue()).toContain(EXPIRE_PENDING_REQUESTS);
     expect((await harness.app.store.getRequest(requestId))?.state).toBe('pending');
 
     now = new Date(now.getTime() + HOUR);
-    expect(await harness.app.periodic.runDue()).toEqual([EXPIRE_PENDING_REQUESTS]);
+    expect(await harness.app.periodic.runDue()).toContain(EXPIRE_PENDING_REQUESTS);
     await harness.settle();
 
     const request = await harness.app.store.getRequest(requestId);
@@ -77,11 +77,11 @@ describe('expiry of requests nobody decided on', () => {
     await harness.settle();
 
     now = new Date(now.getTime() + 10 * DAY);
-    expect(await harness.app.periodic.runDue()).toEqual([EXPIRE_PENDING_REQUESTS]);
+    expect(await harness.app.periodic.runDue()).toContain(EXPIRE_PENDING_REQUESTS);
     // Not due again until its interval has passed.
     expect(await harness.app.periodic.runDue()).toEqual([]);
     now = new Date(now.getTime() + 10 * 60_000);
-    expect(await harness.app.periodic.runDue()).toEqual([EXPIRE_PENDING_REQUESTS]);
+    expect(await harness.app.periodic.runDue()).toContain(EXPIRE_PENDING_REQUESTS);
 
     expect((await harness.app.store.getRequest(decided))?.state).toBe('completed');
     const actions = (await harness.app.store.listAudit(decided)).map((a) => a.action);

@@ -5,6 +5,10 @@
  */
 import { TestAdapter } from 'botbuilder';
 import { createBot } from '../../bot/createBot';
+import type { GuestLifecycle } from '../../services/lifecycle/guestLifecycle';
+import type { Cleanup } from '../../services/lifecycle/cleanup';
+import type { Recertification } from '../../services/lifecycle/recertification';
+import type { Sponsors } from '../../services/lifecycle/sponsors';
 import type { AdaptiveCard } from '../../cards/adaptiveCard';
 import { DATASETS, VERBS } from '../../cards/verbs';
 import type { GuestAdmin } from '../../services/guests/guestAdmin';
@@ -59,6 +63,7 @@ function routed(workflowAnswers: Record<string, (...args: unknown[]) => unknown>
   const bot = createBot(adapter, {
     workflow: recordingService<RequestWorkflow>(calls, workflowAnswers),
     guestAdmin: recordingService<GuestAdmin>(calls),
+    lifecycle: { access: recordingService<GuestLifecycle>(calls), sponsors: recordingService<Sponsors>(calls), recertification: recordingService<Recertification>(calls), cleanup: recordingService<Cleanup>(calls) },
     store,
     limits: {
       search: async (personId: string) => {

@@ -11,7 +11,7 @@ const APP_CHOICES = [
 
 function model(overrides: Partial<InviteFormModel> = {}): InviteFormModel {
   return {
-    values: { guestId: '', displayName: '', email: '', message: '', groupIds: [], directoryRoleId: '', appRole: '', justification: '' },
+    values: { guestId: '', displayName: '', email: '', message: '', groupIds: [], directoryRoleId: '', appRole: '', accessUntil: '', noEndDate: '', sponsorEmail: '', justification: '' },
     errors: {},
     groupChoices: [],
     groupSearch: false,
@@ -19,6 +19,7 @@ function model(overrides: Partial<InviteFormModel> = {}): InviteFormModel {
     appChoices: APP_CHOICES,
     appSearch: false,
     guestChoices: [],
+    accessPeriod: { min: '2026-03-02', max: '2027-03-01', suggested: '2026-05-30', noEndAllowed: false },
     ...overrides,
   };
 }

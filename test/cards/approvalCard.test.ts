@@ -53,7 +53,7 @@ describe('approvalCard', () => {
   });
 
   describe('while pending', () => {
-    it('approves with a positive button that carries only the request id', () => {
+    it('approves with a positive button that carries only the request id, sending the end date with it', () => {
       const approve = approvalCard(pending()).actions?.[0];
       expect(approve).toEqual({
         type: 'Action.Execute',
@@ -61,8 +61,17 @@ describe('approvalCard', () => {
         title: 'Approve',
         data: { requestId: 'GA-ABC123' },
         style: 'positive',
-        associatedInputs: 'none',
+        associatedInputs: 'auto',
       });
+    });
+
+    it('shows the end date asked for, which the approver may only move earlier', () => {
+      const card = approvalCard(pending({ request: { ...pending().request, details: { ...pending().request.details, accessUntil: '2026-06-30' } } }));
+      expect(cardText(card)).toContain('Access until: 2026-06-30');
+      expect(card.body).toContainEqual({ type: 'Input.Date', id: 'accessUntil', label: 'Access until (you may shorten it)', value: '2026-06-30', max: '2026-06-30' });
+      parseCardStrict(card);
+      const refused = approvalCard({ ...pending(), accessUntilError: 'Choose 2026-06-30 or earlier.' });
+      expect(cardText(refused)).toContain('Choose 2026-06-30 or earlier.');
     });
 
     it('denies only with a reason: Deny opens a required reason and a "Confirm deny" button', () => {

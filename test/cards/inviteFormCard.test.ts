@@ -1,4 +1,4 @@
-import type { InputChoiceSet, InputText } from '../../cards/adaptiveCard';
+import type { InputChoiceSet, InputDate, InputText, InputToggle } from '../../cards/adaptiveCard';
 import { inviteFormCard, NO_DIRECTORY_ROLE, type InviteFormModel } from '../../cards/inviteFormCard';
 import { DATASETS, VERBS } from '../../cards/verbs';
 import { allActions, allInputs, cardText, parseCardStrict } from '../helpers/adaptiveCards';
@@ -11,7 +11,7 @@ const ROLES = [{ id: 'role-reader', displayName: 'Directory Readers' }];
 
 function form(overrides: Partial<InviteFormModel> = {}): InviteFormModel {
   return {
-    values: { guestId: '', displayName: '', email: '', message: '', groupIds: [], directoryRoleId: '', appRole: '', justification: '' },
+    values: { guestId: '', displayName: '', email: '', message: '', groupIds: [], directoryRoleId: '', appRole: '', accessUntil: '', noEndDate: '', sponsorEmail: '', justification: '' },
     errors: {},
     groupChoices: GROUPS,
     groupSearch: false,
@@ -19,6 +19,7 @@ function form(overrides: Partial<InviteFormModel> = {}): InviteFormModel {
     appChoices: [],
     appSearch: false,
     guestChoices: [],
+    accessPeriod: { min: '2026-03-02', max: '2027-03-01', suggested: '2026-05-30', noEndAllowed: false },
     ...overrides,
   };
 }
@@ -32,12 +33,15 @@ const filled = form({
     message: 'Welcome!',
     groupIds: ['g-sales', 'g-eng'],
     directoryRoleId: 'role-reader',
+    accessUntil: '2026-04-30',
+    noEndDate: '',
+    sponsorEmail: '',
     justification: '[click](https://evil.example)',
   },
   errors: { email: 'Enter a valid email address, like name@example.com.' },
 });
 
-function input(model: InviteFormModel, id: string): InputText | InputChoiceSet {
+function input(model: InviteFormModel, id: string): InputText | InputChoiceSet | InputDate | InputToggle {
   const found = allInputs(inviteFormCard(model)).find((i) => i.id === id);
   if (!found) throw new Error(`no input ${id}`);
   return found;
@@ -46,8 +50,18 @@ function input(model: InviteFormModel, id: string): InputText | InputChoiceSet {
 describe('inviteFormCard', () => {
   it('has exactly the inputs the bot reads, each with a label', () => {
     const inputs = allInputs(inviteFormCard(form()));
-    expect(inputs.map((i) => i.id)).toEqual(['displayName', 'email', 'message', 'groupIds', 'directoryRoleId', 'justification']);
+    expect(inputs.map((i) => i.id)).toEqual(['displayName', 'email', 'message', 'groupIds', 'directoryRoleId', 'accessUntil', 'sponsorEmail', 'justification']);
     inputs.forEach((i) => expect(i.label).toBeTruthy());
+  });
+
+  it('asks until when access is needed, between tomorrow and the maximum, suggesting the default', () => {
+    expect(input(form(), 'accessUntil')).toEqual({ type: 'Input.Date', id: 'accessUntil', label: 'Access needed until (at most 2027-03-01)', min: '2026-03-02', max: '2027-03-01', value: '2026-05-30' });
+    expect(input(filled, 'accessUntil')).toMatchObject({ value: '2026-04-30' });
+    expect(allInputs(inviteFormCard(form())).some((i) => i.id === 'noEndDate')).toBe(false);
+    const noEnd = form({ accessPeriod: { min: '2026-03-02', max: '2027-03-01', suggested: '2026-05-30', noEndAllowed: true }, values: { ...form().values, noEndDate: 'true' } });
+    expect(input(noEnd, 'noEndDate')).toMatchObject({ type: 'Input.Toggle', value: 'true' });
+    parseCardStrict(inviteFormCard(noEnd));
+    expect(input(form(), 'sponsorEmail')).toMatchObject({ type: 'Input.Text', style: 'Email', placeholder: 'Leave empty to sponsor the guest yourself' });
   });
 
   it('keeps what the user typed, as typed (input values are not markdown)', () => {

@@ -5,7 +5,7 @@
  * can, and carries the same parser.
  */
 import type * as AdaptiveCards from 'adaptivecards';
-import type { Action, AdaptiveCard, CardElement, InputChoiceSet, InputText, ShowCardContent } from '../../cards/adaptiveCard';
+import type { Action, AdaptiveCard, CardElement, InputChoiceSet, InputDate, InputText, InputToggle, ShowCardContent } from '../../cards/adaptiveCard';
 
 // The package's main entry is an ES module Node cannot require; its UMD build can be.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -134,6 +134,14 @@ function elementText(element: CardElement, lines: string[]): void {
       if (element.label) lines.push(element.label);
       element.choices.forEach((c) => lines.push(c.title));
       return;
+    case 'Input.Date':
+      if (element.label) lines.push(element.label);
+      if (element.value) lines.push(element.value);
+      return;
+    case 'Input.Toggle':
+      if (element.label) lines.push(element.label);
+      lines.push(element.title);
+      return;
     case 'ActionSet':
       element.actions.forEach((action) => actionText(action, lines));
       return;
@@ -163,10 +171,10 @@ export function allActions(card: AdaptiveCard | ShowCardContent): Action[] {
 }
 
 /** All inputs on the card, at any depth. */
-export function allInputs(card: AdaptiveCard | ShowCardContent): (InputText | InputChoiceSet)[] {
-  const found: (InputText | InputChoiceSet)[] = [];
+export function allInputs(card: AdaptiveCard | ShowCardContent): (InputText | InputChoiceSet | InputDate | InputToggle)[] {
+  const found: (InputText | InputChoiceSet | InputDate | InputToggle)[] = [];
   const visitElement = (element: CardElement): void => {
-    if (element.type === 'Input.Text' || element.type === 'Input.ChoiceSet') found.push(element);
+    if (element.type === 'Input.Text' || element.type === 'Input.ChoiceSet' || element.type === 'Input.Date' || element.type === 'Input.Toggle') found.push(element);
     if (element.type === 'Container') element.items.forEach(visitElement);
     if (element.type === 'ColumnSet') element.columns.forEach((c) => c.items.forEach(visitElement));
   };

@@ -31,9 +31,12 @@ export class GraphLog {
     return this.lines.filter((l) => l.startsWith('GET /v1.0/users?'));
   }
 
-  /** Everything that could change the directory (role checks excepted, which only read). */
+  /**
+   * Everything that could change the directory (role checks excepted, which only read), each write
+   * inside a `$batch` on its line; the batch itself changes nothing.
+   */
   writes(): string[] {
-    return this.lines.filter((l) => !l.startsWith('GET ') && !/\/checkMemberGroups /.test(l));
+    return this.lines.map((l) => l.replace(/^\$batch /, '')).filter((l) => !l.startsWith('GET ') && !/\/checkMemberGroups /.test(l) && !l.startsWith('POST /v1.0/$batch '));
   }
 
   clear(): void {

@@ -98,11 +98,12 @@ export class BotHarness {
    * A second bot process, as after a restart with changed settings: its own app and worker built
    * from `env`, over the first one's simulated directory, Bot Connector and store.
    */
-  static async alongside(first: BotHarness, env: Record<string, string> = {}, options: { clock?: Clock } = {}): Promise<BotHarness> {
+  static async alongside(first: BotHarness, env: Record<string, string> = {}, options: { clock?: Clock; store?: Store } = {}): Promise<BotHarness> {
     const demo = demoWellKnownIds();
     const config = { ...loadConfig({ LOG_LEVEL: 'silent', ...env }, demo), graphBaseUrl: first.simulator.url };
-    // The store stays open when this app closes: it belongs to the first harness.
-    const store = Object.create(first.app.store, { close: { value: async () => undefined } }) as Store;
+    // A store of its own (another connection pool on the same database) is closed with this app;
+    // the first harness's store stays open when this app closes: it belongs to that harness.
+    const store = options.store ?? (Object.create(first.app.store, { close: { value: async () => undefined } }) as Store);
     const app = createApp({ config, logger: createLogger(config.logLevel), store, clock: options.clock, startWorker: false });
     const url = await app.listen(0, '127.0.0.1');
     return new BotHarness(app, url, first.simulator, first.connector, config, first.activities, first.permissions, false);

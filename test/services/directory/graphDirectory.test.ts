@@ -102,8 +102,8 @@ describe('GraphDirectory', () => {
     expect(await directory.addGroupMember(DEMO_GROUP_IDS.projectFalcon, invitation.guestId)).toBe('added');
     expect(await directory.addGroupMember(DEMO_GROUP_IDS.projectFalcon, invitation.guestId)).toBe('alreadyMember');
     const guestInviter = '95e79109-95c0-4d8e-aee3-d01accf2d47b';
-    expect(await directory.assignDirectoryRole(guestInviter, invitation.guestId)).toBe('assigned');
-    expect(await directory.assignDirectoryRole(guestInviter, invitation.guestId)).toBe('alreadyAssigned');
+    expect(await directory.assignDirectoryRole(guestInviter, invitation.guestId)).toEqual({ outcome: 'assigned', assignmentId: expect.any(String) });
+    expect(await directory.assignDirectoryRole(guestInviter, invitation.guestId)).toEqual({ outcome: 'alreadyAssigned' });
     expect(await directory.getRoleDefinitions([guestInviter])).toEqual([{ id: guestInviter, displayName: 'Guest Inviter' }]);
   });
 
@@ -141,6 +141,65 @@ describe('GraphDirectory', () => {
     const failure = await directory.invite({ email: 'once@fabrikam.com', displayName: '', message: '', redirectUrl: 'https://myapps.microsoft.com' }).catch((e: unknown) => e);
     expect(failure).toMatchObject({ status: 503, transient: true });
     expect(requests.filter((r) => r.includes('/invitations'))).toHaveLength(1);
+  });
+
+  it('removes exactly the assignment it made, and counts what is already gone as done', async () => {
+    const invitation = await directory.invite({ email: 'ending@fabrikam.com', displayName: 'Ending', message: '', redirectUrl: 'https://myapps.microsoft.com', sponsorIds: [DEMO_USER_IDS.alexWilber] });
+    expect(sim.directory.getUser(invitation.guestId)?.sponsorIds).toEqual([DEMO_USER_IDS.alexWilber.toLowerCase()]);
+    await directory.addGroupMember(DEMO_GROUP_IDS.projectFalcon, invitation.guestId);
+    const role = await directory.assignDirectoryRole('95e79109-95c0-4d8e-aee3-d01accf2d47b', invitation.guestId);
+    const app = await directory.assignAppRole(DEMO_SERVICE_PRINCIPAL_IDS.partnerPortal, invitation.guestId, 'ee7f21b6-09b0-4fcc-a52e-726c1f589aeb');
+    if (role.outcome !== 'assigned' || app.outcome !== 'assigned') throw new Error('expected new assignments');
+
+    expect(await directory.removeGroupMember(DEMO_GROUP_IDS.projectFalcon, invitation.guestId)).toBe('removed');
+    expect(await directory.removeGroupMember(DEMO_GROUP_IDS.projectFalcon, invitation.guestId)).toBe('gone');
+    expect(await directory.removeDirectoryRoleAssignment(role.assignmentId)).toBe('removed');
+    expect(await directory.removeDirectoryRoleAssignment(role.assignmentId)).toBe('gone');
+    expect(await directory.removeAppRoleAssignment(DEMO_SERVICE_PRINCIPAL_IDS.partnerPortal, app.assignmentId)).toBe('removed');
+    expect(await directory.removeAppRoleAssignment(DEMO_SERVICE_PRINCIPAL_IDS.partnerPortal, app.assignmentId)).toBe('gone');
+    expect(sim.directory.isMember(DEMO_GROUP_IDS.projectFalcon, invitation.guestId)).toBe(false);
+    expect(sim.directory.roleAssignments.some((a) => a.principalId === invitation.guestId)).toBe(false);
+    expect(sim.directory.appRoles.ofPrincipal(invitation.guestId)).toEqual([]);
+  });
+
+  it('adds and removes sponsors, a second add or remove counting as done', async () => {
+    const guest = DEMO_GUEST_IDS.raviKumarFabrikam;
+    expect(await directory.addSponsor(guest, { kind: 'group', id: DEMO_GROUP_IDS.approvers })).toBe('added');
+    expect(await directory.addSponsor(guest, { kind: 'group', id: DEMO_GROUP_IDS.approvers })).toBe('alreadySponsor');
+    expect((await directory.listSponsors(guest)).map((s) => s.id)).toContain(DEMO_GROUP_IDS.approvers);
+    expect(await directory.removeSponsor(guest, DEMO_GROUP_IDS.approvers)).toBe('removed');
+    expect(await directory.removeSponsor(guest, DEMO_GROUP_IDS.approvers)).toBe('gone');
+  });
+
+  it('reads many guests in batches of 20 requests, correlating the answers by id', async () => {
+    const guests = Array.from({ length: 25 }, (_, i) =>
+      sim.directory.addUser({ displayName: `Batch ${i}`, userPrincipalName: `batch${i}_x.com#EXT#@example.onmicrosoft.com`, mail: `batch${i}@x.com`, userType: 'Guest' }),
+    );
+    sim.directory.addMember(DEMO_GROUP_IDS.contractors, guests[3].id);
+    requests.length = 0;
+    const access = await directory.readGuestAccess(guests.map((g) => g.id));
+    // Two reads a guest, 20 to a batch: 50 reads in 3 calls.
+    expect(requests.filter((r) => r.startsWith('POST /v1.0/$batch'))).toHaveLength(3);
+    expect(requests.filter((r) => !r.startsWith('$batch ') && !r.startsWith('POST /v1.0/$batch'))).toEqual([]);
+    expect(access.get(guests[3].id)?.groups).toEqual({ ok: true, value: [{ id: DEMO_GROUP_IDS.contractors, displayName: 'Contractors' }] });
+    expect(access.get(guests[4].id)?.groups).toEqual({ ok: true, value: [] });
+
+    sim.directory.updateUser(guests[0].id, { accountEnabled: false });
+    sim.directory.deleteUser(guests[1].id);
+    const presence = await directory.readUsersPresence([guests[0].id, guests[1].id, guests[2].id]);
+    expect(presence.get(guests[0].id)).toEqual({ exists: true, displayName: 'Batch 0', accountEnabled: false });
+    expect(presence.get(guests[1].id)).toEqual({ exists: false });
+    expect(presence.get(guests[2].id)).toEqual({ exists: true, displayName: 'Batch 2', accountEnabled: true });
+  });
+
+  it('gives the reason for a part Graph refuses inside a batch, and throws when a request inside it is throttled', async () => {
+    sim.setPermissions(['User.Read.All', 'AppRoleAssignment.ReadWrite.All']);
+    const read = await directory.readGuestAccess([DEMO_GUEST_IDS.janeDoeFabrikam]);
+    expect(read.get(DEMO_GUEST_IDS.janeDoeFabrikam)?.groups).toMatchObject({ ok: false, reason: expect.stringContaining('Authorization_RequestDenied') });
+    expect(read.get(DEMO_GUEST_IDS.janeDoeFabrikam)?.appRoles.ok).toBe(true);
+    sim.setPermissions('all');
+    sim.injectFault({ status: 429, retryAfter: 9, method: 'GET', path: '/users/' });
+    await expect(directory.readUsersPresence([DEMO_USER_IDS.alexWilber])).rejects.toMatchObject({ status: 429, transient: true, retryAfterSeconds: 9 });
   });
 
   it('refuses a nextLink that points at another host', async () => {

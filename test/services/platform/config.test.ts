@@ -254,6 +254,30 @@ describe('loadConfig', () => {
     expect(problemsOf({ ROLE_CACHE_SECONDS: '7200' }, local)).toEqual(['ROLE_CACHE_SECONDS "7200" must be a whole number of seconds from 0 to 3600.']);
   });
 
+  it('ends access after 90 days by default (at most 365), tells sponsors 7 days ahead, disables guests at the end and recertifies only when asked', () => {
+    expect(loadConfig({}, local)).toMatchObject({
+      guestAccessDefaultDays: 90,
+      guestAccessMaxDays: 365,
+      guestAccessNoEnd: false,
+      guestExpiryNoticeDays: 7,
+      guestEndAction: 'disable',
+      recertifyDays: 0,
+      recertifyGraceDays: 14,
+      cleanupGuestsPerMinute: 30,
+    });
+    expect(loadConfig({ GUEST_ACCESS_MAX_DAYS: '30' }, local).guestAccessDefaultDays).toBe(30);
+    expect(loadConfig({ GUEST_END_ACTION: 'Delete', RECERTIFY_DAYS: '180', GUEST_ACCESS_NO_END: 'true' }, local)).toMatchObject({ guestEndAction: 'delete', recertifyDays: 180, guestAccessNoEnd: true });
+  });
+
+  it('names lifecycle settings that contradict each other or are out of range', () => {
+    expect(problemsOf({ GUEST_ACCESS_DEFAULT_DAYS: '120', GUEST_ACCESS_MAX_DAYS: '60', GUEST_END_ACTION: 'archive', RECERTIFY_DAYS: '10', RECERTIFY_GRACE_DAYS: '10' }, local)).toEqual([
+      'GUEST_ACCESS_DEFAULT_DAYS (120) is longer than GUEST_ACCESS_MAX_DAYS (60): the date a form suggests must be one it allows.',
+      'GUEST_END_ACTION "archive" must be one of: disable, delete, none.',
+      'RECERTIFY_GRACE_DAYS (10) must be shorter than RECERTIFY_DAYS (10): a campaign would still be open when the next one starts.',
+    ]);
+    expect(problemsOf({ GUEST_EXPIRY_NOTICE_DAYS: '0' }, local)).toEqual(['GUEST_EXPIRY_NOTICE_DAYS "0" must be a whole number of days from 1 to 365.']);
+  });
+
   it('ConfigError message lists each problem on its own line', () => {
     const error = new ConfigError(['first', 'second']);
     expect(error.message).toBe('The configuration has 2 problem(s):\n  - first\n  - second');

@@ -43,14 +43,14 @@ class FakeDirectory implements ExecutionDirectory {
   async assignDirectoryRole(roleId: string, principalId: string) {
     this.throwIfAsked('role');
     this.roles.add(`${roleId}/${principalId}`);
-    return 'assigned' as const;
+    return { outcome: 'assigned' as const, assignmentId: `role-assignment-${this.roles.size}` };
   }
   async assignAppRole(appId: string, principalId: string, roleId: string) {
     this.throwIfAsked('app');
     const key = `${appId}/${roleId}/${principalId}`;
-    if (this.appRoles.has(key)) return 'alreadyAssigned' as const;
+    if (this.appRoles.has(key)) return { outcome: 'alreadyAssigned' as const };
     this.appRoles.add(key);
-    return 'assigned' as const;
+    return { outcome: 'assigned' as const, assignmentId: `app-assignment-${this.appRoles.size}` };
   }
   private throwIfAsked(kind: 'invite' | 'group' | 'role' | 'app'): void {
     const failure = this.failNext[kind]?.shift();
@@ -116,7 +116,7 @@ describe('ExecutionWorker', () => {
     const request = await store.getRequest('GA-TEST01');
     expect(request?.state).toBe('completed');
     expect(request?.outcome).toEqual({ guestId: 'guest-1', redeemUrl: 'https://login.microsoftonline.com/redeem?rd=guest-1' });
-    expect(directory.invites).toEqual([{ email: 'jane@fabrikam.com', displayName: 'Jane', message: 'Hi', redirectUrl: 'https://myapps.microsoft.com' }]);
+    expect(directory.invites).toEqual([{ email: 'jane@fabrikam.com', displayName: 'Jane', message: 'Hi', redirectUrl: 'https://myapps.microsoft.com', sponsorIds: ['alex'] }]);
     expect([...directory.members]).toEqual([`${GROUP_A.id}/guest-1`, `${GROUP_B.id}/guest-1`]);
     expect([...directory.roles]).toEqual([`${ROLE.id}/guest-1`]);
     expect(finished.map((r) => r.state)).toEqual(['completed']);
@@ -435,7 +435,8 @@ describe('ExecutionWorker with app access', () => {
     directory.appRoles.add(`${APP.id}/${SUBMITTER.id}/guest-ravi`);
     await makeWorker('w1').drain();
     expect((await store.getRequest('GA-APP001'))?.state).toBe('completed');
-    expect((await store.getSteps('GA-APP001')).map((s) => s.output)).toEqual([{ result: 'alreadyAssigned' }]);
+    // The app step, then the sponsor (this directory cannot record sponsors, so the bot keeps it alone).
+    expect((await store.getSteps('GA-APP001')).map((s) => [s.key.split(':')[0], s.output])).toEqual([['app', { result: 'alreadyAssigned' }], ['sponsor', { result: 'skipped' }]]);
   });
 
   it('invites first, then assigns, and resumes after a restart between the two without a second invitation', async () => {

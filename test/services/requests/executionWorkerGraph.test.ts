@@ -10,7 +10,7 @@ import { GraphDirectory } from '../../../services/directory/graphDirectory';
 import type { InviteDetails, NamedRef } from '../../../services/requests/model';
 import { SqliteStore } from '../../../services/store/sqliteStore';
 import { ROLE_TEMPLATE_IDS } from '../../../simulator/roles';
-import { DEMO_GROUP_IDS, DEMO_SERVICE_PRINCIPAL_IDS } from '../../../simulator/seed';
+import { DEMO_GROUP_IDS, DEMO_SERVICE_PRINCIPAL_IDS, DEMO_USER_IDS } from '../../../simulator/seed';
 import { startSimulator, type RunningSimulator } from '../../../simulator/server';
 import { recordingAnnouncements } from '../../helpers/announcements';
 
@@ -83,7 +83,8 @@ describe('ExecutionWorker against the simulated Graph', () => {
       {
         id: `GA-WG${String(sequence).padStart(4, '0')}`,
         kind: 'invite',
-        requester: { aadObjectId: 'alex', name: 'Alex' },
+        // The requester sponsors the guest, so Graph must know them.
+        requester: { aadObjectId: DEMO_USER_IDS.alexWilber, name: 'Alex' },
         tenantId: 't',
         details: { email, displayName: 'Pat Partner', message: 'Welcome', groups: [FALCON], justification: 'Project', ...overrides },
         createdAt: now.toISOString(),

@@ -46,10 +46,10 @@ class SlowDirectory implements ExecutionDirectory {
     return 'added' as const;
   }
   async assignDirectoryRole() {
-    return 'assigned' as const;
+    return { outcome: 'assigned' as const, assignmentId: 'role-assignment' };
   }
   async assignAppRole() {
-    return 'assigned' as const;
+    return { outcome: 'assigned' as const, assignmentId: 'app-assignment' };
   }
 }
 

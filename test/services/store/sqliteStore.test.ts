@@ -174,6 +174,35 @@ describe('SqliteStore (SQLite specifics)', () => {
     await store.close();
   });
 
+  it('keeps every column, row and index of the jobs table when it widens the job kinds for lifecycle jobs', async () => {
+    const file = join(dir, 'lifecycle.db');
+    const before = MIGRATIONS.findIndex((m) => m.name === 'guest lifecycle');
+    const raw = connect(file);
+    migrate(raw, MIGRATIONS.slice(0, before));
+    // A column a later step of another change might have added by the time this step runs.
+    raw.exec('ALTER TABLE jobs ADD COLUMN note TEXT');
+    raw.prepare(`INSERT INTO requests (id, kind, state, version, requester_id, requester_name, tenant_id, email, details, created_at, updated_at)
+      VALUES ('req-1', 'invite', 'approved', 2, 'user-1', 'Rita', 't', 'req-1@example.com', '{}', ?, ?)`).run(AT, AT);
+    raw.prepare(`INSERT INTO jobs (id, kind, request_id, state, attempts, run_after, created_at, note) VALUES ('job-1', 'request', 'req-1', 'queued', 0, ?, ?, 'kept')`).run(AT, AT);
+    raw.prepare(`INSERT INTO jobs (id, kind, payload, state, attempts, run_after, created_at) VALUES ('job-2', 'guest', '{"operation":"disable"}', 'queued', 0, ?, ?)`).run(AT, AT);
+    const indexesBefore = raw.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'jobs' AND sql IS NOT NULL ORDER BY name").all();
+    expect(() => raw.prepare(`INSERT INTO jobs (id, kind, payload, state, attempts, run_after, created_at) VALUES ('x', 'lifecycle', '{}', 'queued', 0, ?, ?)`).run(AT, AT)).toThrow(/CHECK/);
+    raw.close();
+
+    const store = SqliteStore.open(file);
+    await store.applyLifecycleChange({ audit: [], jobs: [{ payload: { op: 'endGrant' }, runAfter: '2025-03-01T10:00:00.000Z' }] });
+    expect(await store.claimJob('worker-1', 60_000, new Date('2025-03-01T10:00:00.000Z'))).toMatchObject({ id: 'job-1', kind: 'request', requestId: 'req-1' });
+    expect(await store.claimJob('worker-1', 60_000, new Date('2025-03-01T10:00:00.000Z'))).toMatchObject({ id: 'job-2', kind: 'guest', payload: { operation: 'disable' } });
+    expect(await store.claimJob('worker-1', 60_000, new Date('2025-03-01T10:00:00.000Z'))).toMatchObject({ kind: 'lifecycle', payload: { op: 'endGrant' } });
+    await store.close();
+    const after = connect(file);
+    expect(after.prepare("SELECT note FROM jobs WHERE id = 'job-1'").get()).toEqual({ note: 'kept' });
+    expect(after.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'jobs' AND sql IS NOT NULL ORDER BY name").all()).toEqual(indexesBefore);
+    // A guest job still needs its payload, and a request job its request.
+    expect(() => after.prepare(`INSERT INTO jobs (id, kind, state, attempts, run_after, created_at) VALUES ('y', 'lifecycle', 'queued', 0, ?, ?)`).run(AT, AT)).toThrow(/CHECK/);
+    after.close();
+  });
+
   it('runs pending migrations in one transaction and keeps the schema unchanged when one fails', () => {
     const db = connect(':memory:');
     const steps = [

@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { AccessRequest, AuditEntry, Decision, InviteDetails, Job, Person } from '../../../services/requests/model';
+import type { NewCampaignItem, NewGrant, NewManagedGuest, Sponsor } from '../../../services/lifecycle/model';
 import type { NewOutboxEntry, NewRequest, PageCursor, Store, TransitionResult } from '../../../services/store/store';
 
 const T0 = Date.parse('2025-03-01T09:00:00.000Z');
@@ -16,6 +17,8 @@ const dateAt = (ms: number): Date => new Date(T0 + ms);
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
 
 const approverA: Person = { aadObjectId: 'approver-a', name: 'Ada Approver' };
 const approverB: Person = { aadObjectId: 'approver-b', name: 'Bob Approver' };
@@ -806,6 +809,292 @@ export function describeStoreContract(
         expect(await store.getCursor(exact.id)).toBeUndefined();
         expect(await store.getCursor(fresh.id)).toEqual(fresh);
         expect(await store.deleteExpiredCursors(dateAt(2 * MINUTE))).toBe(0);
+      });
+    });
+
+    describe('grants and managed guests', () => {
+      const sponsor: Sponsor = { kind: 'user', id: 'sponsor-1', name: 'Sam Sponsor' };
+
+      function grant(request: AccessRequest, overrides: Partial<NewGrant> = {}): NewGrant {
+        return {
+          id: uniqueId('grant'),
+          requestId: request.id,
+          guestId: 'guest-1',
+          kind: 'group',
+          targetId: 'group-1',
+          targetName: 'Project X',
+          given: true,
+          endsAt: at(30 * DAY),
+          createdAt: at(MINUTE),
+          ...overrides,
+        };
+      }
+
+      function guest(overrides: Partial<NewManagedGuest> = {}): NewManagedGuest {
+        return { guestId: 'guest-1', email: 'Gail@Example.com', displayName: 'Gail Guest', sponsor, createdAt: at(MINUTE), ...overrides };
+      }
+
+      /** Completes an approved request's execution, recording what it gave. */
+      async function complete(request: AccessRequest, grants: NewGrant[], managedGuest?: NewManagedGuest): Promise<AccessRequest> {
+        const approved = await approve(request, SECOND);
+        const executing = won(
+          await store.transition({ id: request.id, from: 'approved', expectedVersion: approved.version, to: 'executing', audit: { requestId: request.id, actor: 'system', action: 'execution_started', at: at(2 * SECOND) } }),
+        );
+        return won(
+          await store.transition({
+            id: request.id,
+            from: 'executing',
+            expectedVersion: executing.version,
+            to: 'completed',
+            audit: { requestId: request.id, actor: 'system', action: 'request_completed', at: at(MINUTE) },
+            grants,
+            managedGuest,
+          }),
+        );
+      }
+
+      const audit = (action: string, atMs = 2 * MINUTE): AuditEntry => ({ actor: 'system', action, at: at(atMs) });
+
+      it('records what a completed request gave, and its guest with the sponsor, with the completion', async () => {
+        const request = await create();
+        const given = [grant(request, { kind: 'account', targetId: 'guest-1', targetName: 'Guest account' }), grant(request), grant(request, { kind: 'appRole', targetId: 'sp-1:role-1', targetName: 'Portal — Reader', assignmentId: 'assignment-1', given: false, endsAt: undefined })];
+        await complete(request, given, guest({ createdByRequest: request.id }));
+
+        const grants = await store.listGrants({ requestId: request.id });
+        expect(grants.map((g) => [g.kind, g.targetId, g.given, g.state, g.endsAt ?? null, g.assignmentId ?? null, g.version])).toEqual([
+          ['account', 'guest-1', true, 'active', at(30 * DAY), null, 1],
+          ['group', 'group-1', true, 'active', at(30 * DAY), null, 1],
+          ['appRole', 'sp-1:role-1', false, 'active', null, 'assignment-1', 1],
+        ]);
+        expect(await store.listGrants({ guestId: 'GUEST-1' })).toEqual(grants);
+        expect(await store.getGrant(given[1].id)).toEqual(grants[1]);
+        expect(await store.getManagedGuest('guest-1')).toEqual({
+          guestId: 'guest-1',
+          email: 'gail@example.com',
+          displayName: 'Gail Guest',
+          sponsor,
+          createdByRequest: request.id,
+          createdAt: at(MINUTE),
+          updatedAt: at(MINUTE),
+          version: 1,
+        });
+      });
+
+      it('keeps a grant and a guest already recorded, and records nothing for a completion that loses', async () => {
+        const first = await create();
+        await complete(first, [grant(first)], guest({ createdByRequest: first.id }));
+        const second = await create();
+        await complete(second, [grant(second)], guest({ sponsor: { kind: 'user', id: 'someone-else', name: 'Other' } }));
+        expect((await store.getManagedGuest('guest-1'))?.sponsor).toEqual(sponsor);
+        expect(await store.listGrants({ guestId: 'guest-1' })).toHaveLength(2);
+
+        const third = await create();
+        const lost = await store.transition({ id: third.id, from: 'executing', expectedVersion: 1, to: 'completed', audit: audit('request_completed'), grants: [grant(third, { guestId: 'guest-9' })] });
+        expect(lost.ok).toBe(false);
+        expect(await store.listGrants({ guestId: 'guest-9' })).toEqual([]);
+      });
+
+      it('lists active grants to tell the sponsor about once per end date, and those whose end has come', async () => {
+        const request = await create();
+        const soon = grant(request, { endsAt: at(10 * DAY) });
+        const later = grant(request, { targetId: 'group-2', endsAt: at(40 * DAY) });
+        const never = grant(request, { targetId: 'group-3', endsAt: undefined });
+        await complete(request, [later, soon, never]);
+
+        expect((await store.listGrantsForNotice(dateAt(10 * DAY), 10)).map((g) => g.id)).toEqual([soon.id]);
+        expect((await store.listGrantsForNotice(dateAt(50 * DAY), 10)).map((g) => g.id)).toEqual([soon.id, later.id]);
+        expect((await store.listGrantsForNotice(dateAt(50 * DAY), 1)).map((g) => g.id)).toEqual([soon.id]);
+        const noticed = await store.applyLifecycleChange({ grants: [{ id: soon.id, expectedVersion: 1, set: { noticedFor: at(10 * DAY) } }], audit: [audit('grant_end_noticed')] });
+        expect(noticed).toEqual({ ok: true, guestEndStarted: false });
+        expect((await store.listGrantsForNotice(dateAt(50 * DAY), 10)).map((g) => g.id)).toEqual([later.id]);
+        // A new end date is told about again.
+        await store.applyLifecycleChange({ grants: [{ id: soon.id, expectedVersion: 2, set: { endsAt: at(20 * DAY) } }], audit: [audit('grant_extended')] });
+        expect((await store.listGrantsForNotice(dateAt(50 * DAY), 10)).map((g) => g.id)).toEqual([soon.id, later.id]);
+
+        expect(await store.listGrantsDue(dateAt(20 * DAY - 1), 10)).toEqual([]);
+        expect((await store.listGrantsDue(dateAt(40 * DAY), 10)).map((g) => g.id)).toEqual([soon.id, later.id]);
+      });
+
+      it('applies a change all or nothing: a lost compare-and-set writes no audit entry, message or job', async () => {
+        const request = await create();
+        const a = grant(request);
+        const b = grant(request, { targetId: 'group-2' });
+        await complete(request, [a, b]);
+        const change = {
+          grants: [
+            { id: a.id, expectedVersion: 1, set: { state: 'ending' as const } },
+            { id: b.id, expectedVersion: 7, set: { state: 'ending' as const } },
+          ],
+          audit: [{ ...audit('grant_ending'), requestId: request.id }],
+          outbox: [{ key: 'lifecycle:test', kind: 'lifecycle.notice', payload: {} }],
+          jobs: [{ payload: { op: 'endGrant', grantId: a.id } }],
+        };
+        expect(await store.applyLifecycleChange(change)).toEqual({ ok: false, conflict: `grant ${b.id}` });
+        expect((await store.getGrant(a.id))?.state).toBe('active');
+        expect((await store.listAudit(request.id)).map((e) => e.action)).not.toContain('grant_ending');
+        expect(await store.claimJob('worker-1', MINUTE, dateAt(DAY))).toMatchObject({ kind: 'request' });
+        expect(await store.claimJob('worker-1', MINUTE, dateAt(DAY))).toBeUndefined();
+
+        const won2 = await store.applyLifecycleChange({ ...change, grants: [change.grants[0], { ...change.grants[1], expectedVersion: 1 }] });
+        expect(won2.ok).toBe(true);
+        expect((await store.listGrants({ requestId: request.id })).map((g) => [g.state, g.version])).toEqual([['ending', 2], ['ending', 2]]);
+        expect((await store.listAudit(request.id)).map((e) => e.action)).toContain('grant_ending');
+        const job = await store.claimJob('worker-1', MINUTE, dateAt(2 * MINUTE));
+        expect(job).toEqual({ id: expect.any(String), kind: 'lifecycle', payload: { op: 'endGrant', grantId: a.id }, attempts: 1, leaseUntil: at(3 * MINUTE) });
+        expect(await store.claimOutbox('deliverer-1', MINUTE, dateAt(DAY))).toMatchObject({ key: 'lifecycle:test' });
+      });
+
+      it('queues a lifecycle job due later when asked', async () => {
+        expect(await store.applyLifecycleChange({ audit: [audit('cleanup_queued')], jobs: [{ payload: { op: 'x' }, runAfter: at(HOUR) }] })).toEqual({ ok: true, guestEndStarted: false });
+        expect(await store.claimJob('worker-1', MINUTE, dateAt(HOUR - 1))).toBeUndefined();
+        expect(await store.claimJob('worker-1', MINUTE, dateAt(HOUR))).toMatchObject({ kind: 'lifecycle', payload: { op: 'x' } });
+      });
+
+      it('starts the end of a guest the bot created once, when its last live grant ends, and never for another guest', async () => {
+        const request = await create();
+        const account = grant(request, { kind: 'account', targetId: 'guest-1' });
+        const group = grant(request);
+        await complete(request, [account, group], guest({ createdByRequest: request.id }));
+        const other = await create();
+        const foreign = grant(other, { guestId: 'guest-2' });
+        await complete(other, [foreign], guest({ guestId: 'guest-2' }));
+        const guestEnd = (guestId: string) => ({ guestId, job: { payload: { op: 'endGuest', guestId } }, audit: audit('guest_end_started') });
+
+        const first = await store.applyLifecycleChange({ grants: [{ id: account.id, expectedVersion: 1, set: { state: 'ended' } }], guestEnd: guestEnd('guest-1'), audit: [audit('grant_ended')] });
+        expect(first).toEqual({ ok: true, guestEndStarted: false });
+        const last = await store.applyLifecycleChange({ grants: [{ id: group.id, expectedVersion: 1, set: { state: 'ended' } }], guestEnd: guestEnd('guest-1'), audit: [audit('grant_ended')] });
+        expect(last).toEqual({ ok: true, guestEndStarted: true });
+        expect(await store.getManagedGuest('guest-1')).toMatchObject({ endState: 'ending', version: 2 });
+        const again = await store.applyLifecycleChange({ guestEnd: guestEnd('guest-1'), audit: [] });
+        expect(again).toEqual({ ok: true, guestEndStarted: false });
+
+        const notCreated = await store.applyLifecycleChange({ grants: [{ id: foreign.id, expectedVersion: 1, set: { state: 'ended' } }], guestEnd: guestEnd('guest-2'), audit: [audit('grant_ended')] });
+        expect(notCreated).toEqual({ ok: true, guestEndStarted: false });
+
+        const jobs: unknown[] = [];
+        for (let job = await store.claimJob('worker-1', MINUTE, dateAt(DAY)); job; job = await store.claimJob('worker-1', MINUTE, dateAt(DAY))) if (job.kind === 'lifecycle') jobs.push(job.payload);
+        expect(jobs).toEqual([{ op: 'endGuest', guestId: 'guest-1' }]);
+      });
+
+      it('of two grants of one guest ending at once, exactly one starts the guest\'s end', async () => {
+        const request = await create();
+        const grants = [grant(request, { kind: 'account', targetId: 'guest-1' }), grant(request), grant(request, { targetId: 'group-2' })];
+        await complete(request, grants, guest({ createdByRequest: request.id }));
+        await store.applyLifecycleChange({ grants: [{ id: grants[0].id, expectedVersion: 1, set: { state: 'ended' } }], audit: [] });
+        const guestEnd = { guestId: 'guest-1', job: { payload: { op: 'endGuest', guestId: 'guest-1' } }, audit: audit('guest_end_started') };
+        const results = await Promise.all(
+          [grants[1], grants[2]].map((g) => store.applyLifecycleChange({ grants: [{ id: g.id, expectedVersion: 1, set: { state: 'ended' } }], guestEnd, audit: [audit('grant_ended')] })),
+        );
+        expect(results.filter((r) => r.ok && r.guestEndStarted)).toHaveLength(1);
+      });
+
+      it('adds a guest once, changes it by compare-and-set, and lists guests and sponsors whose end has not started', async () => {
+        const changes = (guestId: string, sponsorId: string, kind: 'user' | 'group' = 'user') => ({
+          guests: [{ insert: guest({ guestId, sponsor: { kind, id: sponsorId, name: sponsorId } }) }],
+          audit: [audit('sponsor_set')],
+        });
+        expect(await store.applyLifecycleChange(changes('guest-b', 'sponsor-2'))).toMatchObject({ ok: true });
+        expect(await store.applyLifecycleChange(changes('guest-a', 'sponsor-1'))).toMatchObject({ ok: true });
+        expect(await store.applyLifecycleChange(changes('guest-c', 'sponsor-1'))).toMatchObject({ ok: true });
+        expect(await store.applyLifecycleChange(changes('guest-d', 'approvers', 'group'))).toMatchObject({ ok: true });
+        expect(await store.applyLifecycleChange(changes('guest-a', 'sponsor-9'))).toEqual({ ok: false, conflict: 'guest guest-a exists already' });
+
+        const moved = await store.applyLifecycleChange({ guests: [{ guestId: 'guest-c', expectedVersion: 1, set: { sponsor: { kind: 'user', id: 'sponsor-3', name: 'Three' } } }], audit: [audit('sponsor_changed', 3 * MINUTE)] });
+        expect(moved.ok).toBe(true);
+        expect(await store.getManagedGuest('guest-c')).toMatchObject({ sponsor: { kind: 'user', id: 'sponsor-3', name: 'Three' }, version: 2, updatedAt: at(3 * MINUTE) });
+        expect((await store.applyLifecycleChange({ guests: [{ guestId: 'guest-c', expectedVersion: 1, set: { endState: 'ending' } }], audit: [] })).ok).toBe(false);
+        await store.applyLifecycleChange({ guests: [{ guestId: 'guest-b', expectedVersion: 1, set: { endState: 'disabled', endedAt: at(HOUR) } }], audit: [] });
+
+        expect((await store.listActiveManagedGuests({}, 10)).map((g) => g.guestId)).toEqual(['guest-a', 'guest-c', 'guest-d']);
+        expect((await store.listActiveManagedGuests({ afterGuestId: 'guest-a' }, 1)).map((g) => g.guestId)).toEqual(['guest-c']);
+        expect((await store.listActiveManagedGuests({ sponsorId: 'sponsor-1' }, 10)).map((g) => g.guestId)).toEqual(['guest-a']);
+        expect((await store.listManagedGuests(['GUEST-B', 'guest-d', 'nobody'])).map((g) => g.guestId).sort()).toEqual(['guest-b', 'guest-d']);
+        // Sponsors who are people, of guests still looked after; a group sponsor is not a person who can leave.
+        expect(await store.listActiveSponsorIds('', 10)).toEqual(['sponsor-1', 'sponsor-3']);
+        expect(await store.listActiveSponsorIds('sponsor-1', 10)).toEqual(['sponsor-3']);
+      });
+    });
+
+    describe('campaigns', () => {
+      const started: Person = { aadObjectId: 'admin-1', name: 'Ada Admin' };
+      const sponsorA: Sponsor = { kind: 'user', id: 'sponsor-a', name: 'Anna' };
+      const sponsorB: Sponsor = { kind: 'group', id: 'approvers', name: 'Guest access approvers' };
+      const item = (campaignId: string, guestId: string, sponsor?: Sponsor): NewCampaignItem => ({
+        campaignId,
+        guestId,
+        guestName: `Guest ${guestId}`,
+        guestEmail: `${guestId}@example.com`,
+        sponsor,
+        detail: { lastSignIn: null },
+      });
+
+      async function campaign(kind: 'recertification' | 'cleanup' = 'recertification', startedAtMs = 0): Promise<string> {
+        const id = uniqueId('campaign');
+        const result = await store.applyLifecycleChange({
+          campaign: { insert: { id, kind, state: 'collecting', startedBy: started, startedAt: at(startedAtMs), filter: { domain: 'example.com' }, dueAt: at(14 * DAY), conversation: { conversation: { id: 'a:1' } } } },
+          audit: [{ actor: started.aadObjectId, action: 'recertification_started', at: at(startedAtMs) }],
+        });
+        expect(result.ok).toBe(true);
+        return id;
+      }
+
+      it('stores a campaign, changes it by compare-and-set and lists campaigns newest first', async () => {
+        const first = await campaign('recertification', 0);
+        const second = await campaign('cleanup', MINUTE);
+        expect(await store.getCampaign(first)).toEqual({
+          id: first,
+          kind: 'recertification',
+          state: 'collecting',
+          startedBy: started,
+          startedAt: at(0),
+          filter: { domain: 'example.com' },
+          dueAt: at(14 * DAY),
+          conversation: { conversation: { id: 'a:1' } },
+          updatedAt: at(0),
+          version: 1,
+        });
+        expect((await store.applyLifecycleChange({ campaign: { id: first, expectedVersion: 1, set: { state: 'open', note: 'no sign-in data' } }, audit: [] })).ok).toBe(true);
+        expect((await store.applyLifecycleChange({ campaign: { id: first, expectedVersion: 1, set: { state: 'closed' } }, audit: [] })).ok).toBe(false);
+        expect(await store.getCampaign(first)).toMatchObject({ state: 'open', note: 'no sign-in data', version: 2 });
+        expect((await store.listCampaigns({}, 10)).map((c) => c.id)).toEqual([second, first]);
+        expect((await store.listCampaigns({ kind: 'recertification' }, 10)).map((c) => c.id)).toEqual([first]);
+        expect((await store.listCampaigns({ states: ['collecting'] }, 10)).map((c) => c.id)).toEqual([second]);
+        expect(await store.getCampaign('nope')).toBeUndefined();
+      });
+
+      it('adds items once, lists them by sponsor and decision, decides each once, and counts them', async () => {
+        const id = await campaign();
+        await store.insertCampaignItems([item(id, 'g-2', sponsorA), item(id, 'g-1', sponsorA), item(id, 'g-3', sponsorB), item(id, 'g-4')]);
+        await store.insertCampaignItems([{ ...item(id, 'g-1', sponsorB), guestName: 'changed' }]);
+        expect(await store.getCampaignItem(id, 'g-1')).toEqual({ campaignId: id, guestId: 'g-1', guestName: 'Guest g-1', guestEmail: 'g-1@example.com', sponsor: sponsorA, detail: { lastSignIn: null }, escalated: false });
+        expect((await store.listCampaignItems(id, {}, 10)).map((i) => i.guestId)).toEqual(['g-1', 'g-2', 'g-3', 'g-4']);
+        expect((await store.listCampaignItems(id, { sponsorId: 'sponsor-a' }, 10)).map((i) => i.guestId)).toEqual(['g-1', 'g-2']);
+        expect((await store.listCampaignItems(id, { afterGuestId: 'g-2' }, 1)).map((i) => i.guestId)).toEqual(['g-3']);
+        expect(await store.listCampaignSponsors(id)).toEqual([
+          { sponsor: sponsorB, items: 1 },
+          { sponsor: sponsorA, items: 2 },
+        ]);
+
+        await store.saveCampaignItemDetails(id, [{ guestId: 'g-1', detail: { lastSignIn: at(DAY), groups: ['Project X'], apps: [] } }]);
+        expect((await store.getCampaignItem(id, 'g-1'))?.detail).toEqual({ lastSignIn: at(DAY), groups: ['Project X'], apps: [] });
+
+        const decide = (guestId: string, decision: 'keep' | 'remove') =>
+          store.applyLifecycleChange({
+            items: [{ campaignId: id, guestId, onlyIfUndecided: true, set: { decision, decidedBy: started, decidedAt: at(HOUR) } }],
+            audit: [{ actor: started.aadObjectId, action: `recertification_${decision}`, at: at(HOUR) }],
+          });
+        expect((await decide('g-1', 'keep')).ok).toBe(true);
+        expect(await decide('g-1', 'remove')).toEqual({ ok: false, conflict: `campaign item ${id}/g-1` });
+        expect((await decide('g-2', 'remove')).ok).toBe(true);
+        expect(await store.getCampaignItem(id, 'g-1')).toMatchObject({ decision: 'keep', decidedBy: started, decidedAt: at(HOUR) });
+        expect((await store.listCampaignItems(id, { undecided: true }, 10)).map((i) => i.guestId)).toEqual(['g-3', 'g-4']);
+
+        await store.applyLifecycleChange({ items: [{ campaignId: id, guestId: 'g-3', set: { escalated: true } }, { campaignId: id, guestId: 'g-2', set: { outcome: 'removed' } }], audit: [] });
+        expect((await store.listCampaignItems(id, { escalated: true }, 10)).map((i) => i.guestId)).toEqual(['g-3']);
+        expect((await store.listCampaignItems(id, { escalated: false, undecided: true }, 10)).map((i) => i.guestId)).toEqual(['g-4']);
+        expect((await store.listCampaignItems(id, { withoutOutcome: true }, 10)).map((i) => i.guestId)).toEqual(['g-1', 'g-3', 'g-4']);
+        expect(await store.countCampaignItems(id)).toEqual({ items: 4, kept: 1, removed: 1, undecided: 2, escalated: 1, done: 1 });
+        expect(await store.countCampaignItems(uniqueId('none'))).toEqual({ items: 0, kept: 0, removed: 0, undecided: 0, escalated: 0, done: 0 });
       });
     });
 
