@@ -255,6 +255,8 @@ export class PostgresStore implements Store {
     const leaseUntil = leaseEnd(now, checkLeaseMs(leaseMs));
     // SKIP LOCKED: instances claiming at once take different jobs instead of queueing on one row.
     // A row another instance claimed meanwhile is re-checked against the WHERE and skipped.
+    // Someone waits on a request or an admin's write; lifecycle work (thousands of digests in a
+    // campaign) goes after them, so a campaign never holds up an approval.
     const result = await query(
       this.pool,
       `UPDATE jobs
@@ -262,7 +264,7 @@ export class PostgresStore implements Store {
        WHERE id = (
          SELECT id FROM jobs
          WHERE (state = 'queued' AND run_after <= $2) OR (state = 'running' AND lease_until < $2)
-         ORDER BY created_at, seq
+         ORDER BY (kind = 'lifecycle'), created_at, seq
          LIMIT 1
          FOR UPDATE SKIP LOCKED)
        RETURNING id, kind, request_id, payload, attempts, lease_until`,

@@ -127,7 +127,8 @@ function prepareStatements(db: Db) {
       WHERE id = (
         SELECT id FROM jobs
         WHERE (state = 'queued' AND run_after <= @now) OR (state = 'running' AND lease_until < @now)
-        ORDER BY created_at, rowid
+        -- Requests and admins' writes first: lifecycle work never holds up an approval.
+        ORDER BY (kind = 'lifecycle'), created_at, rowid
         LIMIT 1)
       RETURNING id, kind, request_id, payload, attempts, lease_until`),
     completeJob: db.prepare<{ id: string; result: string | null }>(`UPDATE jobs SET state = 'done', lease_until = NULL, result = @result WHERE id = @id`),

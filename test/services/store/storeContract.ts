@@ -471,6 +471,13 @@ export function describeStoreContract(
         expect(await store.claimJob('worker-2', MINUTE, dateAt(5 * MINUTE))).toMatchObject({ id: jobId, kind: 'guest', attempts: 2 });
       });
 
+      it('hands out requests\' and admins\' jobs before lifecycle work that was due earlier', async () => {
+        await store.applyLifecycleChange({ audit: [{ actor: 'system', action: 'digest_queued', at: at(0) }], jobs: [{ payload: { op: 'digest' }, runAfter: at(0) }] });
+        const jobId = await store.enqueueGuestJob(order, queuedAudit);
+        expect(await store.claimJob('worker-1', MINUTE, dateAt(2 * MINUTE))).toMatchObject({ id: jobId, kind: 'guest' });
+        expect(await store.claimJob('worker-1', MINUTE, dateAt(2 * MINUTE))).toMatchObject({ kind: 'lifecycle', payload: { op: 'digest' } });
+      });
+
       it('completing a job writes the messages announcing its result in the same step', async () => {
         const jobId = await store.enqueueGuestJob(order, queuedAudit);
         await store.claimJob('worker-1', MINUTE, dateAt(MINUTE));
