@@ -19,7 +19,10 @@ const BOT = forbidden('bot', 'services/ must not import bot/: rules do not know 
 const CARDS = forbidden('cards', 'services/ must not import cards/: services return models, and bot/ renders them with cards/.');
 const SIMULATOR = forbidden('simulator', 'production code must not import simulator/: only scripts/, tests and benchmarks wire the simulated directory in.');
 const SERVER_CODE = ['bot', 'cards', 'services', 'simulator', 'scripts'].map((folder) =>
-  forbidden(folder, `tab/ must not import ${folder}/: the tab is browser code that reaches the server through /tab/api, and esbuild would bundle what it imports into the page.`),
+  forbidden(
+    folder,
+    `tab/ must not import ${folder}/: the tab is browser code that reaches the server through /tab/api, and esbuild would bundle what it imports into the page.`,
+  ),
 );
 
 export default defineConfig(

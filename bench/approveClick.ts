@@ -37,7 +37,13 @@ async function clicks(latencyMs: number): Promise<LoadResult> {
     count: CLICKS + 1,
     requester: alex,
     idPrefix: 'GA-B',
-    details: (i) => ({ email: `click${i}@fabrikam.com`, displayName: '', message: '', groups: [{ id: DEMO_GROUP_IDS.projectFalcon, displayName: 'Project Falcon' }], justification: 'Benchmark request' }),
+    details: (i) => ({
+      email: `click${i}@fabrikam.com`,
+      displayName: '',
+      message: '',
+      groups: [{ id: DEMO_GROUP_IDS.projectFalcon, displayName: 'Project Falcon' }],
+      justification: 'Benchmark request',
+    }),
   });
   // Each request's approval card, as if posted to Megan: a click is honoured only on the card of its request.
   for (const requestId of ids) {

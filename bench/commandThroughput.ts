@@ -52,7 +52,11 @@ async function load(url: string, activity: (i: number) => unknown): Promise<Load
     concurrency: CONCURRENCY,
     requests: REQUESTS,
     send: async (i) => {
-      const response = await fetch(`${url}/api/messages`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(activity(i)) });
+      const response = await fetch(`${url}/api/messages`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(activity(i)),
+      });
       await response.arrayBuffer();
       return response.status === 200;
     },
@@ -73,8 +77,18 @@ export async function commandThroughput(): Promise<BenchRow[]> {
   const message = (i: number) => activities.message(users[i % users.length], i % 2 === 0 ? 'help' : 'my requests');
 
   // Warm both up (JIT, connection pools, SQLite statements) before measuring.
-  await runLoad({ concurrency: 4, requests: 200, send: async (i) => (await fetch(`${botUrl}/api/messages`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(message(i)) })).ok });
-  await runLoad({ concurrency: 4, requests: 200, send: async (i) => (await fetch(`${echo.url}/api/messages`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(message(i)) })).ok });
+  await runLoad({
+    concurrency: 4,
+    requests: 200,
+    send: async (i) =>
+      (await fetch(`${botUrl}/api/messages`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(message(i)) })).ok,
+  });
+  await runLoad({
+    concurrency: 4,
+    requests: 200,
+    send: async (i) =>
+      (await fetch(`${echo.url}/api/messages`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(message(i)) })).ok,
+  });
 
   // Alternate rounds so that a busy moment of the machine falls on both; keep each one's median round.
   const baselineRounds: LoadResult[] = [];

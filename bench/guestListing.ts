@@ -35,7 +35,11 @@ function cardOf(activity: unknown): AdaptiveCard | undefined {
 /** Lists the guests as Adele and pages on with Next to the end, measuring the bot process's memory and the time per card. */
 async function walkToTheEnd(bot: BotProcess, connector: NullConnector, activities: ReturnType<typeof teamsActivities>) {
   const post = async (activity: unknown) => {
-    const response = await fetch(`${bot.url}/api/messages`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(activity) });
+    const response = await fetch(`${bot.url}/api/messages`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(activity),
+    });
     return (await response.json().catch(() => undefined)) as { value?: unknown } | undefined;
   };
 
@@ -94,8 +98,24 @@ async function walk(guests: number): Promise<BenchRow[]> {
   const memoryTargeted = guests >= 50000 && BOT_NODE_OPTIONS === undefined;
   const name = `3. guests over ${guests.toLocaleString('en')} guests`;
   return [
-    { benchmark: name, measure: `Graph listing calls, full walk (${cards} cards)`, value: String(listings), baseline: `ceil(${total}/999) = ${optimum}`, ratio: `${fmt(listings / optimum, 2)}x`, target: '= ceil(N/999)', met: listings === optimum },
-    { benchmark: name, measure: 'time: whole walk; per card p50 / p99', value: `${fmt(seconds)} s; ${fmt(times.p50)} / ${fmt(times.p99)} ms`, baseline: '—', ratio: '—', target: 'reported', met: undefined },
+    {
+      benchmark: name,
+      measure: `Graph listing calls, full walk (${cards} cards)`,
+      value: String(listings),
+      baseline: `ceil(${total}/999) = ${optimum}`,
+      ratio: `${fmt(listings / optimum, 2)}x`,
+      target: '= ceil(N/999)',
+      met: listings === optimum,
+    },
+    {
+      benchmark: name,
+      measure: 'time: whole walk; per card p50 / p99',
+      value: `${fmt(seconds)} s; ${fmt(times.p50)} / ${fmt(times.p99)} ms`,
+      baseline: '—',
+      ratio: '—',
+      target: 'reported',
+      met: undefined,
+    },
     {
       benchmark: name,
       measure: 'bot process peak RSS (npm start)',

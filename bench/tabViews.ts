@@ -57,7 +57,17 @@ function bundleRows(): BenchRow[] {
 /** Opens To decide as Megan `RENDERS` times and times each until the 50th request is on screen. */
 async function renderRows(hostUrl: string): Promise<BenchRow[]> {
   if (!findChromium()) {
-    return [{ benchmark: BENCHMARK, measure: 'first render of To decide', value: 'not measured: no Chromium (see Tests in the README)', baseline: '—', ratio: '—', target: `<= ${RENDER_TARGET_MS} ms`, met: undefined }];
+    return [
+      {
+        benchmark: BENCHMARK,
+        measure: 'first render of To decide',
+        value: 'not measured: no Chromium (see Tests in the README)',
+        baseline: '—',
+        ratio: '—',
+        target: `<= ${RENDER_TARGET_MS} ms`,
+        met: undefined,
+      },
+    ];
   }
   const browser = await launchBrowser();
   const times: number[] = [];
@@ -67,7 +77,11 @@ async function renderRows(hostUrl: string): Promise<BenchRow[]> {
       const page = await browser.context.newPage();
       const started = Date.now();
       await page.goto(`${hostUrl}?as=${DEMO_USER_IDS.meganBowen}#toDecide`);
-      await page.frameLocator('#tab').locator('article.request').nth(PENDING - 1).waitFor({ timeout: 30_000 });
+      await page
+        .frameLocator('#tab')
+        .locator('article.request')
+        .nth(PENDING - 1)
+        .waitFor({ timeout: 30_000 });
       times.push(Date.now() - started);
       await page.close();
     }
@@ -123,7 +137,8 @@ async function apiRows(app: App, baseUrl: string): Promise<BenchRow[]> {
     if (heavy) await runLoad({ concurrency: CONCURRENCY, requests: CONCURRENCY * 2, send: () => get(path, authorization) });
     // The round with the median p99 of three, as benchmark 1 does: one stall of this shared machine should not decide it.
     const rounds: LoadResult[] = [];
-    for (let round = 0; round < ROUNDS; round += 1) rounds.push(await runLoad({ concurrency: CONCURRENCY, requests: calls, send: () => get(path, authorization) }));
+    for (let round = 0; round < ROUNDS; round += 1)
+      rounds.push(await runLoad({ concurrency: CONCURRENCY, requests: calls, send: () => get(path, authorization) }));
     const result = [...rounds].sort((a, b) => a.latencyMs.p99 - b.latencyMs.p99)[Math.floor(ROUNDS / 2)];
     const errors = rounds.reduce((sum, r) => sum + r.errors, 0);
     rows.push({

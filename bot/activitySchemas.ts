@@ -36,9 +36,7 @@ export const adaptiveCardActionValue = z.object({
 export const searchInvokeValue = z.object({
   dataset: z.string().max(100).optional().default(''),
   queryText: z.string().max(200).optional().default(''),
-  queryOptions: z
-    .object({ skip: z.number().int().min(0).optional(), top: z.number().int().min(1).max(100).optional() })
-    .optional(),
+  queryOptions: z.object({ skip: z.number().int().min(0).optional(), top: z.number().int().min(1).max(100).optional() }).optional(),
 });
 
 /** The parts of an activity's sender and conversation the bot relies on. */

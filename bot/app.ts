@@ -35,7 +35,13 @@ import { LifecycleNotices } from '../services/lifecycle/lifecycleNotices';
 import type { LifecycleServices } from '../services/lifecycle/lifecycleServices';
 import { SET_SPONSOR, SPONSOR_CHECK, Sponsors } from '../services/lifecycle/sponsors';
 import { Cleanup, CLEANUP_GUEST, CLEANUP_PLAN } from '../services/lifecycle/cleanup';
-import { CAMPAIGN_DEADLINES, Recertification, RECERTIFICATION_COLLECT, RECERTIFICATION_DIGEST, RECERTIFICATION_SCHEDULE } from '../services/lifecycle/recertification';
+import {
+  CAMPAIGN_DEADLINES,
+  Recertification,
+  RECERTIFICATION_COLLECT,
+  RECERTIFICATION_DIGEST,
+  RECERTIFICATION_SCHEDULE,
+} from '../services/lifecycle/recertification';
 import { createBot } from './createBot';
 import { ProactiveNotifier } from './proactiveNotifier';
 import { createServer } from './server';
@@ -118,7 +124,10 @@ export async function createCheckedApp(options: AppOptions & { checkPermissions?
   const check = options.checkPermissions ?? config.graphPermissionCheck;
   const permissions = check
     ? await checkGraphPermissions(new GraphDirectory(graphClient, config.graphBaseUrl), config.graphClientId)
-    : uncheckedReport(config.graphClientId, config.directoryMode === 'tenant' ? 'GRAPH_PERMISSION_CHECK is false' : 'a simulated directory grants every permission unless told otherwise');
+    : uncheckedReport(
+        config.graphClientId,
+        config.directoryMode === 'tenant' ? 'GRAPH_PERMISSION_CHECK is false' : 'a simulated directory grants every permission unless told otherwise',
+      );
   if (permissions.outcome !== 'skipped') {
     const off = permissions.capabilities.off();
     const fields = { outcome: permissions.outcome, granted: permissions.granted, off };
@@ -264,7 +273,9 @@ export function createApp(options: AppOptions): App {
         },
       },
       // Off by default: campaigns then start only when an admin types "recertify".
-      ...(config.recertifyDays > 0 ? [{ name: RECERTIFICATION_SCHEDULE, intervalMs: config.recertifyDays * 24 * 60 * 60_000, run: (now: Date) => recertification.scheduled(now) }] : []),
+      ...(config.recertifyDays > 0
+        ? [{ name: RECERTIFICATION_SCHEDULE, intervalMs: config.recertifyDays * 24 * 60 * 60_000, run: (now: Date) => recertification.scheduled(now) }]
+        : []),
     ],
     options: { ownerId: instanceId, tickMs: 30_000, leaseMs: 5 * 60_000 },
   });

@@ -126,9 +126,10 @@ export class GuestAccessBot extends TeamsActivityHandler {
           detail: { verb, why: problem },
           at: this.deps.clock.now().toISOString(),
         });
-        const message = problem === 'otherSubject'
-          ? `This button belongs to a card of another ${binding}, so nothing was changed.`
-          : 'This button is not on a card I can find, so nothing was changed. Use the buttons on the card I sent for it.';
+        const message =
+          problem === 'otherSubject'
+            ? `This button belongs to a card of another ${binding}, so nothing was changed.`
+            : 'This button is not on a card I can find, so nothing was changed. Use the buttons on the card I sent for it.';
         return errorResponse(400, 'BadRequest', message);
       }
     }
@@ -158,9 +159,8 @@ export class GuestAccessBot extends TeamsActivityHandler {
     const subject = subjectOf(data, binding === 'request' ? 'requestId' : 'guestId');
     if (!key || !activity.replyToId || !subject) return 'untied';
     const { routerRecords } = this.deps;
-    const recorded = binding === 'request'
-      ? await routerRecords.requestOfCard(key, activity.replyToId)
-      : await routerRecords.guestOfCard(key, activity.replyToId);
+    const recorded =
+      binding === 'request' ? await routerRecords.requestOfCard(key, activity.replyToId) : await routerRecords.guestOfCard(key, activity.replyToId);
     if (recorded === undefined) return 'untied';
     return recorded.toLowerCase() === subject.toLowerCase() ? undefined : 'otherSubject';
   }
@@ -208,9 +208,10 @@ export class GuestAccessBot extends TeamsActivityHandler {
   private async welcome(context: TurnContext): Promise<void> {
     const { activity } = context;
     if (!isPersonalChat(activity)) return;
-    const botAdded = activity.type === ActivityTypes.InstallationUpdate
-      ? activity.action === 'add'
-      : (activity.membersAdded ?? []).some((m) => m.id === activity.recipient?.id);
+    const botAdded =
+      activity.type === ActivityTypes.InstallationUpdate
+        ? activity.action === 'add'
+        : (activity.membersAdded ?? []).some((m) => m.id === activity.recipient?.id);
     if (!botAdded) return;
     const actor = actorOf(activity);
     if (!actor) return;

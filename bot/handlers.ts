@@ -46,8 +46,7 @@ export type CardBinding = 'request' | 'guest';
 
 /** The bindings a verb's data allows: 'request' when it names a request, 'guest' when it names a guest. */
 export type BindingOf<V extends Verb> =
-  | (ActionSubmission<V> extends { requestId: string } ? 'request' : never)
-  | (ActionSubmission<V> extends { guestId: string } ? 'guest' : never);
+  (ActionSubmission<V> extends { requestId: string } ? 'request' : never) | (ActionSubmission<V> extends { guestId: string } ? 'guest' : never);
 
 /**
  * The handler of one card verb. It declares its verb, and its data is what the verb table says a

@@ -102,9 +102,10 @@ export class ProactiveNotifier implements Notifier, GuestCardUpdater, LifecycleM
   private async update(card: CardMessage, request: AccessRequest, resendHelp?: ResendHelp): Promise<void> {
     // The redeem link goes only to the requester's own 1:1 chat.
     const inRequesterChat = card.role === 'requester' && card.conversationKey === conversationKeys.user(request.requester.aadObjectId);
-    const content = card.role === 'requester'
-      ? requestStatusCard({ request, resendHelp, showRedeemLink: inRequesterChat })
-      : approvalCard({ request, context: request.context ?? {} });
+    const content =
+      card.role === 'requester'
+        ? requestStatusCard({ request, resendHelp, showRedeemLink: inRequesterChat })
+        : approvalCard({ request, context: request.context ?? {} });
     await this.withConversation(card.conversationKey, request.id, async (context) => {
       await context.updateActivity({ ...cardActivity(content), id: card.activityId });
     });
@@ -131,7 +132,10 @@ export class ProactiveNotifier implements Notifier, GuestCardUpdater, LifecycleM
       await this.adapter.continueConversationAsync(this.appId, reference.data as unknown as Partial<ConversationReference>, work);
       return true;
     } catch (error) {
-      this.logger.warn({ requestId, conversation: key.split(':')[0], err: error instanceof Error ? error.message : String(error) }, 'proactive delivery failed');
+      this.logger.warn(
+        { requestId, conversation: key.split(':')[0], err: error instanceof Error ? error.message : String(error) },
+        'proactive delivery failed',
+      );
       throw error;
     }
   }
@@ -152,7 +156,11 @@ function noticeFor(request: AccessRequest, event: RequestEvent, toRequester: boo
         tone: 'good',
       });
     case 'denied':
-      return noticeCard({ title: `Request ${request.id} denied`, text: `${who} denied your request for ${guest}. Reason: ${request.decision?.reason ?? 'none given'}`, tone: 'attention' });
+      return noticeCard({
+        title: `Request ${request.id} denied`,
+        text: `${who} denied your request for ${guest}. Reason: ${request.decision?.reason ?? 'none given'}`,
+        tone: 'attention',
+      });
     case 'cancelled':
       return noticeCard({ title: `Request ${request.id} cancelled`, text: `The request for ${guest} was cancelled.` });
     case 'expired':

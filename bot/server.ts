@@ -86,10 +86,7 @@ export function createServer(deps: { adapter: CloudAdapter; bot: ActivityHandler
 }
 
 /** What a JSON body came to: its parsed value, a refusal with the status to answer, or nothing (the client left). */
-export type ReceivedJson =
-  | { kind: 'json'; value: unknown }
-  | { kind: 'refused'; status: number; reason: string; why: string }
-  | { kind: 'aborted' };
+export type ReceivedJson = { kind: 'json'; value: unknown } | { kind: 'refused'; status: number; reason: string; why: string } | { kind: 'aborted' };
 
 /**
  * A request's JSON body, or why it is refused: uncompressed `application/json` up to `maxBytes`,
@@ -141,7 +138,7 @@ async function receiveActivity(req: IncomingMessage): Promise<Received> {
   const name = (parsed as { name?: unknown }).name;
   // The adapter starts the bot's own proactive turns with these events, which the middleware lets pass.
   if (isAdapterEvent({ type: checked.data.type, name: typeof name === 'string' ? name : undefined })) {
-    return { kind: 'refused', status: 400, reason: 'This event is the bot\'s own and is not accepted from outside.', why: 'adapter-event' };
+    return { kind: 'refused', status: 400, reason: "This event is the bot's own and is not accepted from outside.", why: 'adapter-event' };
   }
   return { kind: 'activity', activity: parsed as Record<string, unknown> };
 }

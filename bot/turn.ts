@@ -13,9 +13,7 @@ export function actorOf(activity: Activity): Person | undefined {
 export function tenantOf(activity: Activity): string | undefined {
   const channelData: unknown = activity.channelData;
   const fromChannelData =
-    typeof channelData === 'object' && channelData !== null && 'tenant' in channelData
-      ? (channelData as { tenant?: { id?: unknown } }).tenant?.id
-      : undefined;
+    typeof channelData === 'object' && channelData !== null && 'tenant' in channelData ? (channelData as { tenant?: { id?: unknown } }).tenant?.id : undefined;
   const tenant = activity.conversation?.tenantId ?? (typeof fromChannelData === 'string' ? fromChannelData : undefined);
   return tenant || undefined;
 }

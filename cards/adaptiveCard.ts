@@ -188,16 +188,7 @@ export interface ActionSet extends ElementBase {
   actions: Action[];
 }
 
-export type CardElement =
-  | TextBlock
-  | FactSet
-  | Container
-  | ColumnSet
-  | InputText
-  | InputChoiceSet
-  | InputDate
-  | InputToggle
-  | ActionSet;
+export type CardElement = TextBlock | FactSet | Container | ColumnSet | InputText | InputChoiceSet | InputDate | InputToggle | ActionSet;
 
 /** Properties every action carries. */
 interface ActionBase {

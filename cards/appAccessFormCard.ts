@@ -22,11 +22,18 @@ export const NEW_GUEST = 'new';
 export function appAccessFormCard(model: InviteFormModel): AdaptiveCard {
   const { values, errors } = model;
   const body: CardElement[] = [
-    title(md`Give a guest access to an app`),
-    text(md`The app's owners (or the approvers) decide. A new address is invited as a guest at the same time.`, {
-      subtle: true,
-      spacing: 'Small',
-    }),
+    title(md`
+Give a guest access to an app
+    `),
+    text(
+      md`
+The app's owners (or the approvers) decide. A new address is invited as a guest at the same time.
+      `,
+      {
+        subtle: true,
+        spacing: 'Small',
+      },
+    ),
   ];
   if (model.formError) body.push(errorText(md`${model.formError}`));
   const field = (id: InviteFormField, input: CardElement): void => {
@@ -36,30 +43,44 @@ export function appAccessFormCard(model: InviteFormModel): AdaptiveCard {
   };
 
   field('guestId', guestInput(model.guestChoices, values.guestId));
-  field('email', textInput('email', 'Or a new guest\'s email address', values.email, { style: 'Email', placeholder: 'name@example.com' }));
-  field('displayName', textInput('displayName', 'New guest\'s display name', values.displayName, { placeholder: 'For example: Adele Vance (Contoso)' }));
-  field('message', textInput('message', 'Personal message in the invitation (new guests)', values.message, {
-    isMultiline: true,
-    maxLength: MESSAGE_MAX_LENGTH,
-  }));
+  field('email', textInput('email', "Or a new guest's email address", values.email, { style: 'Email', placeholder: 'name@example.com' }));
+  field('displayName', textInput('displayName', "New guest's display name", values.displayName, { placeholder: 'For example: Adele Vance (Contoso)' }));
+  field(
+    'message',
+    textInput('message', 'Personal message in the invitation (new guests)', values.message, {
+      isMultiline: true,
+      maxLength: MESSAGE_MAX_LENGTH,
+    }),
+  );
   const app = appRoleInput(model, { label: 'Application and role', optional: false });
   if (app) field('appRole', app);
-  else body.push(errorText(md`No application in your directory can be given to guests.`));
+  else
+    body.push(
+      errorText(md`
+No application in your directory can be given to guests.
+      `),
+    );
   for (const [id, input] of accessUntilInputs(model)) field(id, input);
   field('sponsorEmail', sponsorInput(values.sponsorEmail));
-  field('justification', textInput('justification', 'Business justification', values.justification, {
-    isMultiline: true,
-    maxLength: JUSTIFICATION_MAX_LENGTH,
-    isRequired: true,
-    errorMessage: 'Explain why the guest needs access.',
-  }));
+  field(
+    'justification',
+    textInput('justification', 'Business justification', values.justification, {
+      isMultiline: true,
+      maxLength: JUSTIFICATION_MAX_LENGTH,
+      isRequired: true,
+      errorMessage: 'Explain why the guest needs access.',
+    }),
+  );
 
   return adaptiveCard(body, [execute(VERBS.submitAppAccess, 'Send request', {}, { style: 'positive', associatedInputs: 'auto' })]);
 }
 
 /** Existing guests, found by typing a name or an address; "A new guest" means the address field. */
 function guestInput(chosen: NamedRef[], selected: string): InputChoiceSet {
-  const choices: Choice[] = [{ title: 'A new guest (type the address below)', value: NEW_GUEST }, ...chosen.map((g) => ({ title: g.displayName, value: g.id }))];
+  const choices: Choice[] = [
+    { title: 'A new guest (type the address below)', value: NEW_GUEST },
+    ...chosen.map((g) => ({ title: g.displayName, value: g.id })),
+  ];
   return {
     type: 'Input.ChoiceSet',
     id: 'guestId',

@@ -37,16 +37,17 @@ export function approvalCard(model: ApprovalModel): AdaptiveCard {
 
   const body: CardElement[] = [];
   if (model.notice) body.push(text(md`${model.notice}`, { color: 'Warning', bold: true }));
-  body.push(
-    title(requestTitle(request)),
-    text(askText(request), { spacing: 'Small' }),
-    factSet(requestFacts(request, { requester: true })),
-  );
+  body.push(title(requestTitle(request)), text(askText(request), { spacing: 'Small' }), factSet(requestFacts(request, { requester: true })));
   if (!details.existingGuestId) body.push(text(guestsFromDomainText(details.email, model.context.guestsFromDomain), { subtle: true }));
   if (model.context.routingNote) body.push(text(md`${model.context.routingNote}`, { color: 'Warning' }));
   if (details.directoryRole) {
     body.push(
-      text(md`This request grants a directory role: review carefully.`, { color: 'Warning', bold: true }),
+      text(
+        md`
+This request grants a directory role: review carefully.
+        `,
+        { color: 'Warning', bold: true },
+      ),
     );
   }
   if (request.decision) {
@@ -58,7 +59,11 @@ export function approvalCard(model: ApprovalModel): AdaptiveCard {
   const actions: Action[] = [];
   if (pending) {
     // An approver may shorten the access asked for: the date is filled in, and can only be moved earlier.
-    const until: InputDate = { type: 'Input.Date', id: ACCESS_UNTIL_INPUT_ID, label: details.accessUntil ? 'Access until (you may shorten it)' : 'Access until (optional: no end date was asked for)' };
+    const until: InputDate = {
+      type: 'Input.Date',
+      id: ACCESS_UNTIL_INPUT_ID,
+      label: details.accessUntil ? 'Access until (you may shorten it)' : 'Access until (optional: no end date was asked for)',
+    };
     if (details.accessUntil) {
       until.value = details.accessUntil;
       until.max = details.accessUntil;
@@ -66,29 +71,24 @@ export function approvalCard(model: ApprovalModel): AdaptiveCard {
     body.push(until);
     if (model.accessUntilError) body.push(errorText(md`${model.accessUntilError}`));
     if (model.denyError) body.push(errorText(md`${model.denyError}`));
-    actions.push(
-      execute(VERBS.approve, 'Approve', { requestId: request.id }, { style: 'positive', associatedInputs: 'auto' }),
-      {
-        type: 'Action.ShowCard',
-        title: 'Deny',
-        card: {
-          type: 'AdaptiveCard',
-          body: [
-            {
-              type: 'Input.Text',
-              id: DENY_REASON_INPUT_ID,
-              label: 'Reason for denying',
-              isMultiline: true,
-              isRequired: true,
-              errorMessage: 'Give a reason: the requester sees it.',
-            },
-          ],
-          actions: [
-            execute(VERBS.deny, 'Confirm deny', { requestId: request.id }, { style: 'destructive', associatedInputs: 'auto' }),
-          ],
-        },
+    actions.push(execute(VERBS.approve, 'Approve', { requestId: request.id }, { style: 'positive', associatedInputs: 'auto' }), {
+      type: 'Action.ShowCard',
+      title: 'Deny',
+      card: {
+        type: 'AdaptiveCard',
+        body: [
+          {
+            type: 'Input.Text',
+            id: DENY_REASON_INPUT_ID,
+            label: 'Reason for denying',
+            isMultiline: true,
+            isRequired: true,
+            errorMessage: 'Give a reason: the requester sees it.',
+          },
+        ],
+        actions: [execute(VERBS.deny, 'Confirm deny', { requestId: request.id }, { style: 'destructive', associatedInputs: 'auto' })],
       },
-    );
+    });
   }
   return adaptiveCard(body, actions);
 }
@@ -96,7 +96,5 @@ export function approvalCard(model: ApprovalModel): AdaptiveCard {
 function guestsFromDomainText(email: string, count: number | undefined): Markdown {
   const domain = emailDomain(email);
   if (count === undefined) return md`Guests from ${domain} already in the directory: unknown`;
-  return count === 1
-    ? md`1 guest from ${domain} already in the directory`
-    : md`${count} guests from ${domain} already in the directory`;
+  return count === 1 ? md`1 guest from ${domain} already in the directory` : md`${count} guests from ${domain} already in the directory`;
 }

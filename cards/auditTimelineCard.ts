@@ -35,7 +35,7 @@ const ACTIONS: Readonly<Record<string, string>> = {
   deny_refused: 'tried to deny and was refused',
   cancel_refused: 'tried to cancel and was refused',
   guest_reinvited: 'sent a new invitation',
-  guest_disabled: 'disabled the guest\'s sign-in',
+  guest_disabled: "disabled the guest's sign-in",
   guest_deleted: 'deleted the guest',
   guest_disable_dry_run: 'ran a dry run of disabling the guest',
   guest_delete_dry_run: 'ran a dry run of deleting the guest',
@@ -50,7 +50,7 @@ const ACTIONS: Readonly<Record<string, string>> = {
   guest_end_started: 'started ending the guest account',
   guest_ended: 'ended the guest account',
   guest_end_failed: 'could not end the guest account',
-  sponsor_set: 'made someone else the guest\'s sponsor',
+  sponsor_set: "made someone else the guest's sponsor",
   sponsor_left: 'handed the guest to the approver group: its sponsor left',
   recertification_kept: 'kept the guest in a recertification',
   recertification_removed: 'removed the guest in a recertification',
@@ -85,8 +85,17 @@ export function auditTimelineCard(model: AuditTimelineModel): AdaptiveCard {
       fact('State', md`${requestStateLabel(request)}`),
     ]),
   ];
-  if (entries.length === 0) body.push(text(md`The audit log has no entries for this request.`, { subtle: true }));
-  const words = request.kind === 'extension' ? { ...ACTIONS, ...EXTENSION_ACTIONS } : request.details.existingGuestId ? { ...ACTIONS, ...EXISTING_GUEST_ACTIONS } : ACTIONS;
+  if (entries.length === 0)
+    body.push(
+      text(
+        md`
+The audit log has no entries for this request.
+        `,
+        { subtle: true },
+      ),
+    );
+  const words =
+    request.kind === 'extension' ? { ...ACTIONS, ...EXTENSION_ACTIONS } : request.details.existingGuestId ? { ...ACTIONS, ...EXISTING_GUEST_ACTIONS } : ACTIONS;
   body.push(...entries.slice(0, MAX_TIMELINE_ENTRIES).map((entry) => line(entry, words)));
   const more = entries.length - MAX_TIMELINE_ENTRIES;
   if (more > 0) body.push(text(md`and ${more} more`, { subtle: true }));

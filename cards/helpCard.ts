@@ -16,7 +16,11 @@ export interface HelpModel {
 }
 
 export function helpCard(model: HelpModel): AdaptiveCard {
-  const body: CardElement[] = [title(md`What I can do`)];
+  const body: CardElement[] = [
+    title(md`
+What I can do
+    `),
+  ];
   if (model.intro) body.push(text(md`${model.intro}`));
   body.push(factSet(model.commands.map((c) => fact(md`${c.command}`, md`${c.description}`))));
   return adaptiveCard(body);

@@ -3,7 +3,16 @@ import type { AppRoleChoice } from '../services/directory/directoryCatalog';
 import type { AccessPeriodChoice } from '../services/lifecycle/accessPeriod';
 import { LIMITS, type InviteFormValues } from '../services/requests/inviteValidation';
 import type { NamedRef } from '../services/requests/model';
-import { adaptiveCard, type AdaptiveCard, type CardElement, type Choice, type InputChoiceSet, type InputDate, type InputText, type InputToggle } from './adaptiveCard';
+import {
+  adaptiveCard,
+  type AdaptiveCard,
+  type CardElement,
+  type Choice,
+  type InputChoiceSet,
+  type InputDate,
+  type InputText,
+  type InputToggle,
+} from './adaptiveCard';
 import { errorText, execute, text, title } from './elements';
 import { md } from './markdown';
 import { DATASETS, VERBS } from './verbs';
@@ -47,13 +56,19 @@ export interface InviteFormModel {
   accessPeriod: AccessPeriodChoice;
 }
 
-
 /** The invite form, keeping what the user typed and naming each error next to its field. */
 export function inviteFormCard(model: InviteFormModel): AdaptiveCard {
   const { values, errors } = model;
   const body: CardElement[] = [
-    title(md`Invite a guest`),
-    text(md`An approver reviews every request before the guest is invited.`, { subtle: true, spacing: 'Small' }),
+    title(md`
+Invite a guest
+    `),
+    text(
+      md`
+An approver reviews every request before the guest is invited.
+      `,
+      { subtle: true, spacing: 'Small' },
+    ),
   ];
   if (model.formError) body.push(errorText(md`${model.formError}`));
 
@@ -63,19 +78,28 @@ export function inviteFormCard(model: InviteFormModel): AdaptiveCard {
     if (error) body.push(errorText(md`${error}`));
   };
 
-  field('displayName', textInput('displayName', "Guest's display name", values.displayName, {
-    placeholder: 'For example: Adele Vance (Contoso)',
-  }));
-  field('email', textInput('email', "Guest's email address", values.email, {
-    style: 'Email',
-    isRequired: true,
-    errorMessage: "Enter the guest's email address.",
-    placeholder: 'name@example.com',
-  }));
-  field('message', textInput('message', 'Personal message in the invitation', values.message, {
-    isMultiline: true,
-    maxLength: MESSAGE_MAX_LENGTH,
-  }));
+  field(
+    'displayName',
+    textInput('displayName', "Guest's display name", values.displayName, {
+      placeholder: 'For example: Adele Vance (Contoso)',
+    }),
+  );
+  field(
+    'email',
+    textInput('email', "Guest's email address", values.email, {
+      style: 'Email',
+      isRequired: true,
+      errorMessage: "Enter the guest's email address.",
+      placeholder: 'name@example.com',
+    }),
+  );
+  field(
+    'message',
+    textInput('message', 'Personal message in the invitation', values.message, {
+      isMultiline: true,
+      maxLength: MESSAGE_MAX_LENGTH,
+    }),
+  );
   // A field the form does not offer (its feature is off, or nothing to choose) still shows its error.
   const optionalField = (id: InviteFormField, input: CardElement | undefined): void => {
     if (input) field(id, input);
@@ -86,16 +110,17 @@ export function inviteFormCard(model: InviteFormModel): AdaptiveCard {
   optionalField('appRole', appRoleInput(model, { label: 'Also give access to an application (optional)', optional: true }));
   for (const [id, input] of accessUntilInputs(model)) field(id, input);
   field('sponsorEmail', sponsorInput(values.sponsorEmail));
-  field('justification', textInput('justification', 'Business justification', values.justification, {
-    isMultiline: true,
-    maxLength: JUSTIFICATION_MAX_LENGTH,
-    isRequired: true,
-    errorMessage: 'Explain why the guest needs access.',
-  }));
+  field(
+    'justification',
+    textInput('justification', 'Business justification', values.justification, {
+      isMultiline: true,
+      maxLength: JUSTIFICATION_MAX_LENGTH,
+      isRequired: true,
+      errorMessage: 'Explain why the guest needs access.',
+    }),
+  );
 
-  return adaptiveCard(body, [
-    execute(VERBS.submitInvite, 'Send request', {}, { style: 'positive', associatedInputs: 'auto' }),
-  ]);
+  return adaptiveCard(body, [execute(VERBS.submitInvite, 'Send request', {}, { style: 'positive', associatedInputs: 'auto' })]);
 }
 
 /**
@@ -114,7 +139,12 @@ export function accessUntilInputs(model: InviteFormModel): [InviteFormField, Inp
   };
   const inputs: [InviteFormField, InputDate | InputToggle][] = [['accessUntil', date]];
   if (accessPeriod.noEndAllowed) {
-    const noEnd: InputToggle = { type: 'Input.Toggle', id: 'noEndDate', title: 'No end date: the guest keeps this access until someone removes it', wrap: true };
+    const noEnd: InputToggle = {
+      type: 'Input.Toggle',
+      id: 'noEndDate',
+      title: 'No end date: the guest keeps this access until someone removes it',
+      wrap: true,
+    };
     if (values.noEndDate === 'true') noEnd.value = 'true';
     inputs.push(['noEndDate', noEnd]);
   }
@@ -123,7 +153,7 @@ export function accessUntilInputs(model: InviteFormModel): [InviteFormField, Inp
 
 /** The sponsor: the requester unless a colleague is named. */
 export function sponsorInput(value: string): InputText {
-  return textInput('sponsorEmail', 'Sponsor, if not you: a colleague\'s email address', value, {
+  return textInput('sponsorEmail', "Sponsor, if not you: a colleague's email address", value, {
     style: 'Email',
     placeholder: 'Leave empty to sponsor the guest yourself',
   });

@@ -1,5 +1,14 @@
 /** The lifecycle's cards: expiry notices with Extend / Let it end, ended access, sponsors who left. */
-import type { AccessEnded, CleanupNotice, CleanupPlan, DigestRow, ExpiryNotice, LifecycleMessage, RecertificationDigest, SponsorLeft } from '../services/lifecycle/messages';
+import type {
+  AccessEnded,
+  CleanupNotice,
+  CleanupPlan,
+  DigestRow,
+  ExpiryNotice,
+  LifecycleMessage,
+  RecertificationDigest,
+  SponsorLeft,
+} from '../services/lifecycle/messages';
 import type { RecertificationProgress } from '../services/lifecycle/recertification';
 import { formatDateTime } from './dates';
 import { adaptiveCard, type Action, type AdaptiveCard, type CardElement, type InputDate } from './adaptiveCard';
@@ -38,7 +47,12 @@ export function lifecycleCard(message: LifecycleMessage): AdaptiveCard {
 }
 
 function bullets(lines: readonly Markdown[]): Markdown {
-  return joinMarkdown(lines.map((line) => md`- ${line}`), md`\r`);
+  return joinMarkdown(
+    lines.map((line) => md`- ${line}`),
+    md`
+\r
+    `,
+  );
 }
 
 /** The sponsor's card before a guest's access ends: what ends when, Extend (with a date) or Let it end. */
@@ -54,7 +68,14 @@ export function expiryNoticeCard(notice: ExpiryNotice): AdaptiveCard {
     body.push(text(md`${notice.answered}`, { color: 'Good', bold: true }));
     return adaptiveCard(body);
   }
-  body.push(text(md`No answer means it ends.`, { subtle: true }));
+  body.push(
+    text(
+      md`
+No answer means it ends.
+      `,
+      { subtle: true },
+    ),
+  );
   const until: InputDate = {
     type: 'Input.Date',
     id: EXTEND_UNTIL_INPUT_ID,
@@ -97,18 +118,29 @@ export function sponsorLeftCard(message: SponsorLeft): AdaptiveCard {
   const more = message.guests.length - named.length;
   const body: CardElement[] = [
     title(md`A sponsor left: ${message.sponsor.name}`),
-    text(md`${message.sponsor.name} no longer answers for guests (${why}). The approver group now sponsors these ${message.guests.length} guests:`, { spacing: 'Small' }),
+    text(md`${message.sponsor.name} no longer answers for guests (${why}). The approver group now sponsors these ${message.guests.length} guests:`, {
+      spacing: 'Small',
+    }),
     text(bullets(named)),
   ];
   if (more > 0) body.push(text(md`… and ${more} more.`));
   body.push(
     text(
       message.inDirectory
-        ? md`Entra shows the approver group as their sponsor too.`
-        : md`Entra still shows the old sponsor: the bot's app lacks User.ReadWrite.All, which writing sponsors needs.`,
+        ? md`
+Entra shows the approver group as their sponsor too.
+          `
+        : md`
+Entra still shows the old sponsor: the bot's app lacks User.ReadWrite.All, which writing sponsors needs.
+          `,
       { subtle: true },
     ),
-    text(md`To hand a guest to a colleague, type: sponsor <guest email> <colleague email>`, { subtle: true }),
+    text(
+      md`
+To hand a guest to a colleague, type: sponsor <guest email> <colleague email>
+      `,
+      { subtle: true },
+    ),
   );
   return adaptiveCard(body);
 }
@@ -118,7 +150,13 @@ export function digestFacts(row: DigestRow): Markdown {
   const { detail } = row;
   const parts: string[] = [];
   if (detail.lastSignIn === undefined) {
-    parts.push(detail.invitationState === 'Accepted' ? 'sign-in unknown, invitation accepted' : detail.invitationState === 'PendingAcceptance' ? 'sign-in unknown, invitation never accepted' : 'sign-in unknown');
+    parts.push(
+      detail.invitationState === 'Accepted'
+        ? 'sign-in unknown, invitation accepted'
+        : detail.invitationState === 'PendingAcceptance'
+          ? 'sign-in unknown, invitation never accepted'
+          : 'sign-in unknown',
+    );
   } else parts.push(detail.lastSignIn ? `last sign-in ${detail.lastSignIn.slice(0, 10)}` : 'no sign-in recorded');
   if (detail.groups) parts.push(detail.groups.length > 0 ? `groups: ${detail.groups.join(', ')}` : 'no groups');
   if (detail.apps) parts.push(detail.apps.length > 0 ? `apps: ${detail.apps.join(', ')}` : 'no apps');
@@ -144,7 +182,9 @@ export function recertificationDigestCard(digest: RecertificationDigest): Adapti
     if (row.decision) {
       const by = row.decidedBy ? md` by ${row.decidedBy}` : md``;
       const outcome = row.outcome ? md`: ${row.outcome}` : md``;
-      items.push(text(row.decision === 'keep' ? md`Kept${by}` : md`Removed${by}${outcome}`, { color: row.decision === 'keep' ? 'Good' : 'Attention', bold: true }));
+      items.push(
+        text(row.decision === 'keep' ? md`Kept${by}` : md`Removed${by}${outcome}`, { color: row.decision === 'keep' ? 'Good' : 'Attention', bold: true }),
+      );
     } else {
       const data = { campaignId: digest.campaignId, guestId: row.guest.id };
       items.push({
@@ -159,13 +199,22 @@ export function recertificationDigestCard(digest: RecertificationDigest): Adapti
   }
   const first = digest.rows[0];
   const open = digest.rows.some((r) => !r.decision);
-  const actions: Action[] = first && open ? [execute(VERBS.keepAllGuests, 'Keep all', { campaignId: digest.campaignId, guestId: first.guest.id }, { associatedInputs: 'none' })] : [];
+  const actions: Action[] =
+    first && open ? [execute(VERBS.keepAllGuests, 'Keep all', { campaignId: digest.campaignId, guestId: first.guest.id }, { associatedInputs: 'none' })] : [];
   return adaptiveCard(body, actions);
 }
 
 /** `recertification`: how far the latest campaign has got. */
 export function recertificationProgressCard(progress: RecertificationProgress | undefined): AdaptiveCard {
-  if (!progress) return adaptiveCard([title(md`No recertification yet`), text(md`Type "recertify" to start one now (or set RECERTIFY_DAYS to run them on a schedule).`)]);
+  if (!progress)
+    return adaptiveCard([
+      title(md`
+No recertification yet
+      `),
+      text(md`
+Type "recertify" to start one now (or set RECERTIFY_DAYS to run them on a schedule).
+      `),
+    ]);
   const { campaign, counts } = progress;
   const answered = counts.kept + counts.removed;
   const states: Record<string, string> = {
@@ -176,7 +225,10 @@ export function recertificationProgressCard(progress: RecertificationProgress | 
   };
   const body: CardElement[] = [
     title(md`Recertification ${campaign.id}`),
-    text(md`Started by ${campaign.startedBy.name} on ${formatDateTime(campaign.startedAt)}${campaign.filter.domain ? md` for ${campaign.filter.domain}` : md``}: ${states[campaign.state] ?? campaign.state}.`, { spacing: 'Small' }),
+    text(
+      md`Started by ${campaign.startedBy.name} on ${formatDateTime(campaign.startedAt)}${campaign.filter.domain ? md` for ${campaign.filter.domain}` : md``}: ${states[campaign.state] ?? campaign.state}.`,
+      { spacing: 'Small' },
+    ),
     {
       type: 'FactSet',
       facts: [
@@ -202,14 +254,49 @@ export function cleanupPlanCard(plan: CleanupPlan): AdaptiveCard {
   const basis = plan.basis === 'signIn' ? md`no successful sign-in for ${plan.staleDays} days` : md`an invitation not accepted for ${plan.staleDays} days`;
   const body: CardElement[] = [
     title(md`Cleanup plan: stale:${plan.staleDays}d`),
-    text(md`**${plan.total}** ${plan.total === 1 ? 'guest' : 'guests'} with ${basis}. Running tells their sponsors now; each sponsor can keep a guest for ${plan.noticeDays} days, then the others are **${ACTION_WORDS[plan.endAction]}**.`, { spacing: 'Small' }),
+    text(
+      md`**${plan.total}** ${plan.total === 1 ? 'guest' : 'guests'} with ${basis}. Running tells their sponsors now; each sponsor can keep a guest for ${plan.noticeDays} days, then the others are **${ACTION_WORDS[plan.endAction]}**.`,
+      { spacing: 'Small' },
+    ),
   ];
   if (plan.basisNote) body.push(text(md`${plan.basisNote}`, { color: 'Warning' }));
-  for (const row of plan.rows) body.push({ type: 'Container', separator: true, items: [text(md`**${row.guest.displayName}** · ${row.guest.email}`), text(digestFacts(row), { subtle: true, spacing: 'None' }), ...(row.outcome ? [text(md`${row.outcome}`, { bold: true })] : [])] });
+  for (const row of plan.rows)
+    body.push({
+      type: 'Container',
+      separator: true,
+      items: [
+        text(md`**${row.guest.displayName}** · ${row.guest.email}`),
+        text(digestFacts(row), { subtle: true, spacing: 'None' }),
+        ...(row.outcome ? [text(md`${row.outcome}`, { bold: true })] : []),
+      ],
+    });
   if (plan.total > plan.rows.length) body.push(text(md`… and ${plan.total - plan.rows.length} more.`));
   const told = plan.sponsors.slice(0, MAX_NAMED).map((s) => md`${s.name} (${s.guests})`);
-  body.push(text(told.length > 0 ? md`Sponsors told: ${joinMarkdown(told, md`, `)}${plan.sponsors.length > MAX_NAMED ? md` and ${plan.sponsors.length - MAX_NAMED} more` : md``}` : md`No sponsor to tell.`));
-  if (plan.withoutSponsor > 0) body.push(text(plan.withoutSponsor === 1 ? md`1 guest has no sponsor: nobody can keep them.` : md`${plan.withoutSponsor} guests have no sponsor: nobody can keep them.`, { subtle: true }));
+  body.push(
+    text(
+      told.length > 0
+        ? md`Sponsors told: ${joinMarkdown(
+            told,
+            md`
+,
+            `,
+          )}${plan.sponsors.length > MAX_NAMED ? md` and ${plan.sponsors.length - MAX_NAMED} more` : md``}`
+        : md`
+No sponsor to tell.
+          `,
+    ),
+  );
+  if (plan.withoutSponsor > 0)
+    body.push(
+      text(
+        plan.withoutSponsor === 1
+          ? md`
+1 guest has no sponsor: nobody can keep them.
+            `
+          : md`${plan.withoutSponsor} guests have no sponsor: nobody can keep them.`,
+        { subtle: true },
+      ),
+    );
   for (const call of plan.calls) body.push(text(md`Call per guest: ${call.method} ${call.url}${call.body ? md` ${call.body}` : md``}`, { subtle: true }));
   if (plan.status) body.push(text(md`${plan.status}`, { color: plan.state === 'dryRun' ? 'Default' : 'Good', bold: true }));
   const actions: Action[] = [];
@@ -225,14 +312,23 @@ export function cleanupPlanCard(plan: CleanupPlan): AdaptiveCard {
 /** A sponsor's notice: these guests of theirs will be cleaned up on a date unless they keep them. */
 export function cleanupNoticeCard(notice: CleanupNotice): AdaptiveCard {
   const body: CardElement[] = [
-    title(md`Stale guests you sponsor`),
-    text(md`These guests look unused (${notice.staleDays} days). After **${notice.actsOn}** (UTC) they are ${ACTION_WORDS[notice.endAction]}, unless you keep them.`, { spacing: 'Small' }),
+    title(md`
+Stale guests you sponsor
+    `),
+    text(
+      md`These guests look unused (${notice.staleDays} days). After **${notice.actsOn}** (UTC) they are ${ACTION_WORDS[notice.endAction]}, unless you keep them.`,
+      { spacing: 'Small' },
+    ),
   ];
   for (const row of notice.rows) {
     const items: CardElement[] = [text(md`**${row.guest.displayName}** · ${row.guest.email}`), text(digestFacts(row), { subtle: true, spacing: 'None' })];
     if (row.decision === 'keep') items.push(text(md`Kept${row.decidedBy ? md` by ${row.decidedBy}` : md``}`, { color: 'Good', bold: true }));
     else if (row.outcome) items.push(text(md`${row.outcome}`, { bold: true }));
-    else items.push({ type: 'ActionSet', actions: [execute(VERBS.keepFromCleanup, 'Keep', { campaignId: notice.campaignId, guestId: row.guest.id }, { associatedInputs: 'none' })] });
+    else
+      items.push({
+        type: 'ActionSet',
+        actions: [execute(VERBS.keepFromCleanup, 'Keep', { campaignId: notice.campaignId, guestId: row.guest.id }, { associatedInputs: 'none' })],
+      });
     body.push({ type: 'Container', separator: true, items });
   }
   return adaptiveCard(body);

@@ -17,7 +17,12 @@ export function reinviteCard(done: ReinviteDone): AdaptiveCard {
     [
       heading,
       text(explanation),
-      text(md`If the e-mail does not arrive, send the guest this redeem link yourself:`, { subtle: true }),
+      text(
+        md`
+If the e-mail does not arrive, send the guest this redeem link yourself:
+        `,
+        { subtle: true },
+      ),
       text(md`${done.redeemUrl}`),
     ],
     actions,

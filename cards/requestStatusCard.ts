@@ -40,7 +40,14 @@ export function requestStatusCard(model: RequestStatusModel): AdaptiveCard {
   }
   const redeemUrl = request.outcome?.redeemUrl;
   if (model.showRedeemLink === true && request.state === 'completed' && redeemUrl && isHttpsUrl(redeemUrl)) {
-    body.push(text(md`Send the guest the redeem link if the invitation email does not reach them.`, { subtle: true }));
+    body.push(
+      text(
+        md`
+Send the guest the redeem link if the invitation email does not reach them.
+        `,
+        { subtle: true },
+      ),
+    );
     actions.push({ type: 'Action.OpenUrl', title: 'Open redeem link', url: redeemUrl });
   }
   return adaptiveCard(body, actions);
@@ -51,7 +58,10 @@ function resendHint(email: string, help: ResendHelp | undefined): Markdown {
   const command = `resend ${email}`;
   if (help?.requesterIsAdmin) return md`If they never received the invitation or lost it, type "${command}" to send them a new one.`;
   if (help && help.adminNames.length > 0) {
-    const names = help.adminNames.length === 1 ? md`${help.adminNames[0]}` : md`${help.adminNames.slice(0, -1).join(', ')} or ${help.adminNames[help.adminNames.length - 1]}`;
+    const names =
+      help.adminNames.length === 1
+        ? md`${help.adminNames[0]}`
+        : md`${help.adminNames.slice(0, -1).join(', ')} or ${help.adminNames[help.adminNames.length - 1]}`;
     return md`If they never received the invitation or lost it, ask an admin of this bot (${names}) to send a new one: only admins can, by typing "${command}".`;
   }
   return md`If they never received the invitation or lost it, an admin of this bot can send a new one by typing "${command}".`;

@@ -13,8 +13,7 @@ export function revokeResultCard(done: RevokeDone): AdaptiveCard {
       text(md`Sign-in was already disabled for ${guest.email}, so nothing was changed.`),
     ]);
   }
-  const heading =
-    done.operation === 'disable' ? title(md`Sign-in disabled: ${guest.displayName}`) : title(md`Deleted: ${guest.displayName}`);
+  const heading = done.operation === 'disable' ? title(md`Sign-in disabled: ${guest.displayName}`) : title(md`Deleted: ${guest.displayName}`);
   heading.color = 'Good';
   const effect =
     done.operation === 'disable'
@@ -23,8 +22,18 @@ export function revokeResultCard(done: RevokeDone): AdaptiveCard {
   return adaptiveCard([
     heading,
     text(effect),
-    text(md`Microsoft Graph call made:`, { subtle: true }),
+    text(
+      md`
+Microsoft Graph call made:
+      `,
+      { subtle: true },
+    ),
     factSet(callFacts(done.call)),
-    text(md`Recorded in the audit log with your name.`, { subtle: true }),
+    text(
+      md`
+Recorded in the audit log with your name.
+      `,
+      { subtle: true },
+    ),
   ]);
 }

@@ -35,7 +35,12 @@ const noData = z.object({});
 const noInputs = z.object({});
 
 /** Inputs are user text: bounded generously above what the form itself allows, then checked by the services. */
-const typed = (max: number) => z.string().max(max * 4).optional().default('');
+const typed = (max: number) =>
+  z
+    .string()
+    .max(max * 4)
+    .optional()
+    .default('');
 
 /** The invite and app access forms' inputs, as Adaptive Cards send them (multi-select choices come comma-joined). */
 const inviteFormInputs = z.object({

@@ -92,14 +92,16 @@ export async function buildTab(options: { root?: string; outDir?: string; typeCh
 
 /** Each file's size, and gzipped at the level servers and CDNs commonly use. */
 export function bundleSizes(dir: string): BuiltFile[] {
-  return readdirSync(dir)
-    // tsc may put the tab's pure modules that tests import below `dist/tab` too; only the build's own files count.
-    .filter((name) => statSync(path.join(dir, name)).isFile())
-    .sort()
-    .map((name) => {
-      const body = readFileSync(path.join(dir, name));
-      return { name, bytes: body.length, gzipBytes: gzipSync(body, { level: 6 }).length };
-    });
+  return (
+    readdirSync(dir)
+      // tsc may put the tab's pure modules that tests import below `dist/tab` too; only the build's own files count.
+      .filter((name) => statSync(path.join(dir, name)).isFile())
+      .sort()
+      .map((name) => {
+        const body = readFileSync(path.join(dir, name));
+        return { name, bytes: body.length, gzipBytes: gzipSync(body, { level: 6 }).length };
+      })
+  );
 }
 
 export function kib(bytes: number): string {

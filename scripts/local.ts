@@ -24,8 +24,10 @@ async function main(): Promise<void> {
   const busy = await findBusyPorts(ports);
   if (busy.length > 0) {
     const lines = busy.map((b) => `  - port ${b.port} (${b.name}) is in use`);
-    fail(`Not started: the demo uses fixed ports and will not pick others by itself.\n${lines.join('\n')}\n` +
-      `Stop what uses them, or choose others with ${Object.values(PORT_VARIABLES).join(', ')}.`);
+    fail(
+      `Not started: the demo uses fixed ports and will not pick others by itself.\n${lines.join('\n')}\n` +
+        `Stop what uses them, or choose others with ${Object.values(PORT_VARIABLES).join(', ')}.`,
+    );
   }
 
   const logDir = path.join(repoRoot(), '.local');

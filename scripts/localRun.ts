@@ -222,11 +222,10 @@ function startPlayground(options: PlaygroundOptions): RunningPlayground {
   // These would override the command line's endpoint and port.
   delete env.BOT_ENDPOINT;
   delete env.TEAMSAPPTESTER_PORT;
-  const child = spawn(
-    process.execPath,
-    [cli, '-e', options.botEndpoint, '-c', 'msteams', '-p', String(port), '--disable-telemetry'],
-    { env, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const child = spawn(process.execPath, [cli, '-e', options.botEndpoint, '-c', 'msteams', '-p', String(port), '--disable-telemetry'], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const label = `${PLAYGROUNDS[role].user}'s Playground`;
 
   let stopping = false;

@@ -47,8 +47,7 @@ export interface PackageInputs {
 }
 
 export type PackageResult =
-  | { ok: true; outFile: string; manifest: Record<string, unknown>; warnings: string[] }
-  | { ok: false; errors: string[]; warnings: string[] };
+  { ok: true; outFile: string; manifest: Record<string, unknown>; warnings: string[] } | { ok: false; errors: string[]; warnings: string[] };
 
 /** Builds the package, or explains every reason it cannot, without writing anything. */
 export async function buildAppPackage(inputs: PackageInputs): Promise<PackageResult> {

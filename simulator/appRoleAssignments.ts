@@ -35,7 +35,10 @@ const PRINCIPAL_TYPES = { user: 'User', group: 'Group', servicePrincipal: 'Servi
  * assignment's key keeps seeded ids stable across restarts and never collides for distinct keys.
  */
 function assignmentId(principalId: string, resourceId: string, appRoleId: string): string {
-  return createHash('sha256').update(`${idKey(principalId)}|${idKey(resourceId)}|${idKey(appRoleId)}`).digest('base64url').slice(0, 43);
+  return createHash('sha256')
+    .update(`${idKey(principalId)}|${idKey(resourceId)}|${idKey(appRoleId)}`)
+    .digest('base64url')
+    .slice(0, 43);
 }
 
 /** The assignment rules of `POST /servicePrincipals/{id}/appRoleAssignedTo`, over the tenant's objects. */
@@ -82,7 +85,11 @@ export class AppRoleAssignments {
    * PowerShell ("Permission being assigned ..."); the exact wording is unverified.
    */
   assign(input: AppRoleAssignmentInput): AppRoleAssignmentRecord {
-    for (const [name, value] of [['principalId', input.principalId], ['resourceId', input.resourceId], ['appRoleId', input.appRoleId]] as const) {
+    for (const [name, value] of [
+      ['principalId', input.principalId],
+      ['resourceId', input.resourceId],
+      ['appRoleId', input.appRoleId],
+    ] as const) {
       if (!isObjectId(value) && !(name === 'appRoleId' && value === DEFAULT_ACCESS_ROLE_ID)) {
         throw graphErrors.requestBadRequest(`Invalid value specified for property '${name}' of resource 'AppRoleAssignment'.`);
       }
@@ -103,7 +110,9 @@ export class AppRoleAssignments {
       if (!role) throw graphErrors.requestBadRequest('Permission being assigned was not found on application');
       const memberType = principal.kind === 'servicePrincipal' ? 'Application' : 'User';
       if (!role.allowedMemberTypes.includes(memberType)) {
-        throw graphErrors.requestBadRequest(`The app role '${role.value}' cannot be assigned to a ${principalType}: its allowedMemberTypes do not include ${memberType}.`);
+        throw graphErrors.requestBadRequest(
+          `The app role '${role.value}' cannot be assigned to a ${principalType}: its allowedMemberTypes do not include ${memberType}.`,
+        );
       }
     }
     const principalId = idKey(principal.record.id);

@@ -178,9 +178,7 @@ export interface RoleAssignmentInput {
 }
 
 export type DirectoryObject =
-  | { kind: 'user'; record: UserRecord }
-  | { kind: 'group'; record: GroupRecord }
-  | { kind: 'servicePrincipal'; record: ServicePrincipalRecord };
+  { kind: 'user'; record: UserRecord } | { kind: 'group'; record: GroupRecord } | { kind: 'servicePrincipal'; record: ServicePrincipalRecord };
 
 export type NewUserInput = Omit<SeedUser, 'id'> & { id?: string };
 export type NewGroupInput = Omit<SeedGroup, 'id'> & { id?: string };
@@ -509,9 +507,7 @@ export class Directory {
 
   /** Every direct membership as a (group, member) pair. */
   get memberships(): Array<{ groupId: string; memberId: string }> {
-    return [...this.memberMap.entries()].flatMap(([groupId, members]) =>
-      [...members].map((memberId) => ({ groupId, memberId })),
-    );
+    return [...this.memberMap.entries()].flatMap(([groupId, members]) => [...members].map((memberId) => ({ groupId, memberId })));
   }
 
   getUser(idOrUpn: string): UserRecord | undefined {
@@ -721,9 +717,7 @@ export class Directory {
     }
     const members = this.memberMap.get(group.id) ?? new Set<string>();
     if (members.has(member.record.id)) {
-      throw graphErrors.requestBadRequest(
-        "One or more added object references already exist for the following modified properties: 'members'.",
-      );
+      throw graphErrors.requestBadRequest("One or more added object references already exist for the following modified properties: 'members'.");
     }
     members.add(member.record.id);
     this.memberMap.set(group.id, members);
@@ -752,9 +746,7 @@ export class Directory {
   checkMemberGroups(objectId: string, groupIds: readonly string[]): string[] {
     if (groupIds.length > CHECK_MEMBER_GROUPS_LIMIT) {
       // The limit of 20 is documented; the wording is the simulator's.
-      throw graphErrors.requestBadRequest(
-        `Too many groupIds: at most ${CHECK_MEMBER_GROUPS_LIMIT} groups can be checked in one request.`,
-      );
+      throw graphErrors.requestBadRequest(`Too many groupIds: at most ${CHECK_MEMBER_GROUPS_LIMIT} groups can be checked in one request.`);
     }
     const bad = groupIds.find((id) => !isObjectId(id));
     if (bad !== undefined) throw graphErrors.invalidObjectId(bad);
@@ -866,12 +858,7 @@ export class Directory {
     return { invitation, user };
   }
 
-  private createInvitedUser(
-    address: string,
-    displayName: string | null,
-    userType: UserType,
-    sponsorIds: string[],
-  ): UserRecord {
+  private createInvitedUser(address: string, displayName: string | null, userType: UserType, sponsorIds: string[]): UserRecord {
     const at = address.lastIndexOf('@');
     const base = `${address.slice(0, at)}_${address.slice(at + 1)}`;
     let nickname = `${base}#EXT#`;
@@ -981,9 +968,7 @@ export class Directory {
   restoreUser(id: string): UserRecord {
     const record = this.requireDeletedUser(id);
     if (this.getUser(record.user.userPrincipalName)) {
-      throw graphErrors.requestBadRequest(
-        'A conflicting object with one or more of the specified property values is present in the directory.',
-      );
+      throw graphErrors.requestBadRequest('A conflicting object with one or more of the specified property values is present in the directory.');
     }
     this.deletedUserMap.delete(record.user.id);
     this.userMap.set(record.user.id, record.user);
@@ -1025,7 +1010,11 @@ export class Directory {
     const key = idKey(sponsorId);
     if (!user.sponsorIds.includes(key)) {
       // Status and wording as for members (unverified for sponsors).
-      throw new GraphError(404, 'Request_ResourceNotFound', "One or more removed object references do not exist for the following modified properties: 'sponsors'.");
+      throw new GraphError(
+        404,
+        'Request_ResourceNotFound',
+        "One or more removed object references do not exist for the following modified properties: 'sponsors'.",
+      );
     }
     user.sponsorIds = user.sponsorIds.filter((id) => id !== key);
   }
@@ -1068,9 +1057,7 @@ export class Directory {
         (a.directoryScopeId ?? a.appScopeId ?? '').toLowerCase() === scope.toLowerCase(),
     );
     if (duplicate) {
-      throw graphErrors.requestBadRequest(
-        'A conflicting object with one or more of the specified property values is present in the directory.',
-      );
+      throw graphErrors.requestBadRequest('A conflicting object with one or more of the specified property values is present in the directory.');
     }
     const assignment: RoleAssignmentRecord = {
       id: roleAssignmentId(role.id, principal.record.id, scope),
@@ -1085,6 +1072,8 @@ export class Directory {
   }
 
   private timestamp(): string {
-    return this.now().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    return this.now()
+      .toISOString()
+      .replace(/\.\d{3}Z$/, 'Z');
   }
 }

@@ -13,7 +13,7 @@ export function invitationAddressProblem(address: string): string | undefined {
   if (address.length === 0) return 'the address is empty';
   if (/\s/.test(address)) return 'the address contains white space';
   const at = address.lastIndexOf('@');
-  if (at <= 0 || at === address.length - 1) return "the address needs the form local@domain";
+  if (at <= 0 || at === address.length - 1) return 'the address needs the form local@domain';
   const local = address.slice(0, at);
   const domain = address.slice(at + 1);
   if (local.includes('@')) return "the address contains more than one '@'";

@@ -38,10 +38,7 @@ export function graphDate(at: Date): string {
   return at.toISOString().slice(0, 19);
 }
 
-export function graphErrorBody(
-  err: GraphError,
-  context: { requestId: string; clientRequestId: string; at: Date },
-): GraphErrorBody {
+export function graphErrorBody(err: GraphError, context: { requestId: string; clientRequestId: string; at: Date }): GraphErrorBody {
   return {
     error: {
       code: err.code,
@@ -73,11 +70,7 @@ export const graphErrors = {
   },
 
   resourceNotFound(id: string): GraphError {
-    return new GraphError(
-      404,
-      'Request_ResourceNotFound',
-      `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`,
-    );
+    return new GraphError(404, 'Request_ResourceNotFound', `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`);
   },
 
   /** A query the service refuses without the advanced query parameters, or at all. */
@@ -86,11 +79,7 @@ export const graphErrors = {
   },
 
   propertyNotFound(property: string, typeName: string): GraphError {
-    return new GraphError(
-      400,
-      'Request_BadRequest',
-      `Could not find a property named '${property}' on type '${typeName}'.`,
-    );
+    return new GraphError(400, 'Request_BadRequest', `Could not find a property named '${property}' on type '${typeName}'.`);
   },
 
   /** The service's message when a JSON body can't be read (bad syntax or wrong Content-Type). */
@@ -112,12 +101,7 @@ export const graphErrors = {
 
   /** Status 405 as the service uses; code and wording unverified. */
   methodNotAllowed(method: string, allowed: readonly string[]): GraphError {
-    return new GraphError(
-      405,
-      'Request_BadRequest',
-      `The HTTP method '${method}' is not allowed for the request target.`,
-      { Allow: allowed.join(', ') },
-    );
+    return new GraphError(405, 'Request_BadRequest', `The HTTP method '${method}' is not allowed for the request target.`, { Allow: allowed.join(', ') });
   },
 
   /** Not a real-service error: the request is valid Graph that this simulator does not model. */

@@ -50,8 +50,7 @@ function parseArgs(argv: readonly string[]): CliOptions {
       const premium = value();
       if (premium !== 'on' && premium !== 'off') throw new Error('--premium must be on or off');
       options.premium = premium === 'on';
-    }
-    else if (arg === '--permissions') options.permissions = parsePermissionList(value());
+    } else if (arg === '--permissions') options.permissions = parsePermissionList(value());
     else if (arg === '--quiet') options.quiet = true;
     else if (arg === '--help' || arg === '-h') {
       console.log(USAGE);

@@ -413,9 +413,7 @@ class Analyzer {
   private analyzeLambdaBody(expr: FilterExpr, variable: string, def: PropertyDef): FilterExpr {
     const checkVariable = (path: string): void => {
       if (path !== variable) {
-        throw graphErrors.badRequest(
-          `Invalid filter clause: only the lambda variable '${variable}' can be used inside ${def.name}/any().`,
-        );
+        throw graphErrors.badRequest(`Invalid filter clause: only the lambda variable '${variable}' can be used inside ${def.name}/any().`);
       }
     };
     const filter = def.filter ?? {};
@@ -457,9 +455,7 @@ export function analyzeFilter(expr: FilterExpr, entity: EntityType): FilterAnaly
   const canonical = analyzer.analyze(expr);
   // signInActivity may only be filtered on its own (never with userType etc.).
   if (analyzer.properties.some((p) => p.filter?.alone) && analyzer.properties.some((p) => !p.filter?.alone)) {
-    throw graphErrors.unsupportedQuery(
-      'signInActivity can only be filtered on its own, not together with other properties.',
-    );
+    throw graphErrors.unsupportedQuery('signInActivity can only be filtered on its own, not together with other properties.');
   }
   return { expr: canonical, needsAdvanced: analyzer.needsAdvanced, properties: analyzer.properties };
 }
@@ -552,8 +548,7 @@ function evaluate(expr: FilterExpr, resolve: Resolver): boolean {
     case 'lambda': {
       const collection = resolve(expr.path);
       const items = Array.isArray(collection) ? collection : [];
-      const test = (item: JsonValue): boolean =>
-        evaluate(expr.predicate, (path) => (path === expr.variable ? item : resolve(path)));
+      const test = (item: JsonValue): boolean => evaluate(expr.predicate, (path) => (path === expr.variable ? item : resolve(path)));
       return expr.quantifier === 'any' ? items.some(test) : items.every(test);
     }
   }

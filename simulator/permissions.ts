@@ -22,25 +22,31 @@ export interface GraphAppRole {
  * permissions reference). GroupMember.ReadBasic.All is accepted where documented but not offered,
  * because its id could not be checked.
  */
-export const GRAPH_APP_ROLES: readonly GraphAppRole[] = Object.freeze([
-  { id: 'df021288-bdef-4463-88db-98f22de89214', value: 'User.Read.All', displayName: "Read all users' full profiles" },
-  { id: '741f803b-c850-494e-b5df-cde7c675a1ca', value: 'User.ReadWrite.All', displayName: "Read and write all users' full profiles" },
-  { id: '09850681-111b-4a89-9bed-3f2cae46d706', value: 'User.Invite.All', displayName: 'Invite guest users to the organization' },
-  { id: '3011c876-62b7-4ada-afa2-506cbbecc68c', value: 'User.EnableDisableAccount.All', displayName: 'Enable and disable user accounts' },
-  { id: 'eccc023d-eccf-4e7b-9683-8813ab36cecc', value: 'User.DeleteRestore.All', displayName: 'Delete and restore all users' },
-  { id: 'b0afded3-3588-46d8-8b3d-9842eff778da', value: 'AuditLog.Read.All', displayName: 'Read all audit log data' },
-  { id: '98830695-27a2-44f7-8c18-0c3ebc9698f6', value: 'GroupMember.Read.All', displayName: 'Read all group memberships' },
-  { id: 'dbaae8cf-10b5-4b86-a4a1-f871c94c6695', value: 'GroupMember.ReadWrite.All', displayName: 'Read and write all group memberships' },
-  { id: '5b567255-7703-4780-807c-7be8301ae99b', value: 'Group.Read.All', displayName: 'Read all groups' },
-  { id: '62a82d76-70ea-41e2-9197-370581804d09', value: 'Group.ReadWrite.All', displayName: 'Read and write all groups' },
-  { id: '9a5d68dd-52b0-4cc2-bd40-abcf44ac3a30', value: 'Application.Read.All', displayName: 'Read all applications' },
-  { id: '1bfefb4e-e0b5-418b-a88f-73c46d2cc8e9', value: 'Application.ReadWrite.All', displayName: 'Read and write all applications' },
-  { id: '06b708a9-e830-4db3-a914-8e69da51d44f', value: 'AppRoleAssignment.ReadWrite.All', displayName: 'Manage app permission grants and app role assignments' },
-  { id: '483bed4a-2ad3-4361-a73b-c83ccdbdc53c', value: 'RoleManagement.Read.Directory', displayName: 'Read all directory RBAC settings' },
-  { id: '9e3f62cf-ca93-4989-b6ce-bf83c28f9fe8', value: 'RoleManagement.ReadWrite.Directory', displayName: 'Read and write all directory RBAC settings' },
-  { id: '7ab1d382-f21e-4acd-a863-ba3e13f7da61', value: 'Directory.Read.All', displayName: 'Read directory data' },
-  { id: '19dbc75e-c2e2-444c-a770-ec69d8559fc7', value: 'Directory.ReadWrite.All', displayName: 'Read and write directory data' },
-].map((role) => Object.freeze(role)));
+export const GRAPH_APP_ROLES: readonly GraphAppRole[] = Object.freeze(
+  [
+    { id: 'df021288-bdef-4463-88db-98f22de89214', value: 'User.Read.All', displayName: "Read all users' full profiles" },
+    { id: '741f803b-c850-494e-b5df-cde7c675a1ca', value: 'User.ReadWrite.All', displayName: "Read and write all users' full profiles" },
+    { id: '09850681-111b-4a89-9bed-3f2cae46d706', value: 'User.Invite.All', displayName: 'Invite guest users to the organization' },
+    { id: '3011c876-62b7-4ada-afa2-506cbbecc68c', value: 'User.EnableDisableAccount.All', displayName: 'Enable and disable user accounts' },
+    { id: 'eccc023d-eccf-4e7b-9683-8813ab36cecc', value: 'User.DeleteRestore.All', displayName: 'Delete and restore all users' },
+    { id: 'b0afded3-3588-46d8-8b3d-9842eff778da', value: 'AuditLog.Read.All', displayName: 'Read all audit log data' },
+    { id: '98830695-27a2-44f7-8c18-0c3ebc9698f6', value: 'GroupMember.Read.All', displayName: 'Read all group memberships' },
+    { id: 'dbaae8cf-10b5-4b86-a4a1-f871c94c6695', value: 'GroupMember.ReadWrite.All', displayName: 'Read and write all group memberships' },
+    { id: '5b567255-7703-4780-807c-7be8301ae99b', value: 'Group.Read.All', displayName: 'Read all groups' },
+    { id: '62a82d76-70ea-41e2-9197-370581804d09', value: 'Group.ReadWrite.All', displayName: 'Read and write all groups' },
+    { id: '9a5d68dd-52b0-4cc2-bd40-abcf44ac3a30', value: 'Application.Read.All', displayName: 'Read all applications' },
+    { id: '1bfefb4e-e0b5-418b-a88f-73c46d2cc8e9', value: 'Application.ReadWrite.All', displayName: 'Read and write all applications' },
+    {
+      id: '06b708a9-e830-4db3-a914-8e69da51d44f',
+      value: 'AppRoleAssignment.ReadWrite.All',
+      displayName: 'Manage app permission grants and app role assignments',
+    },
+    { id: '483bed4a-2ad3-4361-a73b-c83ccdbdc53c', value: 'RoleManagement.Read.Directory', displayName: 'Read all directory RBAC settings' },
+    { id: '9e3f62cf-ca93-4989-b6ce-bf83c28f9fe8', value: 'RoleManagement.ReadWrite.Directory', displayName: 'Read and write all directory RBAC settings' },
+    { id: '7ab1d382-f21e-4acd-a863-ba3e13f7da61', value: 'Directory.Read.All', displayName: 'Read directory data' },
+    { id: '19dbc75e-c2e2-444c-a770-ec69d8559fc7', value: 'Directory.ReadWrite.All', displayName: 'Read and write directory data' },
+  ].map((role) => Object.freeze(role)),
+);
 
 export type PermissionRequirement = readonly (readonly string[])[];
 
@@ -63,7 +69,14 @@ export interface PermissionRequest {
 
 const USERS = ['User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'];
 const GROUPS = ['GroupMember.Read.All', 'Group.Read.All', 'Group.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'];
-const GROUP_MEMBERS = ['GroupMember.Read.All', 'GroupMember.ReadBasic.All', 'GroupMember.ReadWrite.All', 'Group.Read.All', 'Group.ReadWrite.All', 'Directory.Read.All'];
+const GROUP_MEMBERS = [
+  'GroupMember.Read.All',
+  'GroupMember.ReadBasic.All',
+  'GroupMember.ReadWrite.All',
+  'Group.Read.All',
+  'Group.ReadWrite.All',
+  'Directory.Read.All',
+];
 const WRITE_MEMBERS = ['GroupMember.ReadWrite.All', 'Group.ReadWrite.All', 'Directory.ReadWrite.All'];
 const APPS = ['Application.Read.All', 'Application.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'];
 const ROLES = ['RoleManagement.Read.Directory', 'RoleManagement.ReadWrite.Directory', 'Directory.Read.All', 'Directory.ReadWrite.All'];
@@ -110,7 +123,11 @@ export const ROUTE_PERMISSIONS: readonly RoutePermission[] = [
   // directoryobject-get
   { method: 'GET', path: '/directoryObjects/{id}', requires: [['Directory.Read.All', 'Directory.ReadWrite.All']] },
   // directory-deleteditems-list / -get / -restore (users)
-  { method: 'GET', path: '/directory/deletedItems/microsoft.graph.user', requires: [['User.DeleteRestore.All', 'User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All']] },
+  {
+    method: 'GET',
+    path: '/directory/deletedItems/microsoft.graph.user',
+    requires: [['User.DeleteRestore.All', 'User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All']],
+  },
   { method: 'GET', path: '/directory/deletedItems/{id}', requires: [['User.DeleteRestore.All', 'User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All']] },
   { method: 'POST', path: '/directory/deletedItems/{id}/restore', requires: [['User.DeleteRestore.All', 'User.ReadWrite.All']] },
   // invitation-post
@@ -142,7 +159,11 @@ export const ROUTE_PERMISSIONS: readonly RoutePermission[] = [
   { method: 'GET', path: '/servicePrincipals/{id}/appRoleAssignments', requires: [APPS] },
   { method: 'GET', path: "/servicePrincipals(appId='{appId}')/appRoleAssignments", requires: [APPS] },
   // serviceprincipal-post-approleassignedto: AppRoleAssignment.ReadWrite.All and Application.Read.All
-  { method: 'POST', path: '/servicePrincipals/{id}/appRoleAssignedTo', requires: [['AppRoleAssignment.ReadWrite.All'], ['Application.Read.All', 'Directory.Read.All']] },
+  {
+    method: 'POST',
+    path: '/servicePrincipals/{id}/appRoleAssignedTo',
+    requires: [['AppRoleAssignment.ReadWrite.All'], ['Application.Read.All', 'Directory.Read.All']],
+  },
   // serviceprincipal-delete-approleassignedto: AppRoleAssignment.ReadWrite.All, the only one
   { method: 'DELETE', path: '/servicePrincipals/{id}/appRoleAssignedTo/{assignmentId}', requires: [['AppRoleAssignment.ReadWrite.All']] },
   // rbacapplication-list-roledefinitions, unifiedroledefinition-get, -list-roleassignments, -post-roleassignments
@@ -164,7 +185,13 @@ function segmentPattern(template: string): RegExp {
   return new RegExp(`^${escaped}$`, 'i');
 }
 
-const COMPILED = ROUTE_PERMISSIONS.map((route) => ({ ...route, segments: route.path.split('/').filter((s) => s !== '').map(segmentPattern) }));
+const COMPILED = ROUTE_PERMISSIONS.map((route) => ({
+  ...route,
+  segments: route.path
+    .split('/')
+    .filter((s) => s !== '')
+    .map(segmentPattern),
+}));
 
 /**
  * The permissions the request needs (every requirement, any permission of each), or undefined for

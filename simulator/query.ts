@@ -44,7 +44,9 @@ function decodeQueryComponent(text: string): string {
 
 function rawPartName(part: string): string {
   const eq = part.indexOf('=');
-  return decodeQueryComponent(eq < 0 ? part : part.slice(0, eq)).trim().toLowerCase();
+  return decodeQueryComponent(eq < 0 ? part : part.slice(0, eq))
+    .trim()
+    .toLowerCase();
 }
 
 export function parseQueryString(raw: string): ParsedQuery {
@@ -57,9 +59,7 @@ export function parseQueryString(raw: string): ParsedQuery {
     const eq = part.indexOf('=');
     const value = eq < 0 ? '' : decodeQueryComponent(part.slice(eq + 1));
     if (options.has(name)) {
-      throw graphErrors.badRequest(
-        `Query option '${name}' was specified more than once, but it must be specified at most once.`,
-      );
+      throw graphErrors.badRequest(`Query option '${name}' was specified more than once, but it must be specified at most once.`);
     }
     options.set(name, value);
   }
@@ -112,8 +112,7 @@ function parseSelect(value: string | undefined, entity: EntityType): string[] | 
 export function project(resource: Resource, select: readonly string[] | undefined, annotateType: boolean): JsonObject {
   const out: JsonObject = {};
   if (annotateType) out['@odata.type'] = `#${resource.entity.qualifiedName}`;
-  const names =
-    select ?? resource.entity.properties.filter((p) => p.returnedByDefault && p.selectable).map((p) => p.name);
+  const names = select ?? resource.entity.properties.filter((p) => p.returnedByDefault && p.selectable).map((p) => p.name);
   for (const name of names) {
     // Members lists mix users and groups: a property the item's own type lacks is left out.
     if (!findProperty(resource.entity, name)) continue;
@@ -140,9 +139,7 @@ type SearchExpr = SearchTerm[][];
 function parseSearch(value: string, entity: EntityType): SearchExpr {
   // Wording unverified.
   const invalid = (): never => {
-    throw graphErrors.badRequest(
-      `Syntax error in $search '${value}': use one or more "property:text" clauses joined by AND or OR.`,
-    );
+    throw graphErrors.badRequest(`Syntax error in $search '${value}': use one or more "property:text" clauses joined by AND or OR.`);
   };
   const groups: SearchExpr = [[]];
   let rest = value.trim();
@@ -176,7 +173,10 @@ function parseSearch(value: string, entity: EntityType): SearchExpr {
 }
 
 function words(text: string): string[] {
-  return text.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((w) => w !== '');
+  return text
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((w) => w !== '');
 }
 
 /** Tokenized prefix matching, close to the directory's `$search` behaviour. */
@@ -267,9 +267,7 @@ function decodeSkipToken(token: string, length: number): SortKey {
   if (typeof parsed !== 'object' || parsed === null || !('k' in parsed)) throw invalid;
   const key: unknown = parsed.k;
   if (!Array.isArray(key) || key.length !== length) throw invalid;
-  const primitives = key.filter(
-    (v): v is JsonPrimitive => v === null || ['string', 'number', 'boolean'].includes(typeof v),
-  );
+  const primitives = key.filter((v): v is JsonPrimitive => v === null || ['string', 'number', 'boolean'].includes(typeof v));
   if (primitives.length !== key.length) throw invalid;
   return primitives;
 }
@@ -353,23 +351,17 @@ function readCollectionQuery(spec: CollectionSpec, ctx: QueryContext, countSegme
   const select = parseSelect(options.get('$select'), entity);
 
   // signInActivity lowers the page-size ceiling to 500.
-  const limits = [...(select ?? []).map((n) => findProperty(entity, n)), ...filterProps]
-    .map((p) => p?.maxTop)
-    .filter((m): m is number => m !== undefined);
+  const limits = [...(select ?? []).map((n) => findProperty(entity, n)), ...filterProps].map((p) => p?.maxTop).filter((m): m is number => m !== undefined);
   const maxTop = Math.min(MAX_PAGE_SIZE, ...limits);
   let top = Math.min(DEFAULT_PAGE_SIZE, maxTop);
   const topText = options.get('$top');
   if (topText !== undefined && !countSegment) {
     if (!/^-?\d+$/.test(topText.trim())) {
-      throw graphErrors.badRequest(
-        `Invalid value '${topText}' for $top query option found. The $top query option requires a non-negative integer value.`,
-      );
+      throw graphErrors.badRequest(`Invalid value '${topText}' for $top query option found. The $top query option requires a non-negative integer value.`);
     }
     top = Number(topText.trim());
     if (top < 1 || top > maxTop) {
-      throw graphErrors.requestBadRequest(
-        `Invalid page size specified: '${topText.trim()}'. Must be between 1 and ${maxTop} inclusive.`,
-      );
+      throw graphErrors.requestBadRequest(`Invalid page size specified: '${topText.trim()}'. Must be between 1 and ${maxTop} inclusive.`);
     }
   }
 

@@ -3,13 +3,7 @@
  * service's order. `query.ts` then trims it to `$select` or to the default property set.
  */
 import type { AppRoleAssignmentRecord } from './appRoleAssignments';
-import type {
-  GroupRecord,
-  RoleAssignmentRecord,
-  ServicePrincipalRecord,
-  TenantInfo,
-  UserRecord,
-} from './directory';
+import type { GroupRecord, RoleAssignmentRecord, ServicePrincipalRecord, TenantInfo, UserRecord } from './directory';
 import type { JsonObject } from './json';
 import type { RoleDefinitionRecord } from './roles';
 import { GROUP, SERVICE_PRINCIPAL, USER, type EntityType } from './schema';

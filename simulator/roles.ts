@@ -28,10 +28,9 @@ export interface RoleDefinitionRecord {
   privileged: boolean;
 }
 
-export const ROLE_TEMPLATE_IDS: Readonly<Record<
-  'guestInviter' | 'directoryReaders' | 'reportsReader' | 'userAdministrator' | 'privilegedAuthenticationAdministrator' | 'globalAdministrator',
-  string
->> = Object.freeze({
+export const ROLE_TEMPLATE_IDS: Readonly<
+  Record<'guestInviter' | 'directoryReaders' | 'reportsReader' | 'userAdministrator' | 'privilegedAuthenticationAdministrator' | 'globalAdministrator', string>
+> = Object.freeze({
   guestInviter: '95e79109-95c0-4d8e-aee3-d01accf2d47b',
   directoryReaders: '88d8e3e3-8f55-4a1e-953a-9b9898b8876b',
   reportsReader: '4a5d8f65-41da-4de4-8968-e035b65339cf',
@@ -44,10 +43,7 @@ export const ROLE_TEMPLATE_IDS: Readonly<Record<
  * Roles whose holders may delete a user who holds a privileged role ("Who can perform sensitive
  * actions" in Graph's users overview): an app can delete such a user only when it holds one.
  */
-export const MAY_DELETE_PRIVILEGED_USERS: readonly string[] = [
-  ROLE_TEMPLATE_IDS.privilegedAuthenticationAdministrator,
-  ROLE_TEMPLATE_IDS.globalAdministrator,
-];
+export const MAY_DELETE_PRIVILEGED_USERS: readonly string[] = [ROLE_TEMPLATE_IDS.privilegedAuthenticationAdministrator, ROLE_TEMPLATE_IDS.globalAdministrator];
 
 function builtIn(templateId: string, displayName: string, description: string, actions: string[], privileged = false): RoleDefinitionRecord {
   return {
@@ -67,24 +63,20 @@ function builtIn(templateId: string, displayName: string, description: string, a
 /** A fresh copy each call, so no directory shares (or mutates) another's role catalogue. */
 export function builtInRoleDefinitions(): RoleDefinitionRecord[] {
   return [
-    builtIn(
-      ROLE_TEMPLATE_IDS.guestInviter,
-      'Guest Inviter',
-      'Can invite guest users independent of the \'members can invite guests\' setting.',
-      ['microsoft.directory/users/inviteGuest', 'microsoft.directory/users/standard/read'],
-    ),
+    builtIn(ROLE_TEMPLATE_IDS.guestInviter, 'Guest Inviter', "Can invite guest users independent of the 'members can invite guests' setting.", [
+      'microsoft.directory/users/inviteGuest',
+      'microsoft.directory/users/standard/read',
+    ]),
     builtIn(
       ROLE_TEMPLATE_IDS.directoryReaders,
       'Directory Readers',
       'Can read basic directory information. Commonly used to grant directory read access to applications and guests.',
       ['microsoft.directory/users/standard/read', 'microsoft.directory/groups/standard/read'],
     ),
-    builtIn(
-      ROLE_TEMPLATE_IDS.reportsReader,
-      'Reports Reader',
-      'Can read sign-in and audit reports.',
-      ['microsoft.directory/auditLogs/allProperties/read', 'microsoft.directory/signInReports/allProperties/read'],
-    ),
+    builtIn(ROLE_TEMPLATE_IDS.reportsReader, 'Reports Reader', 'Can read sign-in and audit reports.', [
+      'microsoft.directory/auditLogs/allProperties/read',
+      'microsoft.directory/signInReports/allProperties/read',
+    ]),
     builtIn(
       ROLE_TEMPLATE_IDS.userAdministrator,
       'User Administrator',

@@ -170,11 +170,16 @@ const roleAssignmentsSpec = (req: RouteRequest): CollectionSpec => ({
   items: req.directory.roleAssignments.map((a) => ({ entity: ROLE_ASSIGNMENT, data: roleAssignmentJson(a) })),
 });
 
-const list = (spec: (req: RouteRequest) => CollectionSpec): Handler => (req) => ok(listCollection(spec(req), req.ctx));
-const count = (spec: (req: RouteRequest) => CollectionSpec): Handler => (req) => ({
-  status: 200,
-  text: String(countCollection(spec(req), req.ctx)),
-});
+const list =
+  (spec: (req: RouteRequest) => CollectionSpec): Handler =>
+  (req) =>
+    ok(listCollection(spec(req), req.ctx));
+const count =
+  (spec: (req: RouteRequest) => CollectionSpec): Handler =>
+  (req) => ({
+    status: 200,
+    text: String(countCollection(spec(req), req.ctx)),
+  });
 
 // ---------------------------------------------------------------------------------------------
 // Handlers
@@ -327,8 +332,7 @@ const ownersSpec = (req: RouteRequest): CollectionSpec => ({
   items: memberResources(req.directory, req.directory.requireServicePrincipal(req.params.id).ownerIds),
 });
 
-const appRoleAssignmentItems = (records: AppRoleAssignmentRecord[]) =>
-  records.map((a) => ({ entity: APP_ROLE_ASSIGNMENT, data: appRoleAssignmentJson(a) }));
+const appRoleAssignmentItems = (records: AppRoleAssignmentRecord[]) => records.map((a) => ({ entity: APP_ROLE_ASSIGNMENT, data: appRoleAssignmentJson(a) }));
 
 const appRoleAssignedToSpec = (req: RouteRequest): CollectionSpec => ({
   entity: APP_ROLE_ASSIGNMENT,
@@ -379,22 +383,24 @@ const userAppRoleAssignmentsSpec = (req: RouteRequest): CollectionSpec => {
  * `POST /servicePrincipals/{id}/appRoleAssignedTo` and `POST /users/{id}/appRoleAssignments`:
  * the body names principal, resource and role, and must agree with the object in the path.
  */
-const createAppRoleAssignment = (pathNames: 'resourceId' | 'principalId'): Handler => (req) => {
-  const body = requireBodyObject(req, 'microsoft.graph.appRoleAssignment', ['principalId', 'resourceId', 'appRoleId']);
-  const input = {
-    principalId: requiredString(body, 'principalId', 'Request_BadRequest'),
-    resourceId: requiredString(body, 'resourceId', 'Request_BadRequest'),
-    appRoleId: requiredString(body, 'appRoleId', 'Request_BadRequest'),
+const createAppRoleAssignment =
+  (pathNames: 'resourceId' | 'principalId'): Handler =>
+  (req) => {
+    const body = requireBodyObject(req, 'microsoft.graph.appRoleAssignment', ['principalId', 'resourceId', 'appRoleId']);
+    const input = {
+      principalId: requiredString(body, 'principalId', 'Request_BadRequest'),
+      resourceId: requiredString(body, 'resourceId', 'Request_BadRequest'),
+      appRoleId: requiredString(body, 'appRoleId', 'Request_BadRequest'),
+    };
+    const pathObject = pathNames === 'resourceId' ? req.directory.requireServicePrincipal(req.params.id) : req.directory.requireUser(req.params.id);
+    if (input[pathNames].toLowerCase() !== pathObject.id.toLowerCase()) {
+      throw graphErrors.requestBadRequest('One or more properties are invalid.');
+    }
+    requireReplicated(req, input.principalId);
+    const assignment = req.directory.appRoles.assign(input);
+    const context = pathNames === 'resourceId' ? `servicePrincipals('${pathObject.id}')/appRoleAssignedTo` : `users('${pathObject.id}')/appRoleAssignments`;
+    return { status: 201, body: { '@odata.context': `${req.ctx.origin}/v1.0/$metadata#${context}/$entity`, ...appRoleAssignmentJson(assignment) } };
   };
-  const pathObject = pathNames === 'resourceId' ? req.directory.requireServicePrincipal(req.params.id) : req.directory.requireUser(req.params.id);
-  if (input[pathNames].toLowerCase() !== pathObject.id.toLowerCase()) {
-    throw graphErrors.requestBadRequest('One or more properties are invalid.');
-  }
-  requireReplicated(req, input.principalId);
-  const assignment = req.directory.appRoles.assign(input);
-  const context = pathNames === 'resourceId' ? `servicePrincipals('${pathObject.id}')/appRoleAssignedTo` : `users('${pathObject.id}')/appRoleAssignments`;
-  return { status: 201, body: { '@odata.context': `${req.ctx.origin}/v1.0/$metadata#${context}/$entity`, ...appRoleAssignmentJson(assignment) } };
-};
 
 /** `POST /users/{id}/sponsors/$ref`: 204, like every reference added. */
 const addSponsorRef: Handler = (req) => {
@@ -402,7 +408,8 @@ const addSponsorRef: Handler = (req) => {
   const ref = referencedObjectId(body, req.ctx);
   // The guest must be known to the replica that takes the write, as for members and roles.
   requireReplicated(req, req.directory.requireUser(req.params.id).id);
-  if (ref.kind === 'serviceprincipals') throw graphErrors.requestBadRequest('One or more added object references are unsupported as sponsors: sponsors are users or groups.');
+  if (ref.kind === 'serviceprincipals')
+    throw graphErrors.requestBadRequest('One or more added object references are unsupported as sponsors: sponsors are users or groups.');
   if (isObjectId(ref.id)) {
     const object = req.directory.getObject(ref.id);
     const expected = { users: 'user', groups: 'group' }[ref.kind];
@@ -444,14 +451,7 @@ const removeMemberRef: Handler = (req) => {
   return { status: 204 };
 };
 
-const ROLE_ASSIGNMENT_PROPERTIES = [
-  'principalId',
-  'roleDefinitionId',
-  'directoryScopeId',
-  'appScopeId',
-  'condition',
-  'principalOrganizationId',
-];
+const ROLE_ASSIGNMENT_PROPERTIES = ['principalId', 'roleDefinitionId', 'directoryScopeId', 'appScopeId', 'condition', 'principalOrganizationId'];
 
 const createRoleAssignment: Handler = (req) => {
   const body = requireBodyObject(req, 'microsoft.graph.unifiedRoleAssignment', ROLE_ASSIGNMENT_PROPERTIES);
@@ -484,17 +484,13 @@ const getRoleDefinition: Handler = (req) => {
   if (!isObjectId(id)) throw graphErrors.invalidObjectId(id);
   const role = req.directory.findRoleDefinition(id);
   if (!role) throw graphErrors.resourceNotFound(id);
-  return ok(
-    entityResponse({ entity: ROLE_DEFINITION, data: roleDefinitionJson(role) }, req.ctx, 'roleManagement/directory/roleDefinitions'),
-  );
+  return ok(entityResponse({ entity: ROLE_DEFINITION, data: roleDefinitionJson(role) }, req.ctx, 'roleManagement/directory/roleDefinitions'));
 };
 
 const getRoleAssignment: Handler = (req) => {
   const assignment = req.directory.roleAssignments.find((a) => a.id === req.params.id);
   if (!assignment) throw graphErrors.resourceNotFound(req.params.id);
-  return ok(
-    entityResponse({ entity: ROLE_ASSIGNMENT, data: roleAssignmentJson(assignment) }, req.ctx, 'roleManagement/directory/roleAssignments'),
-  );
+  return ok(entityResponse({ entity: ROLE_ASSIGNMENT, data: roleAssignmentJson(assignment) }, req.ctx, 'roleManagement/directory/roleAssignments'));
 };
 
 const getServicePrincipalByAppId: Handler = (req) => {
@@ -508,12 +504,16 @@ const getServicePrincipalByAppId: Handler = (req) => {
 // ---------------------------------------------------------------------------------------------
 // Route table (order matters: literal segments such as `$count` before `:id`)
 
-const members = (transitive: boolean, cast: MemberCast): Handler => (req) =>
-  ok(listCollection(membersSpec(req, transitive, cast), req.ctx));
-const membersCount = (transitive: boolean): Handler => (req) => ({
-  status: 200,
-  text: String(countCollection(membersSpec(req, transitive, 'all'), req.ctx)),
-});
+const members =
+  (transitive: boolean, cast: MemberCast): Handler =>
+  (req) =>
+    ok(listCollection(membersSpec(req, transitive, cast), req.ctx));
+const membersCount =
+  (transitive: boolean): Handler =>
+  (req) => ({
+    status: 200,
+    text: String(countCollection(membersSpec(req, transitive, 'all'), req.ctx)),
+  });
 
 export const ROUTES: readonly Route[] = [
   { pattern: ['users'], handlers: { GET: list(usersSpec) } },
@@ -566,8 +566,7 @@ export const ROUTES: readonly Route[] = [
   {
     pattern: ['servicePrincipals', ':id'],
     handlers: {
-      GET: (req) =>
-        ok(entityResponse(servicePrincipalResource(req.directory.requireServicePrincipal(req.params.id)), req.ctx, 'servicePrincipals')),
+      GET: (req) => ok(entityResponse(servicePrincipalResource(req.directory.requireServicePrincipal(req.params.id)), req.ctx, 'servicePrincipals')),
     },
   },
   { pattern: ['servicePrincipals', ':id', 'owners'], handlers: { GET: list(ownersSpec) } },
@@ -648,9 +647,7 @@ export function matchRoute(segments: readonly string[], method: string): RouteMa
   // Name the first segment no route knows, like the service's "Resource not found for the segment".
   for (let i = 0; i < segments.length; i += 1) {
     const prefix = segments.slice(0, i + 1);
-    const known = ROUTES.some(
-      (r) => r.pattern.length > i && prefix.every((s, j) => matchSegment(r.pattern[j], s, {})),
-    );
+    const known = ROUTES.some((r) => r.pattern.length > i && prefix.every((s, j) => matchSegment(r.pattern[j], s, {})));
     if (!known) throw graphErrors.unknownSegment(segments[i]);
   }
   throw graphErrors.unknownSegment(segments[segments.length - 1] ?? 'v1.0');

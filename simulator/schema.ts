@@ -4,13 +4,7 @@
  * default or only as an "advanced query" (header `ConsistencyLevel: eventual` plus `$count=true`).
  */
 
-export type PropertyType =
-  | 'string'
-  | 'boolean'
-  | 'dateTime'
-  | 'stringCollection'
-  | 'complex'
-  | 'complexCollection';
+export type PropertyType = 'string' | 'boolean' | 'dateTime' | 'stringCollection' | 'complex' | 'complexCollection';
 
 /** `default`: works on a plain request; `advanced`: needs the advanced query parameters. */
 export type Support = 'default' | 'advanced';
@@ -226,10 +220,7 @@ export const DIRECTORY_OBJECT: EntityType = {
   qualifiedName: 'microsoft.graph.directoryObject',
   resourceName: 'DirectoryObject',
   directoryObject: true,
-  properties: [
-    ...USER.properties,
-    ...GROUP.properties.filter((g) => !USER.properties.some((u) => u.name === g.name)),
-  ],
+  properties: [...USER.properties, ...GROUP.properties.filter((g) => !USER.properties.some((u) => u.name === g.name))],
 };
 
 export const ROLE_DEFINITION: EntityType = {

@@ -325,22 +325,81 @@ class Checker {
 }
 
 const USER_KEYS = [
-  'id', 'displayName', 'userPrincipalName', 'note', 'givenName', 'surname', 'jobTitle', 'mail',
-  'mobilePhone', 'officeLocation', 'preferredLanguage', 'businessPhones', 'accountEnabled', 'userType',
-  'creationType', 'externalUserState', 'externalUserStateChangeDateTime', 'createdDateTime', 'otherMails',
-  'proxyAddresses', 'mailNickname', 'companyName', 'department', 'employeeId', 'usageLocation', 'signInActivity', 'sponsors',
+  'id',
+  'displayName',
+  'userPrincipalName',
+  'note',
+  'givenName',
+  'surname',
+  'jobTitle',
+  'mail',
+  'mobilePhone',
+  'officeLocation',
+  'preferredLanguage',
+  'businessPhones',
+  'accountEnabled',
+  'userType',
+  'creationType',
+  'externalUserState',
+  'externalUserStateChangeDateTime',
+  'createdDateTime',
+  'otherMails',
+  'proxyAddresses',
+  'mailNickname',
+  'companyName',
+  'department',
+  'employeeId',
+  'usageLocation',
+  'signInActivity',
+  'sponsors',
 ] as const;
 const USER_NULLABLE_STRINGS = [
-  'givenName', 'surname', 'jobTitle', 'mail', 'mobilePhone', 'officeLocation', 'preferredLanguage',
-  'creationType', 'mailNickname', 'companyName', 'department', 'employeeId', 'usageLocation',
+  'givenName',
+  'surname',
+  'jobTitle',
+  'mail',
+  'mobilePhone',
+  'officeLocation',
+  'preferredLanguage',
+  'creationType',
+  'mailNickname',
+  'companyName',
+  'department',
+  'employeeId',
+  'usageLocation',
 ] as const;
 const GROUP_KEYS = [
-  'id', 'displayName', 'note', 'description', 'mail', 'mailNickname', 'mailEnabled', 'securityEnabled',
-  'groupTypes', 'isAssignableToRole', 'membershipRule', 'visibility', 'createdDateTime', 'members', 'owners',
+  'id',
+  'displayName',
+  'note',
+  'description',
+  'mail',
+  'mailNickname',
+  'mailEnabled',
+  'securityEnabled',
+  'groupTypes',
+  'isAssignableToRole',
+  'membershipRule',
+  'visibility',
+  'createdDateTime',
+  'members',
+  'owners',
 ] as const;
 const SP_KEYS = [
-  'id', 'appId', 'displayName', 'note', 'publisherName', 'description', 'homepage', 'appOwnerOrganizationId',
-  'appRoleAssignmentRequired', 'accountEnabled', 'servicePrincipalType', 'tags', 'appRoles', 'owners',
+  'id',
+  'appId',
+  'displayName',
+  'note',
+  'publisherName',
+  'description',
+  'homepage',
+  'appOwnerOrganizationId',
+  'appRoleAssignmentRequired',
+  'accountEnabled',
+  'servicePrincipalType',
+  'tags',
+  'appRoles',
+  'owners',
 ] as const;
 const APP_ROLE_KEYS = ['id', 'value', 'displayName', 'description', 'allowedMemberTypes', 'isEnabled'] as const;
 const ROLE_ASSIGNMENT_KEYS = ['principalId', 'roleDefinitionId', 'directoryScopeId', 'appScopeId', 'note'] as const;
@@ -414,11 +473,7 @@ export function validateSeed(input: unknown): SeedFixture {
     if (signIn !== undefined && signIn !== null) {
       if (!isRecord(signIn)) c.add(`${at}.signInActivity`, 'must be an object or null');
       else {
-        c.keys(signIn, `${at}.signInActivity`, [
-          'lastSignInDateTime',
-          'lastNonInteractiveSignInDateTime',
-          'lastSuccessfulSignInDateTime',
-        ]);
+        c.keys(signIn, `${at}.signInActivity`, ['lastSignInDateTime', 'lastNonInteractiveSignInDateTime', 'lastSuccessfulSignInDateTime']);
         for (const key of Object.keys(signIn)) c.dateTime(signIn, key, `${at}.signInActivity`);
       }
     }
@@ -568,8 +623,7 @@ export function validateSeed(input: unknown): SeedFixture {
 
   if (c.problems.length > 0) {
     throw new Error(
-      `Invalid seed fixture (${c.problems.length} problem${c.problems.length === 1 ? '' : 's'}):\n` +
-        c.problems.map((p) => `  - ${p}`).join('\n'),
+      `Invalid seed fixture (${c.problems.length} problem${c.problems.length === 1 ? '' : 's'}):\n` + c.problems.map((p) => `  - ${p}`).join('\n'),
     );
   }
   // Every field has been checked above, so the input has the fixture's shape.

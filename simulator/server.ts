@@ -8,16 +8,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { Directory } from './directory';
 import { GraphError, graphErrorBody, graphErrors } from './errors';
-import {
-  DroppedConnection,
-  FaultQueue,
-  StandingFaults,
-  failureError,
-  faultError,
-  parseFaultSettings,
-  type FaultSettings,
-  type FaultSpec,
-} from './faults';
+import { DroppedConnection, FaultQueue, StandingFaults, failureError, faultError, parseFaultSettings, type FaultSettings, type FaultSpec } from './faults';
 import { isRecord, type JsonObject } from './json';
 import { parsePermissionList, requiredPermissions } from './permissions';
 import { parseQueryString, type QueryContext } from './query';
@@ -206,12 +197,7 @@ interface Service {
   log?: (line: string) => void;
 }
 
-async function handle(
-  req: IncomingMessage,
-  service: Omit<Service, 'origin'>,
-  fallbackHost: string,
-  maxBodyBytes: number,
-): Promise<RouteResult> {
+async function handle(req: IncomingMessage, service: Omit<Service, 'origin'>, fallbackHost: string, maxBodyBytes: number): Promise<RouteResult> {
   const body = await readBody(req, maxBodyBytes);
   if (body.tooLarge) {
     // The simulator's own cap; code and wording are not the real service's.

@@ -25,11 +25,7 @@ export function requireSignInActivityLicence(req: RouteRequest): void {
   const filter = req.ctx.query.options.get('$filter') ?? '';
   const selected = select.split(',').some((name) => name.trim().toLowerCase() === 'signinactivity');
   if (selected || /signInActivity\//i.test(filter)) {
-    throw new GraphError(
-      403,
-      'Authentication_RequestFromNonPremiumTenantOrB2CTenant',
-      "Neither tenant is B2C or tenant doesn't have premium license",
-    );
+    throw new GraphError(403, 'Authentication_RequestFromNonPremiumTenantOrB2CTenant', "Neither tenant is B2C or tenant doesn't have premium license");
   }
 }
 

@@ -21,7 +21,9 @@ export function printRows(rows: BenchRow[]): void {
 export function markdownTable(rows: BenchRow[]): string {
   const lines = ['| Benchmark | Measure | Value | Baseline | Ratio | Target | Met |', '|---|---|---|---|---|---|---|'];
   for (const r of rows) {
-    lines.push(`| ${r.benchmark} | ${r.measure} | ${r.value} | ${r.baseline} | ${r.ratio} | ${r.target} | ${r.met === undefined ? '—' : r.met ? 'yes' : 'no'} |`);
+    lines.push(
+      `| ${r.benchmark} | ${r.measure} | ${r.value} | ${r.baseline} | ${r.ratio} | ${r.target} | ${r.met === undefined ? '—' : r.met ? 'yes' : 'no'} |`,
+    );
   }
   return lines.join('\n');
 }

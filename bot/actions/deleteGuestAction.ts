@@ -10,6 +10,8 @@ export const deleteGuestAction: ActionHandler<typeof VERBS.deleteGuest> = {
   async handle(turn, data) {
     const card = clickedCard(turn);
     if (!card) return unboundClick();
-    return outcomeResponse(await turn.guestAdmin.queueRevoke(turn.actor, data.guestId, 'delete', turn.source, { card }), (queued) => guestWritePendingCard(queued.operation));
+    return outcomeResponse(await turn.guestAdmin.queueRevoke(turn.actor, data.guestId, 'delete', turn.source, { card }), (queued) =>
+      guestWritePendingCard(queued.operation),
+    );
   },
 };

@@ -10,6 +10,8 @@ export const disableGuestAction: ActionHandler<typeof VERBS.disableGuest> = {
   async handle(turn, data) {
     const card = clickedCard(turn);
     if (!card) return unboundClick();
-    return outcomeResponse(await turn.guestAdmin.queueRevoke(turn.actor, data.guestId, 'disable', turn.source, { card }), (queued) => guestWritePendingCard(queued.operation));
+    return outcomeResponse(await turn.guestAdmin.queueRevoke(turn.actor, data.guestId, 'disable', turn.source, { card }), (queued) =>
+      guestWritePendingCard(queued.operation),
+    );
   },
 };

@@ -7,8 +7,6 @@ import type { ActionHandler } from '../handlers';
 export const dryRunDeleteGuestAction: ActionHandler<typeof VERBS.dryRunDeleteGuest> = {
   verb: VERBS.dryRunDeleteGuest,
   async handle(turn, data) {
-    return outcomeResponse(await turn.guestAdmin.dryRun(turn.actor, data.guestId, 'delete', turn.source), (plan) =>
-      dryRunCard({ plan, operation: 'delete' }),
-    );
+    return outcomeResponse(await turn.guestAdmin.dryRun(turn.actor, data.guestId, 'delete', turn.source), (plan) => dryRunCard({ plan, operation: 'delete' }));
   },
 };

@@ -7,6 +7,9 @@ import type { ActionHandler } from '../handlers';
 export const keepGuestAction: ActionHandler<typeof VERBS.keepGuest> = {
   verb: VERBS.keepGuest,
   async handle(turn, data) {
-    return outcomeResponse(await turn.lifecycle.recertification.decide(turn.actor, data.campaignId, data.guestId, 'keep', turn.source), recertificationDigestCard);
+    return outcomeResponse(
+      await turn.lifecycle.recertification.decide(turn.actor, data.campaignId, data.guestId, 'keep', turn.source),
+      recertificationDigestCard,
+    );
   },
 };

@@ -7,6 +7,9 @@ import type { ActionHandler } from '../handlers';
 export const removeGuestAction: ActionHandler<typeof VERBS.removeGuest> = {
   verb: VERBS.removeGuest,
   async handle(turn, data) {
-    return outcomeResponse(await turn.lifecycle.recertification.decide(turn.actor, data.campaignId, data.guestId, 'remove', turn.source), recertificationDigestCard);
+    return outcomeResponse(
+      await turn.lifecycle.recertification.decide(turn.actor, data.campaignId, data.guestId, 'remove', turn.source),
+      recertificationDigestCard,
+    );
   },
 };

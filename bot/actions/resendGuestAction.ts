@@ -11,6 +11,9 @@ export const resendGuestAction: ActionHandler<typeof VERBS.resendGuest> = {
   async handle(turn, data) {
     const card = clickedCard(turn);
     if (!card) return unboundClick();
-    return outcomeResponse(await turn.guestAdmin.queueResend(turn.actor, data.guestId, turn.source, isPersonalChat(turn.context.activity), { card }), (queued) => guestWritePendingCard(queued.operation));
+    return outcomeResponse(
+      await turn.guestAdmin.queueResend(turn.actor, data.guestId, turn.source, isPersonalChat(turn.context.activity), { card }),
+      (queued) => guestWritePendingCard(queued.operation),
+    );
   },
 };

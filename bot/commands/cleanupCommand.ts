@@ -13,7 +13,10 @@ export const cleanupCommand: CommandHandler = {
     // The plan card comes back into this conversation once the job has read the directory.
     const conversation = JSON.parse(JSON.stringify(TurnContext.getConversationReference(turn.context.activity))) as Record<string, unknown>;
     await replyWith(turn, await turn.lifecycle.cleanup.plan(turn.actor, args, conversation, turn.source), (campaign) =>
-      noticeCard({ title: 'Building the cleanup plan', text: `Cleanup ${campaign.id}: I am reading the directory's guests. The plan comes here, with Dry run and Run; nothing changes before you choose Run.` }),
+      noticeCard({
+        title: 'Building the cleanup plan',
+        text: `Cleanup ${campaign.id}: I am reading the directory's guests. The plan comes here, with Dry run and Run; nothing changes before you choose Run.`,
+      }),
     );
   },
 };

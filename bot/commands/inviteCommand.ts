@@ -12,10 +12,13 @@ export const inviteCommand: CommandHandler = {
   match: (text) => matchWords(text, 'invite'),
   async handle(turn, args) {
     if (!isPersonalChat(turn.context.activity)) {
-      await sendCard(turn.context, noticeCard({
-        title: 'Let\'s do this in private',
-        text: 'Guest requests hold personal details: open a 1:1 chat with me and type "invite" there.',
-      }));
+      await sendCard(
+        turn.context,
+        noticeCard({
+          title: "Let's do this in private",
+          text: 'Guest requests hold personal details: open a 1:1 chat with me and type "invite" there.',
+        }),
+      );
       return;
     }
     const form = await turn.workflow.openInviteForm(args.split(' ')[0] ?? '');

@@ -10,10 +10,13 @@ export const myRequestsCommand: CommandHandler = {
   match: (text) => matchWords(text, 'my requests') ?? matchWords(text, 'my request'),
   async handle(turn) {
     const requests = await turn.workflow.listMine(turn.actor);
-    await sendCard(turn.context, requestListCard({
-      title: 'Your guest requests',
-      requests,
-      emptyText: 'You have not asked for any guest yet. Type "invite" to start.',
-    }));
+    await sendCard(
+      turn.context,
+      requestListCard({
+        title: 'Your guest requests',
+        requests,
+        emptyText: 'You have not asked for any guest yet. Type "invite" to start.',
+      }),
+    );
   },
 };

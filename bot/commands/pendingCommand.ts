@@ -18,18 +18,24 @@ export const pendingCommand: CommandHandler = {
     }
     const requests = await turn.workflow.listPendingFor(turn.actor);
     if (!requests) {
-      await sendCard(turn.context, noticeCard({
-        title: 'Only for approvers',
-        text: 'This list is for members of the guest approver group. Type "my requests" to see your own requests.',
-        tone: 'attention',
-      }));
+      await sendCard(
+        turn.context,
+        noticeCard({
+          title: 'Only for approvers',
+          text: 'This list is for members of the guest approver group. Type "my requests" to see your own requests.',
+          tone: 'attention',
+        }),
+      );
       return;
     }
-    await sendCard(turn.context, requestListCard({
-      title: 'Waiting for approval',
-      requests,
-      emptyText: 'Nothing waits for approval.',
-      showRequester: true,
-    }));
+    await sendCard(
+      turn.context,
+      requestListCard({
+        title: 'Waiting for approval',
+        requests,
+        emptyText: 'Nothing waits for approval.',
+        showRequester: true,
+      }),
+    );
   },
 };

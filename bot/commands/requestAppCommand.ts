@@ -12,10 +12,13 @@ export const requestAppCommand: CommandHandler = {
   match: (text) => matchWords(text, 'request app') ?? matchWords(text, 'request access'),
   async handle(turn, args) {
     if (!isPersonalChat(turn.context.activity)) {
-      await sendCard(turn.context, noticeCard({
-        title: 'Let\'s do this in private',
-        text: 'Access requests hold personal details: open a 1:1 chat with me and type "request app" there.',
-      }));
+      await sendCard(
+        turn.context,
+        noticeCard({
+          title: "Let's do this in private",
+          text: 'Access requests hold personal details: open a 1:1 chat with me and type "request app" there.',
+        }),
+      );
       return;
     }
     await sendCard(turn.context, appAccessFormCard(await turn.workflow.openAppAccessForm(args)));

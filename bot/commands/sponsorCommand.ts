@@ -19,5 +19,9 @@ function sponsorChangedCard(changed: SponsorChanged) {
   const entra = changed.inDirectory
     ? 'Entra shows the new sponsor shortly.'
     : "Entra keeps showing the old sponsors: the bot's app lacks User.ReadWrite.All, which writing sponsors needs. The bot tells the new sponsor all the same.";
-  return noticeCard({ title: 'Sponsor changed', text: `${changed.sponsor.name} now sponsors ${changed.guest.displayName} (${changed.guest.email})${before}. ${entra}`, tone: 'good' });
+  return noticeCard({
+    title: 'Sponsor changed',
+    text: `${changed.sponsor.name} now sponsors ${changed.guest.displayName} (${changed.guest.email})${before}. ${entra}`,
+    tone: 'good',
+  });
 }

@@ -49,9 +49,10 @@ export function decisionRoutes(deps: { workflow: RequestWorkflow }): TabRoute[] 
         const outcomes: DecisionOutcome[] = [];
         // One after another: each decision is its own transition, audited under this call's source.
         for (const requestId of [...new Set(body.requestIds)]) {
-          const result = body.outcome === 'approve'
-            ? await workflow.approve(call.actor, requestId, call.source)
-            : await workflow.deny(call.actor, requestId, body.reason, call.source);
+          const result =
+            body.outcome === 'approve'
+              ? await workflow.approve(call.actor, requestId, call.source)
+              : await workflow.deny(call.actor, requestId, body.reason, call.source);
           outcomes.push(outcomeOf(requestId, result, call.actor));
         }
         return ok({ outcomes });

@@ -48,12 +48,7 @@ export function registerTab(server: restify.Server, deps: TabDependencies): void
     validator: identity.validator,
     turns: deps.turns,
     logger: deps.logger,
-    routes: [
-      ...profileRoutes(deps),
-      ...requestRoutes(deps),
-      ...decisionRoutes(deps),
-      ...guestRoutes({ guestAdmin: deps.guestAdmin, totals: deps.totals }),
-    ],
+    routes: [...profileRoutes(deps), ...requestRoutes(deps), ...decisionRoutes(deps), ...guestRoutes({ guestAdmin: deps.guestAdmin, totals: deps.totals })],
   });
   if (identity.localIssuer) registerLocalIssuerKeys(server, identity.localIssuer);
   if (identity.localIssuer && deps.localHostPeople) {

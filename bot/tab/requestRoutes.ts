@@ -100,7 +100,12 @@ export function requestRoutes(deps: { workflow: RequestWorkflow; history: Reques
         if (!values.success) return refused(400, `The request has an invalid ${invalidFields(values.error, 'values')}.`);
         const result = await workflow.submit(call.actor, call.tenantId, kind.data, formValues(values.data), call.source);
         if (!result.ok) return ok({ filed: false, card: formCard(result.form) });
-        return ok({ filed: true, request: requestView(result.request, call.actor), approversReached: result.approversReached, selfService: result.selfService === true });
+        return ok({
+          filed: true,
+          request: requestView(result.request, call.actor),
+          approversReached: result.approversReached,
+          selfService: result.selfService === true,
+        });
       },
     }),
     defineRoute({

@@ -63,7 +63,10 @@ export function refused(status: number, message: string): TabReply {
 }
 
 /** A service's admin outcome as an HTTP answer. */
-export function fromOutcome<T>(outcome: { kind: 'ok'; value: T } | { kind: 'forbidden' | 'notFound' | 'invalid' | 'failed' | 'turnedOff'; message: string }, view: (value: T) => unknown = (v) => v): TabReply {
+export function fromOutcome<T>(
+  outcome: { kind: 'ok'; value: T } | { kind: 'forbidden' | 'notFound' | 'invalid' | 'failed' | 'turnedOff'; message: string },
+  view: (value: T) => unknown = (v) => v,
+): TabReply {
   switch (outcome.kind) {
     case 'ok':
       return ok(view(outcome.value));

@@ -45,7 +45,8 @@ export function requestView(request: AccessRequest, viewer: Person): RequestView
     context: { grantsDirectoryRole: details.directoryRole !== undefined },
   };
   if (details.directoryRole) view.directoryRole = details.directoryRole.displayName;
-  if (details.appAccess) view.app = { name: details.appAccess.app.displayName, publisher: details.appAccess.app.publisher, role: details.appAccess.role.displayName };
+  if (details.appAccess)
+    view.app = { name: details.appAccess.app.displayName, publisher: details.appAccess.app.publisher, role: details.appAccess.role.displayName };
   if (request.context?.guestsFromDomain !== undefined) view.context.guestsFromDomain = request.context.guestsFromDomain;
   if (request.context?.routingNote) view.context.routingNote = request.context.routingNote;
   if (request.decision) {

@@ -145,7 +145,10 @@ export class DirectoryCatalog {
   async searchAppRoles(text: string, limit: number): Promise<AppRoleChoice[]> {
     if (!this.capabilities.isOn('appAccess')) return [];
     const apps = await this.directory.searchApps(text, limit);
-    return apps.filter((a) => a.enabled).flatMap(appRoleChoices).slice(0, limit);
+    return apps
+      .filter((a) => a.enabled)
+      .flatMap(appRoleChoices)
+      .slice(0, limit);
   }
 
   async searchGuests(text: string, limit: number): Promise<NamedRef[]> {

@@ -1,15 +1,7 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
 import type { NamedRef } from '../requests/model';
 import { GraphFailure, parseRetryAfter, toGraphFailure } from './graphErrors';
-import {
-  GUEST_FIELDS,
-  guestListPath,
-  reinviteRequest,
-  type DirectoryGuest,
-  type GraphWrite,
-  type GuestQuery,
-  type ReinviteInput,
-} from './guestQueries';
+import { GUEST_FIELDS, guestListPath, reinviteRequest, type DirectoryGuest, type GraphWrite, type GuestQuery, type ReinviteInput } from './guestQueries';
 import { odataString, pathSegment, queryString } from './odata';
 import { MICROSOFT_GRAPH_APP_ID } from './permissions';
 
@@ -232,15 +224,15 @@ export class GraphDirectory {
 
   /** Groups that can hold directory roles (`isAssignableToRole`, set when a group is created and never changed). */
   async listRoleAssignableGroups(): Promise<NamedRef[]> {
-    const groups = await this.collect<RawGroup>(
-      `/groups${queryString({ $filter: 'isAssignableToRole eq true', $select: 'id,displayName', $top: MAX_PAGE })}`,
-    );
+    const groups = await this.collect<RawGroup>(`/groups${queryString({ $filter: 'isAssignableToRole eq true', $select: 'id,displayName', $top: MAX_PAGE })}`);
     return groups.map((g) => ({ id: g.id, displayName: g.displayName ?? g.id }));
   }
 
   /** Which of the groups the group is nested in, at any depth (`POST /groups/{id}/checkMemberGroups`). */
   async checkGroupMemberGroups(groupId: string, groupIds: readonly string[]): Promise<string[]> {
-    const page = await this.call<Page<string>>(`/groups/${pathSegment(groupId)}/checkMemberGroups`, 'POST', { groupIds: groupIds.slice(0, MAX_GROUP_IDS_PER_CHECK) });
+    const page = await this.call<Page<string>>(`/groups/${pathSegment(groupId)}/checkMemberGroups`, 'POST', {
+      groupIds: groupIds.slice(0, MAX_GROUP_IDS_PER_CHECK),
+    });
     return page.value ?? [];
   }
 
@@ -358,7 +350,9 @@ export class GraphDirectory {
   /** Makes a user or group a sponsor of the guest (shown in Entra); 'alreadySponsor' when it is one. */
   async addSponsor(guestId: string, sponsor: SponsorRef): Promise<'added' | 'alreadySponsor'> {
     try {
-      await this.call(`/users/${pathSegment(guestId)}/sponsors/$ref`, 'POST', { '@odata.id': this.referenceTo(sponsor.kind === 'user' ? 'users' : 'groups', sponsor.id) });
+      await this.call(`/users/${pathSegment(guestId)}/sponsors/$ref`, 'POST', {
+        '@odata.id': this.referenceTo(sponsor.kind === 'user' ? 'users' : 'groups', sponsor.id),
+      });
       return 'added';
     } catch (error) {
       const failure = toGraphFailure(error);
@@ -396,7 +390,9 @@ export class GraphDirectory {
         const headers = r.body === undefined ? r.headers : { 'Content-Type': 'application/json', ...r.headers };
         return { id: r.id, method: r.method, url: r.path, ...(headers ? { headers } : {}), ...(r.body === undefined ? {} : { body: r.body }) };
       });
-      const result = await this.call<{ responses?: { id: string; status: number; headers?: Record<string, string>; body?: unknown }[] }>('/$batch', 'POST', { requests: chunk });
+      const result = await this.call<{ responses?: { id: string; status: number; headers?: Record<string, string>; body?: unknown }[] }>('/$batch', 'POST', {
+        requests: chunk,
+      });
       for (const response of result?.responses ?? []) {
         const retryAfter = Object.entries(response.headers ?? {}).find(([name]) => name.toLowerCase() === 'retry-after')?.[1];
         answers.set(response.id, { status: response.status, body: response.body, retryAfterSeconds: parseRetryAfter(retryAfter) });
@@ -410,7 +406,9 @@ export class GraphDirectory {
    * disabled). A throttled or failed answer throws, so the caller's job is retried.
    */
   async readUsersPresence(userIds: readonly string[]): Promise<Map<string, UserPresence>> {
-    const answers = await this.batch(userIds.map((id, i) => ({ id: String(i), method: 'GET', path: `/users/${pathSegment(id)}${queryString({ $select: 'id,displayName,accountEnabled' })}` })));
+    const answers = await this.batch(
+      userIds.map((id, i) => ({ id: String(i), method: 'GET', path: `/users/${pathSegment(id)}${queryString({ $select: 'id,displayName,accountEnabled' })}` })),
+    );
     const presence = new Map<string, UserPresence>();
     userIds.forEach((userId, i) => {
       const answer = answers.get(String(i));
@@ -445,7 +443,12 @@ export class GraphDirectory {
       const groups = await this.pagedBatchValue<RawMember>(answers.get(`g${i}`));
       const appRoles = await this.pagedBatchValue<AppRoleAssignment>(answers.get(`a${i}`), EVENTUAL);
       read.set(guestId, {
-        groups: groups.ok ? { ok: true, value: groups.value.filter((o) => o['@odata.type'] === '#microsoft.graph.group').map((o) => ({ id: o.id, displayName: o.displayName ?? o.id })) } : groups,
+        groups: groups.ok
+          ? {
+              ok: true,
+              value: groups.value.filter((o) => o['@odata.type'] === '#microsoft.graph.group').map((o) => ({ id: o.id, displayName: o.displayName ?? o.id })),
+            }
+          : groups,
         appRoles,
       });
     }
@@ -454,7 +457,9 @@ export class GraphDirectory {
 
   /** The users and groups sponsoring each guest, read in batches; a guest gone from the directory has none. */
   async readSponsorsOf(guestIds: readonly string[]): Promise<Map<string, (NamedRef & { kind: 'user' | 'group' })[]>> {
-    const answers = await this.batch(guestIds.map((id, i) => ({ id: String(i), method: 'GET', path: `/users/${pathSegment(id)}/sponsors${queryString({ $select: 'id,displayName' })}` })));
+    const answers = await this.batch(
+      guestIds.map((id, i) => ({ id: String(i), method: 'GET', path: `/users/${pathSegment(id)}/sponsors${queryString({ $select: 'id,displayName' })}` })),
+    );
     const sponsors = new Map<string, (NamedRef & { kind: 'user' | 'group' })[]>();
     for (const [i, guestId] of guestIds.entries()) {
       const answer = answers.get(String(i));
@@ -475,7 +480,10 @@ export class GraphDirectory {
   }
 
   /** A collection answered inside a batch, with the rest of its pages read directly; a refusal comes back with its reason. */
-  private async pagedBatchValue<T>(answer: BatchAnswer | undefined, headers: Record<string, string> = {}): Promise<{ ok: true; value: T[] } | { ok: false; reason: string }> {
+  private async pagedBatchValue<T>(
+    answer: BatchAnswer | undefined,
+    headers: Record<string, string> = {},
+  ): Promise<{ ok: true; value: T[] } | { ok: false; reason: string }> {
     if (answer && answer.status >= 400 && !toBatchFailure(answer).transient) return { ok: false, reason: toBatchFailure(answer).userMessage };
     const page = batchValue<Page<T>>(answer);
     const items = [...(page.value ?? [])];
@@ -490,7 +498,9 @@ export class GraphDirectory {
 
   /** Enterprise applications (service principals of integrated apps), up to `limit`. */
   async listApps(limit: number): Promise<{ apps: DirectoryApp[]; more: boolean }> {
-    const page = await this.get<Page<RawApp>>(`/servicePrincipals${queryString({ $filter: ENTERPRISE_APPS, $select: APP_FIELDS, $top: Math.min(MAX_PAGE, limit + 1) })}`);
+    const page = await this.get<Page<RawApp>>(
+      `/servicePrincipals${queryString({ $filter: ENTERPRISE_APPS, $select: APP_FIELDS, $top: Math.min(MAX_PAGE, limit + 1) })}`,
+    );
     const apps = (page.value ?? []).map(toApp);
     return { apps: apps.slice(0, limit), more: apps.length > limit || page['@odata.nextLink'] !== undefined };
   }
@@ -603,11 +613,8 @@ export class GraphDirectory {
 
   /** The groups and directory roles the user is a direct member of. */
   async listMemberships(userId: string): Promise<{ groups: NamedRef[]; roles: NamedRef[] }> {
-    const objects = await this.collect<RawMember>(
-      `/users/${pathSegment(userId)}/memberOf${queryString({ $select: 'id,displayName', $top: MAX_PAGE })}`,
-    );
-    const named = (type: string) =>
-      objects.filter((o) => o['@odata.type'] === type).map((o) => ({ id: o.id, displayName: o.displayName ?? o.id }));
+    const objects = await this.collect<RawMember>(`/users/${pathSegment(userId)}/memberOf${queryString({ $select: 'id,displayName', $top: MAX_PAGE })}`);
+    const named = (type: string) => objects.filter((o) => o['@odata.type'] === type).map((o) => ({ id: o.id, displayName: o.displayName ?? o.id }));
     return { groups: named('#microsoft.graph.group'), roles: named('#microsoft.graph.directoryRole') };
   }
 
@@ -674,13 +681,11 @@ export class GraphDirectory {
     return this.call<T>(path, 'GET', undefined, headers);
   }
 
-  private async call<T = unknown>(
-    path: string,
-    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
-    body?: unknown,
-    headers: Record<string, string> = {},
-  ): Promise<T> {
-    const request = this.client.api(path).headers(headers).options({ signal: AbortSignal.timeout(this.timeoutMs) });
+  private async call<T = unknown>(path: string, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+    const request = this.client
+      .api(path)
+      .headers(headers)
+      .options({ signal: AbortSignal.timeout(this.timeoutMs) });
     try {
       switch (method) {
         case 'GET':
@@ -753,9 +758,7 @@ interface RawApp {
 
 function toApp(raw: RawApp): DirectoryApp {
   const roles = raw.appRoles ?? [];
-  const userRoles = roles
-    .filter((r) => r.isEnabled !== false && r.allowedMemberTypes.includes('User'))
-    .map((r) => ({ id: r.id, displayName: r.displayName }));
+  const userRoles = roles.filter((r) => r.isEnabled !== false && r.allowedMemberTypes.includes('User')).map((r) => ({ id: r.id, displayName: r.displayName }));
   return {
     id: raw.id,
     displayName: raw.displayName ?? raw.id,

@@ -236,7 +236,9 @@ export const GRAPH_OPERATIONS = {
   listTransitiveMembers: {
     method: 'GET',
     path: '/groups/{id}/transitiveMembers',
-    requires: [['GroupMember.Read.All', 'GroupMember.ReadBasic.All', 'GroupMember.ReadWrite.All', 'Group.Read.All', 'Group.ReadWrite.All', 'Directory.Read.All']],
+    requires: [
+      ['GroupMember.Read.All', 'GroupMember.ReadBasic.All', 'GroupMember.ReadWrite.All', 'Group.Read.All', 'Group.ReadWrite.All', 'Directory.Read.All'],
+    ],
     features: ['roleChecks', 'groups'],
   },
   // group-post-members.md: adding a user needs GroupMember.ReadWrite.All (higher Group.ReadWrite.All,
@@ -390,7 +392,13 @@ function operationsAsking(permission: GraphPermission) {
 
 /** Permissions a feature cannot do without: the only choice of one of its requirements. */
 function indispensableFor(feature: Feature): GraphPermission[] {
-  return [...new Set(graphOperations().filter((o) => o.features.includes(feature)).flatMap((o) => o.requires.filter((r) => r.length === 1).map((r) => r[0])))];
+  return [
+    ...new Set(
+      graphOperations()
+        .filter((o) => o.features.includes(feature))
+        .flatMap((o) => o.requires.filter((r) => r.length === 1).map((r) => r[0])),
+    ),
+  ];
 }
 
 /** The permissions the bot asks for: the least privileged choice of some requirement. */
@@ -419,8 +427,10 @@ export function permissionsMarkdown(): string {
     const features = [...new Set(operations.flatMap((o) => o.features))];
     const needs = features.map((feature) => {
       // A permission the feature cannot do without that every requirement naming this one accepts.
-      const requirements = operations.filter((o) => (o.features).includes(feature)).flatMap((o) => o.requires.filter((r) => r[0] === permission));
-      const coveredBy = indispensableFor(feature).filter((other) => other !== permission && requirements.every((r) => (r as readonly string[]).includes(other)));
+      const requirements = operations.filter((o) => o.features.includes(feature)).flatMap((o) => o.requires.filter((r) => r[0] === permission));
+      const coveredBy = indispensableFor(feature).filter(
+        (other) => other !== permission && requirements.every((r) => (r as readonly string[]).includes(other)),
+      );
       const label = FEATURES[feature].label;
       return coveredBy.length > 0 ? `${label} (already covered by \`${coveredBy.join('`, `')}\`, which it needs)` : label;
     });

@@ -71,9 +71,7 @@ export class RoleService {
   private async askGraph(aadObjectId: string): Promise<Roles> {
     const askedAt = this.clock.now().getTime();
     const { approverGroupId, adminGroupId } = this.groups;
-    const memberOf = new Set(
-      (await this.directory.checkMemberGroups(aadObjectId, [approverGroupId, adminGroupId])).map((id) => id.toLowerCase()),
-    );
+    const memberOf = new Set((await this.directory.checkMemberGroups(aadObjectId, [approverGroupId, adminGroupId])).map((id) => id.toLowerCase()));
     const roles = { approver: memberOf.has(approverGroupId.toLowerCase()), admin: memberOf.has(adminGroupId.toLowerCase()) };
     if (this.ttlMs > 0) {
       if (this.cache.size >= this.maxEntries) this.cache.clear();

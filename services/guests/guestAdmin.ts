@@ -12,7 +12,18 @@ import type { GraphDirectory } from '../directory/graphDirectory';
 import { toGraphFailure, type GraphFailure } from '../directory/graphErrors';
 import { deleteUserRequest, disableUserRequest, type DirectoryGuest } from '../directory/guestQueries';
 import { parseGuestFilters } from './guestFilters';
-import { GuestWrites, REVOKE_FEATURE, emailOf, guestRef, ok, stateOf, type GuestOperation, type GuestOrder, type GuestWriteStatus, type ResultDestination } from './guestWrites';
+import {
+  GuestWrites,
+  REVOKE_FEATURE,
+  emailOf,
+  guestRef,
+  ok,
+  stateOf,
+  type GuestOperation,
+  type GuestOrder,
+  type GuestWriteStatus,
+  type ResultDestination,
+} from './guestWrites';
 import type { WorkQueue } from '../requests/requestWorkflow';
 import type { GuestListing, ListingResult } from './guestListing';
 import type {
@@ -40,13 +51,7 @@ import { grantLabel } from '../lifecycle/guestLifecycle';
 
 export type GuestAdminDirectory = Pick<
   GraphDirectory,
-  | 'findUsersByEmail'
-  | 'getGuest'
-  | 'listMemberships'
-  | 'listSponsors'
-  | 'listAppRoleAssignments'
-  | 'getApp'
-  | 'urlOf'
+  'findUsersByEmail' | 'getGuest' | 'listMemberships' | 'listSponsors' | 'listAppRoleAssignments' | 'getApp' | 'urlOf'
 >;
 
 export type { AdminOutcome } from './guestModel';
@@ -60,8 +65,7 @@ export interface QueuedWrite {
 export type { GuestWriteStatus, ResultDestination } from './guestWrites';
 
 /** Why a new invitation is sent only from a 1:1 chat: its answer carries the redeem link. */
-const REDEEM_LINK_IN_PRIVATE =
-  'A new invitation comes with its redeem link, which is a secret: type "resend <email>" in a 1:1 chat with me. Nothing was sent.';
+const REDEEM_LINK_IN_PRIVATE = 'A new invitation comes with its redeem link, which is a secret: type "resend <email>" in a 1:1 chat with me. Nothing was sent.';
 const NOT_ALLOWED = 'Only members of the guest access admin group can manage guests. Your attempt was recorded.';
 const PENDING_LIMIT = 50;
 /** Graph's answer when the tenant has no Entra ID P1/P2 licence for signInActivity. */
@@ -202,7 +206,13 @@ export class GuestAdmin {
    * or the tab, which asks for it with `guestWrite`). The guest is looked up again by the job,
    * never trusted from the click.
    */
-  async queueRevoke(actor: Person, guestId: string, operation: RevokeOperation, source: string, reportTo: ResultDestination): Promise<AdminOutcome<QueuedWrite>> {
+  async queueRevoke(
+    actor: Person,
+    guestId: string,
+    operation: RevokeOperation,
+    source: string,
+    reportTo: ResultDestination,
+  ): Promise<AdminOutcome<QueuedWrite>> {
     const refused = await this.refuseNonAdmin(actor, operation, source);
     if (refused) return refused;
     const off = this.deps.writes.turnedOff(REVOKE_FEATURE[operation]);
@@ -349,7 +359,7 @@ export class GuestAdmin {
 
   private async findGuestByEmail(emailText: string): Promise<AdminOutcome<DirectoryGuest>> {
     const email = normaliseEmail(emailText.split(' ')[0] ?? '');
-    if (!email || checkEmailSyntax(email)) return { kind: 'invalid', message: 'Type the guest\'s e-mail address, for example: guest jane@fabrikam.com' };
+    if (!email || checkEmailSyntax(email)) return { kind: 'invalid', message: "Type the guest's e-mail address, for example: guest jane@fabrikam.com" };
     const users = await this.deps.directory.findUsersByEmail(email);
     const guest = users.find((u) => u.userType === 'Guest');
     if (!guest) {
@@ -460,7 +470,10 @@ export class GuestAdmin {
 
   /** Names for the people in a request's audit log: from the request itself, then from the directory. */
   private async namesOf(request: AccessRequest, audit: AuditEntry[]): Promise<Map<string, string>> {
-    const names = new Map<string, string>([['system', 'Guest Access bot'], [request.requester.aadObjectId, request.requester.name]]);
+    const names = new Map<string, string>([
+      ['system', 'Guest Access bot'],
+      [request.requester.aadObjectId, request.requester.name],
+    ]);
     if (request.decision) names.set(request.decision.by.aadObjectId, request.decision.by.name);
     const unknown = [...new Set(audit.map((e) => e.actor))].filter((id) => !names.has(id) && isDirectoryId(id));
     await Promise.all(
@@ -475,7 +488,6 @@ export class GuestAdmin {
     );
     return names;
   }
-
 }
 
 /** Job ids are random UUIDs; anything else is not looked up. */

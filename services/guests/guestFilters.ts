@@ -33,7 +33,10 @@ function days(value: string): number | undefined {
 export function parseGuestFilters(text: string): ParsedFilters {
   const filters: GuestFilters = {};
   const seen = new Set<string>();
-  for (const word of text.toLowerCase().split(/\s+/).filter((w) => w !== '')) {
+  for (const word of text
+    .toLowerCase()
+    .split(/\s+/)
+    .filter((w) => w !== '')) {
     const [key = '', value] = word.split(':', 2);
     const name = key === 'pending' || key === 'accepted' ? 'state' : key;
     if (seen.has(name)) return { ok: false, message: `"${word}" repeats a filter already given. ${FILTER_HELP}` };

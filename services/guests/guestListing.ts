@@ -38,9 +38,7 @@ export const DEFAULT_LISTING_OPTIONS: Readonly<ListingOptions> = Object.freeze({
 export type CursorRefusal = 'malformed' | 'unknown' | 'expired' | 'otherOwner';
 
 export type ListingResult =
-  | { kind: 'page'; page: GuestListPage }
-  | { kind: 'refused'; why: CursorRefusal; message: string }
-  | { kind: 'failed'; message: string };
+  { kind: 'page'; page: GuestListPage } | { kind: 'refused'; why: CursorRefusal; message: string } | { kind: 'failed'; message: string };
 
 const PAGE_KIND = 'guests.page';
 const RECENT_PAGES = 4;
@@ -49,7 +47,6 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 /** Graph's answer when the tenant has no Entra ID P1/P2 licence for signInActivity. */
 const NON_PREMIUM = 'Authentication_RequestFromNonPremiumTenantOrB2CTenant';
 const NON_PREMIUM_REASON = 'Sign-in activity is not available: reading it needs a Microsoft Entra ID P1 or P2 licence, which this tenant does not have.';
-
 
 /** 18 random bytes in base64url: 24 characters, 144 bits, unguessable. */
 export function newCursorId(): string {
@@ -302,7 +299,11 @@ export class GuestListing {
     let read = page.guests.length;
     const rows = this.keep(listing, page.guests);
     let unrecorded = this.countUnrecorded(listing, page.guests);
-    for (let calls = 1; listing.mode === 'signIn' && rows.length < this.options.rowsPerCard && page.nextLink && calls < this.options.maxGraphPagesPerCard; calls += 1) {
+    for (
+      let calls = 1;
+      listing.mode === 'signIn' && rows.length < this.options.rowsPerCard && page.nextLink && calls < this.options.maxGraphPagesPerCard;
+      calls += 1
+    ) {
       page = await this.deps.directory.nextGuests(page.nextLink);
       read += page.guests.length;
       rows.push(...this.keep(listing, page.guests));
@@ -323,11 +324,7 @@ export class GuestListing {
     return listing.mode === 'signIn' ? guests.filter((g) => !g.lastSuccessfulSignInDateTime).length : 0;
   }
 
-  private pageState(
-    listing: Listing,
-    read: Read,
-    position: { rowsBefore: number; checked: number; unrecorded: number; previousPageId?: string },
-  ): PageState {
+  private pageState(listing: Listing, read: Read, position: { rowsBefore: number; checked: number; unrecorded: number; previousPageId?: string }): PageState {
     const state: PageState = {
       listing,
       rows: read.rows,
@@ -382,12 +379,7 @@ export class GuestListing {
   }
 
   /** A cursor of this kind, belonging to this admin and not expired; its state checked against the schema. */
-  private async load<S extends z.ZodType>(
-    id: string,
-    kind: string,
-    ownerId: string,
-    schema: S,
-  ): Promise<Loaded<{ expiresAt: string; state: z.infer<S> }>> {
+  private async load<S extends z.ZodType>(id: string, kind: string, ownerId: string, schema: S): Promise<Loaded<{ expiresAt: string; state: z.infer<S> }>> {
     const cursor = await this.deps.store.getCursor(id);
     if (!cursor || cursor.kind !== kind) return { ok: false, why: 'unknown' };
     if (cursor.ownerId !== ownerId) return { ok: false, why: 'otherOwner' };

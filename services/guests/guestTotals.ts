@@ -102,7 +102,9 @@ export class GuestTotalsService {
       if (!page.nextLink || pages >= MAX_PAGES) break;
       page = await directory.nextGuests(page.nextLink);
     }
-    const sorted = [...domains.entries()].map(([domain, counts]) => ({ domain, ...counts })).sort((a, b) => b.total - a.total || a.domain.localeCompare(b.domain));
+    const sorted = [...domains.entries()]
+      .map(([domain, counts]) => ({ domain, ...counts }))
+      .sort((a, b) => b.total - a.total || a.domain.localeCompare(b.domain));
     const totals: GuestTotals = { ...all, byDomain: sorted.slice(0, MAX_DOMAINS), countedAt: clock.now().toISOString() };
     if (sorted.length > MAX_DOMAINS) {
       const rest = emptyCounts();

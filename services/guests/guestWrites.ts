@@ -20,10 +20,7 @@ import { REQUEST_STATES, type AuditEntry, type Job, type NamedRef, type Person }
 import type { GuestJobStatus, NewOutboxEntry, Store } from '../store/store';
 import type { AdminOutcome, GuestOrigin, GuestRef, PlannedCall, ReinviteDone, RevokeDone, RevokeOperation } from './guestModel';
 
-export type GuestWritesDirectory = Pick<
-  GraphDirectory,
-  'getGuest' | 'findUsersByEmail' | 'reinvite' | 'send' | 'urlOf' | 'directoryRolesOf'
->;
+export type GuestWritesDirectory = Pick<GraphDirectory, 'getGuest' | 'findUsersByEmail' | 'reinvite' | 'send' | 'urlOf' | 'directoryRolesOf'>;
 
 export interface GuestWritesSettings {
   inviteRedirectUrl: string;
@@ -175,7 +172,11 @@ export class GuestWrites {
   /** The worker gave up retrying: the result says why, with Graph's reason, and the audit log records it. */
   async gaveUp(job: Job & { kind: 'guest' }, failure: GraphFailure): Promise<GuestWriteEnd> {
     const order = guestOrderSchema.parse(job.payload);
-    await this.audit(order.actor, `guest_${order.operation}_failed`, order.source, undefined, { guestId: order.guestId, status: failure.status, code: failure.code });
+    await this.audit(order.actor, `guest_${order.operation}_failed`, order.source, undefined, {
+      guestId: order.guestId,
+      status: failure.status,
+      code: failure.code,
+    });
     const message = `${failure.userMessage} Gave up after ${job.attempts} attempts.`;
     return this.ended(job, order, refused({ kind: 'failed', message }));
   }

@@ -96,7 +96,10 @@ export class LocalIssuer {
     if (this.material) return this.material;
     const privateKey = this.settings.privateKey ?? generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
     const publicKey = createPublicKey(privateKey);
-    const kid = createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('base64url').slice(0, 16);
+    const kid = createHash('sha256')
+      .update(publicKey.export({ type: 'spki', format: 'der' }))
+      .digest('base64url')
+      .slice(0, 16);
     const publicJwk: JWK = { ...(publicKey.export({ format: 'jwk' }) as JWK), kid, alg: 'RS256', use: 'sig' };
     this.material = { privateKey, publicJwk, keySet: createLocalJWKSet({ keys: [publicJwk] }) };
     return this.material;

@@ -65,7 +65,7 @@ const REASONS: Readonly<Record<TokenRefusal, string>> = {
   missing: 'Sign-in token missing: open the tab in Teams.',
   malformed: 'The sign-in token is not a valid token.',
   algorithm: 'The sign-in token is not signed with an accepted algorithm.',
-  signature: 'The sign-in token\'s signature is not valid.',
+  signature: "The sign-in token's signature is not valid.",
   expired: 'The sign-in token has expired: reload the tab.',
   notYetValid: 'The sign-in token is not valid yet.',
   audience: 'The sign-in token was issued for another app.',

@@ -34,14 +34,10 @@ export function entraEndpoints(tenantId: string): { issuer: string; keysUrl: str
  * The tab's token checking for this configuration. `localIssuer` replaces the one made at start in
  * local mode (tests bring their own keys); it is refused with an app id, where only Entra issues.
  */
-export function tabIdentityFor(
-  config: { microsoftAppId: string; expectedTenantId: string },
-  clock: Clock,
-  localIssuer?: LocalIssuer,
-): TabIdentity {
+export function tabIdentityFor(config: { microsoftAppId: string; expectedTenantId: string }, clock: Clock, localIssuer?: LocalIssuer): TabIdentity {
   const tenantId = config.expectedTenantId;
   if (config.microsoftAppId) {
-    if (localIssuer) throw new Error('A local token issuer is only for local mode: with MicrosoftAppId set, Entra issues the tab\'s tokens.');
+    if (localIssuer) throw new Error("A local token issuer is only for local mode: with MicrosoftAppId set, Entra issues the tab's tokens.");
     const { issuer, keysUrl } = entraEndpoints(tenantId);
     // Keys are cached and read again at most every 30 s when a token names an unknown one (Entra rolls keys over).
     const keys = createRemoteJWKSet(new URL(keysUrl), { timeoutDuration: 5_000, cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 });

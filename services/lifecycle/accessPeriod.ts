@@ -72,10 +72,7 @@ export type UntilCheck = { ok: true; until?: string } | { ok: false; message: st
  * Checks the date asked for. Empty means the suggested date; `noEnd` asks for no end date, which only
  * admins can allow. `latest` narrows the maximum (an approver may shorten, never lengthen).
  */
-export function checkAccessUntil(
-  text: string,
-  options: { now: Date; settings: AccessPeriodSettings; noEnd?: boolean; latest?: string },
-): UntilCheck {
+export function checkAccessUntil(text: string, options: { now: Date; settings: AccessPeriodSettings; noEnd?: boolean; latest?: string }): UntilCheck {
   const choice = accessChoice(options.now, options.settings);
   if (options.noEnd) {
     if (!choice.noEndAllowed) return { ok: false, message: 'Access without an end date is not allowed here: choose the last day the guest needs access.' };

@@ -106,7 +106,10 @@ export class Cleanup {
         if (guest.lastSuccessfulSignInDateTime !== undefined) {
           if (guest.lastSuccessfulSignInDateTime === null) unrecorded += 1;
           else if (Date.parse(guest.lastSuccessfulSignInDateTime) <= cutoff) stale.push(guest);
-        } else if (guest.externalUserState === 'PendingAcceptance' && Date.parse(guest.externalUserStateChangeDateTime ?? guest.createdDateTime ?? '') <= cutoff) {
+        } else if (
+          guest.externalUserState === 'PendingAcceptance' &&
+          Date.parse(guest.externalUserStateChangeDateTime ?? guest.createdDateTime ?? '') <= cutoff
+        ) {
           stale.push(guest);
         }
       }
@@ -120,7 +123,13 @@ export class Cleanup {
       } else {
         detail.reason = `invitation not accepted since ${dayOf(new Date(guest.externalUserStateChangeDateTime ?? guest.createdDateTime ?? 0))}`;
       }
-      const item: NewCampaignItem = { campaignId, guestId: guest.id, guestName: guest.displayName, guestEmail: guest.mail ?? guest.otherMails[0] ?? guest.userPrincipalName, detail };
+      const item: NewCampaignItem = {
+        campaignId,
+        guestId: guest.id,
+        guestName: guest.displayName,
+        guestEmail: guest.mail ?? guest.otherMails[0] ?? guest.userPrincipalName,
+        detail,
+      };
       const sponsor = sponsors.get(guest.id.toLowerCase());
       if (sponsor) item.sponsor = sponsor;
       return item;
@@ -131,11 +140,21 @@ export class Cleanup {
     const notes = [
       walk.note,
       unread ? `Sign-in activity is not read (${unread}).` : undefined,
-      walk.signIn && unrecorded > 0 ? `${unrecorded === 1 ? '1 guest has' : `${unrecorded} guests have`} no recorded sign-in and ${unrecorded === 1 ? 'is' : 'are'} left out: whether they are stale is unknown.` : undefined,
+      walk.signIn && unrecorded > 0
+        ? `${unrecorded === 1 ? '1 guest has' : `${unrecorded} guests have`} no recorded sign-in and ${unrecorded === 1 ? 'is' : 'are'} left out: whether they are stale is unknown.`
+        : undefined,
     ].filter((n): n is string => n !== undefined);
     await store.applyLifecycleChange({
       campaign: { id: campaignId, expectedVersion: campaign.version, set: { state: 'planned', note: notes.length > 0 ? notes.join(' ') : null } },
-      audit: [this.audit('system', 'cleanup_plan_built', { campaignId, guests: items.length, basis: walk.signIn ? 'signIn' : 'neverRedeemed', directoryPages: walk.pages }, now, source)],
+      audit: [
+        this.audit(
+          'system',
+          'cleanup_plan_built',
+          { campaignId, guests: items.length, basis: walk.signIn ? 'signIn' : 'neverRedeemed', directoryPages: walk.pages },
+          now,
+          source,
+        ),
+      ],
       outbox: [lifecycleEntry(`cleanup:${campaignId}:planned`, { message: 'cleanupPlan', campaignId })],
       at: now.toISOString(),
     });
@@ -189,7 +208,9 @@ export class Cleanup {
       const sponsors = await store.listCampaignSponsors(campaignId);
       const result = await store.applyLifecycleChange({
         campaign: { id: campaignId, expectedVersion: campaign.version, set: { state: 'noticing', dueAt } },
-        audit: [this.audit(actor.aadObjectId, 'cleanup_started', { campaignId, sponsors: sponsors.length, action: this.deps.settings.guestEndAction }, now, source)],
+        audit: [
+          this.audit(actor.aadObjectId, 'cleanup_started', { campaignId, sponsors: sponsors.length, action: this.deps.settings.guestEndAction }, now, source),
+        ],
         outbox: sponsors.map((s) => lifecycleEntry(`cleanup:${campaignId}:${s.sponsor.id}`, { message: 'cleanupNotice', campaignId, sponsorId: s.sponsor.id })),
       });
       if (result.ok) this.deps.wake.outbox.poke();
@@ -210,12 +231,32 @@ export class Cleanup {
       await store.appendAudit({ actor: actor.aadObjectId, action: 'cleanup_refused', source, detail: { campaignId, guestId }, at: clock.now().toISOString() });
       return { kind: 'forbidden', message: `Only ${item.guestName}'s sponsor can keep them out of the cleanup.` };
     }
-    if (campaign.state !== 'noticing') return { kind: 'invalid', message: campaign.state === 'planned' ? 'This cleanup has not started.' : 'The notice period is over: the cleanup has acted already.' };
+    if (campaign.state !== 'noticing')
+      return {
+        kind: 'invalid',
+        message: campaign.state === 'planned' ? 'This cleanup has not started.' : 'The notice period is over: the cleanup has acted already.',
+      };
     if (!item.decision) {
       const now = clock.now();
       await store.applyLifecycleChange({
-        items: [{ campaignId, guestId: item.guestId, onlyIfUndecided: true, set: { decision: 'keep', decidedBy: actor, decidedAt: now.toISOString(), outcome: 'kept by the sponsor' } }],
-        audit: [this.audit(actor.aadObjectId, 'cleanup_kept', { campaignId, guestId: item.guestId }, now, source, (await store.getManagedGuest(item.guestId))?.createdByRequest)],
+        items: [
+          {
+            campaignId,
+            guestId: item.guestId,
+            onlyIfUndecided: true,
+            set: { decision: 'keep', decidedBy: actor, decidedAt: now.toISOString(), outcome: 'kept by the sponsor' },
+          },
+        ],
+        audit: [
+          this.audit(
+            actor.aadObjectId,
+            'cleanup_kept',
+            { campaignId, guestId: item.guestId },
+            now,
+            source,
+            (await store.getManagedGuest(item.guestId))?.createdByRequest,
+          ),
+        ],
       });
     }
     const notices = await this.notices(campaign, sponsor?.id);
@@ -231,7 +272,10 @@ export class Cleanup {
         if (!campaign.dueAt || Date.parse(campaign.dueAt) > now.getTime()) continue;
         const items = await this.allItems(campaign.id, { undecided: true });
         const gap = 60_000 / settings.cleanupGuestsPerMinute;
-        const jobs: NewLifecycleJob[] = items.map((item, i) => ({ payload: { op: CLEANUP_GUEST, campaignId: campaign.id, guestId: item.guestId }, runAfter: new Date(now.getTime() + i * gap).toISOString() }));
+        const jobs: NewLifecycleJob[] = items.map((item, i) => ({
+          payload: { op: CLEANUP_GUEST, campaignId: campaign.id, guestId: item.guestId },
+          runAfter: new Date(now.getTime() + i * gap).toISOString(),
+        }));
         const result = await store.applyLifecycleChange({
           campaign: { id: campaign.id, expectedVersion: campaign.version, set: { state: items.length > 0 ? 'applying' : 'closed' } },
           audit: [this.audit('system', 'cleanup_applying', { campaignId: campaign.id, guests: items.length }, now, 'task:campaign-deadlines')],
@@ -268,7 +312,8 @@ export class Cleanup {
       const cutoff = Date.parse(campaign.startedAt) - (campaign.filter.staleDays ?? 90) * DAY_MS;
       if (!guest) outcome = 'gone already';
       else if (guest.userType !== 'Guest') outcome = 'skipped: no longer a guest';
-      else if (withSignIn && guest.lastSuccessfulSignInDateTime && Date.parse(guest.lastSuccessfulSignInDateTime) > cutoff) outcome = 'skipped: signed in since the plan';
+      else if (withSignIn && guest.lastSuccessfulSignInDateTime && Date.parse(guest.lastSuccessfulSignInDateTime) > cutoff)
+        outcome = 'skipped: signed in since the plan';
       else if (!withSignIn && guest.externalUserState === 'Accepted') outcome = 'skipped: accepted the invitation since the plan';
       else if (settings.guestEndAction === 'none') {
         outcome = 'kept (GUEST_END_ACTION is none)';
@@ -297,7 +342,9 @@ export class Cleanup {
     const managed = await store.getManagedGuest(guestId);
     const change: LifecycleChange = {
       items: [{ campaignId, guestId, set: { outcome } }],
-      audit: [this.audit('system', 'cleanup_applied', { campaignId, guestId, outcome: outcome.split(':')[0] ?? outcome }, now, source, managed?.createdByRequest)],
+      audit: [
+        this.audit('system', 'cleanup_applied', { campaignId, guestId, outcome: outcome.split(':')[0] ?? outcome }, now, source, managed?.createdByRequest),
+      ],
     };
     // A guest the bot looks after ends in its records too, and what the bot gave it is removed.
     if (managed && endState && !managed.endState) {
@@ -313,11 +360,14 @@ export class Cleanup {
   }
 
   /** The cards a cleanup message becomes when it is delivered. */
-  async render(payload: LifecycleMessagePayload): Promise<{ to: Sponsor | { conversation: Record<string, unknown> }; messages: (CleanupPlan | CleanupNotice)[] } | undefined> {
+  async render(
+    payload: LifecycleMessagePayload,
+  ): Promise<{ to: Sponsor | { conversation: Record<string, unknown> }; messages: (CleanupPlan | CleanupNotice)[] } | undefined> {
     if (payload.message !== 'cleanupPlan' && payload.message !== 'cleanupNotice') return undefined;
     const campaign = await this.deps.store.getCampaign(payload.campaignId);
     if (!campaign) return undefined;
-    if (payload.message === 'cleanupPlan') return campaign.conversation ? { to: { conversation: campaign.conversation }, messages: [await this.planModel(campaign)] } : undefined;
+    if (payload.message === 'cleanupPlan')
+      return campaign.conversation ? { to: { conversation: campaign.conversation }, messages: [await this.planModel(campaign)] } : undefined;
     const notices = await this.notices(campaign, payload.sponsorId);
     const sponsor = (await this.deps.store.listCampaignItems(campaign.id, { sponsorId: payload.sponsorId }, 1))[0]?.sponsor;
     return sponsor && notices.length > 0 ? { to: sponsor, messages: notices } : undefined;
@@ -325,7 +375,11 @@ export class Cleanup {
 
   private async planModel(campaign: Campaign): Promise<CleanupPlan> {
     const { store, directory, settings } = this.deps;
-    const [counts, sponsors, first] = await Promise.all([store.countCampaignItems(campaign.id), store.listCampaignSponsors(campaign.id), store.listCampaignItems(campaign.id, {}, PLAN_ROWS)]);
+    const [counts, sponsors, first] = await Promise.all([
+      store.countCampaignItems(campaign.id),
+      store.listCampaignSponsors(campaign.id),
+      store.listCampaignItems(campaign.id, {}, PLAN_ROWS),
+    ]);
     const withSponsor = sponsors.reduce((sum, s) => sum + s.items, 0);
     const write = settings.guestEndAction === 'delete' ? deleteUserRequest(GUEST_ID) : disableUserRequest(GUEST_ID);
     const plan: CleanupPlan = {
@@ -339,13 +393,24 @@ export class Cleanup {
       withoutSponsor: counts.items - withSponsor,
       endAction: settings.guestEndAction,
       noticeDays: settings.guestExpiryNoticeDays,
-      calls: settings.guestEndAction === 'none' ? [] : [{ method: write.method, url: directory.urlOf(write.path).replace(encodeURIComponent(GUEST_ID), GUEST_ID), ...(write.body ? { body: JSON.stringify(write.body) } : {}) }],
+      calls:
+        settings.guestEndAction === 'none'
+          ? []
+          : [
+              {
+                method: write.method,
+                url: directory.urlOf(write.path).replace(encodeURIComponent(GUEST_ID), GUEST_ID),
+                ...(write.body ? { body: JSON.stringify(write.body) } : {}),
+              },
+            ],
       state: campaign.state === 'planned' || campaign.state === 'planning' ? 'planned' : campaign.state === 'closed' ? 'done' : 'running',
     };
     if (campaign.note) plan.basisNote = campaign.note;
-    if (campaign.state === 'noticing' && campaign.dueAt) plan.status = `Running: the sponsors were told; on ${lastDayOf(campaign.dueAt)} the cleanup acts on the guests they did not keep.`;
+    if (campaign.state === 'noticing' && campaign.dueAt)
+      plan.status = `Running: the sponsors were told; on ${lastDayOf(campaign.dueAt)} the cleanup acts on the guests they did not keep.`;
     if (campaign.state === 'applying') plan.status = `Acting now, ${settings.cleanupGuestsPerMinute} guests a minute: ${counts.done} of ${counts.items} done.`;
-    if (campaign.state === 'closed') plan.status = `Done: ${counts.kept} kept by their sponsors, the rest ${this.actionWords()} or skipped (see the audit log).`;
+    if (campaign.state === 'closed')
+      plan.status = `Done: ${counts.kept} kept by their sponsors, the rest ${this.actionWords()} or skipped (see the audit log).`;
     return plan;
   }
 
@@ -354,7 +419,14 @@ export class Cleanup {
     const actsOn = campaign.dueAt ? lastDayOf(campaign.dueAt) : this.noticeEnds(this.deps.clock.now());
     const notices: CleanupNotice[] = [];
     for (let i = 0; i < items.length; i += NOTICE_ROWS) {
-      notices.push({ kind: 'cleanupNotice', campaignId: campaign.id, rows: items.slice(i, i + NOTICE_ROWS).map(row), endAction: this.deps.settings.guestEndAction, actsOn, staleDays: campaign.filter.staleDays ?? 90 });
+      notices.push({
+        kind: 'cleanupNotice',
+        campaignId: campaign.id,
+        rows: items.slice(i, i + NOTICE_ROWS).map(row),
+        endAction: this.deps.settings.guestEndAction,
+        actsOn,
+        staleDays: campaign.filter.staleDays ?? 90,
+      });
     }
     return notices;
   }
@@ -385,7 +457,13 @@ export class Cleanup {
 
   private async refuseNonAdmin(actor: Person, command: string, source: string): Promise<{ kind: 'forbidden'; message: string } | undefined> {
     if (await this.deps.roles.isAdmin(actor.aadObjectId)) return undefined;
-    await this.deps.store.appendAudit({ actor: actor.aadObjectId, action: 'admin_command_refused', source, detail: { command, why: 'not_admin' }, at: this.deps.clock.now().toISOString() });
+    await this.deps.store.appendAudit({
+      actor: actor.aadObjectId,
+      action: 'admin_command_refused',
+      source,
+      detail: { command, why: 'not_admin' },
+      at: this.deps.clock.now().toISOString(),
+    });
     return { kind: 'forbidden', message: 'Only members of the guest access admin group can clean up guests. Your attempt was recorded.' };
   }
 

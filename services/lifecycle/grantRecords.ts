@@ -21,7 +21,17 @@ export function grantsOf(request: AccessRequest, steps: readonly ExecutionStep[]
   const endsAt = until ? endOfDay(until) : undefined;
   const output = new Map(steps.filter((s) => s.status === 'done').map((s) => [s.key, s.output]));
   const grant = (kind: NewGrant['kind'], targetId: string, targetName: string, given: boolean, assignmentId?: string): NewGrant => {
-    const made: NewGrant = { id: grantId(request.id, kind, targetId), requestId: request.id, guestId, kind, targetId, targetName, given, endsAt, createdAt: at };
+    const made: NewGrant = {
+      id: grantId(request.id, kind, targetId),
+      requestId: request.id,
+      guestId,
+      kind,
+      targetId,
+      targetName,
+      given,
+      endsAt,
+      createdAt: at,
+    };
     if (assignmentId) made.assignmentId = assignmentId;
     return made;
   };
@@ -38,7 +48,15 @@ export function grantsOf(request: AccessRequest, steps: readonly ExecutionStep[]
   const access = details.appAccess;
   const appOutput = access ? output.get(`app:${access.app.id}:${access.role.id}`) : undefined;
   if (access && appOutput) {
-    grants.push(grant('appRole', `${access.app.id}:${access.role.id}`, `${access.app.displayName} — ${access.role.displayName}`, appOutput.result === 'assigned', appOutput.assignmentId));
+    grants.push(
+      grant(
+        'appRole',
+        `${access.app.id}:${access.role.id}`,
+        `${access.app.displayName} — ${access.role.displayName}`,
+        appOutput.result === 'assigned',
+        appOutput.assignmentId,
+      ),
+    );
   }
   return grants;
 }

@@ -36,7 +36,14 @@ export const lifecycleMessagePayload = z.discriminatedUnion('message', [
   z.object({ message: z.literal('expiryNotice'), guestId: z.string(), endsAt: z.string() }),
   z.object({ message: z.literal('grantsEnded'), guestId: z.string(), grantIds: z.array(z.string()) }),
   z.object({ message: z.literal('guestEnded'), guestId: z.string() }),
-  z.object({ message: z.literal('sponsorLeft'), sponsorId: z.string(), sponsorName: z.string(), why: z.enum(['disabled', 'deleted']), guestIds: z.array(z.string()), inDirectory: z.boolean() }),
+  z.object({
+    message: z.literal('sponsorLeft'),
+    sponsorId: z.string(),
+    sponsorName: z.string(),
+    why: z.enum(['disabled', 'deleted']),
+    guestIds: z.array(z.string()),
+    inDirectory: z.boolean(),
+  }),
   z.object({ message: z.literal('recertificationDigest'), campaignId: z.string(), sponsorId: z.string() }),
   z.object({ message: z.literal('recertificationEscalated'), campaignId: z.string() }),
   z.object({ message: z.literal('cleanupNotice'), campaignId: z.string(), sponsorId: z.string() }),
@@ -88,7 +95,15 @@ export class GuestLifecycle {
       /** Told when messages or jobs were written, so they go out now rather than at the next poll. */
       wake: { outbox: { poke(): void }; worker: { poke(): void } };
       /** Files an extension past the policy's maximum as a request for the approvers (the request workflow). */
-      extensions?: { file(actor: Person, tenantId: string, guest: { id: string; email: string; displayName: string }, until: string, source: string): Promise<{ id: string }> };
+      extensions?: {
+        file(
+          actor: Person,
+          tenantId: string,
+          guest: { id: string; email: string; displayName: string },
+          until: string,
+          source: string,
+        ): Promise<{ id: string }>;
+      };
     },
   ) {}
 
@@ -124,7 +139,9 @@ export class GuestLifecycle {
           grants: grants.map((g) => ({ id: g.id, expectedVersion: g.version, set: { noticedFor: g.endsAt } })),
           audit: grants.map((g) => this.audit('grant_end_noticed', g.requestId, { grantId: g.id, endsAt: g.endsAt ?? null, told }, now)),
           // Grants that gave nothing (the guest had them already) end without anything to tell.
-          outbox: told ? [lifecycleEntry(`notice:${first.guestId}:${first.endsAt}`, { message: 'expiryNotice', guestId: first.guestId, endsAt: first.endsAt })] : [],
+          outbox: told
+            ? [lifecycleEntry(`notice:${first.guestId}:${first.endsAt}`, { message: 'expiryNotice', guestId: first.guestId, endsAt: first.endsAt })]
+            : [],
         });
         if (result.ok) {
           progress += grants.length;
@@ -179,11 +196,12 @@ export class GuestLifecycle {
     if (!grant || grant.state !== 'ending') return;
     const now = clock.now();
     const all = await store.listGrants({ guestId: grant.guestId });
-    const heir = grant.given && grant.kind !== 'account'
-      ? all
-          .filter((g) => g.id !== grant.id && g.kind === grant.kind && g.targetId === grant.targetId && g.state === 'active')
-          .sort((a, b) => (b.endsAt ?? '9999').localeCompare(a.endsAt ?? '9999'))[0]
-      : undefined;
+    const heir =
+      grant.given && grant.kind !== 'account'
+        ? all
+            .filter((g) => g.id !== grant.id && g.kind === grant.kind && g.targetId === grant.targetId && g.state === 'active')
+            .sort((a, b) => (b.endsAt ?? '9999').localeCompare(a.endsAt ?? '9999'))[0]
+        : undefined;
     if (heir) {
       await store.applyLifecycleChange({
         grants: [
@@ -219,7 +237,10 @@ export class GuestLifecycle {
     await store.applyLifecycleChange({
       grants: [{ id: grant.id, expectedVersion: grant.version, set: { state: 'ended', endedAt: now.toISOString(), endReason: reason } }],
       audit: [this.audit('grant_ended', grant.requestId, { grantId: grant.id, how: reason }, now, source)],
-      outbox: removedSomething && !guestEndFollows ? [lifecycleEntry(`ended:${grant.id}`, { message: 'grantsEnded', guestId: grant.guestId, grantIds: [grant.id] })] : [],
+      outbox:
+        removedSomething && !guestEndFollows
+          ? [lifecycleEntry(`ended:${grant.id}`, { message: 'grantsEnded', guestId: grant.guestId, grantIds: [grant.id] })]
+          : [],
       guestEnd: this.guestEndCheck(grant.guestId, guest, now, source),
     });
     this.deps.wake.outbox.poke();
@@ -267,13 +288,15 @@ export class GuestLifecycle {
         break;
       case 'directoryRole':
         capabilities.require('directoryRole');
-        if (!grant.assignmentId) throw new GraphFailure(400, 'NoAssignmentRecorded', 'The bot did not record which role assignment it made, so it leaves the role alone.');
+        if (!grant.assignmentId)
+          throw new GraphFailure(400, 'NoAssignmentRecorded', 'The bot did not record which role assignment it made, so it leaves the role alone.');
         result = await directory.removeDirectoryRoleAssignment(grant.assignmentId);
         break;
       case 'appRole': {
         capabilities.require('appAccess');
         const servicePrincipalId = grant.targetId.split(':')[0] ?? '';
-        if (!grant.assignmentId) throw new GraphFailure(400, 'NoAssignmentRecorded', 'The bot did not record which app role assignment it made, so it leaves the role alone.');
+        if (!grant.assignmentId)
+          throw new GraphFailure(400, 'NoAssignmentRecorded', 'The bot did not record which app role assignment it made, so it leaves the role alone.');
         result = await directory.removeAppRoleAssignment(servicePrincipalId, grant.assignmentId);
         break;
       }
@@ -307,7 +330,15 @@ export class GuestLifecycle {
     const now = clock.now();
     await store.applyLifecycleChange({
       guests: [{ guestId: guest.guestId, expectedVersion: guest.version, set: { endState: state, endedAt: now.toISOString() } }],
-      audit: [this.audit(state === 'failed' ? 'guest_end_failed' : 'guest_ended', guest.createdByRequest, { guestId: guest.guestId, action: settings.guestEndAction, result: how }, now, source)],
+      audit: [
+        this.audit(
+          state === 'failed' ? 'guest_end_failed' : 'guest_ended',
+          guest.createdByRequest,
+          { guestId: guest.guestId, action: settings.guestEndAction, result: how },
+          now,
+          source,
+        ),
+      ],
       outbox: [lifecycleEntry(`guestEnded:${guest.guestId}`, { message: 'guestEnded', guestId: guest.guestId })],
     });
     this.deps.wake.outbox.poke();
@@ -401,7 +432,10 @@ export class GuestLifecycle {
     }
     const result = await this.deps.store.applyLifecycleChange({
       grants: moved.map((g) => ({ id: g.id, expectedVersion: g.version, set: { endsAt, noticedFor: null } })),
-      audit: moved.map((g) => ({ ...this.audit('grant_extended', g.requestId, { grantId: g.id, from: g.endsAt ? lastDayOf(g.endsAt) : null, to: until.until ?? null }, now, source), actor: actor.aadObjectId })),
+      audit: moved.map((g) => ({
+        ...this.audit('grant_extended', g.requestId, { grantId: g.id, from: g.endsAt ? lastDayOf(g.endsAt) : null, to: until.until ?? null }, now, source),
+        actor: actor.aadObjectId,
+      })),
     });
     if (!result.ok) return { kind: 'failed', message: 'Someone changed this access at the same moment; open the guest card to see where it stands.' };
     const model = this.noticeModel(guest, await this.deps.store.listGrants({ guestId }), endsAt);
@@ -425,7 +459,15 @@ export class GuestLifecycle {
       if (moved.length === 0) return;
       const result = await this.deps.store.applyLifecycleChange({
         grants: moved.map((g) => ({ id: g.id, expectedVersion: g.version, set: { endsAt, noticedFor: null } })),
-        audit: moved.map((g) => this.audit('grant_extended', g.requestId, { grantId: g.id, from: g.endsAt ? lastDayOf(g.endsAt) : null, to: until, byRequest: request.id }, now, source)),
+        audit: moved.map((g) =>
+          this.audit(
+            'grant_extended',
+            g.requestId,
+            { grantId: g.id, from: g.endsAt ? lastDayOf(g.endsAt) : null, to: until, byRequest: request.id },
+            now,
+            source,
+          ),
+        ),
       });
       if (result.ok) return;
     }
@@ -440,7 +482,10 @@ export class GuestLifecycle {
     const first = grants.filter((g) => g.state === 'active' && g.endsAt !== undefined).sort((a, b) => (a.endsAt ?? '').localeCompare(b.endsAt ?? ''))[0];
     if (!first?.endsAt) return { kind: 'invalid', message: `None of ${guest.displayName}'s access is due to end.` };
     const now = this.deps.clock.now();
-    await this.deps.store.appendAudit({ ...this.audit('grant_end_accepted', first.requestId, { guestId, endsAt: first.endsAt }, now, source), actor: actor.aadObjectId });
+    await this.deps.store.appendAudit({
+      ...this.audit('grant_end_accepted', first.requestId, { guestId, endsAt: first.endsAt }, now, source),
+      actor: actor.aadObjectId,
+    });
     const model = this.noticeModel(guest, grants, first.endsAt);
     model.answered = `${actor.name} lets it end on ${lastDayOf(first.endsAt)}.`;
     return { kind: 'ok', value: model };
@@ -451,10 +496,20 @@ export class GuestLifecycle {
     const { store, roles } = this.deps;
     const guest = await store.getManagedGuest(guestId);
     if (!guest) return { kind: 'notFound', message: 'The bot does not look after this guest.' };
-    const sponsors = guest.sponsor.kind === 'user' ? guest.sponsor.id.toLowerCase() === actor.aadObjectId.toLowerCase() : await roles.isApprover(actor.aadObjectId);
+    const sponsors =
+      guest.sponsor.kind === 'user' ? guest.sponsor.id.toLowerCase() === actor.aadObjectId.toLowerCase() : await roles.isApprover(actor.aadObjectId);
     if (!sponsors && !(await roles.isAdmin(actor.aadObjectId))) {
-      await store.appendAudit({ actor: actor.aadObjectId, action: 'lifecycle_refused', source, detail: { what, guestId, why: 'not_sponsor' }, at: this.deps.clock.now().toISOString() });
-      return { kind: 'forbidden', message: `Only ${guest.displayName}'s sponsor (${guest.sponsor.name}) or an admin can decide this. Your attempt was recorded.` };
+      await store.appendAudit({
+        actor: actor.aadObjectId,
+        action: 'lifecycle_refused',
+        source,
+        detail: { what, guestId, why: 'not_sponsor' },
+        at: this.deps.clock.now().toISOString(),
+      });
+      return {
+        kind: 'forbidden',
+        message: `Only ${guest.displayName}'s sponsor (${guest.sponsor.name}) or an admin can decide this. Your attempt was recorded.`,
+      };
     }
     return { kind: 'ok', value: { guest, grants: await store.listGrants({ guestId }) } };
   }

@@ -10,8 +10,7 @@ import type { DirectoryGuest, GuestQuery } from '../directory/guestQueries';
 /** Graph's answer when the tenant has no Entra ID P1/P2 licence for signInActivity. */
 const NON_PREMIUM = 'Authentication_RequestFromNonPremiumTenantOrB2CTenant';
 
-export const NO_SIGN_IN_LICENCE =
-  'Sign-in activity is not available: reading it needs a Microsoft Entra ID P1 or P2 licence, which this tenant does not have.';
+export const NO_SIGN_IN_LICENCE = 'Sign-in activity is not available: reading it needs a Microsoft Entra ID P1 or P2 licence, which this tenant does not have.';
 
 export type WalkDirectory = Pick<GraphDirectory, 'listGuests' | 'nextGuests'>;
 

@@ -15,7 +15,12 @@ import { END_GRANT, END_GUEST, type GuestLifecycle } from './guestLifecycle';
 export const lifecycleStep = z.discriminatedUnion('op', [
   z.object({ op: z.literal(END_GRANT), grantId: z.string() }),
   z.object({ op: z.literal(END_GUEST), guestId: z.string() }),
-  z.object({ op: z.literal('setSponsor'), guestId: z.string(), sponsor: z.object({ kind: z.enum(['user', 'group']), id: z.string(), name: z.string() }), previousId: z.string().optional() }),
+  z.object({
+    op: z.literal('setSponsor'),
+    guestId: z.string(),
+    sponsor: z.object({ kind: z.enum(['user', 'group']), id: z.string(), name: z.string() }),
+    previousId: z.string().optional(),
+  }),
   z.object({ op: z.literal('recertificationCollect'), campaignId: z.string() }),
   z.object({ op: z.literal('recertificationDigest'), campaignId: z.string(), sponsorId: z.string() }),
   z.object({ op: z.literal('cleanupPlan'), campaignId: z.string() }),
@@ -35,9 +40,7 @@ type Handlers = { [Op in LifecycleOp]?: LifecycleStepHandler<Extract<LifecycleSt
 export class LifecycleJobs implements LifecycleJobRunner {
   private readonly handlers: Handlers;
 
-  constructor(
-    private readonly deps: { store: Store; logger: Logger; lifecycle: GuestLifecycle; more?: Handlers },
-  ) {
+  constructor(private readonly deps: { store: Store; logger: Logger; lifecycle: GuestLifecycle; more?: Handlers }) {
     const { lifecycle } = deps;
     this.handlers = {
       [END_GRANT]: {

@@ -20,7 +20,9 @@ export interface ApproverAudience {
 }
 
 /** Renders a message that needs more than the store (campaign cards), or undefined when there is nothing to send. */
-export type MessageRenderer = (payload: LifecycleMessagePayload) => Promise<{ to: Sponsor | 'approvers' | { conversation: Record<string, unknown> }; messages: LifecycleMessage[] } | undefined>;
+export type MessageRenderer = (
+  payload: LifecycleMessagePayload,
+) => Promise<{ to: Sponsor | 'approvers' | { conversation: Record<string, unknown> }; messages: LifecycleMessage[] } | undefined>;
 
 type Delivery = 'delivered' | 'unreachable';
 
@@ -56,7 +58,10 @@ export class LifecycleNotices {
         const guest = await store.getManagedGuest(payload.guestId);
         if (!guest) return 'unreachable';
         const grants = await store.listGrants({ guestId: payload.guestId });
-        const ended = payload.message === 'grantsEnded' ? grants.filter((g) => payload.grantIds.includes(g.id)) : grants.filter((g) => g.state === 'ended' || g.state === 'failed');
+        const ended =
+          payload.message === 'grantsEnded'
+            ? grants.filter((g) => payload.grantIds.includes(g.id))
+            : grants.filter((g) => g.state === 'ended' || g.state === 'failed');
         return this.toSponsor(guest.sponsor, [accessEnded(guest, ended, payload.message === 'guestEnded')]);
       }
       case 'sponsorLeft': {
@@ -65,7 +70,10 @@ export class LifecycleNotices {
         const message: SponsorLeft = {
           kind: 'sponsorLeft',
           sponsor: { id: payload.sponsorId, name: payload.sponsorName, why: payload.why },
-          guests: payload.guestIds.map((id) => byId.get(id)).filter((g): g is ManagedGuest => g !== undefined).map((g) => ({ id: g.guestId, displayName: g.displayName, email: g.email })),
+          guests: payload.guestIds
+            .map((id) => byId.get(id))
+            .filter((g): g is ManagedGuest => g !== undefined)
+            .map((g) => ({ id: g.guestId, displayName: g.displayName, email: g.email })),
           inDirectory: payload.inDirectory,
         };
         return this.toApprovers([message]);
@@ -107,7 +115,13 @@ export class LifecycleNotices {
 
 /** What ended for a guest, in words: removed, left alone (someone else gave it), and what failed. */
 function accessEnded(guest: ManagedGuest, grants: Grant[], withAccount: boolean): AccessEnded {
-  const message: AccessEnded = { kind: 'accessEnded', guest: { id: guest.guestId, displayName: guest.displayName, email: guest.email }, removed: [], leftAlone: [], problems: [] };
+  const message: AccessEnded = {
+    kind: 'accessEnded',
+    guest: { id: guest.guestId, displayName: guest.displayName, email: guest.email },
+    removed: [],
+    leftAlone: [],
+    problems: [],
+  };
   for (const grant of grants.filter((g) => g.kind !== 'account')) {
     if (grant.state === 'failed') message.problems.push(`${grantLabel(grant)}: ${grant.endReason ?? 'could not be removed'}`);
     else if (grant.endReason === 'notGiven') message.leftAlone.push(grantLabel(grant));

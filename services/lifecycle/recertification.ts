@@ -68,7 +68,13 @@ export class Recertification {
   async start(actor: Person, filterText: string, source: string): Promise<AdminOutcome<Campaign>> {
     const { store, roles, clock } = this.deps;
     if (!(await roles.isAdmin(actor.aadObjectId))) {
-      await store.appendAudit({ actor: actor.aadObjectId, action: 'admin_command_refused', source, detail: { command: 'recertify', why: 'not_admin' }, at: clock.now().toISOString() });
+      await store.appendAudit({
+        actor: actor.aadObjectId,
+        action: 'admin_command_refused',
+        source,
+        detail: { command: 'recertify', why: 'not_admin' },
+        at: clock.now().toISOString(),
+      });
       return { kind: 'forbidden', message: 'Only members of the guest access admin group can start a recertification. Your attempt was recorded.' };
     }
     const off = this.deps.capabilities.offMessage('recertification');
@@ -89,7 +95,10 @@ export class Recertification {
     const now = at ?? this.deps.clock.now();
     const running = (await store.listCampaigns({ kind: 'recertification', states: RUNNING }, 1))[0];
     if (running) {
-      return { kind: 'invalid', message: `A recertification started by ${running.startedBy.name} on ${dayOf(new Date(running.startedAt))} is still running: type "recertification" to see how far it has got.` };
+      return {
+        kind: 'invalid',
+        message: `A recertification started by ${running.startedBy.name} on ${dayOf(new Date(running.startedAt))} is still running: type "recertification" to see how far it has got.`,
+      };
     }
     const id = newRequestId().replace(/^GA-/, 'RC-');
     const dueAt = new Date(now.getTime() + settings.recertifyGraceDays * DAY_MS).toISOString();
@@ -143,7 +152,9 @@ export class Recertification {
     const now = clock.now();
     const change: LifecycleChange = {
       campaign: { id: campaignId, expectedVersion: campaign.version, set: { state: sponsors.length > 0 ? 'open' : 'closed', note: walk.note ?? null } },
-      audit: [this.audit('system', 'recertification_collected', { campaignId, guests: items, sponsors: sponsors.length, directoryPages: walk.pages }, now, source)],
+      audit: [
+        this.audit('system', 'recertification_collected', { campaignId, guests: items, sponsors: sponsors.length, directoryPages: walk.pages }, now, source),
+      ],
       jobs: sponsors.map((s) => ({ payload: { op: RECERTIFICATION_DIGEST, campaignId, sponsorId: s.sponsor.id } })),
     };
     await store.applyLifecycleChange(change);
@@ -197,7 +208,9 @@ export class Recertification {
 
   private cards(campaign: Campaign, items: CampaignItem[], audience: 'sponsor' | 'approvers'): RecertificationDigest[] {
     const parts = Math.ceil(items.length / GUESTS_PER_CARD);
-    return Array.from({ length: parts }, (_, n) => this.card(campaign, items.slice(n * GUESTS_PER_CARD, (n + 1) * GUESTS_PER_CARD), audience, parts > 1 ? { n: n + 1, of: parts } : undefined));
+    return Array.from({ length: parts }, (_, n) =>
+      this.card(campaign, items.slice(n * GUESTS_PER_CARD, (n + 1) * GUESTS_PER_CARD), audience, parts > 1 ? { n: n + 1, of: parts } : undefined),
+    );
   }
 
   private card(campaign: Campaign, items: CampaignItem[], audience: 'sponsor' | 'approvers', part?: { n: number; of: number }): RecertificationDigest {
@@ -206,7 +219,10 @@ export class Recertification {
       campaignId: campaign.id,
       audience,
       rows: items.map((item) => {
-        const row: RecertificationDigest['rows'][number] = { guest: { id: item.guestId, displayName: item.guestName, email: item.guestEmail }, detail: item.detail };
+        const row: RecertificationDigest['rows'][number] = {
+          guest: { id: item.guestId, displayName: item.guestName, email: item.guestEmail },
+          detail: item.detail,
+        };
         if (item.decision) row.decision = item.decision;
         if (item.decidedBy) row.decidedBy = item.decidedBy.name;
         if (item.outcome) row.outcome = item.outcome;
@@ -264,9 +280,16 @@ export class Recertification {
   }
 
   /** Why the actor may not answer for this guest now, or undefined when they may. */
-  private async refusal(actor: Person, campaign: Campaign, item: CampaignItem, source: string, options = { audit: true }): Promise<AdminOutcome<never> | undefined> {
+  private async refusal(
+    actor: Person,
+    campaign: Campaign,
+    item: CampaignItem,
+    source: string,
+    options = { audit: true },
+  ): Promise<AdminOutcome<never> | undefined> {
     const { roles, store, clock } = this.deps;
-    if (campaign.state !== 'open' && campaign.state !== 'escalated') return { kind: 'invalid', message: 'This recertification is closed: nothing changes any more.' };
+    if (campaign.state !== 'open' && campaign.state !== 'escalated')
+      return { kind: 'invalid', message: 'This recertification is closed: nothing changes any more.' };
     let allowed: boolean;
     let message: string;
     if (item.escalated) {
@@ -281,20 +304,35 @@ export class Recertification {
     }
     if (allowed) return undefined;
     if (options.audit) {
-      await store.appendAudit({ actor: actor.aadObjectId, action: 'recertification_refused', source, detail: { campaignId: campaign.id, guestId: item.guestId }, at: clock.now().toISOString() });
+      await store.appendAudit({
+        actor: actor.aadObjectId,
+        action: 'recertification_refused',
+        source,
+        detail: { campaignId: campaign.id, guestId: item.guestId },
+        at: clock.now().toISOString(),
+      });
     }
     return { kind: 'forbidden', message };
   }
 
   /** The answer, and for Remove the end of every live grant the bot gave the guest (the end-date path). */
-  private async decisionChange(actor: Person, campaign: Campaign, item: CampaignItem, decision: 'keep' | 'remove', now: Date, source: string): Promise<LifecycleChange> {
+  private async decisionChange(
+    actor: Person,
+    campaign: Campaign,
+    item: CampaignItem,
+    decision: 'keep' | 'remove',
+    now: Date,
+    source: string,
+  ): Promise<LifecycleChange> {
     const guest = await this.deps.store.getManagedGuest(item.guestId);
     const detail = { campaignId: campaign.id, guestId: item.guestId, escalated: item.escalated };
     const answer: CampaignItemPatch = { decision, decidedBy: actor, decidedAt: now.toISOString() };
     const audit = [this.audit(actor.aadObjectId, `recertification_${decision === 'keep' ? 'kept' : 'removed'}`, detail, now, source, guest?.createdByRequest)];
     if (decision === 'keep') return { items: [{ campaignId: campaign.id, guestId: item.guestId, onlyIfUndecided: true, set: answer }], audit };
     const live = (await this.deps.store.listGrants({ guestId: item.guestId })).filter((g) => g.state === 'active');
-    const endings = live.map((g) => this.deps.access.endingChange(g, 'grant_ending', { campaignId: campaign.id, why: 'recertification' }, now, actor.aadObjectId, source));
+    const endings = live.map((g) =>
+      this.deps.access.endingChange(g, 'grant_ending', { campaignId: campaign.id, why: 'recertification' }, now, actor.aadObjectId, source),
+    );
     answer.outcome = live.length > 0 ? 'removing what the bot gave' : 'nothing the bot gave to remove';
     return {
       items: [{ campaignId: campaign.id, guestId: item.guestId, onlyIfUndecided: true, set: answer }],
@@ -327,10 +365,17 @@ export class Recertification {
       if (campaign.state === 'open') {
         const waiting = await this.allItems(campaign.id, { undecided: true, escalated: false });
         const change: LifecycleChange = {
-          campaign: { id: campaign.id, expectedVersion: campaign.version, set: { state: 'escalated', dueAt: new Date(now.getTime() + settings.recertifyGraceDays * DAY_MS).toISOString() } },
+          campaign: {
+            id: campaign.id,
+            expectedVersion: campaign.version,
+            set: { state: 'escalated', dueAt: new Date(now.getTime() + settings.recertifyGraceDays * DAY_MS).toISOString() },
+          },
           items: waiting.map((i) => ({ campaignId: campaign.id, guestId: i.guestId, onlyIfUndecided: true, set: { escalated: true } })),
           audit: [this.audit('system', 'recertification_escalated', { campaignId: campaign.id, guests: waiting.length }, now, `task:${CAMPAIGN_DEADLINES}`)],
-          outbox: waiting.length > 0 ? [lifecycleEntry(`recertification:${campaign.id}:escalated`, { message: 'recertificationEscalated', campaignId: campaign.id })] : [],
+          outbox:
+            waiting.length > 0
+              ? [lifecycleEntry(`recertification:${campaign.id}:escalated`, { message: 'recertificationEscalated', campaignId: campaign.id })]
+              : [],
           at: now.toISOString(),
         };
         if (waiting.length === 0) change.campaign = { id: campaign.id, expectedVersion: campaign.version, set: { state: 'closed' } };
@@ -339,7 +384,15 @@ export class Recertification {
         const counts = await store.countCampaignItems(campaign.id);
         await store.applyLifecycleChange({
           campaign: { id: campaign.id, expectedVersion: campaign.version, set: { state: 'closed' } },
-          audit: [this.audit('system', 'recertification_closed', { campaignId: campaign.id, kept: counts.kept, removed: counts.removed, unanswered: counts.undecided }, now, `task:${CAMPAIGN_DEADLINES}`)],
+          audit: [
+            this.audit(
+              'system',
+              'recertification_closed',
+              { campaignId: campaign.id, kept: counts.kept, removed: counts.removed, unanswered: counts.undecided },
+              now,
+              `task:${CAMPAIGN_DEADLINES}`,
+            ),
+          ],
         });
       }
     }
@@ -349,7 +402,13 @@ export class Recertification {
   async progress(actor: Person, source: string): Promise<AdminOutcome<RecertificationProgress | undefined>> {
     const { store, roles, clock } = this.deps;
     if (!(await roles.isAdmin(actor.aadObjectId))) {
-      await store.appendAudit({ actor: actor.aadObjectId, action: 'admin_command_refused', source, detail: { command: 'recertification', why: 'not_admin' }, at: clock.now().toISOString() });
+      await store.appendAudit({
+        actor: actor.aadObjectId,
+        action: 'admin_command_refused',
+        source,
+        detail: { command: 'recertification', why: 'not_admin' },
+        at: clock.now().toISOString(),
+      });
       return { kind: 'forbidden', message: 'Only members of the guest access admin group can see recertifications. Your attempt was recorded.' };
     }
     const campaign = (await store.listCampaigns({ kind: 'recertification' }, 1))[0];
@@ -376,7 +435,11 @@ export class Recertification {
 
 /** The words after `recertify`: nothing, or `domain:fabrikam.com`. */
 function parseFilter(text: string): CampaignFilter | undefined {
-  const words = text.trim().toLowerCase().split(/\s+/).filter((w) => w !== '');
+  const words = text
+    .trim()
+    .toLowerCase()
+    .split(/\s+/)
+    .filter((w) => w !== '');
   if (words.length === 0) return {};
   const match = words.length === 1 ? /^domain:@?([a-z0-9.-]+\.[a-z]{2,63})$/.exec(words[0] ?? '') : null;
   return match?.[1] ? { domain: match[1] } : undefined;

@@ -58,10 +58,19 @@ export class Sponsors {
   async setSponsor(actor: Person, text: string, source: string): Promise<AdminOutcome<SponsorChanged>> {
     const { store, directory, roles, clock } = this.deps;
     if (!(await roles.isAdmin(actor.aadObjectId))) {
-      await store.appendAudit({ actor: actor.aadObjectId, action: 'admin_command_refused', source, detail: { command: 'sponsor', why: 'not_admin' }, at: clock.now().toISOString() });
+      await store.appendAudit({
+        actor: actor.aadObjectId,
+        action: 'admin_command_refused',
+        source,
+        detail: { command: 'sponsor', why: 'not_admin' },
+        at: clock.now().toISOString(),
+      });
       return { kind: 'forbidden', message: 'Only members of the guest access admin group can change sponsors. Your attempt was recorded.' };
     }
-    const [guestText = '', colleagueText = '', ...rest] = text.split(/\s+/).filter((w) => w !== '').map(normaliseEmail);
+    const [guestText = '', colleagueText = '', ...rest] = text
+      .split(/\s+/)
+      .filter((w) => w !== '')
+      .map(normaliseEmail);
     if (!guestText || !colleagueText || rest.length > 0 || checkEmailSyntax(guestText) || checkEmailSyntax(colleagueText)) {
       return { kind: 'invalid', message: "Type the guest's address, then the colleague's, for example: sponsor jane@fabrikam.com megan@contoso.com" };
     }
@@ -70,7 +79,8 @@ export class Sponsors {
       if (!guest) return { kind: 'notFound', message: `There is no guest with the address ${guestText} in the directory.` };
       const colleague = (await directory.findUsersByEmail(colleagueText)).find((u) => u.userType !== 'Guest');
       if (!colleague) return { kind: 'invalid', message: `${colleagueText} is not someone in your organisation: a sponsor must be a colleague.` };
-      if (colleague.accountEnabled === false) return { kind: 'invalid', message: `${colleague.displayName}'s account is disabled: choose a colleague who can answer for the guest.` };
+      if (colleague.accountEnabled === false)
+        return { kind: 'invalid', message: `${colleague.displayName}'s account is disabled: choose a colleague who can answer for the guest.` };
       const sponsor: Sponsor = { kind: 'user', id: colleague.id, name: colleague.displayName };
       const managed = await store.getManagedGuest(guest.id);
       const now = clock.now();
@@ -81,7 +91,16 @@ export class Sponsors {
             ? { guestId: managed.guestId, expectedVersion: managed.version, set: { sponsor } }
             : { insert: { guestId: guest.id, email: guestText, displayName: guest.displayName, sponsor, createdAt: now.toISOString() } },
         ],
-        audit: [this.audit(actor.aadObjectId, 'sponsor_set', managed?.createdByRequest, { guestId: guest.id, sponsor: sponsor.id, previous: managed?.sponsor.id ?? null }, now, source)],
+        audit: [
+          this.audit(
+            actor.aadObjectId,
+            'sponsor_set',
+            managed?.createdByRequest,
+            { guestId: guest.id, sponsor: sponsor.id, previous: managed?.sponsor.id ?? null },
+            now,
+            source,
+          ),
+        ],
         jobs: inDirectory ? [this.recordJob(guest.id, sponsor, managed?.sponsor)] : [],
       };
       const result = await store.applyLifecycleChange(change);
@@ -139,7 +158,9 @@ export class Sponsors {
       name ??= guests[0]?.sponsor.name;
       const result = await store.applyLifecycleChange({
         guests: guests.map((g) => ({ guestId: g.guestId, expectedVersion: g.version, set: { sponsor: approvers } })),
-        audit: guests.map((g) => this.audit('system', 'sponsor_left', g.createdByRequest, { guestId: g.guestId, sponsor: sponsorId, why: left.why }, now, `task:${SPONSOR_CHECK}`)),
+        audit: guests.map((g) =>
+          this.audit('system', 'sponsor_left', g.createdByRequest, { guestId: g.guestId, sponsor: sponsorId, why: left.why }, now, `task:${SPONSOR_CHECK}`),
+        ),
         jobs: inDirectory ? guests.map((g) => this.recordJob(g.guestId, approvers, g.sponsor)) : [],
       });
       // A guest changed meanwhile is found again by tomorrow's check if its sponsor is still the leaver.
@@ -173,12 +194,19 @@ export class Sponsors {
     const { directory, store, clock } = this.deps;
     try {
       const added = await directory.addSponsor(step.guestId, { kind: step.sponsor.kind, id: step.sponsor.id });
-      const removed = step.previousId && step.previousId.toLowerCase() !== step.sponsor.id.toLowerCase() ? await directory.removeSponsor(step.guestId, step.previousId) : 'none';
-      await store.appendAudit(this.audit('system', 'sponsor_recorded', undefined, { guestId: step.guestId, sponsor: step.sponsor.id, added, removed }, clock.now(), source));
+      const removed =
+        step.previousId && step.previousId.toLowerCase() !== step.sponsor.id.toLowerCase()
+          ? await directory.removeSponsor(step.guestId, step.previousId)
+          : 'none';
+      await store.appendAudit(
+        this.audit('system', 'sponsor_recorded', undefined, { guestId: step.guestId, sponsor: step.sponsor.id, added, removed }, clock.now(), source),
+      );
     } catch (error) {
       const failure = toGraphFailure(error);
       if (failure.transient) throw failure;
-      await store.appendAudit(this.audit('system', 'sponsor_record_failed', undefined, { guestId: step.guestId, status: failure.status, code: failure.code }, clock.now(), source));
+      await store.appendAudit(
+        this.audit('system', 'sponsor_record_failed', undefined, { guestId: step.guestId, status: failure.status, code: failure.code }, clock.now(), source),
+      );
       this.deps.logger.warn({ guestId: step.guestId, status: failure.status, code: failure.code }, 'sponsor could not be recorded in the directory');
     }
   }

@@ -154,7 +154,7 @@ export function loadConfig(env: Env, localDefaults?: LocalDefaults): AppConfig {
     problems.push('MicrosoftAppType is SingleTenant but MicrosoftAppTenantId is empty: set it to your tenant id.');
   }
   if (read('MicrosoftAppType') === 'SingleTenant' && !microsoftAppId) {
-    problems.push('MicrosoftAppType is SingleTenant but MicrosoftAppId is empty: set the bot\'s app id, or clear MicrosoftAppType for local mode.');
+    problems.push("MicrosoftAppType is SingleTenant but MicrosoftAppId is empty: set the bot's app id, or clear MicrosoftAppType for local mode.");
   }
   if (microsoftAppTenantId && !isDirectoryId(microsoftAppTenantId)) {
     problems.push(`MicrosoftAppTenantId "${microsoftAppTenantId}" is not a tenant id: expected a GUID.`);
@@ -173,7 +173,7 @@ export function loadConfig(env: Env, localDefaults?: LocalDefaults): AppConfig {
     problems.push(
       `${hasAzureCredentials ? 'AZURE_* credentials are' : `GRAPH_BASE_URL "${graphBaseUrlText}" is`} set for a real tenant but MicrosoftAppId is empty. ` +
         'Without an app id /api/messages accepts unsigned requests, whose senders choose from.aadObjectId, the tenant and the serviceUrl ' +
-        'the bot posts to: anyone who can reach the port could approve requests, list, disable or delete guests with the tenant\'s Graph ' +
+        "the bot posts to: anyone who can reach the port could approve requests, list, disable or delete guests with the tenant's Graph " +
         'permissions, or aim the bot at any URL. Set MicrosoftAppId and MicrosoftAppPassword (the Azure Bot registration), or clear ' +
         'the AZURE_* keys and GRAPH_BASE_URL to run in local mode with the simulated directory.',
     );
@@ -221,9 +221,19 @@ export function loadConfig(env: Env, localDefaults?: LocalDefaults): AppConfig {
     problems.push('DATABASE_URL and SQLITE_PATH are both set: the bot uses one store; clear SQLITE_PATH to use PostgreSQL.');
   }
   const requestTimeoutDays = readInteger(read('REQUEST_TIMEOUT_DAYS'), 'REQUEST_TIMEOUT_DAYS', { min: 1, max: 365, fallback: 14, unit: 'days' }, problems);
-  const workerLeaseSeconds = readInteger(read('WORKER_LEASE_SECONDS'), 'WORKER_LEASE_SECONDS', { min: 1, max: 3600, fallback: DEFAULT_WORKER_LEASE_SECONDS, unit: 'seconds' }, problems);
+  const workerLeaseSeconds = readInteger(
+    read('WORKER_LEASE_SECONDS'),
+    'WORKER_LEASE_SECONDS',
+    { min: 1, max: 3600, fallback: DEFAULT_WORKER_LEASE_SECONDS, unit: 'seconds' },
+    problems,
+  );
   const workerPollMs = readInteger(read('WORKER_POLL_MS'), 'WORKER_POLL_MS', { min: 10, max: 600_000, fallback: 1000, unit: 'milliseconds' }, problems);
-  const workerBackoffBaseMs = readInteger(read('WORKER_BACKOFF_BASE_MS'), 'WORKER_BACKOFF_BASE_MS', { min: 1, max: 600_000, fallback: 2000, unit: 'milliseconds' }, problems);
+  const workerBackoffBaseMs = readInteger(
+    read('WORKER_BACKOFF_BASE_MS'),
+    'WORKER_BACKOFF_BASE_MS',
+    { min: 1, max: 600_000, fallback: 2000, unit: 'milliseconds' },
+    problems,
+  );
   const workerMaxAttempts = readInteger(read('WORKER_MAX_ATTEMPTS'), 'WORKER_MAX_ATTEMPTS', { min: 1, max: 100, fallback: 8, unit: 'attempts' }, problems);
   const workerConcurrency = readInteger(read('WORKER_CONCURRENCY'), 'WORKER_CONCURRENCY', { min: 1, max: 64, fallback: 4, unit: 'jobs' }, problems);
   const roleCacheSeconds = readInteger(read('ROLE_CACHE_SECONDS'), 'ROLE_CACHE_SECONDS', { min: 0, max: 3600, fallback: 60, unit: 'seconds' }, problems);
@@ -236,27 +246,61 @@ export function loadConfig(env: Env, localDefaults?: LocalDefaults): AppConfig {
 
   const host = readHost(hostText, microsoftAppId ? '0.0.0.0' : '127.0.0.1', problems);
 
-  const requestsPerUserPerHour = readInteger(read('REQUESTS_PER_USER_PER_HOUR'), 'REQUESTS_PER_USER_PER_HOUR', { min: 1, max: 10_000, fallback: 30, unit: 'requests' }, problems);
-  const searchesPerUserPerSecond = readInteger(read('SEARCHES_PER_USER_PER_SECOND'), 'SEARCHES_PER_USER_PER_SECOND', { min: 1, max: 1000, fallback: 5, unit: 'searches' }, problems);
-  const searchBurstPerUser = readInteger(read('SEARCH_BURST_PER_USER'), 'SEARCH_BURST_PER_USER', { min: 0, max: 10_000, fallback: 10, unit: 'searches' }, problems);
+  const requestsPerUserPerHour = readInteger(
+    read('REQUESTS_PER_USER_PER_HOUR'),
+    'REQUESTS_PER_USER_PER_HOUR',
+    { min: 1, max: 10_000, fallback: 30, unit: 'requests' },
+    problems,
+  );
+  const searchesPerUserPerSecond = readInteger(
+    read('SEARCHES_PER_USER_PER_SECOND'),
+    'SEARCHES_PER_USER_PER_SECOND',
+    { min: 1, max: 1000, fallback: 5, unit: 'searches' },
+    problems,
+  );
+  const searchBurstPerUser = readInteger(
+    read('SEARCH_BURST_PER_USER'),
+    'SEARCH_BURST_PER_USER',
+    { min: 0, max: 10_000, fallback: 10, unit: 'searches' },
+    problems,
+  );
   const maxConcurrentTurns = readInteger(read('MAX_CONCURRENT_TURNS'), 'MAX_CONCURRENT_TURNS', { min: 1, max: 10_000, fallback: 64, unit: 'turns' }, problems);
 
   const logLevel = pickOne(read('LOG_LEVEL') || 'info', LOG_LEVELS, 'LOG_LEVEL', problems) ?? 'info';
 
   const guestAccessMaxDays = readInteger(read('GUEST_ACCESS_MAX_DAYS'), 'GUEST_ACCESS_MAX_DAYS', { min: 1, max: 3650, fallback: 365, unit: 'days' }, problems);
-  const guestAccessDefaultDays = readInteger(read('GUEST_ACCESS_DEFAULT_DAYS'), 'GUEST_ACCESS_DEFAULT_DAYS', { min: 1, max: 3650, fallback: Math.min(90, guestAccessMaxDays), unit: 'days' }, problems);
+  const guestAccessDefaultDays = readInteger(
+    read('GUEST_ACCESS_DEFAULT_DAYS'),
+    'GUEST_ACCESS_DEFAULT_DAYS',
+    { min: 1, max: 3650, fallback: Math.min(90, guestAccessMaxDays), unit: 'days' },
+    problems,
+  );
   if (guestAccessDefaultDays > guestAccessMaxDays) {
-    problems.push(`GUEST_ACCESS_DEFAULT_DAYS (${guestAccessDefaultDays}) is longer than GUEST_ACCESS_MAX_DAYS (${guestAccessMaxDays}): the date a form suggests must be one it allows.`);
+    problems.push(
+      `GUEST_ACCESS_DEFAULT_DAYS (${guestAccessDefaultDays}) is longer than GUEST_ACCESS_MAX_DAYS (${guestAccessMaxDays}): the date a form suggests must be one it allows.`,
+    );
   }
   const guestAccessNoEnd = readBoolean(read('GUEST_ACCESS_NO_END'), 'GUEST_ACCESS_NO_END', problems);
-  const guestExpiryNoticeDays = readInteger(read('GUEST_EXPIRY_NOTICE_DAYS'), 'GUEST_EXPIRY_NOTICE_DAYS', { min: 1, max: 365, fallback: 7, unit: 'days' }, problems);
+  const guestExpiryNoticeDays = readInteger(
+    read('GUEST_EXPIRY_NOTICE_DAYS'),
+    'GUEST_EXPIRY_NOTICE_DAYS',
+    { min: 1, max: 365, fallback: 7, unit: 'days' },
+    problems,
+  );
   const guestEndAction = pickOne(read('GUEST_END_ACTION') || 'disable', GUEST_END_ACTIONS, 'GUEST_END_ACTION', problems) ?? 'disable';
   const recertifyDays = readInteger(read('RECERTIFY_DAYS'), 'RECERTIFY_DAYS', { min: 0, max: 3650, fallback: 0, unit: 'days' }, problems);
   const recertifyGraceDays = readInteger(read('RECERTIFY_GRACE_DAYS'), 'RECERTIFY_GRACE_DAYS', { min: 1, max: 365, fallback: 14, unit: 'days' }, problems);
   if (recertifyDays > 0 && recertifyGraceDays >= recertifyDays) {
-    problems.push(`RECERTIFY_GRACE_DAYS (${recertifyGraceDays}) must be shorter than RECERTIFY_DAYS (${recertifyDays}): a campaign would still be open when the next one starts.`);
+    problems.push(
+      `RECERTIFY_GRACE_DAYS (${recertifyGraceDays}) must be shorter than RECERTIFY_DAYS (${recertifyDays}): a campaign would still be open when the next one starts.`,
+    );
   }
-  const cleanupGuestsPerMinute = readInteger(read('CLEANUP_GUESTS_PER_MINUTE'), 'CLEANUP_GUESTS_PER_MINUTE', { min: 1, max: 1000, fallback: 30, unit: 'guests' }, problems);
+  const cleanupGuestsPerMinute = readInteger(
+    read('CLEANUP_GUESTS_PER_MINUTE'),
+    'CLEANUP_GUESTS_PER_MINUTE',
+    { min: 1, max: 1000, fallback: 30, unit: 'guests' },
+    problems,
+  );
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -351,12 +395,7 @@ function parsePort(text: string, problems: string[]): number {
 }
 
 /** A whole number in range, or the fallback when unset. */
-function readInteger(
-  text: string,
-  key: string,
-  range: { min: number; max: number; fallback: number; unit: string },
-  problems: string[],
-): number {
+function readInteger(text: string, key: string, range: { min: number; max: number; fallback: number; unit: string }, problems: string[]): number {
   if (!text) return range.fallback;
   const value = Number(text);
   if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < range.min || value > range.max) {

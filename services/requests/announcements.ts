@@ -65,9 +65,7 @@ export class OutboxAnnouncements implements Announcements {
     const outcome = patch?.outcome ?? request.outcome;
     // A guest found already in the directory who has not accepted may need their invitation sent again.
     const resendHelp = event === 'completed' && outcome?.existingGuest !== undefined && outcome.existingGuest.externalUserState !== 'Accepted';
-    const entries: NewOutboxEntry[] = [
-      { key: `${prefix}:cards`, kind: REQUEST_CARDS, requestId: request.id, payload: { requestId: request.id, resendHelp } },
-    ];
+    const entries: NewOutboxEntry[] = [{ key: `${prefix}:cards`, kind: REQUEST_CARDS, requestId: request.id, payload: { requestId: request.id, resendHelp } }];
     if (event === 'waitingForDirectory') return entries;
     for (const to of AUDIENCES[event]) {
       entries.push({ key: `${prefix}:${to}`, kind: REQUEST_NOTICE, requestId: request.id, payload: { requestId: request.id, event, to, resendHelp } });

@@ -57,7 +57,9 @@ export class ApprovalRouter {
     if (!this.ownersDecide(details)) {
       const appOnly = details.groups.length === 0 && details.directoryRole === undefined;
       // Say why an app-only request skipped the owners: they decide for existing guests only.
-      const note = appOnly ? 'This request invites a new guest, which the approver group decides: app owners approve access for existing guests only.' : undefined;
+      const note = appOnly
+        ? 'This request invites a new guest, which the approver group decides: app owners approve access for existing guests only.'
+        : undefined;
       return { owners: [], reachableOwners: [], selfService: false, note };
     }
     const app = details.appAccess.app.displayName;

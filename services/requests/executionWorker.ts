@@ -12,10 +12,7 @@ import { describeRefusals, type PolicyRefusal, type RequestPolicy } from './requ
 import type { WorkQueue } from './requestWorkflow';
 import type { NewOutboxEntry, Store } from '../store/store';
 
-export type ExecutionDirectory = Pick<
-  GraphDirectory,
-  'findUsersByEmail' | 'invite' | 'addGroupMember' | 'assignDirectoryRole' | 'assignAppRole'
-> &
+export type ExecutionDirectory = Pick<GraphDirectory, 'findUsersByEmail' | 'invite' | 'addGroupMember' | 'assignDirectoryRole' | 'assignAppRole'> &
   Partial<Pick<GraphDirectory, 'addSponsor'>>;
 
 export interface WorkerOptions {
@@ -142,7 +139,6 @@ class DeferredForDirectory extends Error {
   }
 }
 
-
 /** Today's policy refuses what the request asks, found just before the step `nextStep` would write. */
 class PolicyRefused extends Error {
   constructor(
@@ -230,14 +226,17 @@ export class ExecutionWorker extends PollingLoop implements WorkQueue {
   private async withLease(job: Job, run: (lease: Lease) => Promise<void>): Promise<void> {
     const { store, clock, options, logger } = this.deps;
     const lease: Lease = { jobId: job.id, lost: false };
-    const heartbeat = setInterval(() => {
-      store.extendJobLease(job.id, options.workerId, options.leaseMs, clock.now()).then(
-        (held) => {
-          if (!held) lease.lost = true;
-        },
-        (error: unknown) => logger.warn({ jobId: job.id, err: String(error) }, 'lease renewal failed'),
-      );
-    }, Math.max(10, Math.floor(options.leaseMs / 3)));
+    const heartbeat = setInterval(
+      () => {
+        store.extendJobLease(job.id, options.workerId, options.leaseMs, clock.now()).then(
+          (held) => {
+            if (!held) lease.lost = true;
+          },
+          (error: unknown) => logger.warn({ jobId: job.id, err: String(error) }, 'lease renewal failed'),
+        );
+      },
+      Math.max(10, Math.floor(options.leaseMs / 3)),
+    );
     heartbeat.unref();
     try {
       await run(lease);
@@ -313,7 +312,13 @@ export class ExecutionWorker extends PollingLoop implements WorkQueue {
       const waitMs = this.retryDelay(failure, job.attempts);
       if (waitMs !== undefined) {
         await store.releaseJob(job.id, new Date(clock.now().getTime() + waitMs), `${failure.status} ${failure.code}`, failure.status === 429);
-        await store.appendAudit({ actor: 'system', action: `${job.kind}_job_retry_scheduled`, source: `job:${job.id}`, detail: { status: failure.status, waitMs }, at: clock.now().toISOString() });
+        await store.appendAudit({
+          actor: 'system',
+          action: `${job.kind}_job_retry_scheduled`,
+          source: `job:${job.id}`,
+          detail: { status: failure.status, waitMs },
+          at: clock.now().toISOString(),
+        });
         log.warn({ status: failure.status, code: failure.code, waitMs }, 'transient failure, will retry');
         return;
       }
@@ -343,9 +348,7 @@ export class ExecutionWorker extends PollingLoop implements WorkQueue {
     const { options } = this.deps;
     const throttled = failure.status === 429;
     if (!failure.transient || (!throttled && attempts >= options.maxAttempts)) return undefined;
-    return failure.retryAfterSeconds !== undefined
-      ? failure.retryAfterSeconds * 1000
-      : Math.min(MAX_BACKOFF_MS, options.backoffBaseMs * 2 ** (attempts - 1));
+    return failure.retryAfterSeconds !== undefined ? failure.retryAfterSeconds * 1000 : Math.min(MAX_BACKOFF_MS, options.backoffBaseMs * 2 ** (attempts - 1));
   }
 
   private async executeSteps(request: AccessRequest, lease: Lease): Promise<{ outcome: ExecutionOutcome; createdGuest: boolean }> {
@@ -378,7 +381,8 @@ export class ExecutionWorker extends PollingLoop implements WorkQueue {
     const role = request.details.directoryRole;
     if (role) await run(`role:${role.id}`, async () => assignmentOutput(await directory.assignDirectoryRole(role.id, guestId)));
     const access = request.details.appAccess;
-    if (access) await run(`app:${access.app.id}:${access.role.id}`, async () => assignmentOutput(await directory.assignAppRole(access.app.id, guestId, access.role.id)));
+    if (access)
+      await run(`app:${access.app.id}:${access.role.id}`, async () => assignmentOutput(await directory.assignAppRole(access.app.id, guestId, access.role.id)));
     if (request.kind === 'extension') {
       const { extensions } = this.deps;
       if (!extensions) throw new GraphFailure(503, 'NoLifecycle', 'This instance cannot extend access; another will.');
@@ -499,7 +503,14 @@ export class ExecutionWorker extends PollingLoop implements WorkQueue {
    * past `directoryWaitNoticeMs` after the invitation, the request records that it is waiting for
    * the directory and its cards are refreshed to say so.
    */
-  private async waitForDirectory(request: AccessRequest, job: Job, stepKey: string, newGuest: NewGuest, runAfter: number, refusal?: GraphFailure): Promise<void> {
+  private async waitForDirectory(
+    request: AccessRequest,
+    job: Job,
+    stepKey: string,
+    newGuest: NewGuest,
+    runAfter: number,
+    refusal?: GraphFailure,
+  ): Promise<void> {
     const { store, clock, options, logger } = this.deps;
     const now = clock.now().getTime();
     const invitedAt = newGuest.invitedAt.getTime();
@@ -523,7 +534,10 @@ export class ExecutionWorker extends PollingLoop implements WorkQueue {
         ? this.audit('execution_retry_scheduled', job, request.id, { step: stepKey, status: refusal.status, waitMs, throttled: false, directory: true })
         : this.audit('execution_deferred', job, request.id, { step: stepKey, waitMs, directory: true }),
     );
-    logger.info({ jobId: job.id, requestId: request.id, step: stepKey, status: refusal?.status ?? null, waitMs }, 'waiting for the directory to know the new guest');
+    logger.info(
+      { jobId: job.id, requestId: request.id, step: stepKey, status: refusal?.status ?? null, waitMs },
+      'waiting for the directory to know the new guest',
+    );
   }
 
   private async handleFailure(request: AccessRequest, job: Job, error: unknown): Promise<void> {

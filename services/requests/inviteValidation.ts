@@ -3,7 +3,19 @@ import type { RequestKind } from './model';
 import { policyRefusals, type PolicySettings } from './requestPolicy';
 
 /** The request forms' fields, as the cards name their inputs. */
-export const INVITE_FIELDS = ['guestId', 'displayName', 'email', 'message', 'groupIds', 'directoryRoleId', 'appRole', 'accessUntil', 'noEndDate', 'sponsorEmail', 'justification'] as const;
+export const INVITE_FIELDS = [
+  'guestId',
+  'displayName',
+  'email',
+  'message',
+  'groupIds',
+  'directoryRoleId',
+  'appRole',
+  'accessUntil',
+  'noEndDate',
+  'sponsorEmail',
+  'justification',
+] as const;
 export type InviteField = (typeof INVITE_FIELDS)[number];
 export type FieldErrors = Partial<Record<InviteField, string>>;
 
@@ -45,7 +57,19 @@ const FORBIDDEN_LOCAL_CHARS = /[~!#$%^&*()+=[\]{}\\/|;:"<>?,\s]/;
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 
 export function emptyInviteForm(email = ''): InviteFormValues {
-  return { guestId: '', displayName: '', email, message: '', groupIds: [], directoryRoleId: '', appRole: '', accessUntil: '', noEndDate: '', sponsorEmail: '', justification: '' };
+  return {
+    guestId: '',
+    displayName: '',
+    email,
+    message: '',
+    groupIds: [],
+    directoryRoleId: '',
+    appRole: '',
+    accessUntil: '',
+    noEndDate: '',
+    sponsorEmail: '',
+    justification: '',
+  };
 }
 
 /** Reads the application field's `<service principal id>|<app role id>`; undefined when malformed. */
@@ -63,7 +87,7 @@ export { domainOf } from './requestPolicy';
 
 /** Checks the address's form; returns a sentence for the requester, or undefined when fine. */
 export function checkEmailSyntax(email: string): string | undefined {
-  if (!email) return 'Enter the guest\'s e-mail address.';
+  if (!email) return "Enter the guest's e-mail address.";
   if (email.length > LIMITS.email) return `An e-mail address has at most ${LIMITS.email} characters.`;
   const at = email.lastIndexOf('@');
   if (at <= 0 || at !== email.indexOf('@')) return 'Enter one address of the form name@company.com.';
@@ -110,7 +134,8 @@ export function validateInviteForm(values: InviteFormValues, policy: InvitePolic
   }
   const justification = values.justification.trim();
   if (!justification) errors.justification = 'Say why this guest needs access: approvers decide on it.';
-  else if (justification.length < LIMITS.justificationMin) errors.justification = `Give approvers a little more to go on (at least ${LIMITS.justificationMin} characters).`;
+  else if (justification.length < LIMITS.justificationMin)
+    errors.justification = `Give approvers a little more to go on (at least ${LIMITS.justificationMin} characters).`;
   else if (justification.length > LIMITS.justification) errors.justification = `The justification has at most ${LIMITS.justification} characters.`;
 
   if (values.groupIds.length > LIMITS.groups) errors.groupIds = `Choose at most ${LIMITS.groups} groups.`;

@@ -1,15 +1,6 @@
 /** Domain types shared by the workflow, the store, the worker and the cards. */
 
-export const REQUEST_STATES = [
-  'pending',
-  'approved',
-  'executing',
-  'completed',
-  'failed',
-  'denied',
-  'cancelled',
-  'expired',
-] as const;
+export const REQUEST_STATES = ['pending', 'approved', 'executing', 'completed', 'failed', 'denied', 'cancelled', 'expired'] as const;
 export type RequestState = (typeof REQUEST_STATES)[number];
 
 /** States in which nothing more will happen to a request. */

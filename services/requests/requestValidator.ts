@@ -18,14 +18,10 @@ import type { AccessRequest, AppAccess, InviteDetails, NamedRef, Person, Request
 import type { RequestPolicy } from './requestPolicy';
 import type { Store } from '../store/store';
 
-export type ValidatorDirectory = Pick<
-  GraphDirectory,
-  'findUsersByEmail' | 'getAssignableGroups' | 'getApp' | 'getUserById' | 'listAppRoleAssignments'
->;
+export type ValidatorDirectory = Pick<GraphDirectory, 'findUsersByEmail' | 'getAssignableGroups' | 'getApp' | 'getUserById' | 'listAppRoleAssignments'>;
 
 export type CheckResult =
-  | { ok: false; errors: FieldErrors; chosen: { groups: NamedRef[]; guest?: NamedRef }; graphProblem?: string }
-  | { ok: true; details: InviteDetails };
+  { ok: false; errors: FieldErrors; chosen: { groups: NamedRef[]; guest?: NamedRef }; graphProblem?: string } | { ok: true; details: InviteDetails };
 
 /** Requests still in flight for an address: a second one for it would be a duplicate. */
 export const OPEN_STATES: readonly RequestState[] = ['pending', 'approved', 'executing'];
@@ -167,9 +163,16 @@ export class RequestValidator {
     const users = await this.deps.directory.findUsersByEmail(email);
     const member = users.find((u) => u.userType !== 'Guest');
     if (!member) {
-      return { ok: false, message: users.length > 0 ? `${email} is a guest: a sponsor must be someone in your organisation.` : `There is nobody with the address ${email} in your organisation.` };
+      return {
+        ok: false,
+        message:
+          users.length > 0
+            ? `${email} is a guest: a sponsor must be someone in your organisation.`
+            : `There is nobody with the address ${email} in your organisation.`,
+      };
     }
-    if (member.accountEnabled === false) return { ok: false, message: `${member.displayName}'s account is disabled: choose a colleague who can answer for the guest.` };
+    if (member.accountEnabled === false)
+      return { ok: false, message: `${member.displayName}'s account is disabled: choose a colleague who can answer for the guest.` };
     return { ok: true, person: { aadObjectId: member.id, name: member.displayName } };
   }
 

@@ -35,9 +35,7 @@ export interface InviteForm {
   accessPeriod: AccessPeriodChoice;
 }
 
-export type SubmitResult =
-  | { ok: false; form: InviteForm }
-  | { ok: true; request: AccessRequest; approversReached: number; selfService?: boolean };
+export type SubmitResult = { ok: false; form: InviteForm } | { ok: true; request: AccessRequest; approversReached: number; selfService?: boolean };
 
 export type DecisionResult =
   | { kind: 'decided'; request: AccessRequest }
@@ -55,7 +53,7 @@ export interface WorkQueue {
 }
 
 /** Who "decided" a request that a policy approved; audited under this id. */
-export const SELF_SERVICE_POLICY: Person = { aadObjectId: 'policy:app-owners-self-service', name: 'the app owners\' self-service policy' };
+export const SELF_SERVICE_POLICY: Person = { aadObjectId: 'policy:app-owners-self-service', name: "the app owners' self-service policy" };
 
 const MAX_REASON = 500;
 const LIST_LIMIT = 20;
@@ -148,7 +146,10 @@ export class RequestWorkflow {
     const allowance = await this.deps.limits.fileRequest(actor.aadObjectId);
     if (!allowance.allowed) {
       this.deps.logger.warn({ actor: actor.aadObjectId, retryAfterMs: allowance.retryAfterMs }, 'request limit reached');
-      const guest = kind === 'appAccess' && details.existingGuestId && values.guestId.trim() ? { id: details.existingGuestId, displayName: details.displayName } : undefined;
+      const guest =
+        kind === 'appAccess' && details.existingGuestId && values.guestId.trim()
+          ? { id: details.existingGuestId, displayName: details.displayName }
+          : undefined;
       const formError =
         `Your request was not sent: you have filed ${allowance.limit} requests within an hour, the most one person may. ` +
         `Everything you typed is kept; send it again in ${describeWait(allowance.retryAfterMs)}.`;
@@ -192,7 +193,13 @@ export class RequestWorkflow {
    * An extension past the policy's maximum, asked on an expiry notice: a request of its own, for the
    * approver group, with the date asked for. One open extension request per guest is enough.
    */
-  async fileExtension(actor: Person, tenantId: string, guest: { id: string; email: string; displayName: string }, until: string, source: string): Promise<AccessRequest> {
+  async fileExtension(
+    actor: Person,
+    tenantId: string,
+    guest: { id: string; email: string; displayName: string },
+    until: string,
+    source: string,
+  ): Promise<AccessRequest> {
     const { store, router, clock } = this.deps;
     const open = (await store.findRequestsByEmail(guest.email, ['pending', 'approved', 'executing'])).find((r) => r.kind === 'extension');
     if (open) return open;
@@ -211,7 +218,9 @@ export class RequestWorkflow {
       this.audit(actor.aadObjectId, 'request_created', source, undefined, { kind: 'extension', accessUntil: until, guestId: guest.id }),
     );
     const reached = await router.deliver(request, { owners: [], reachableOwners: [], selfService: false });
-    await store.appendAudit(this.audit('system', reached > 0 ? 'approval_requested' : 'approval_unreachable', source, request.id, { reached, owners: false, fallback: false }));
+    await store.appendAudit(
+      this.audit('system', reached > 0 ? 'approval_requested' : 'approval_unreachable', source, request.id, { reached, owners: false, fallback: false }),
+    );
     return request;
   }
 
@@ -308,7 +317,13 @@ export class RequestWorkflow {
     return this.deps.router.approvalsChannel();
   }
 
-  private async decide(actor: Person, requestId: string, source: string, verdict: Pick<Decision, 'outcome' | 'reason'>, accessUntilText = ''): Promise<DecisionResult> {
+  private async decide(
+    actor: Person,
+    requestId: string,
+    source: string,
+    verdict: Pick<Decision, 'outcome' | 'reason'>,
+    accessUntilText = '',
+  ): Promise<DecisionResult> {
     const { store, queue } = this.deps;
     const request = await store.getRequest(requestId);
     if (!request) return { kind: 'notFound' };
@@ -351,7 +366,13 @@ export class RequestWorkflow {
       expectedVersion: request.version,
       to: verdict.outcome,
       patch: { decision },
-      audit: this.audit(actor.aadObjectId, `request_${verdict.outcome}`, source, request.id, decision.accessUntil ? { accessUntil: decision.accessUntil, asked: request.details.accessUntil ?? null } : undefined),
+      audit: this.audit(
+        actor.aadObjectId,
+        `request_${verdict.outcome}`,
+        source,
+        request.id,
+        decision.accessUntil ? { accessUntil: decision.accessUntil, asked: request.details.accessUntil ?? null } : undefined,
+      ),
       enqueueJob: verdict.outcome === 'approved',
       outbox: this.deps.announcements.entriesFor(request, verdict.outcome),
     });

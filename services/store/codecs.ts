@@ -83,10 +83,7 @@ const outcomeSchema: z.ZodType<ExecutionOutcome> = z.object({
 const stepOutputSchema: z.ZodType<Record<string, string>> = z.record(z.string(), z.string());
 
 type AuditDetail = NonNullable<AuditEntry['detail']>;
-const auditDetailSchema: z.ZodType<AuditDetail> = z.record(
-  z.string(),
-  z.union([z.string(), z.number(), z.boolean(), z.null()]),
-);
+const auditDetailSchema: z.ZodType<AuditDetail> = z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]));
 
 const referenceSchema: z.ZodType<Record<string, unknown>> = z.record(z.string(), z.unknown());
 
@@ -111,9 +108,7 @@ const campaignItemDetailSchema: z.ZodType<CampaignItemDetail> = z.object({
 function check<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
   const result = schema.safeParse(value);
   if (!result.success) {
-    const issues = result.error.issues
-      .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(value)'}: ${issue.message}`)
-      .join('; ');
+    const issues = result.error.issues.map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(value)'}: ${issue.message}`).join('; ');
     throw new StoreDataError(`${where} does not match its type: ${issues}`);
   }
   return result.data;

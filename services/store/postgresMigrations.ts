@@ -296,10 +296,7 @@ const MIGRATION_LOCK_CLASS = 0x6761; // "ga"
  * under an advisory lock: instances starting together queue behind each other, and each later one
  * finds the steps already recorded. A database written by a newer release is refused.
  */
-export async function migratePostgres(
-  client: PoolClient,
-  migrations: readonly PostgresMigration[] = POSTGRES_MIGRATIONS,
-): Promise<PostgresMigrationResult> {
+export async function migratePostgres(client: PoolClient, migrations: readonly PostgresMigration[] = POSTGRES_MIGRATIONS): Promise<PostgresMigrationResult> {
   checkNumbering(migrations);
   await client.query('BEGIN');
   try {

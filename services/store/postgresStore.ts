@@ -37,7 +37,21 @@ import type {
   NewManagedGuest,
 } from '../lifecycle/model';
 // The one row mapping, shared with the other store: only the SQL below is this dialect's own.
-import { auditFor, auditRecord, cardMessageRecord, cursorRecord, guestCardMessageRecord, inOrder, leaseEnd, missing, outboxRecord, requestRecord, stepRecord, transitionPatch, type Row } from './rows';
+import {
+  auditFor,
+  auditRecord,
+  cardMessageRecord,
+  cursorRecord,
+  guestCardMessageRecord,
+  inOrder,
+  leaseEnd,
+  missing,
+  outboxRecord,
+  requestRecord,
+  stepRecord,
+  transitionPatch,
+  type Row,
+} from './rows';
 import type {
   CampaignItemQuery,
   GuestJobStatus,
@@ -154,31 +168,25 @@ export class PostgresStore implements Store {
 
   async findRequestsByEmail(email: string, states: readonly RequestState[]): Promise<AccessRequest[]> {
     if (states.length === 0) return [];
-    const result = await query(
-      this.pool,
-      'SELECT * FROM requests WHERE email = $1 AND state = ANY($2::text[]) ORDER BY created_at, seq',
-      [normalizeEmail(email), [...states]],
-    );
+    const result = await query(this.pool, 'SELECT * FROM requests WHERE email = $1 AND state = ANY($2::text[]) ORDER BY created_at, seq', [
+      normalizeEmail(email),
+      [...states],
+    ]);
     return result.rows.map(rows.request);
   }
 
   async listRequestsByRequester(aadObjectId: string, limit: number): Promise<AccessRequest[]> {
-    const result = await query(
-      this.pool,
-      'SELECT * FROM requests WHERE requester_id = $1 ORDER BY created_at DESC, seq DESC LIMIT $2',
-      [aadObjectId, checkLimit(limit)],
-    );
+    const result = await query(this.pool, 'SELECT * FROM requests WHERE requester_id = $1 ORDER BY created_at DESC, seq DESC LIMIT $2', [
+      aadObjectId,
+      checkLimit(limit),
+    ]);
     return result.rows.map(rows.request);
   }
 
   async listRequestsByState(states: readonly RequestState[], limit: number): Promise<AccessRequest[]> {
     checkLimit(limit);
     if (states.length === 0) return [];
-    const result = await query(
-      this.pool,
-      'SELECT * FROM requests WHERE state = ANY($1::text[]) ORDER BY created_at, seq LIMIT $2',
-      [[...states], limit],
-    );
+    const result = await query(this.pool, 'SELECT * FROM requests WHERE state = ANY($1::text[]) ORDER BY created_at, seq LIMIT $2', [[...states], limit]);
     return result.rows.map(rows.request);
   }
 
@@ -198,15 +206,7 @@ export class PostgresStore implements Store {
              updated_at = $7
          WHERE id = $1 AND state = $2 AND version = $3
          RETURNING *`,
-        [
-          input.id,
-          input.from,
-          input.expectedVersion,
-          input.to,
-          patch.decision,
-          patch.outcome,
-          at,
-        ],
+        [input.id, input.from, input.expectedVersion, input.to, patch.decision, patch.outcome, at],
       );
       const row = updated.rows[0];
       if (row === undefined) {
@@ -278,11 +278,11 @@ export class PostgresStore implements Store {
     const audited = auditRecord(audit);
     const id = randomUUID();
     await this.transaction(async (client) => {
-      await query(
-        client,
-        `INSERT INTO jobs (id, kind, payload, state, attempts, run_after, created_at) VALUES ($1, 'guest', $2::jsonb, 'queued', 0, $3, $3)`,
-        [id, JSON.stringify(payload), audited.at],
-      );
+      await query(client, `INSERT INTO jobs (id, kind, payload, state, attempts, run_after, created_at) VALUES ($1, 'guest', $2::jsonb, 'queued', 0, $3, $3)`, [
+        id,
+        JSON.stringify(payload),
+        audited.at,
+      ]);
       await query(client, INSERT_AUDIT, inOrder(audited, AUDIT_COLUMNS));
     });
     return id;
@@ -324,11 +324,11 @@ export class PostgresStore implements Store {
 
   async extendJobLease(jobId: string, workerId: string, leaseMs: number, now: Date): Promise<boolean> {
     const leaseUntil = leaseEnd(now, checkLeaseMs(leaseMs));
-    const result = await query(
-      this.pool,
-      `UPDATE jobs SET lease_until = $3 WHERE id = $1 AND state = 'running' AND lease_owner = $2`,
-      [jobId, workerId, leaseUntil],
-    );
+    const result = await query(this.pool, `UPDATE jobs SET lease_until = $3 WHERE id = $1 AND state = 'running' AND lease_owner = $2`, [
+      jobId,
+      workerId,
+      leaseUntil,
+    ]);
     return (result.rowCount ?? 0) > 0;
   }
 
@@ -455,11 +455,10 @@ export class PostgresStore implements Store {
   }
 
   async findCardMessage(conversationKey: string, activityId: string): Promise<CardMessage | undefined> {
-    const result = await query(
-      this.pool,
-      'SELECT * FROM card_messages WHERE conversation_key = $1 AND activity_id = $2 ORDER BY seq LIMIT 1',
-      [conversationKey, activityId],
-    );
+    const result = await query(this.pool, 'SELECT * FROM card_messages WHERE conversation_key = $1 AND activity_id = $2 ORDER BY seq LIMIT 1', [
+      conversationKey,
+      activityId,
+    ]);
     const row = result.rows[0];
     return row === undefined ? undefined : rows.cardMessage(row);
   }
@@ -473,10 +472,7 @@ export class PostgresStore implements Store {
   }
 
   async findGuestCardMessage(conversationKey: string, activityId: string): Promise<GuestCardMessage | undefined> {
-    const result = await query(this.pool, 'SELECT * FROM guest_card_messages WHERE conversation_key = $1 AND activity_id = $2', [
-      conversationKey,
-      activityId,
-    ]);
+    const result = await query(this.pool, 'SELECT * FROM guest_card_messages WHERE conversation_key = $1 AND activity_id = $2', [conversationKey, activityId]);
     const row = result.rows[0];
     return row === undefined ? undefined : rows.guestCardMessage(row);
   }
@@ -593,7 +589,15 @@ export class PostgresStore implements Store {
             if ((await insertManagedGuest(client, guest.insert)) === 0) throw new LifecycleConflict(`guest ${guest.insert.guestId} exists already`);
           } else {
             const columns = { ...managedGuestPatchColumns(guest.set), updated_at: at };
-            await updateWithVersion(client, 'managed_guests', 'guest_id', guest.guestId.toLowerCase(), guest.expectedVersion, columns, `guest ${guest.guestId}`);
+            await updateWithVersion(
+              client,
+              'managed_guests',
+              'guest_id',
+              guest.guestId.toLowerCase(),
+              guest.expectedVersion,
+              columns,
+              `guest ${guest.guestId}`,
+            );
           }
         }
         if (change.campaign && 'insert' in change.campaign) {
@@ -674,7 +678,9 @@ export class PostgresStore implements Store {
       for (let i = 0; i < items.length; i += perStatement) {
         const chunk = items.slice(i, i + perStatement);
         const width = CAMPAIGN_ITEM_COLUMNS.length;
-        const placeholders = chunk.map((_, r) => `(${CAMPAIGN_ITEM_COLUMNS.map((c, k) => `$${r * width + k + 1}${c === 'detail' ? '::jsonb' : ''}`).join(', ')})`).join(', ');
+        const placeholders = chunk
+          .map((_, r) => `(${CAMPAIGN_ITEM_COLUMNS.map((c, k) => `$${r * width + k + 1}${c === 'detail' ? '::jsonb' : ''}`).join(', ')})`)
+          .join(', ');
         await query(
           client,
           `INSERT INTO campaign_items (${CAMPAIGN_ITEM_COLUMNS.join(', ')}) VALUES ${placeholders} ON CONFLICT (campaign_id, guest_id) DO NOTHING`,
@@ -801,7 +807,11 @@ function query(db: Queryable, text: string, values?: unknown[]): Promise<QueryRe
 /** A new grant; one already recorded for the same request and target is kept. */
 async function insertGrant(client: PoolClient, grant: NewGrant): Promise<void> {
   const jsonless = GRANT_COLUMNS.map((_, i) => `$${i + 1}`).join(', ');
-  await query(client, `INSERT INTO grants (${GRANT_COLUMNS.join(', ')}) VALUES (${jsonless}) ON CONFLICT (request_id, kind, target_id) DO NOTHING`, inOrder(grantRecord(grant), GRANT_COLUMNS));
+  await query(
+    client,
+    `INSERT INTO grants (${GRANT_COLUMNS.join(', ')}) VALUES (${jsonless}) ON CONFLICT (request_id, kind, target_id) DO NOTHING`,
+    inOrder(grantRecord(grant), GRANT_COLUMNS),
+  );
 }
 
 /** A guest the bot starts to look after; one it looks after already is kept as it is. Returns the rows written. */
@@ -839,7 +849,11 @@ async function updateWithVersion(
 ): Promise<void> {
   const names = Object.keys(columns).filter((c) => columns[c] !== undefined);
   const sets = [...names.map((name, i) => `${name} = $${i + 3}`), 'version = version + 1'].join(', ');
-  const result = await query(client, `UPDATE ${table} SET ${sets} WHERE ${key} = $1 AND version = $2`, [id, expectedVersion, ...names.map((name) => columns[name] ?? null)]);
+  const result = await query(client, `UPDATE ${table} SET ${sets} WHERE ${key} = $1 AND version = $2`, [
+    id,
+    expectedVersion,
+    ...names.map((name) => columns[name] ?? null),
+  ]);
   if ((result.rowCount ?? 0) === 0) throw new LifecycleConflict(what);
 }
 

@@ -61,8 +61,20 @@ export function inOrder<C extends string>(record: Readonly<Record<C, ColumnValue
 }
 
 export const REQUEST_COLUMNS = [
-  'id', 'kind', 'state', 'version', 'requester_id', 'requester_name', 'tenant_id', 'email',
-  'details', 'context', 'decision', 'outcome', 'created_at', 'updated_at',
+  'id',
+  'kind',
+  'state',
+  'version',
+  'requester_id',
+  'requester_name',
+  'tenant_id',
+  'email',
+  'details',
+  'context',
+  'decision',
+  'outcome',
+  'created_at',
+  'updated_at',
 ] as const;
 export const STEP_COLUMNS = ['request_id', 'step_key', 'status', 'output', 'error', 'updated_at'] as const;
 export const CARD_MESSAGE_COLUMNS = ['request_id', 'role', 'conversation_key', 'activity_id'] as const;
@@ -72,25 +84,72 @@ export const CURSOR_COLUMNS = ['id', 'owner_id', 'kind', 'state', 'created_at', 
 export const OUTBOX_COLUMNS = ['id', 'key', 'kind', 'request_id', 'payload', 'run_after', 'created_at'] as const;
 
 export const GRANT_COLUMNS = [
-  'id', 'request_id', 'guest_id', 'kind', 'target_id', 'target_name', 'assignment_id', 'given', 'state',
-  'ends_at', 'noticed_for', 'ended_at', 'end_reason', 'created_at', 'version',
+  'id',
+  'request_id',
+  'guest_id',
+  'kind',
+  'target_id',
+  'target_name',
+  'assignment_id',
+  'given',
+  'state',
+  'ends_at',
+  'noticed_for',
+  'ended_at',
+  'end_reason',
+  'created_at',
+  'version',
 ] as const;
 export const MANAGED_GUEST_COLUMNS = [
-  'guest_id', 'email', 'display_name', 'sponsor_kind', 'sponsor_id', 'sponsor_name', 'created_by_request',
-  'end_state', 'ended_at', 'created_at', 'updated_at', 'version',
+  'guest_id',
+  'email',
+  'display_name',
+  'sponsor_kind',
+  'sponsor_id',
+  'sponsor_name',
+  'created_by_request',
+  'end_state',
+  'ended_at',
+  'created_at',
+  'updated_at',
+  'version',
 ] as const;
 export const CAMPAIGN_COLUMNS = [
-  'id', 'kind', 'state', 'started_by_id', 'started_by_name', 'started_at', 'filter', 'due_at', 'conversation', 'note', 'updated_at', 'version',
+  'id',
+  'kind',
+  'state',
+  'started_by_id',
+  'started_by_name',
+  'started_at',
+  'filter',
+  'due_at',
+  'conversation',
+  'note',
+  'updated_at',
+  'version',
 ] as const;
 export const CAMPAIGN_ITEM_COLUMNS = [
-  'campaign_id', 'guest_id', 'guest_name', 'guest_email', 'sponsor_kind', 'sponsor_id', 'sponsor_name', 'detail',
-  'decision', 'decided_by_id', 'decided_by_name', 'decided_at', 'escalated', 'outcome',
+  'campaign_id',
+  'guest_id',
+  'guest_name',
+  'guest_email',
+  'sponsor_kind',
+  'sponsor_id',
+  'sponsor_name',
+  'detail',
+  'decision',
+  'decided_by_id',
+  'decided_by_name',
+  'decided_at',
+  'escalated',
+  'outcome',
 ] as const;
 
 /** One value per column of a table, as a statement binds them. */
 type Columns<C extends readonly string[]> = Record<C[number], ColumnValue>;
 
-const optionalTime = (value: string | null | undefined, what: string): string | null => (value === undefined || value === null ? null : isoTimestamp(value, what));
+const optionalTime = (value: string | null | undefined, what: string): string | null =>
+  value === undefined || value === null ? null : isoTimestamp(value, what);
 
 /** A new grant: active, at version 1, never noticed. */
 export function grantRecord(grant: NewGrant): Columns<typeof GRANT_COLUMNS> {
@@ -335,13 +394,11 @@ export function rowReaders(columns: ColumnReader) {
     return value as Row;
   };
   const text = (row: Row, column: string, where: string) => columns.text(row[column], `${where}.${column}`);
-  const optionalText = (row: Row, column: string, where: string) =>
-    row[column] === null || row[column] === undefined ? undefined : text(row, column, where);
+  const optionalText = (row: Row, column: string, where: string) => (row[column] === null || row[column] === undefined ? undefined : text(row, column, where));
   const integer = (row: Row, column: string, where: string) => columns.integer(row[column], `${where}.${column}`);
   const timestamp = (row: Row, column: string, where: string) => columns.timestamp(row[column], `${where}.${column}`);
   const json = (row: Row, column: string, where: string) => columns.json(row[column], `${where}.${column}`);
-  const optionalJson = (row: Row, column: string, where: string) =>
-    row[column] === null || row[column] === undefined ? undefined : json(row, column, where);
+  const optionalJson = (row: Row, column: string, where: string) => (row[column] === null || row[column] === undefined ? undefined : json(row, column, where));
 
   // Arrow properties, not methods: stores pass them to map() unbound.
   return {
@@ -524,7 +581,11 @@ export function rowReaders(columns: ColumnReader) {
       };
       const assignmentId = optionalText(row, 'assignment_id', where);
       if (assignmentId !== undefined) grant.assignmentId = assignmentId;
-      for (const [column, field] of [['ends_at', 'endsAt'], ['noticed_for', 'noticedFor'], ['ended_at', 'endedAt']] as const) {
+      for (const [column, field] of [
+        ['ends_at', 'endsAt'],
+        ['noticed_for', 'noticedFor'],
+        ['ended_at', 'endedAt'],
+      ] as const) {
         if (row[column] !== null && row[column] !== undefined) grant[field] = timestamp(row, column, where);
       }
       const endReason = optionalText(row, 'end_reason', where);
@@ -540,7 +601,11 @@ export function rowReaders(columns: ColumnReader) {
         guestId,
         email: text(row, 'email', where),
         displayName: text(row, 'display_name', where),
-        sponsor: { kind: decode.sponsorKind(row['sponsor_kind'], `${where}.sponsor_kind`), id: text(row, 'sponsor_id', where), name: text(row, 'sponsor_name', where) },
+        sponsor: {
+          kind: decode.sponsorKind(row['sponsor_kind'], `${where}.sponsor_kind`),
+          id: text(row, 'sponsor_id', where),
+          name: text(row, 'sponsor_name', where),
+        },
         createdAt: timestamp(row, 'created_at', where),
         updatedAt: timestamp(row, 'updated_at', where),
         version: integer(row, 'version', where),

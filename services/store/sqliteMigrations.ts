@@ -25,7 +25,11 @@ function widenJobKinds(db: Database): void {
   if (!widened.includes("'lifecycle')") || !widened.includes("kind IN ('guest', 'lifecycle')")) {
     throw new Error('migration "guest lifecycle": the jobs table is not the one this step expects; its kind checks were not found');
   }
-  const columns = db.prepare<[], { name: string }>('SELECT name FROM pragma_table_info(\'jobs\')').all().map((c) => `"${c.name}"`).join(', ');
+  const columns = db
+    .prepare<[], { name: string }>("SELECT name FROM pragma_table_info('jobs')")
+    .all()
+    .map((c) => `"${c.name}"`)
+    .join(', ');
   const indexes = db.prepare<[], { sql: string }>("SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'jobs' AND sql IS NOT NULL").all();
   db.exec(widened.replace(/^CREATE TABLE\s+("jobs"|jobs)/i, 'CREATE TABLE jobs_rebuilt'));
   db.exec(`INSERT INTO jobs_rebuilt (${columns}) SELECT ${columns} FROM jobs ORDER BY rowid`);
@@ -327,9 +331,7 @@ export function migrate(db: Database, migrations: readonly Migration[] = MIGRATI
     // both run the same step.
     const from = schemaVersion(db);
     if (from > migrations.length) {
-      throw new Error(
-        `database schema version ${from} is newer than this release knows (${migrations.length}); refusing to use it`,
-      );
+      throw new Error(`database schema version ${from} is newer than this release knows (${migrations.length}); refusing to use it`);
     }
     for (const migration of migrations.slice(from)) {
       db.exec(migration.sql);

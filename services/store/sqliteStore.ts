@@ -6,7 +6,20 @@ import type { AccessRequest, AuditEntry, CardMessage, ExecutionStep, GuestCardMe
 import { checkLeaseMs, checkLimit, isoTimestamp, normalizeEmail } from './codecs';
 import { migrate } from './sqliteMigrations';
 // The one row mapping, shared with the other store: only the SQL below is this dialect's own.
-import { auditFor, auditRecord, cardMessageRecord, cursorRecord, guestCardMessageRecord, leaseEnd, missing, outboxRecord, requestRecord, stepRecord, transitionPatch, type ColumnValue } from './rows';
+import {
+  auditFor,
+  auditRecord,
+  cardMessageRecord,
+  cursorRecord,
+  guestCardMessageRecord,
+  leaseEnd,
+  missing,
+  outboxRecord,
+  requestRecord,
+  stepRecord,
+  transitionPatch,
+  type ColumnValue,
+} from './rows';
 import {
   campaignItemPatchColumns,
   campaignItemRecord,
@@ -279,7 +292,9 @@ function prepareStatements(db: Db) {
       ON CONFLICT (campaign_id, guest_id) DO NOTHING`),
     saveCampaignItemDetail: db.prepare<{ campaign_id: string; guest_id: string; detail: string }>(`
       UPDATE campaign_items SET detail = @detail WHERE campaign_id = @campaign_id AND guest_id = @guest_id`),
-    getCampaignItem: db.prepare<{ campaign_id: string; guest_id: string }>('SELECT * FROM campaign_items WHERE campaign_id = @campaign_id AND guest_id = @guest_id'),
+    getCampaignItem: db.prepare<{ campaign_id: string; guest_id: string }>(
+      'SELECT * FROM campaign_items WHERE campaign_id = @campaign_id AND guest_id = @guest_id',
+    ),
     listCampaignItems: db.prepare<{
       campaign_id: string;
       sponsor: string | null;
@@ -372,15 +387,11 @@ export class SqliteStore implements Store {
 
   async findRequestsByEmail(email: string, states: readonly RequestState[]): Promise<AccessRequest[]> {
     if (states.length === 0) return [];
-    return this.statements.findRequestsByEmail
-      .all({ email: normalizeEmail(email), states: JSON.stringify(states) })
-      .map(rows.request);
+    return this.statements.findRequestsByEmail.all({ email: normalizeEmail(email), states: JSON.stringify(states) }).map(rows.request);
   }
 
   async listRequestsByRequester(aadObjectId: string, limit: number): Promise<AccessRequest[]> {
-    return this.statements.listRequestsByRequester
-      .all({ requester_id: aadObjectId, limit: checkLimit(limit) })
-      .map(rows.request);
+    return this.statements.listRequestsByRequester.all({ requester_id: aadObjectId, limit: checkLimit(limit) }).map(rows.request);
   }
 
   async listRequestsByState(states: readonly RequestState[], limit: number): Promise<AccessRequest[]> {
@@ -494,9 +505,7 @@ export class SqliteStore implements Store {
   async claimPeriodicTask(name: string, owner: string, leaseMs: number, now: Date): Promise<boolean> {
     const nowIso = isoTimestamp(now, 'now');
     const leaseUntil = leaseEnd(now, checkLeaseMs(leaseMs));
-    return this.write(
-      () => this.statements.claimPeriodicTask.get({ name, owner, now: nowIso, lease_until: leaseUntil }) !== undefined,
-    );
+    return this.write(() => this.statements.claimPeriodicTask.get({ name, owner, now: nowIso, lease_until: leaseUntil }) !== undefined);
   }
 
   async finishPeriodicTask(name: string, owner: string, nextRunAt: Date): Promise<void> {
@@ -570,7 +579,8 @@ export class SqliteStore implements Store {
   }
 
   async listGrants(filter: { guestId: string } | { requestId: string }): Promise<Grant[]> {
-    const found = 'guestId' in filter ? this.statements.listGrantsOfGuest.all(filter.guestId.toLowerCase()) : this.statements.listGrantsOfRequest.all(filter.requestId);
+    const found =
+      'guestId' in filter ? this.statements.listGrantsOfGuest.all(filter.guestId.toLowerCase()) : this.statements.listGrantsOfRequest.all(filter.requestId);
     return found.map(rows.grant);
   }
 
@@ -617,7 +627,8 @@ export class SqliteStore implements Store {
         }
         for (const guest of change.guests ?? []) {
           if ('insert' in guest) {
-            if (this.statements.insertManagedGuest.run(managedGuestRecord(guest.insert)).changes === 0) throw new LifecycleConflict(`guest ${guest.insert.guestId} exists already`);
+            if (this.statements.insertManagedGuest.run(managedGuestRecord(guest.insert)).changes === 0)
+              throw new LifecycleConflict(`guest ${guest.insert.guestId} exists already`);
           } else {
             const columns = { ...managedGuestPatchColumns(guest.set), updated_at: at };
             this.updateWithVersion('managed_guests', 'guest_id', guest.guestId.toLowerCase(), guest.expectedVersion, columns, `guest ${guest.guestId}`);
@@ -753,7 +764,14 @@ export class SqliteStore implements Store {
   }
 
   /** A compare-and-set on a row's version, setting `columns` and the next version; a lost one throws LifecycleConflict. */
-  private updateWithVersion(table: string, key: string, id: string, expectedVersion: number, columns: Record<string, ColumnValue | undefined>, what: string): void {
+  private updateWithVersion(
+    table: string,
+    key: string,
+    id: string,
+    expectedVersion: number,
+    columns: Record<string, ColumnValue | undefined>,
+    what: string,
+  ): void {
     const names = Object.keys(columns).filter((c) => columns[c] !== undefined);
     const sets = [...names.map((c) => `${c} = @${c}`), 'version = version + 1'].join(', ');
     const values: Params = { where_key: id, where_version: expectedVersion };

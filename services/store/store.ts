@@ -17,15 +17,7 @@ import type {
   NewGrant,
   NewManagedGuest,
 } from '../lifecycle/model';
-import type {
-  AccessRequest,
-  AuditEntry,
-  CardMessage,
-  ExecutionStep,
-  GuestCardMessage,
-  Job,
-  RequestState,
-} from '../requests/model';
+import type { AccessRequest, AuditEntry, CardMessage, ExecutionStep, GuestCardMessage, Job, RequestState } from '../requests/model';
 
 /** A request as first stored; the store assigns the version. */
 export type NewRequest = Omit<AccessRequest, 'version' | 'state' | 'updatedAt'>;
@@ -33,9 +25,7 @@ export type NewRequest = Omit<AccessRequest, 'version' | 'state' | 'updatedAt'>;
 /** Fields a transition may change besides the state. */
 export type RequestPatch = Partial<Pick<AccessRequest, 'decision' | 'outcome'>>;
 
-export type TransitionResult =
-  | { ok: true; request: AccessRequest }
-  | { ok: false; current: AccessRequest | undefined };
+export type TransitionResult = { ok: true; request: AccessRequest } | { ok: false; current: AccessRequest | undefined };
 
 export interface TransitionInput {
   id: string;

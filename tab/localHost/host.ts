@@ -23,7 +23,15 @@ interface AppMessage {
 type Theme = 'default' | 'dark' | 'contrast';
 
 /** Notices teams-js sends without waiting for an answer. */
-const ONE_WAY = new Set(['registerHandler', 'appInitialization.success', 'appInitialization.failure', 'appInitialization.appLoaded', 'settings.setValidityState', 'settings.save.success', 'settings.save.failure']);
+const ONE_WAY = new Set([
+  'registerHandler',
+  'appInitialization.success',
+  'appInitialization.failure',
+  'appInitialization.appLoaded',
+  'settings.setValidityState',
+  'settings.save.success',
+  'settings.save.failure',
+]);
 
 /** What this host says it supports: the tab needs dialogs and nothing more. */
 const RUNTIME = JSON.stringify({ apiVersion: 4, supports: { dialog: { url: {}, update: {} }, pages: { config: {} } } });

@@ -88,21 +88,26 @@ async function start(): Promise<void> {
     const dataset = input.choicesData?.dataset;
     if (!filter || !dataset) return;
     window.clearTimeout(timers.get(input));
-    timers.set(input, window.setTimeout(async () => {
-      input.showLoadingIndicator();
-      try {
-        const answer = await api.get<{ results: Array<{ title: string; value: string }> }>(`/search/${encodeURIComponent(dataset)}?q=${encodeURIComponent(filter)}`);
-        // The renderer turns a typed title into its value only for choices it knows: teach it these.
-        for (const result of answer.results) {
-          if (!input.choices.some((c) => c.value === result.value)) input.choices.push(new Choice(result.title, result.value));
+    timers.set(
+      input,
+      window.setTimeout(async () => {
+        input.showLoadingIndicator();
+        try {
+          const answer = await api.get<{ results: Array<{ title: string; value: string }> }>(
+            `/search/${encodeURIComponent(dataset)}?q=${encodeURIComponent(filter)}`,
+          );
+          // The renderer turns a typed title into its value only for choices it knows: teach it these.
+          for (const result of answer.results) {
+            if (!input.choices.some((c) => c.value === result.value)) input.choices.push(new Choice(result.title, result.value));
+          }
+          input.removeLoadingIndicator();
+          input.renderChoices(filter, answer.results);
+        } catch {
+          input.removeLoadingIndicator();
+          input.showErrorIndicator(filter, 'Unable to load');
         }
-        input.removeLoadingIndicator();
-        input.renderChoices(filter, answer.results);
-      } catch {
-        input.removeLoadingIndicator();
-        input.showErrorIndicator(filter, 'Unable to load');
-      }
-    }, SEARCH_PAUSE_MS));
+      }, SEARCH_PAUSE_MS),
+    );
   }
 }
 

@@ -38,8 +38,16 @@ export function replace(parent: Node, ...children: Child[]): void {
   append(parent, ...children);
 }
 
-export function button(label: string, onClick: () => void, options: { kind?: 'primary' | 'danger' | 'plain'; disabled?: boolean; label?: string } = {}): HTMLButtonElement {
-  const element = h('button', { className: `button ${options.kind ?? 'plain'}`, attrs: { type: 'button', 'aria-label': options.label }, on: { click: () => onClick() } }, label);
+export function button(
+  label: string,
+  onClick: () => void,
+  options: { kind?: 'primary' | 'danger' | 'plain'; disabled?: boolean; label?: string } = {},
+): HTMLButtonElement {
+  const element = h(
+    'button',
+    { className: `button ${options.kind ?? 'plain'}`, attrs: { type: 'button', 'aria-label': options.label }, on: { click: () => onClick() } },
+    label,
+  );
   element.disabled = options.disabled === true;
   return element;
 }

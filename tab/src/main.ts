@@ -31,7 +31,11 @@ async function start(): Promise<void> {
     replace(
       root,
       h('h1', null, 'Guest Access'),
-      h('p', { className: 'notice info', attrs: { role: 'status' } }, 'Open this page in Microsoft Teams: it is the Guest Access app\'s tab, and it needs Teams to know who you are.'),
+      h(
+        'p',
+        { className: 'notice info', attrs: { role: 'status' } },
+        "Open this page in Microsoft Teams: it is the Guest Access app's tab, and it needs Teams to know who you are.",
+      ),
       h('p', { className: 'subtle' }, 'In Teams, open Apps, find Guest Access and choose its Requests tab.'),
     );
     return;
@@ -66,7 +70,12 @@ async function start(): Promise<void> {
   }
   replace(
     root,
-    h('header', { className: 'app-header' }, h('h1', null, 'Guest Access'), h('nav', { className: 'nav', attrs: { role: 'tablist', 'aria-label': 'Views' } }, ...tabs.values())),
+    h(
+      'header',
+      { className: 'app-header' },
+      h('h1', null, 'Guest Access'),
+      h('nav', { className: 'nav', attrs: { role: 'tablist', 'aria-label': 'Views' } }, ...tabs.values()),
+    ),
     main,
   );
   // Teams only needs to hear it; nothing here waits for its acknowledgement.

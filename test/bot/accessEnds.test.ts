@@ -62,7 +62,11 @@ describe('access that ends', () => {
   it('tells the sponsor on day 23 of a 30-day invitation, and Extend moves the end, audited on the request', async () => {
     await start();
     const { requestId, guestId } = await invited();
-    expect((await harness.app.store.listGrants({ requestId })).map((g) => g.endsAt)).toEqual([endOfDay('2026-03-31'), endOfDay('2026-03-31'), endOfDay('2026-03-31')]);
+    expect((await harness.app.store.listGrants({ requestId })).map((g) => g.endsAt)).toEqual([
+      endOfDay('2026-03-31'),
+      endOfDay('2026-03-31'),
+      endOfDay('2026-03-31'),
+    ]);
 
     await dayAfter(22);
     expect(notices(people.alex)).toHaveLength(0);
@@ -73,9 +77,15 @@ describe('access that ends', () => {
     expect(notice.text).toContain('With nothing else left, their sign-in is disabled');
     expect(allActions(notice.card).map((a) => a.title)).toEqual(['Extend', 'Let it end']);
 
-    const extended = cardText(invokeCard(await harness.post(harness.activities.cardAction(people.alex, VERBS.extendAccess, { guestId, accessUntil: '2026-06-30' }, notice.activityId))));
+    const extended = cardText(
+      invokeCard(await harness.post(harness.activities.cardAction(people.alex, VERBS.extendAccess, { guestId, accessUntil: '2026-06-30' }, notice.activityId))),
+    );
     expect(extended).toContain('Extended until 2026-06-30 by Alex Wilber on 2026-03-24.');
-    expect((await harness.app.store.listGrants({ requestId })).map((g) => g.endsAt)).toEqual([endOfDay('2026-06-30'), endOfDay('2026-06-30'), endOfDay('2026-06-30')]);
+    expect((await harness.app.store.listGrants({ requestId })).map((g) => g.endsAt)).toEqual([
+      endOfDay('2026-06-30'),
+      endOfDay('2026-06-30'),
+      endOfDay('2026-06-30'),
+    ]);
     const audit = (await harness.app.store.listAudit(requestId)).filter((a) => a.action === 'grant_extended');
     expect(audit).toHaveLength(3);
     expect(audit[0]).toMatchObject({ actor: people.alex.aadObjectId, detail: { from: '2026-03-31', to: '2026-06-30' } });
@@ -125,7 +135,9 @@ describe('access that ends', () => {
   it('never removes what someone else gave: a group the guest was in already stays, and a guest invited outside the bot keeps its account', async () => {
     await start();
     const opened = await say(harness, people.alex, 'invite');
-    const filed = cardText(invokeCard(await harness.post(harness.activities.cardAction(people.alex, VERBS.submitInvite, { ...FORM, accessUntil: '2026-03-10' }, opened.activityId))));
+    const filed = cardText(
+      invokeCard(await harness.post(harness.activities.cardAction(people.alex, VERBS.submitInvite, { ...FORM, accessUntil: '2026-03-10' }, opened.activityId))),
+    );
     const requestId = /GA-[0-9A-Z]{6}/.exec(filed)![0];
     // Before the approval, an admin invites the guest in the portal and adds them to Project Falcon.
     const outside = harness.simulator.directory.invite({ invitedUserEmailAddress: FORM.email, inviteRedirectUrl: 'https://myapps.microsoft.com' });
@@ -144,17 +156,39 @@ describe('access that ends', () => {
     expect(harness.simulator.directory.invitations.filter((i) => i.email === FORM.email)).toHaveLength(1);
   });
 
-  it('hands a membership over to a later request of the bot\'s that asked for it too, instead of removing it', async () => {
+  it("hands a membership over to a later request of the bot's that asked for it too, instead of removing it", async () => {
     await start();
     const { guestId } = await invited({ ...FORM, groupIds: DEMO_GROUP_IDS.projectFalcon, accessUntil: '2026-03-10' });
     // A second request gives the guest an app, and a longer stay in Project Falcon through a group the worker finds it in.
     const grants = await harness.app.store.listGrants({ guestId });
     expect(grants.map((g) => g.kind)).toEqual(['account', 'group']);
     const second = await harness.app.store.createRequest(
-      { id: 'GA-SECOND', kind: 'invite', requester: people.isaiah, tenantId: harness.config.expectedTenantId, details: { email: FORM.email, displayName: 'Olga', message: '', groups: [{ id: DEMO_GROUP_IDS.projectFalcon, displayName: 'Project Falcon' }], justification: 'Stays longer', accessUntil: '2026-05-31' }, createdAt: now.toISOString() },
+      {
+        id: 'GA-SECOND',
+        kind: 'invite',
+        requester: people.isaiah,
+        tenantId: harness.config.expectedTenantId,
+        details: {
+          email: FORM.email,
+          displayName: 'Olga',
+          message: '',
+          groups: [{ id: DEMO_GROUP_IDS.projectFalcon, displayName: 'Project Falcon' }],
+          justification: 'Stays longer',
+          accessUntil: '2026-05-31',
+        },
+        createdAt: now.toISOString(),
+      },
       { actor: people.isaiah.aadObjectId, action: 'request_created', at: now.toISOString() },
     );
-    await harness.app.store.transition({ id: second.id, from: 'pending', expectedVersion: 1, to: 'approved', patch: { decision: { outcome: 'approved', by: people.megan, at: now.toISOString() } }, audit: { actor: people.megan.aadObjectId, action: 'request_approved', at: now.toISOString() }, enqueueJob: true });
+    await harness.app.store.transition({
+      id: second.id,
+      from: 'pending',
+      expectedVersion: 1,
+      to: 'approved',
+      patch: { decision: { outcome: 'approved', by: people.megan, at: now.toISOString() } },
+      audit: { actor: people.megan.aadObjectId, action: 'request_approved', at: now.toISOString() },
+      enqueueJob: true,
+    });
     await harness.settle();
     expect((await harness.app.store.listGrants({ requestId: 'GA-SECOND' })).map((g) => [g.kind, g.given])).toEqual([['group', false]]);
 
@@ -188,21 +222,31 @@ describe('access that ends', () => {
     const { requestId, guestId } = await invited();
     await dayAfter(23);
     const [notice] = notices(people.alex);
-    const asked = cardText(invokeCard(await harness.post(harness.activities.cardAction(people.alex, VERBS.extendAccess, { guestId, accessUntil: '2026-12-31' }, notice.activityId))));
-    expect(asked).toMatch(/Until 2026-12-31 is past the 60 days access may last without a new approval, so it was asked of the approvers: request GA-[0-9A-Z]{6}\. Until they decide, the access still ends after 2026-03-31\./);
+    const asked = cardText(
+      invokeCard(await harness.post(harness.activities.cardAction(people.alex, VERBS.extendAccess, { guestId, accessUntil: '2026-12-31' }, notice.activityId))),
+    );
+    expect(asked).toMatch(
+      /Until 2026-12-31 is past the 60 days access may last without a new approval, so it was asked of the approvers: request GA-[0-9A-Z]{6}\. Until they decide, the access still ends after 2026-03-31\./,
+    );
     const extensionId = /GA-[0-9A-Z]{6}/.exec(asked)![0];
     expect((await harness.app.store.listGrants({ requestId })).every((g) => g.endsAt === endOfDay('2026-03-31'))).toBe(true);
 
     const approval = cardsFor(harness, people.megan).find((c) => c.text.includes(extensionId))!;
-    expect(approval.text).toContain("asks to extend **olga.auditor@fabrikam.com**'s access until **2026-12-31**, longer than the policy allows without an approval.");
-    const decided = cardText(invokeCard(await harness.post(harness.activities.cardAction(people.megan, VERBS.approve, { requestId: extensionId }, approval.activityId))));
+    expect(approval.text).toContain(
+      "asks to extend **olga.auditor@fabrikam.com**'s access until **2026-12-31**, longer than the policy allows without an approval.",
+    );
+    const decided = cardText(
+      invokeCard(await harness.post(harness.activities.cardAction(people.megan, VERBS.approve, { requestId: extensionId }, approval.activityId))),
+    );
     expect(decided).toContain('Approved by Megan Bowen');
     await harness.settle();
     expect((await harness.app.store.getRequest(extensionId))?.state).toBe('completed');
     expect((await harness.app.store.listGrants({ requestId })).every((g) => g.endsAt === endOfDay('2026-12-31'))).toBe(true);
     const extended = (await harness.app.store.listAudit(requestId)).filter((a) => a.action === 'grant_extended');
     expect(extended[0]?.detail).toMatchObject({ from: '2026-03-31', to: '2026-12-31', byRequest: extensionId });
-    expect(cardsFor(harness, people.alex).some((c) => c.text.includes('Access extended: olga.auditor@fabrikam.com keeps what the bot gave until 2026-12-31.'))).toBe(true);
+    expect(
+      cardsFor(harness, people.alex).some((c) => c.text.includes('Access extended: olga.auditor@fabrikam.com keeps what the bot gave until 2026-12-31.')),
+    ).toBe(true);
     // Asking again while the first is open files nothing new.
     await dayAfter(24);
     expect(harness.simulator.directory.invitations.filter((i) => i.email === FORM.email)).toHaveLength(1);
@@ -214,7 +258,9 @@ describe('access that ends', () => {
     await dayAfter(23);
     const [notice] = notices(people.alex);
     // Isaiah has no such card: a click naming the guest is refused and audited, and nothing moves.
-    const forged = invokeError(await harness.post(harness.activities.cardAction(people.isaiah, VERBS.extendAccess, { guestId, accessUntil: '2026-06-30' }, notice.activityId)));
+    const forged = invokeError(
+      await harness.post(harness.activities.cardAction(people.isaiah, VERBS.extendAccess, { guestId, accessUntil: '2026-06-30' }, notice.activityId)),
+    );
     expect(forged).toMatchObject({ statusCode: 400 });
     expect((await harness.app.store.listGrants({ guestId })).every((g) => g.endsAt === endOfDay('2026-03-31'))).toBe(true);
   });
@@ -223,7 +269,9 @@ describe('access that ends', () => {
     await start();
     const { requestId, guestId } = await invited({ ...FORM, groupIds: DEMO_GROUP_IDS.projectFalcon, accessUntil: '2026-03-05' });
     // An admin withdrew the permission to change group members since the guest was added.
-    harness.simulator.setPermissions(GRAPH_APP_ROLES.map((r) => r.value).filter((p) => !['GroupMember.ReadWrite.All', 'Group.ReadWrite.All', 'Directory.ReadWrite.All'].includes(p)));
+    harness.simulator.setPermissions(
+      GRAPH_APP_ROLES.map((r) => r.value).filter((p) => !['GroupMember.ReadWrite.All', 'Group.ReadWrite.All', 'Directory.ReadWrite.All'].includes(p)),
+    );
     await dayAfter(5);
     const group = (await harness.app.store.listGrants({ requestId })).find((g) => g.kind === 'group');
     expect(group).toMatchObject({ state: 'failed', endReason: expect.stringContaining('Authorization_RequestDenied') });

@@ -54,8 +54,17 @@ describe('access that ends, on two instances sharing PostgreSQL', () => {
     for (let i = 0; i < GUESTS; i += 1) {
       const email = `twin.${i}@fabrikam.com`;
       const opened = await say(first, people.alex, 'invite');
-      const form = { displayName: `Twin ${i}`, email, message: '', groupIds: `${DEMO_GROUP_IDS.projectFalcon},${DEMO_GROUP_IDS.contractors}`, directoryRoleId: 'none', justification: 'Two instances, one end.' };
-      const requestId = /GA-[0-9A-Z]{6}/.exec(cardText(invokeCard(await first.post(first.activities.cardAction(people.alex, VERBS.submitInvite, form, opened.activityId)))))![0];
+      const form = {
+        displayName: `Twin ${i}`,
+        email,
+        message: '',
+        groupIds: `${DEMO_GROUP_IDS.projectFalcon},${DEMO_GROUP_IDS.contractors}`,
+        directoryRoleId: 'none',
+        justification: 'Two instances, one end.',
+      };
+      const requestId = /GA-[0-9A-Z]{6}/.exec(
+        cardText(invokeCard(await first.post(first.activities.cardAction(people.alex, VERBS.submitInvite, form, opened.activityId)))),
+      )![0];
       const approval = cardsFor(first, people.megan).find((c) => c.text.includes(requestId))!;
       await first.post(first.activities.cardAction(people.megan, VERBS.approve, { requestId }, approval.activityId));
       await first.settle();
@@ -78,7 +87,10 @@ describe('access that ends, on two instances sharing PostgreSQL', () => {
       expect(first.simulator.directory.isMember(DEMO_GROUP_IDS.projectFalcon, guestId)).toBe(false);
     }
     expect(cardsFor(first, people.alex, 'send').filter((c) => c.text.includes('Access ended:'))).toHaveLength(GUESTS);
-    const audit = await querySchema<{ action: string; n: number }>(schema, "SELECT action, count(*)::integer AS n FROM audit_log WHERE action IN ('grant_ending', 'grant_ended', 'guest_end_started', 'guest_ended') GROUP BY action ORDER BY action");
+    const audit = await querySchema<{ action: string; n: number }>(
+      schema,
+      "SELECT action, count(*)::integer AS n FROM audit_log WHERE action IN ('grant_ending', 'grant_ended', 'guest_end_started', 'guest_ended') GROUP BY action ORDER BY action",
+    );
     expect(audit).toEqual([
       { action: 'grant_ended', n: 3 * GUESTS },
       { action: 'grant_ending', n: 3 * GUESTS },

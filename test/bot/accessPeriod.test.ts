@@ -47,7 +47,12 @@ describe('access that ends, on the forms and at approval', () => {
 
   it('suggests the default end date, refuses one past the maximum keeping what was typed, and records each grant with the end asked for', async () => {
     const opened = await say(harness, people.alex, 'invite');
-    expect(allInputs(opened.card).find((i) => i.id === 'accessUntil')).toMatchObject({ type: 'Input.Date', value: '2026-03-31', min: '2026-03-02', max: '2026-08-28' });
+    expect(allInputs(opened.card).find((i) => i.id === 'accessUntil')).toMatchObject({
+      type: 'Input.Date',
+      value: '2026-03-31',
+      min: '2026-03-02',
+      max: '2026-08-28',
+    });
 
     const tooLong = await submit({ ...FORM, accessUntil: '2026-12-31' });
     expect(tooLong.requestId).toBeUndefined();
@@ -87,7 +92,11 @@ describe('access that ends, on the forms and at approval', () => {
     const shorter = cardText(await approve(requestId!, '2026-03-20'));
     expect(shorter).toContain('Access until: 2026-03-20 (shortened by the approver from 2026-04-30)');
     await harness.settle();
-    expect((await harness.app.store.listGrants({ requestId: requestId! })).map((g) => g.endsAt)).toEqual([endOfDay('2026-03-20'), endOfDay('2026-03-20'), endOfDay('2026-03-20')]);
+    expect((await harness.app.store.listGrants({ requestId: requestId! })).map((g) => g.endsAt)).toEqual([
+      endOfDay('2026-03-20'),
+      endOfDay('2026-03-20'),
+      endOfDay('2026-03-20'),
+    ]);
     const approved = (await harness.app.store.listAudit(requestId!)).find((a) => a.action === 'request_approved');
     expect(approved?.detail).toEqual({ accessUntil: '2026-03-20', asked: '2026-04-30' });
     expect(cardsFor(harness, people.alex).some((c) => c.text.includes('2026-03-20 (shortened by the approver from 2026-04-30)'))).toBe(true);
@@ -113,7 +122,15 @@ describe('access that ends, on the forms and at approval', () => {
     const ravi = DEMO_GUEST_IDS.raviKumarFabrikam;
     await say(harness, people.adele, 'hello'); // owns Partner Portal
     const opened = await say(harness, people.alex, 'request app ravi.kumar@fabrikam.com');
-    const form = { guestId: ravi, email: '', displayName: '', message: '', appRole: `${PARTNER_PORTAL}|${PORTAL_READER}`, accessUntil: '2026-05-01', justification: 'Reads the partner portal for Falcon.' };
+    const form = {
+      guestId: ravi,
+      email: '',
+      displayName: '',
+      message: '',
+      appRole: `${PARTNER_PORTAL}|${PORTAL_READER}`,
+      accessUntil: '2026-05-01',
+      justification: 'Reads the partner portal for Falcon.',
+    };
     const filed = cardText(invokeCard(await harness.post(harness.activities.cardAction(people.alex, VERBS.submitAppAccess, form, opened.activityId))));
     const requestId = /GA-[0-9A-Z]{6}/.exec(filed)![0];
     const approval = cardsFor(harness, people.adele).find((c) => c.text.includes(requestId))!;
@@ -122,7 +139,13 @@ describe('access that ends, on the forms and at approval', () => {
 
     const [grant] = await harness.app.store.listGrants({ requestId });
     const assignment = harness.simulator.directory.appRoles.ofPrincipal(ravi).find((a) => a.appRoleId === PORTAL_READER);
-    expect(grant).toMatchObject({ kind: 'appRole', targetId: `${PARTNER_PORTAL}:${PORTAL_READER}`, given: true, assignmentId: assignment?.id, endsAt: endOfDay('2026-05-01') });
+    expect(grant).toMatchObject({
+      kind: 'appRole',
+      targetId: `${PARTNER_PORTAL}:${PORTAL_READER}`,
+      given: true,
+      assignmentId: assignment?.id,
+      endsAt: endOfDay('2026-05-01'),
+    });
     // Ravi was invited outside the bot: no account grant, and the bot does not end his account.
     expect((await harness.app.store.getManagedGuest(ravi))?.createdByRequest).toBeUndefined();
     expect(harness.simulator.directory.getUser(ravi)?.sponsorIds).toContain(people.alex.aadObjectId);

@@ -56,12 +56,16 @@ describe('app access for guests', () => {
   const holds = (principalId: string, resourceId: string, roleId: string) =>
     harness.simulator.directory.appRoleAssignments.some((a) => a.principalId === principalId && a.resourceId === resourceId && a.appRoleId === roleId);
 
-  it('goes to the app\'s owner, who approves, and the existing guest gets the chosen role', async () => {
+  it("goes to the app's owner, who approves, and the existing guest gets the chosen role", async () => {
     await start();
     await say(harness, patti, 'hello');
     const opened = await say(harness, people.alex, 'request app ravi.kumar@fabrikam.com');
     expect(allInputs(opened.card).find((i) => i.id === 'guestId')?.value).toBe(DEMO_GUEST_IDS.raviKumarFabrikam);
-    const answer = invokeCard(await harness.post(harness.activities.cardAction(people.alex, VERBS.submitAppAccess, appForm({ guestId: DEMO_GUEST_IDS.raviKumarFabrikam }), opened.activityId)));
+    const answer = invokeCard(
+      await harness.post(
+        harness.activities.cardAction(people.alex, VERBS.submitAppAccess, appForm({ guestId: DEMO_GUEST_IDS.raviKumarFabrikam }), opened.activityId),
+      ),
+    );
     const requestId = requestIdIn(cardText(answer));
     expect(cardText(answer)).toContain('Waiting for approval');
 
@@ -84,7 +88,7 @@ describe('app access for guests', () => {
     expect((await say(harness, people.isaiah, 'guest ravi.kumar@fabrikam.com')).text).toContain('Not allowed');
   });
 
-  it('lets the app\'s owner approve inviting a new guest for their app when APP_OWNERS_MAY_INVITE is on, under one approval', async () => {
+  it("lets the app's owner approve inviting a new guest for their app when APP_OWNERS_MAY_INVITE is on, under one approval", async () => {
     await start({ APP_OWNERS_MAY_INVITE: 'true' });
     await say(harness, lynne, 'hello');
     const opened = await say(harness, people.alex, 'invite');
@@ -98,7 +102,9 @@ describe('app access for guests', () => {
       appRole: `${PARTNER_PORTAL}|${PORTAL_READER}`,
       justification: 'Reads the partner portal for the supplier audit.',
     };
-    const requestId = requestIdIn(cardText(invokeCard(await harness.post(harness.activities.cardAction(people.alex, VERBS.submitInvite, form, opened.activityId)))));
+    const requestId = requestIdIn(
+      cardText(invokeCard(await harness.post(harness.activities.cardAction(people.alex, VERBS.submitInvite, form, opened.activityId)))),
+    );
     const approval = cardsFor(harness, lynne).find((c) => c.text.includes(requestId))!;
     expect(approval.text).toContain('as a guest with access to **Partner Portal');
     expect(harness.simulator.directory.invitations).toHaveLength(0);
@@ -113,7 +119,7 @@ describe('app access for guests', () => {
     expect(steps).toEqual(expect.arrayContaining(['invite', `app:${PARTNER_PORTAL}:${PORTAL_READER}`]));
   });
 
-  it('approves an owner\'s own request by policy when self-service is on, and audits that the policy decided', async () => {
+  it("approves an owner's own request by policy when self-service is on, and audits that the policy decided", async () => {
     await start({ APP_OWNERS_SELF_SERVICE: 'true' });
     await say(harness, people.megan, 'hello');
     const { text } = await submitAppRequest(patti, appForm({ guestId: DEMO_GUEST_IDS.raviKumarFabrikam }));
@@ -142,7 +148,9 @@ describe('app access for guests', () => {
     expect(approval.text).toContain('This request invites a new guest, which the approver group decides: app owners approve access for existing guests only.');
     expect(invokeError(await harness.post(harness.activities.cardAction(patti, VERBS.approve, { requestId }, opened.activityId))).statusCode).toBe(403);
 
-    expect(cardText(invokeCard(await harness.post(harness.activities.cardAction(people.megan, VERBS.approve, { requestId }, approval.activityId))))).toContain('Approved by Megan Bowen');
+    expect(cardText(invokeCard(await harness.post(harness.activities.cardAction(people.megan, VERBS.approve, { requestId }, approval.activityId))))).toContain(
+      'Approved by Megan Bowen',
+    );
     await harness.settle();
     const [guest] = harness.simulator.directory.findUsersByEmail('new.partner@fabrikam.com');
     expect(guest?.userType).toBe('Guest');
@@ -150,7 +158,7 @@ describe('app access for guests', () => {
     expect(harness.simulator.directory.invitations).toHaveLength(1);
   });
 
-  it('sends a request that would invite a guest to the approvers, not to the app\'s owners, while owners may not invite', async () => {
+  it("sends a request that would invite a guest to the approvers, not to the app's owners, while owners may not invite", async () => {
     await start();
     await say(harness, patti, 'hello');
     await say(harness, people.megan, 'hello');
@@ -160,7 +168,7 @@ describe('app access for guests', () => {
     expect((await say(harness, patti, 'pending')).text).not.toContain(requestId);
   });
 
-  it('never approves an owner\'s own request for a new guest by policy, even when owners may invite', async () => {
+  it("never approves an owner's own request for a new guest by policy, even when owners may invite", async () => {
     await start({ APP_OWNERS_SELF_SERVICE: 'true', APP_OWNERS_MAY_INVITE: 'true' });
     await say(harness, people.megan, 'hello');
     const { text } = await submitAppRequest(patti, appForm({ email: 'own.partner@fabrikam.com' }));
@@ -172,7 +180,7 @@ describe('app access for guests', () => {
     expect(cardsFor(harness, people.megan).find((c) => c.text.includes(requestId))?.text).toContain('Expense Hub has no other owner in the directory');
   });
 
-  it('makes an owner\'s own request wait for a human when self-service is off, and says why it went to the approvers', async () => {
+  it("makes an owner's own request wait for a human when self-service is off, and says why it went to the approvers", async () => {
     await start();
     await say(harness, people.megan, 'hello');
     const { text } = await submitAppRequest(patti, appForm({ guestId: DEMO_GUEST_IDS.raviKumarFabrikam }));
@@ -215,9 +223,13 @@ describe('app access for guests', () => {
     expect(form.text).not.toContain('Read and write all expenses');
     expect(form.text).not.toContain('Guest Access Bot');
     const search = await harness.post(harness.activities.search(people.alex, 'appRoles', 'Part'));
-    expect(search.body).toMatchObject({ value: { results: [{ title: 'Partner Portal (Example Corp (demo)) — Portal reader', value: `${PARTNER_PORTAL}|${PORTAL_READER}` }] } });
+    expect(search.body).toMatchObject({
+      value: { results: [{ title: 'Partner Portal (Example Corp (demo)) — Portal reader', value: `${PARTNER_PORTAL}|${PORTAL_READER}` }] },
+    });
     const guests = await harness.post(harness.activities.search(people.alex, 'guests', 'ravi'));
-    expect(guests.body).toMatchObject({ value: { results: [{ title: 'Ravi Kumar (Fabrikam) (ravi.kumar@fabrikam.com)', value: DEMO_GUEST_IDS.raviKumarFabrikam }] } });
+    expect(guests.body).toMatchObject({
+      value: { results: [{ title: 'Ravi Kumar (Fabrikam) (ravi.kumar@fabrikam.com)', value: DEMO_GUEST_IDS.raviKumarFabrikam }] },
+    });
   });
 
   it('says so on the form when the guest already holds the role, instead of filing a request', async () => {
@@ -232,19 +244,25 @@ describe('app access for guests', () => {
     // Liam holds nothing in Expense Hub himself; the Contractors group he belongs to holds Submitter.
     harness.simulator.directory.appRoles.assign({ principalId: DEMO_GROUP_IDS.contractors, resourceId: EXPENSE_HUB, appRoleId: SUBMITTER });
     const { text } = await submitAppRequest(people.alex, appForm({ guestId: DEMO_GUEST_IDS.liamOBrienNorthwind }));
-    expect(text).toContain("already has Submitter in Expense Hub through the group Contractors: there is nothing to request.");
+    expect(text).toContain('already has Submitter in Expense Hub through the group Contractors: there is nothing to request.');
     expect(await harness.app.store.listRequestsByRequester(people.alex.aadObjectId, 10)).toHaveLength(0);
   });
 
   it('refuses an application-only role and an app that does not exist', async () => {
     await start();
-    const daemon = await submitAppRequest(people.alex, appForm({ guestId: DEMO_GUEST_IDS.raviKumarFabrikam, appRole: `${EXPENSE_HUB}|3ea8eafa-38f9-489f-94ca-c873c274a99a` }));
+    const daemon = await submitAppRequest(
+      people.alex,
+      appForm({ guestId: DEMO_GUEST_IDS.raviKumarFabrikam, appRole: `${EXPENSE_HUB}|3ea8eafa-38f9-489f-94ca-c873c274a99a` }),
+    );
     expect(daemon.text).toContain('That role cannot be given to people in Expense Hub');
-    const missing = await submitAppRequest(people.alex, appForm({ guestId: DEMO_GUEST_IDS.raviKumarFabrikam, appRole: `11111111-2222-3333-4444-555555555555|${SUBMITTER}` }));
+    const missing = await submitAppRequest(
+      people.alex,
+      appForm({ guestId: DEMO_GUEST_IDS.raviKumarFabrikam, appRole: `11111111-2222-3333-4444-555555555555|${SUBMITTER}` }),
+    );
     expect(missing.text).toContain('That application is no longer available');
   });
 
-  it('treats a typed address of an existing guest as that guest, and refuses a member\'s address', async () => {
+  it("treats a typed address of an existing guest as that guest, and refuses a member's address", async () => {
     await start();
     await say(harness, patti, 'hello');
     const typed = await submitAppRequest(people.alex, appForm({ email: 'Ravi.Kumar@fabrikam.com' }));
@@ -253,7 +271,7 @@ describe('app access for guests', () => {
     expect(member.text).toContain('belongs to someone in your organisation');
   });
 
-  it('lets only the app\'s owners or approvers decide, and owners only when nothing beyond their app is asked', async () => {
+  it("lets only the app's owners or approvers decide, and owners only when nothing beyond their app is asked", async () => {
     await start();
     await say(harness, patti, 'hello');
     const requestId = requestIdIn((await submitAppRequest(people.alex, appForm({ guestId: DEMO_GUEST_IDS.raviKumarFabrikam }))).text);
@@ -266,13 +284,22 @@ describe('app access for guests', () => {
     await harness.post(harness.activities.channelMessage(lynne, 'set approvals channel', CHANNEL));
     const opened = await say(harness, people.alex, 'invite');
     const withGroups = {
-      guestId: '', displayName: '', email: 'grouped@fabrikam.com', message: '', groupIds: DEMO_GROUP_IDS.projectFalcon,
-      directoryRoleId: 'none', appRole: `${EXPENSE_HUB}|${SUBMITTER}`, justification: 'Falcon project with expenses.',
+      guestId: '',
+      displayName: '',
+      email: 'grouped@fabrikam.com',
+      message: '',
+      groupIds: DEMO_GROUP_IDS.projectFalcon,
+      directoryRoleId: 'none',
+      appRole: `${EXPENSE_HUB}|${SUBMITTER}`,
+      justification: 'Falcon project with expenses.',
     };
-    const second = requestIdIn(cardText(invokeCard(await harness.post(harness.activities.cardAction(people.alex, VERBS.submitInvite, withGroups, opened.activityId)))));
+    const second = requestIdIn(
+      cardText(invokeCard(await harness.post(harness.activities.cardAction(people.alex, VERBS.submitInvite, withGroups, opened.activityId)))),
+    );
     expect(cardsFor(harness, patti).some((c) => c.text.includes(second))).toBe(false);
     const posted = channelPostNaming(second);
-    const clickInChannel = (user: typeof people.alex) => harness.post(harness.activities.channelCardAction(user, VERBS.approve, { requestId: second }, posted.activityId, CHANNEL));
+    const clickInChannel = (user: typeof people.alex) =>
+      harness.post(harness.activities.channelCardAction(user, VERBS.approve, { requestId: second }, posted.activityId, CHANNEL));
     expect(invokeError(await clickInChannel(patti)).statusCode).toBe(403);
     expect(invokeError(await clickInChannel(lynne)).statusCode).toBe(403);
     expect(cardText(invokeCard(await clickInChannel(people.megan)))).toContain('Approved by Megan Bowen');

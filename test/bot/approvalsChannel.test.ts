@@ -103,7 +103,11 @@ describe('first contact', () => {
   it('greets without a name when the install event carries none', async () => {
     const install = harness.activities.installation(people.isaiah) as { from: Record<string, unknown> };
     await harness.post({ ...install, from: { id: install.from.id, aadObjectId: people.isaiah.aadObjectId } });
-    expect(cardsFor(harness, people.isaiah).map((c) => c.text).join('\n')).toContain('Hi! I handle guest access');
+    expect(
+      cardsFor(harness, people.isaiah)
+        .map((c) => c.text)
+        .join('\n'),
+    ).toContain('Hi! I handle guest access');
   });
 
   it('answers a HEAD probe of the messaging endpoint', async () => {

@@ -25,7 +25,10 @@ describe('stale-guest cleanup', () => {
   async function start(options: { premium?: boolean } = {}) {
     now = new Date('2026-11-27T09:00:00Z');
     graph = new GraphLog();
-    harness = await BotHarness.start({ GUEST_EXPIRY_NOTICE_DAYS: '7', CLEANUP_GUESTS_PER_MINUTE: '30' }, { clock: { now: () => now }, simulator: { log: graph.log, premium: options.premium } });
+    harness = await BotHarness.start(
+      { GUEST_EXPIRY_NOTICE_DAYS: '7', CLEANUP_GUESTS_PER_MINUTE: '30' },
+      { clock: { now: () => now }, simulator: { log: graph.log, premium: options.premium } },
+    );
     for (const person of [people.megan, people.isaiah, people.adele]) await say(harness, person, 'hello');
   }
 
@@ -34,8 +37,23 @@ describe('stale-guest cleanup', () => {
   /** Two more stale guests: Sam, whom the bot knows Isaiah sponsors, and Tom, sponsored by Megan in Entra. */
   async function staleGuests(): Promise<{ sam: string; tom: string }> {
     const stale = { lastSignInDateTime: '2026-01-05T10:00:00Z', lastSuccessfulSignInDateTime: '2026-01-05T10:00:00Z' };
-    const sam = harness.simulator.directory.addUser({ displayName: 'Sam Stale', userPrincipalName: 'sam.stale_fabrikam.com#EXT#@contoso.onmicrosoft.com', mail: 'sam.stale@fabrikam.com', userType: 'Guest', externalUserState: 'Accepted', signInActivity: stale });
-    const tom = harness.simulator.directory.addUser({ displayName: 'Tom Stale', userPrincipalName: 'tom.stale_fabrikam.com#EXT#@contoso.onmicrosoft.com', mail: 'tom.stale@fabrikam.com', userType: 'Guest', externalUserState: 'Accepted', signInActivity: stale, sponsors: [DEMO_USER_IDS.meganBowen] });
+    const sam = harness.simulator.directory.addUser({
+      displayName: 'Sam Stale',
+      userPrincipalName: 'sam.stale_fabrikam.com#EXT#@contoso.onmicrosoft.com',
+      mail: 'sam.stale@fabrikam.com',
+      userType: 'Guest',
+      externalUserState: 'Accepted',
+      signInActivity: stale,
+    });
+    const tom = harness.simulator.directory.addUser({
+      displayName: 'Tom Stale',
+      userPrincipalName: 'tom.stale_fabrikam.com#EXT#@contoso.onmicrosoft.com',
+      mail: 'tom.stale@fabrikam.com',
+      userType: 'Guest',
+      externalUserState: 'Accepted',
+      signInActivity: stale,
+      sponsors: [DEMO_USER_IDS.meganBowen],
+    });
     await say(harness, people.adele, 'sponsor sam.stale@fabrikam.com isaiahl@example.com');
     await harness.settle();
     return { sam: sam.id, tom: tom.id };
@@ -80,13 +98,26 @@ describe('stale-guest cleanup', () => {
     const [isaiahNotice] = cardsFor(harness, people.isaiah, 'send').filter((c) => c.text.includes('Stale guests you sponsor'));
     expect(isaiahNotice.text).toContain('After **2026-12-04** (UTC) they are disabled, unless you keep them.');
     expect(cardsFor(harness, people.megan, 'send').some((c) => c.text.includes('Tom Stale'))).toBe(true);
-    const kept = cardText(invokeCard(await harness.post(harness.activities.cardAction(people.isaiah, VERBS.keepFromCleanup, { campaignId, guestId: sam }, isaiahNotice.activityId))));
+    const kept = cardText(
+      invokeCard(
+        await harness.post(harness.activities.cardAction(people.isaiah, VERBS.keepFromCleanup, { campaignId, guestId: sam }, isaiahNotice.activityId)),
+      ),
+    );
     expect(kept).toContain('Kept by Isaiah Langer');
-    const notHis = invokeError(await harness.post(harness.activities.cardAction(people.isaiah, VERBS.keepFromCleanup, { campaignId, guestId: tom }, isaiahNotice.activityId)));
+    const notHis = invokeError(
+      await harness.post(harness.activities.cardAction(people.isaiah, VERBS.keepFromCleanup, { campaignId, guestId: tom }, isaiahNotice.activityId)),
+    );
     expect(notHis.statusCode).toBe(403);
 
     // Tom signs in during the notice period: the cleanup looks again and leaves him alone.
-    harness.simulator.directory.getUser(tom)!.signInActivity = { lastSignInDateTime: '2026-12-01T08:00:00Z', lastSignInRequestId: null, lastNonInteractiveSignInDateTime: null, lastNonInteractiveSignInRequestId: null, lastSuccessfulSignInDateTime: '2026-12-01T08:00:00Z', lastSuccessfulSignInRequestId: null };
+    harness.simulator.directory.getUser(tom)!.signInActivity = {
+      lastSignInDateTime: '2026-12-01T08:00:00Z',
+      lastSignInRequestId: null,
+      lastNonInteractiveSignInDateTime: null,
+      lastNonInteractiveSignInRequestId: null,
+      lastSuccessfulSignInDateTime: '2026-12-01T08:00:00Z',
+      lastSuccessfulSignInRequestId: null,
+    };
     await later(7.7);
     now = new Date(now.getTime() + 60_000); // the jobs are spaced two seconds apart
     await harness.settle();
@@ -103,7 +134,15 @@ describe('stale-guest cleanup', () => {
 
   it('judges staleness by invitations never accepted without an Entra ID P1 licence, and says so', async () => {
     await start({ premium: false });
-    harness.simulator.directory.addUser({ displayName: 'Paula Pending', userPrincipalName: 'paula_fabrikam.com#EXT#@contoso.onmicrosoft.com', mail: 'paula@fabrikam.com', userType: 'Guest', externalUserState: 'PendingAcceptance', externalUserStateChangeDateTime: '2026-01-10T00:00:00Z', createdDateTime: '2026-01-10T00:00:00Z' });
+    harness.simulator.directory.addUser({
+      displayName: 'Paula Pending',
+      userPrincipalName: 'paula_fabrikam.com#EXT#@contoso.onmicrosoft.com',
+      mail: 'paula@fabrikam.com',
+      userType: 'Guest',
+      externalUserState: 'PendingAcceptance',
+      externalUserStateChangeDateTime: '2026-01-10T00:00:00Z',
+      createdDateTime: '2026-01-10T00:00:00Z',
+    });
     await say(harness, people.adele, 'cleanup stale:90d');
     await harness.settle();
     const [plan] = plans();
@@ -120,6 +159,8 @@ describe('stale-guest cleanup', () => {
     await harness.settle();
     const campaignId = /CL-[0-9A-Z]{6}/.exec(notMine.text)![0];
     const [plan] = plans();
-    expect(invokeError(await harness.post(harness.activities.cardAction(people.megan, VERBS.runCleanup, { campaignId }, plan.activityId))).statusCode).toBe(403);
+    expect(invokeError(await harness.post(harness.activities.cardAction(people.megan, VERBS.runCleanup, { campaignId }, plan.activityId))).statusCode).toBe(
+      403,
+    );
   });
 });

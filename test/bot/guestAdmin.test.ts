@@ -112,7 +112,7 @@ describe('guest administration over HTTP', () => {
     it('tells apart an unknown address, an employee and a typo', async () => {
       expect((await say(harness, people.adele, 'guest nobody@nowhere.example')).text).toContain('There is no guest with the address nobody@nowhere.example');
       expect((await say(harness, people.adele, 'guest meganb@example.com')).text).toContain('belongs to someone in your organisation, not to a guest');
-      expect((await say(harness, people.adele, 'guest jane')).text).toContain('Type the guest\'s e-mail address');
+      expect((await say(harness, people.adele, 'guest jane')).text).toContain("Type the guest's e-mail address");
     });
 
     it('shows a requester the guest their own completed request invited, without the buttons and without reading sign-in activity', async () => {
@@ -130,12 +130,21 @@ describe('guest administration over HTTP', () => {
       expect((await say(harness, people.isaiah, `guest ${FORM.email}`)).text).toContain('Not allowed');
     });
 
-    it('does not open a guest\'s card to someone who filed a request for them and cancelled it', async () => {
+    it("does not open a guest's card to someone who filed a request for them and cancelled it", async () => {
       const opened = await say(harness, people.isaiah, 'request app ravi.kumar@fabrikam.com');
-      const appForm = { guestId: RAVI, email: '', displayName: '', message: '', appRole: `${DEMO_SERVICE_PRINCIPAL_IDS.expenseHub}|${EXPENSE_SUBMITTER}`, justification: 'Wants to see this guest.' };
+      const appForm = {
+        guestId: RAVI,
+        email: '',
+        displayName: '',
+        message: '',
+        appRole: `${DEMO_SERVICE_PRINCIPAL_IDS.expenseHub}|${EXPENSE_SUBMITTER}`,
+        justification: 'Wants to see this guest.',
+      };
       const status = cardText(invokeCard(await harness.post(harness.activities.cardAction(people.isaiah, VERBS.submitAppAccess, appForm, opened.activityId))));
       const requestId = /GA-[0-9A-Z]{6}/.exec(status)![0];
-      expect(cardText(invokeCard(await harness.post(harness.activities.cardAction(people.isaiah, VERBS.cancel, { requestId }, opened.activityId))))).toContain('Cancelled');
+      expect(cardText(invokeCard(await harness.post(harness.activities.cardAction(people.isaiah, VERBS.cancel, { requestId }, opened.activityId))))).toContain(
+        'Cancelled',
+      );
       const reply = await say(harness, people.isaiah, 'guest ravi.kumar@fabrikam.com');
       expect(reply.text).toContain('Not allowed');
       expect(reply.text).not.toContain('Ravi Kumar');
@@ -164,7 +173,13 @@ describe('guest administration over HTTP', () => {
       const reply = (await say(harness, people.alex, 'guest jane.doe@fabrikam.com')).text;
       expect(reply).toContain('Not allowed');
       expect(reply).not.toContain('Project Falcon');
-      expect(disk.audit()[0]).toEqual({ request_id: null, actor: people.alex.aadObjectId, action: 'admin_command_refused', source: message.id, detail: { command: 'guest', why: 'not_admin' } });
+      expect(disk.audit()[0]).toEqual({
+        request_id: null,
+        actor: people.alex.aadObjectId,
+        action: 'admin_command_refused',
+        source: message.id,
+        detail: { command: 'guest', why: 'not_admin' },
+      });
     });
   });
 
@@ -176,11 +191,23 @@ describe('guest administration over HTTP', () => {
       expect(text).toContain('New invitation sent to Ravi Kumar (Fabrikam)');
       expect(text).toContain('had not redeemed their invitation yet');
       const invitation = harness.simulator.directory.invitations.at(-1)!;
-      expect(invitation).toMatchObject({ email: 'ravi.kumar@fabrikam.com', userId: RAVI, resetRedemption: false, sendInvitationMessage: true, createdUser: false });
+      expect(invitation).toMatchObject({
+        email: 'ravi.kumar@fabrikam.com',
+        userId: RAVI,
+        resetRedemption: false,
+        sendInvitationMessage: true,
+        createdUser: false,
+      });
       expect(text).toContain(invitation.inviteRedeemUrl.replace(/_/g, '\\_'));
       const open = allActions(lastCard(people.lynne)).find((a) => a.type === 'Action.OpenUrl');
       expect(open?.type === 'Action.OpenUrl' ? open.url : '').toBe(invitation.inviteRedeemUrl);
-      expect(disk.audit().at(-1)).toEqual({ request_id: null, actor: people.lynne.aadObjectId, action: 'guest_reinvited', source: message.id, detail: { guestId: RAVI, resetRedemption: false } });
+      expect(disk.audit().at(-1)).toEqual({
+        request_id: null,
+        actor: people.lynne.aadObjectId,
+        action: 'guest_reinvited',
+        source: message.id,
+        detail: { guestId: RAVI, resetRedemption: false },
+      });
     });
 
     it('resets the redemption of a guest who had redeemed, keeping the same user', async () => {
@@ -216,7 +243,9 @@ describe('guest administration over HTTP', () => {
       // An admin's guest card in a channel: everyone there can click its button.
       await harness.post(harness.activities.channelMessage(people.adele, 'guest ravi.kumar@fabrikam.com', ADMIN_CHANNEL));
       const card = channelPosts()[0];
-      const clicked = await harness.post(harness.activities.channelCardAction(people.isaiah, VERBS.resendGuest, { guestId: RAVI }, card.activityId, ADMIN_CHANNEL));
+      const clicked = await harness.post(
+        harness.activities.channelCardAction(people.isaiah, VERBS.resendGuest, { guestId: RAVI }, card.activityId, ADMIN_CHANNEL),
+      );
       expect(invokeError(clicked).statusCode).toBe(403);
       expect(harness.simulator.directory.invitations).toEqual([]);
       expect(disk.audit().map((r) => r.detail?.command)).toEqual(['resend', 'resend']);
@@ -226,7 +255,9 @@ describe('guest administration over HTTP', () => {
       await harness.post(harness.activities.channelMessage(people.lynne, 'resend ravi.kumar@fabrikam.com', ADMIN_CHANNEL));
       await harness.post(harness.activities.channelMessage(people.lynne, 'guest ravi.kumar@fabrikam.com', ADMIN_CHANNEL));
       const card = channelPosts().at(-1)!;
-      const clicked = await harness.post(harness.activities.channelCardAction(people.lynne, VERBS.resendGuest, { guestId: RAVI }, card.activityId, ADMIN_CHANNEL));
+      const clicked = await harness.post(
+        harness.activities.channelCardAction(people.lynne, VERBS.resendGuest, { guestId: RAVI }, card.activityId, ADMIN_CHANNEL),
+      );
       expect(invokeError(clicked)).toMatchObject({ statusCode: 400, message: expect.stringContaining('type "resend <email>" in a 1:1 chat with me') });
       expect(JSON.stringify(channelPosts()[0])).toContain('redeem link, which is a secret');
       expect(harness.simulator.directory.invitations).toEqual([]);
@@ -261,10 +292,18 @@ describe('guest administration over HTTP', () => {
       expect(text).toContain(`Request: PATCH ${harness.simulator.url}/v1.0/users/${JANE}`);
       expect(graph.writes()).toEqual([`PATCH /v1.0/users/${JANE} -> 204`]);
       expect(harness.simulator.directory.getUser(JANE)?.accountEnabled).toBe(false);
-      expect(disk.audit().at(-1)).toEqual({ request_id: null, actor: people.lynne.aadObjectId, action: 'guest_disabled', source: activity.id, detail: { guestId: JANE } });
+      expect(disk.audit().at(-1)).toEqual({
+        request_id: null,
+        actor: people.lynne.aadObjectId,
+        action: 'guest_disabled',
+        source: activity.id,
+        detail: { guestId: JANE },
+      });
 
       // A second click finds it done and writes nothing.
-      expect(cardText(invokeCard((await click(people.lynne, VERBS.disableGuest, { guestId: JANE }, revoke.activityId)).result))).toContain('Disabling sign-in…');
+      expect(cardText(invokeCard((await click(people.lynne, VERBS.disableGuest, { guestId: JANE }, revoke.activityId)).result))).toContain(
+        'Disabling sign-in…',
+      );
       await harness.settle();
       expect(resultOn(people.lynne, revoke.activityId)).toContain('Already disabled');
       expect(graph.writes()).toHaveLength(1);
@@ -306,7 +345,9 @@ describe('guest administration over HTTP', () => {
       expect(message).toContain(
         'Microsoft Graph lets an app delete a user who holds a privileged administrator role only when the app itself holds a higher privileged Entra role (such as Privileged Authentication Administrator); User.DeleteRestore.All or User.ReadWrite.All is not enough.',
       );
-      expect(message).toContain("Remove Dana Whitfield (Contoso)'s role in Microsoft Entra (Roles and administrators) first, then delete them, or disable their sign-in instead.");
+      expect(message).toContain(
+        "Remove Dana Whitfield (Contoso)'s role in Microsoft Entra (Roles and administrators) first, then delete them, or disable their sign-in instead.",
+      );
       expect(message).not.toContain('lacks');
       expect(harness.simulator.directory.getUser(DANA)).toBeDefined();
       expect(disk.audit().at(-1)).toEqual({
@@ -319,7 +360,10 @@ describe('guest administration over HTTP', () => {
     });
 
     it('shows the Graph call of a dry run without making it, and audits the dry run', async () => {
-      for (const [verb, method] of [[VERBS.dryRunDisableGuest, 'PATCH'], [VERBS.dryRunDeleteGuest, 'DELETE']] as const) {
+      for (const [verb, method] of [
+        [VERBS.dryRunDisableGuest, 'PATCH'],
+        [VERBS.dryRunDeleteGuest, 'DELETE'],
+      ] as const) {
         const { activity, result } = await click(people.lynne, verb, { guestId: JANE });
         const card = invokeCard(result);
         expect(cardText(card)).toContain('Nothing was changed. This is the Microsoft Graph call the bot would make:');
@@ -332,7 +376,7 @@ describe('guest administration over HTTP', () => {
       expect(harness.simulator.directory.getUser(JANE)?.accountEnabled).toBe(true);
     });
 
-    it('records disabling a guest invited through the bot on that request\'s timeline', async () => {
+    it("records disabling a guest invited through the bot on that request's timeline", async () => {
       const requestId = await inviteThroughTheBot();
       const nora = harness.simulator.directory.findUsersByEmail(FORM.email)[0];
       const revoke = await say(harness, people.lynne, `revoke ${FORM.email}`);
@@ -342,14 +386,26 @@ describe('guest administration over HTTP', () => {
       expect(timeline).toContain("**Lynne Robbins** disabled the guest's sign-in");
     });
 
-    it('refuses a non-admin, and ids that are not the card\'s guest or no card at all, changing nothing, and audits each', async () => {
+    it("refuses a non-admin, and ids that are not the card's guest or no card at all, changing nothing, and audits each", async () => {
       // Lynne's revoke card in a channel, where Alex (no admin) can click it too.
       await harness.post(harness.activities.channelMessage(people.lynne, 'revoke jane.doe@fabrikam.com', ADMIN_CHANNEL));
       const card = channelPosts()[0];
       const notAdminClick = harness.activities.channelCardAction(people.alex, VERBS.deleteGuest, { guestId: JANE }, card.activityId, ADMIN_CHANNEL);
-      expect(invokeError(await harness.post(notAdminClick))).toMatchObject({ statusCode: 403, message: expect.stringContaining('Only members of the guest access admin group') });
-      const employeeClick = harness.activities.channelCardAction(people.lynne, VERBS.disableGuest, { guestId: DEMO_USER_IDS.meganBowen }, card.activityId, ADMIN_CHANNEL);
-      expect(invokeError(await harness.post(employeeClick))).toMatchObject({ statusCode: 400, message: 'This button belongs to a card of another guest, so nothing was changed.' });
+      expect(invokeError(await harness.post(notAdminClick))).toMatchObject({
+        statusCode: 403,
+        message: expect.stringContaining('Only members of the guest access admin group'),
+      });
+      const employeeClick = harness.activities.channelCardAction(
+        people.lynne,
+        VERBS.disableGuest,
+        { guestId: DEMO_USER_IDS.meganBowen },
+        card.activityId,
+        ADMIN_CHANNEL,
+      );
+      expect(invokeError(await harness.post(employeeClick))).toMatchObject({
+        statusCode: 400,
+        message: 'This button belongs to a card of another guest, so nothing was changed.',
+      });
       const noCard = await click(people.lynne, VERBS.deleteGuest, { guestId: JANE });
       expect(invokeError(noCard.result)).toMatchObject({ statusCode: 400, message: expect.stringContaining('not on a card I can find') });
       const garbage = await click(people.lynne, VERBS.deleteGuest, { guestId: '../users/someone' }, card.activityId);
@@ -358,10 +414,34 @@ describe('guest administration over HTTP', () => {
       expect(harness.simulator.directory.getUser(DEMO_USER_IDS.meganBowen)?.accountEnabled).toBe(true);
       expect(harness.simulator.directory.getUser(JANE)).toBeDefined();
       expect(disk.audit()).toEqual([
-        { request_id: null, actor: people.alex.aadObjectId, action: 'admin_command_refused', source: notAdminClick.id, detail: { command: 'delete', why: 'not_admin' } },
-        { request_id: null, actor: people.lynne.aadObjectId, action: 'card_click_refused', source: employeeClick.id, detail: { verb: VERBS.disableGuest, why: 'otherSubject' } },
-        { request_id: null, actor: people.lynne.aadObjectId, action: 'card_click_refused', source: noCard.activity.id, detail: { verb: VERBS.deleteGuest, why: 'untied' } },
-        { request_id: null, actor: people.lynne.aadObjectId, action: 'card_click_refused', source: garbage.activity.id, detail: { verb: VERBS.deleteGuest, why: 'untied' } },
+        {
+          request_id: null,
+          actor: people.alex.aadObjectId,
+          action: 'admin_command_refused',
+          source: notAdminClick.id,
+          detail: { command: 'delete', why: 'not_admin' },
+        },
+        {
+          request_id: null,
+          actor: people.lynne.aadObjectId,
+          action: 'card_click_refused',
+          source: employeeClick.id,
+          detail: { verb: VERBS.disableGuest, why: 'otherSubject' },
+        },
+        {
+          request_id: null,
+          actor: people.lynne.aadObjectId,
+          action: 'card_click_refused',
+          source: noCard.activity.id,
+          detail: { verb: VERBS.deleteGuest, why: 'untied' },
+        },
+        {
+          request_id: null,
+          actor: people.lynne.aadObjectId,
+          action: 'card_click_refused',
+          source: garbage.activity.id,
+          detail: { verb: VERBS.deleteGuest, why: 'untied' },
+        },
       ]);
     });
 
@@ -396,7 +476,12 @@ describe('guest administration over HTTP', () => {
       const requestId = await inviteThroughTheBot();
       const timeline = (await say(harness, people.adele, `audit ${requestId.toLowerCase()}`)).text;
       expect(timeline).toContain(`Timeline of ${requestId}`);
-      const order = ['**Alex Wilber** asked for the guest', '**Guest Access bot** sent the approval card', '**Megan Bowen** approved', '**Guest Access bot** invited the guest'];
+      const order = [
+        '**Alex Wilber** asked for the guest',
+        '**Guest Access bot** sent the approval card',
+        '**Megan Bowen** approved',
+        '**Guest Access bot** invited the guest',
+      ];
       const positions = order.map((line) => timeline.indexOf(line));
       expect(positions.every((p) => p >= 0)).toBe(true);
       expect([...positions].sort((a, b) => a - b)).toEqual(positions);
@@ -484,7 +569,7 @@ describe('guest administration when Graph fails for a while', () => {
     expect(harness.simulator.directory.getUser(JANE)?.accountEnabled).toBe(false);
   });
 
-  it('gives up after the attempts allowed and shows the failure with Graph\'s reason on the card', async () => {
+  it("gives up after the attempts allowed and shows the failure with Graph's reason on the card", async () => {
     harness.simulator.injectFault({ status: 503, method: 'PATCH', path: '/users', times: 5 });
     const revoke = await say(harness, people.lynne, 'revoke jane.doe@fabrikam.com');
     await harness.post(harness.activities.cardAction(people.lynne, VERBS.disableGuest, { guestId: JANE }, revoke.activityId));

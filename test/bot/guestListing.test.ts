@@ -153,7 +153,9 @@ describe('guests: listing and paging over HTTP', () => {
     expect(shown.every((e) => stale.has(e))).toBe(true);
     expect(reply.text).toMatch(/last sign-in \d{4}-\d{2}-\d{2}/);
     expect(reply.text).toContain('Last sign-in means the last successful sign-in, interactive or not.');
-    expect(reply.text).toMatch(/[\d,]+ guests checked have no recorded sign-in \(never signed in, or not since Microsoft Entra began recording in April 2020\): not listed/);
+    expect(reply.text).toMatch(
+      /[\d,]+ guests checked have no recorded sign-in \(never signed in, or not since Microsoft Entra began recording in April 2020\): not listed/,
+    );
   });
 
   it('calls a guest stale by their last successful sign-in, not a recent failed attempt, and leaves out guests with none recorded', async () => {
@@ -182,7 +184,7 @@ describe('guests: listing and paging over HTTP', () => {
   });
 
   describe('cursor ids', () => {
-    it('refuses an altered id, an unknown one and someone else\'s, and audits each', async () => {
+    it("refuses an altered id, an unknown one and someone else's, and audits each", async () => {
       const h = await start({ guests: 100 });
       const first = await say(h, people.adele, 'guests');
       const data = buttonData(first.card, VERBS.guestsPage, 'Next');
@@ -204,8 +206,20 @@ describe('guests: listing and paging over HTTP', () => {
       expect(refusals).toEqual([
         { request_id: null, actor: people.adele.aadObjectId, action: 'guest_list_cursor_refused', source: altered.activity.id, detail: { why: 'malformed' } },
         { request_id: null, actor: people.adele.aadObjectId, action: 'guest_list_cursor_refused', source: unknown.activity.id, detail: { why: 'unknown' } },
-        { request_id: null, actor: people.lynne.aadObjectId, action: 'guest_list_cursor_refused', source: otherAdmin.activity.id, detail: { why: 'otherOwner' } },
-        { request_id: null, actor: people.alex.aadObjectId, action: 'admin_command_refused', source: notAdmin.activity.id, detail: { command: 'guests.page', why: 'not_admin' } },
+        {
+          request_id: null,
+          actor: people.lynne.aadObjectId,
+          action: 'guest_list_cursor_refused',
+          source: otherAdmin.activity.id,
+          detail: { why: 'otherOwner' },
+        },
+        {
+          request_id: null,
+          actor: people.alex.aadObjectId,
+          action: 'admin_command_refused',
+          source: notAdmin.activity.id,
+          detail: { command: 'guests.page', why: 'not_admin' },
+        },
       ]);
       // The owner's button still works.
       expect(cardText(invokeCard((await click(h, people.adele, cursorId)).result))).toContain('showing 26–50');
@@ -238,7 +252,13 @@ describe('guests: listing and paging over HTTP', () => {
       expect(reply.text).toContain('Only members of the guest access admin group can manage guests');
       expect(graph.userListings()).toEqual([]);
       expect(disk.audit().filter((r) => r.actor === people.isaiah.aadObjectId)).toEqual([
-        { request_id: null, actor: people.isaiah.aadObjectId, action: 'admin_command_refused', source: message.id, detail: { command: 'guests', why: 'not_admin' } },
+        {
+          request_id: null,
+          actor: people.isaiah.aadObjectId,
+          action: 'admin_command_refused',
+          source: message.id,
+          detail: { command: 'guests', why: 'not_admin' },
+        },
         expect.objectContaining({ action: 'admin_command_refused' }),
       ]);
     });

@@ -5,7 +5,11 @@ import { BotHarness, people } from '../helpers/botHarness';
 type Activity = Record<string, unknown>;
 
 /** Posts raw bytes with the given headers, as a client other than the Bot Connector could. */
-async function postRaw(harness: BotHarness, body: string | Buffer | ReadableStream, headers: Record<string, string>): Promise<{ status: number; body: { error?: string } }> {
+async function postRaw(
+  harness: BotHarness,
+  body: string | Buffer | ReadableStream,
+  headers: Record<string, string>,
+): Promise<{ status: number; body: { error?: string } }> {
   const response = await fetch(`${harness.url}/api/messages`, {
     method: 'POST',
     headers,
@@ -35,7 +39,9 @@ describe('the HTTP front of /api/messages', () => {
   });
 
   it('accepts application/json with a charset, as the Bot Connector sends it', async () => {
-    const result = await postRaw(harness, JSON.stringify(harness.activities.message(people.alex, 'help')), { 'Content-Type': 'application/json; charset=utf-8' });
+    const result = await postRaw(harness, JSON.stringify(harness.activities.message(people.alex, 'help')), {
+      'Content-Type': 'application/json; charset=utf-8',
+    });
     expect(result.status).toBe(200);
     expect(harness.connector.recorded).toHaveLength(1);
   });
@@ -107,7 +113,14 @@ describe('the HTTP front of /api/messages', () => {
   it.each(['ContinueConversation', 'CreateConversation'])('refuses a %s event, which only the adapter itself starts, from any tenant', async (name) => {
     const foreignTenant = { tenantId: '99999999-9999-9999-9999-999999999999' };
     const base = harness.activities.message(people.isaiah, 'help');
-    const event: Activity = { ...base, type: 'event', name, text: undefined, conversation: { ...(base.conversation as object), ...foreignTenant }, channelData: { tenant: { id: foreignTenant.tenantId } } };
+    const event: Activity = {
+      ...base,
+      type: 'event',
+      name,
+      text: undefined,
+      conversation: { ...(base.conversation as object), ...foreignTenant },
+      channelData: { tenant: { id: foreignTenant.tenantId } },
+    };
     const result = await harness.post(event);
     expect(result.status).toBe(400);
     expect((result.body as { error: string }).error).toBe("This event is the bot's own and is not accepted from outside.");

@@ -67,7 +67,11 @@ describe('guest invitation over HTTP', () => {
     expect(harness.simulator.directory.isMember(DEMO_GROUP_IDS.contractors, guest.id)).toBe(true);
     const invitations = harness.simulator.directory.invitations.filter((i) => i.email === 'jane.new@fabrikam.com');
     expect(invitations).toHaveLength(1);
-    expect(invitations[0]).toMatchObject({ sendInvitationMessage: true, redirectUrl: 'https://myapps.microsoft.com', messageBody: 'Welcome to Project Falcon!' });
+    expect(invitations[0]).toMatchObject({
+      sendInvitationMessage: true,
+      redirectUrl: 'https://myapps.microsoft.com',
+      messageBody: 'Welcome to Project Falcon!',
+    });
 
     const alexCards = cardsFor(harness, people.alex);
     expect(alexCards.some((c) => c.text.includes('Megan Bowen approved your request'))).toBe(true);
@@ -109,9 +113,13 @@ describe('guest invitation over HTTP', () => {
       const alexCards = cardsFor(harness, people.alex);
       const outcome = alexCards[alexCards.length - 1];
       expect(outcome.text).toContain(requestId);
-      expect(outcome.text).toContain('jane.new@fabrikam.com was already a guest in your directory, invited before this request, so no new invitation was sent.');
+      expect(outcome.text).toContain(
+        'jane.new@fabrikam.com was already a guest in your directory, invited before this request, so no new invitation was sent.',
+      );
       expect(outcome.text).toContain('They have not accepted their invitation yet');
-      expect(outcome.text).toMatch(/ask an admin of this bot \(.*Adele Vance.*\) to send a new one: only admins can, by typing "resend jane\.new@fabrikam\.com"/);
+      expect(outcome.text).toMatch(
+        /ask an admin of this bot \(.*Adele Vance.*\) to send a new one: only admins can, by typing "resend jane\.new@fabrikam\.com"/,
+      );
       expect(outcome.text).not.toContain('Guest invited');
       expect(allActions(outcome.card).filter((a) => a.type === 'Action.OpenUrl')).toEqual([]);
     });
@@ -119,7 +127,9 @@ describe('guest invitation over HTTP', () => {
     it('tells a requester who is an admin to type resend themself', async () => {
       await executeAfterOutsideInvitation(people.lynne);
       const lynneCards = cardsFor(harness, people.lynne);
-      expect(lynneCards[lynneCards.length - 1].text).toContain('If they never received the invitation or lost it, type "resend jane.new@fabrikam.com" to send them a new one.');
+      expect(lynneCards[lynneCards.length - 1].text).toContain(
+        'If they never received the invitation or lost it, type "resend jane.new@fabrikam.com" to send them a new one.',
+      );
     });
   });
 
@@ -127,10 +137,18 @@ describe('guest invitation over HTTP', () => {
     const { requestId } = await fileRequest();
     const approval = cardsFor(harness, people.megan).find((c) => c.text.includes(requestId))!;
 
-    const noReason = cardText(invokeCard(await harness.post(harness.activities.cardAction(people.megan, VERBS.deny, { requestId, reason: ' ' }, approval.activityId))));
+    const noReason = cardText(
+      invokeCard(await harness.post(harness.activities.cardAction(people.megan, VERBS.deny, { requestId, reason: ' ' }, approval.activityId))),
+    );
     expect(noReason).toContain('Give a reason for denying');
 
-    const denied = cardText(invokeCard(await harness.post(harness.activities.cardAction(people.megan, VERBS.deny, { requestId, reason: 'Use the partner portal instead.' }, approval.activityId))));
+    const denied = cardText(
+      invokeCard(
+        await harness.post(
+          harness.activities.cardAction(people.megan, VERBS.deny, { requestId, reason: 'Use the partner portal instead.' }, approval.activityId),
+        ),
+      ),
+    );
     expect(denied).toContain('Denied by Megan Bowen');
     expect(denied).toContain('Use the partner portal instead.');
     await harness.settle();

@@ -83,7 +83,9 @@ describe('invite form validation', () => {
     const form = await say(harness, people.isaiah, 'invite');
     for (const name of ['Guest Access Approvers', 'Guest Access Admins', 'Security Team']) expect(form.text).not.toContain(name);
     const card = await submit({ email: 'sneaky@fabrikam.com', groupIds: DEMO_GROUP_IDS.securityTeam });
-    expect(cardText(card)).toContain('Security Team is protected (the approver or admin group, a group nested in them, or a group that can hold directory roles)');
+    expect(cardText(card)).toContain(
+      'Security Team is protected (the approver or admin group, a group nested in them, or a group that can hold directory roles)',
+    );
     const search = await harness.post(harness.activities.search(people.isaiah, 'groups', 'Guest Access'));
     expect(search.body).toMatchObject({ value: { results: [] } });
   });
@@ -96,7 +98,10 @@ describe('invite form validation', () => {
     await say(harness, people.megan, 'hello');
     const card = await submit({ email: 'role@fabrikam.com', directoryRoleId: '95e79109-95c0-4d8e-aee3-d01accf2d47b' });
     expect(cardText(card)).toContain('Guest Inviter');
-    const approvals = harness.connector.cards().map((c) => JSON.stringify(c)).filter((c) => c.includes('role@fabrikam.com'));
+    const approvals = harness.connector
+      .cards()
+      .map((c) => JSON.stringify(c))
+      .filter((c) => c.includes('role@fabrikam.com'));
     expect(approvals.join('')).toContain('grants a directory role');
   });
 });

@@ -59,7 +59,9 @@ describe("the bot's Graph permissions, read at start", () => {
   it('says everything is granted when it is', async () => {
     const h = await start(ASKED);
     expect(h.permissions.capabilities.off()).toEqual([]);
-    expect(describePermissionReport(h.permissions)).toEqual([expect.stringMatching(/: everything the bot needs is granted \(AppRoleAssignment\.ReadWrite\.All, /)]);
+    expect(describePermissionReport(h.permissions)).toEqual([
+      expect.stringMatching(/: everything the bot needs is granted \(AppRoleAssignment\.ReadWrite\.All, /),
+    ]);
   });
 
   it('answers a turned-off feature with the clear message, and its cards leave the button out', async () => {
@@ -80,7 +82,9 @@ describe("the bot's Graph permissions, read at start", () => {
     // Jane redeemed, so resending would reset her redemption, which needs User.ReadWrite.All.
     const card = await say(h, people.lynne, 'guest jane.doe@fabrikam.com');
     expect(buttonTitles(card.card)).toEqual(['Disable sign-in']);
-    expect(card.text).toContain("Resending invitations to guests who already redeemed (redemption reset) is turned off: the bot's app lacks User.ReadWrite.All");
+    expect(card.text).toContain(
+      "Resending invitations to guests who already redeemed (redemption reset) is turned off: the bot's app lacks User.ReadWrite.All",
+    );
     expect((await say(h, people.lynne, 'resend jane.doe@fabrikam.com')).text).toContain('Turned off');
     expect(buttonTitles((await say(h, people.lynne, 'guest ravi.kumar@fabrikam.com')).card)).toEqual(['Resend invitation', 'Disable sign-in']);
     expect(h.simulator.directory.invitations).toEqual([]);
@@ -130,7 +134,10 @@ describe("the bot's Graph permissions, read at start", () => {
     expect(cardText(invokeCard(clicked))).toContain('Deleting the guest…');
     await h.settle();
     // The job's result replaces the clicked card.
-    const message = cardsFor(h, people.lynne, 'update').filter((c) => c.activityId === revoke.activityId).at(-1)?.text ?? '';
+    const message =
+      cardsFor(h, people.lynne, 'update')
+        .filter((c) => c.activityId === revoke.activityId)
+        .at(-1)?.text ?? '';
     // Without RoleManagement.Read.Directory the role cannot be named, but the permission is known to be there.
     expect(message).toContain("The bot's app holds the permission to delete users, so Jane Doe (Fabrikam) most likely holds a privileged administrator role.");
     expect(message).toContain('only when the app itself holds a higher privileged Entra role');

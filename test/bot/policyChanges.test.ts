@@ -71,7 +71,9 @@ describe('policy changes between filing and execution', () => {
       const refusal = (await harness.app.store.listAudit(requestId)).find((a) => a.action === 'approve_refused');
       expect(refusal).toMatchObject({ actor: people.megan.aadObjectId, detail: { why: 'policy', fields: 'groupIds' } });
 
-      const denied = cardText(invokeCard(await clickOnCard(harness, people.megan, VERBS.deny, { requestId, reason: 'Contractors now grants approval rights.' })));
+      const denied = cardText(
+        invokeCard(await clickOnCard(harness, people.megan, VERBS.deny, { requestId, reason: 'Contractors now grants approval rights.' })),
+      );
       expect(denied).toContain('Denied by Megan Bowen');
       await harness.settle();
       expect(harness.simulator.directory.invitations).toHaveLength(0);
@@ -133,7 +135,9 @@ describe('policy changes between filing and execution', () => {
       const requestId = await fileRequest(withRole);
       later = await BotHarness.alongside(harness, { ASSIGNABLE_DIRECTORY_ROLES: '' });
       const card = cardText(invokeCard(await clickOnCard(later, people.megan, VERBS.approve, { requestId })));
-      expect(card).toContain('This request can no longer be approved: Guest Inviter cannot be requested here; your admins choose which directory roles can be.');
+      expect(card).toContain(
+        'This request can no longer be approved: Guest Inviter cannot be requested here; your admins choose which directory roles can be.',
+      );
       expect((await harness.app.store.getRequest(requestId))?.state).toBe('pending');
     });
 

@@ -34,7 +34,13 @@ describe('rate limits in a conversation (counted in memory)', () => {
       'Your request was not sent: you have filed 2 requests within an hour, the most one person may. Everything you typed is kept; send it again in about 60 minutes.',
     );
     const values = Object.fromEntries(allInputs(refused).map((input) => [input.id, input.value]));
-    expect(values).toMatchObject({ email: 'third@fabrikam.com', displayName: FORM.displayName, message: FORM.message, justification: FORM.justification, groupIds: FORM.groupIds });
+    expect(values).toMatchObject({
+      email: 'third@fabrikam.com',
+      displayName: FORM.displayName,
+      message: FORM.message,
+      justification: FORM.justification,
+      groupIds: FORM.groupIds,
+    });
     expect((await harness.app.store.listRequestsByRequester(people.alex.aadObjectId, 10)).map((r) => r.details.email).sort()).toEqual([
       'first@fabrikam.com',
       'second@fabrikam.com',
@@ -56,7 +62,7 @@ describe('rate limits in a conversation (counted in memory)', () => {
     const answers = await Promise.all([search(people.alex), search(people.alex), search(people.alex)]);
 
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
-    const results = answers.map((a) => (a.body as { type: string; value: { results: unknown[] } }));
+    const results = answers.map((a) => a.body as { type: string; value: { results: unknown[] } });
     for (const result of results) expect(result.type).toBe('application/vnd.microsoft.search.searchResponse');
     expect(results.map((r) => r.value.results.length).sort()).toEqual([0, 0, 1]);
     // Another person searching at the same moment is not affected.

@@ -34,8 +34,17 @@ describe('recertification', () => {
   /** Alex invites a guest for Project Falcon; Megan approves. */
   async function invite(email: string, name: string): Promise<string> {
     const opened = await say(harness, people.alex, 'invite');
-    const form = { displayName: name, email, message: '', groupIds: DEMO_GROUP_IDS.projectFalcon, directoryRoleId: 'none', justification: 'Works on Falcon with us.' };
-    const requestId = /GA-[0-9A-Z]{6}/.exec(cardText(invokeCard(await harness.post(harness.activities.cardAction(people.alex, VERBS.submitInvite, form, opened.activityId)))))![0];
+    const form = {
+      displayName: name,
+      email,
+      message: '',
+      groupIds: DEMO_GROUP_IDS.projectFalcon,
+      directoryRoleId: 'none',
+      justification: 'Works on Falcon with us.',
+    };
+    const requestId = /GA-[0-9A-Z]{6}/.exec(
+      cardText(invokeCard(await harness.post(harness.activities.cardAction(people.alex, VERBS.submitInvite, form, opened.activityId)))),
+    )![0];
     const approval = cardsFor(harness, people.megan).find((c) => c.text.includes(requestId))!;
     await harness.post(harness.activities.cardAction(people.megan, VERBS.approve, { requestId }, approval.activityId));
     await harness.settle();
@@ -53,8 +62,12 @@ describe('recertification', () => {
   }
 
   const digests = (user: TeamsUser) => cardsFor(harness, user, 'send').filter((c) => /Recertify your guests|the approvers decide/.test(c.text));
-  const click = async (user: TeamsUser, verb: typeof VERBS.keepGuest | typeof VERBS.removeGuest | typeof VERBS.keepAllGuests, data: { campaignId: string; guestId: string }, activityId: string) =>
-    harness.post(harness.activities.cardAction(user, verb, data, activityId));
+  const click = async (
+    user: TeamsUser,
+    verb: typeof VERBS.keepGuest | typeof VERBS.removeGuest | typeof VERBS.keepAllGuests,
+    data: { campaignId: string; guestId: string },
+    activityId: string,
+  ) => harness.post(harness.activities.cardAction(user, verb, data, activityId));
 
   it('sends each sponsor one digest of their guests, read in one batch per sponsor, and takes Keep, Remove and Keep all', async () => {
     await start();
@@ -73,7 +86,9 @@ describe('recertification', () => {
     expect(alexDigest.text).toContain('groups: Project Falcon');
     const [isaiahDigest] = digests(people.isaiah);
     expect(isaiahDigest.text).toContain('**Jane Doe (Fabrikam)** · jane.doe@fabrikam.com');
-    expect(isaiahDigest.text).toContain('last sign-in 2026-10-02 · groups: All Guests (dynamic), Project Falcon, Fabrikam Collaboration · apps: Partner Portal');
+    expect(isaiahDigest.text).toContain(
+      'last sign-in 2026-10-02 · groups: All Guests (dynamic), Project Falcon, Fabrikam Collaboration · apps: Partner Portal',
+    );
     expect(isaiahDigest.text).toContain('no sign-in recorded');
     expect(isaiahDigest.text).not.toContain('Kim Keep');
 
@@ -89,7 +104,16 @@ describe('recertification', () => {
     expect(harness.simulator.directory.isMember(DEMO_GROUP_IDS.projectFalcon, kim)).toBe(true);
     expect(cardsFor(harness, people.alex).some((c) => c.text.includes('Access ended: Lou Leave'))).toBe(true);
 
-    const all = cardText(invokeCard(await click(people.isaiah, VERBS.keepAllGuests, { campaignId, guestId: buttonData(isaiahDigest.card, VERBS.keepAllGuests)!.guestId }, isaiahDigest.activityId)));
+    const all = cardText(
+      invokeCard(
+        await click(
+          people.isaiah,
+          VERBS.keepAllGuests,
+          { campaignId, guestId: buttonData(isaiahDigest.card, VERBS.keepAllGuests)!.guestId },
+          isaiahDigest.activityId,
+        ),
+      ),
+    );
     expect(all.match(/Kept by Isaiah Langer/g)).toHaveLength(2);
 
     const progress = await say(harness, people.adele, 'recertification');
@@ -100,7 +124,7 @@ describe('recertification', () => {
     expect(progress.text).toContain('Escalated to the approvers: 0');
   });
 
-  it('takes an answer only from the guest\'s sponsor, and only once', async () => {
+  it("takes an answer only from the guest's sponsor, and only once", async () => {
     await start();
     const { kim } = await sponsoredGuests();
     await say(harness, people.adele, 'recertify');

@@ -75,7 +75,7 @@ describe('redeem links', () => {
     };
   }
 
-  it('appear only in the requester\'s 1:1 chat, never in the channel, an approver\'s chat or the logs', async () => {
+  it("appear only in the requester's 1:1 chat, never in the channel, an approver's chat or the logs", async () => {
     const requestId = await approvedAndExecuted();
     const request = await harness.app.store.getRequest(requestId);
     expect(request?.state).toBe('completed');
@@ -95,7 +95,9 @@ describe('redeem links', () => {
     expect(request?.outcome?.failedStep).toBe(`group:${DEMO_GROUP_IDS.contractors}`);
     const redeemUrl = request!.outcome!.redeemUrl!;
     expect(redeemUrl).toMatch(/^https:\/\//);
-    const channelNotices = harness.connector.recorded.filter((r) => r.conversationId.startsWith(CHANNEL) && JSON.stringify(r.activity).includes('Failed while'));
+    const channelNotices = harness.connector.recorded.filter(
+      (r) => r.conversationId.startsWith(CHANNEL) && JSON.stringify(r.activity).includes('Failed while'),
+    );
     expect(channelNotices.length).toBeGreaterThan(0);
 
     const shown = whereShown(redeemUrl);

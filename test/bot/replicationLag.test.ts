@@ -41,7 +41,7 @@ describe('guest invitation while the directory replicates', () => {
     return { requestId, formId: opened.activityId };
   }
 
-  it('invites once, shows the wait for the directory on the requester\'s card, then joins every group and tells the requester', async () => {
+  it("invites once, shows the wait for the directory on the requester's card, then joins every group and tells the requester", async () => {
     const { requestId, formId } = await fileAndApprove();
     await harness.settleUntilFinished(requestId);
 
@@ -84,7 +84,14 @@ describe('guest invitation while the directory replicates', () => {
           harness.activities.cardAction(
             people.isaiah,
             VERBS.submitAppAccess,
-            { guestId: (harness.simulator.directory.findUsersByEmail(FORM.email)[0]).id, email: '', displayName: '', message: '', appRole: `${EXPENSE_HUB}|${SUBMITTER}`, justification: 'Expenses for Falcon.' },
+            {
+              guestId: harness.simulator.directory.findUsersByEmail(FORM.email)[0].id,
+              email: '',
+              displayName: '',
+              message: '',
+              appRole: `${EXPENSE_HUB}|${SUBMITTER}`,
+              justification: 'Expenses for Falcon.',
+            },
             appForm.activityId,
           ),
         ),

@@ -36,7 +36,9 @@ describe('approver group changes', () => {
 
   async function fileRequest(email: string): Promise<string> {
     const opened = await say(harness, people.alex, 'invite');
-    const status = cardText(invokeCard(await harness.post(harness.activities.cardAction(people.alex, VERBS.submitInvite, { ...FORM, email }, opened.activityId))));
+    const status = cardText(
+      invokeCard(await harness.post(harness.activities.cardAction(people.alex, VERBS.submitInvite, { ...FORM, email }, opened.activityId))),
+    );
     const requestId = /GA-[0-9A-Z]{6}/.exec(status)?.[0];
     if (!requestId) throw new Error(`not filed:\n${status}`);
     return requestId;

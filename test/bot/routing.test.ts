@@ -31,14 +31,19 @@ const CHANNEL = '19:approvals@thread.tacv2';
  * other method throws, so a route that should stop before the services fails its test if it does not.
  */
 function recordingService<T>(calls: string[], answers: Record<string, (...args: unknown[]) => unknown> = {}): T {
-  return new Proxy({}, {
-    get: (_target, name) => (...args: unknown[]) => {
-      calls.push(String(name));
-      const answer = answers[String(name)];
-      if (!answer) throw new Error(`the router reached ${String(name)}`);
-      return answer(...args);
+  return new Proxy(
+    {},
+    {
+      get:
+        (_target, name) =>
+        (...args: unknown[]) => {
+          calls.push(String(name));
+          const answer = answers[String(name)];
+          if (!answer) throw new Error(`the router reached ${String(name)}`);
+          return answer(...args);
+        },
     },
-  }) as T;
+  ) as T;
 }
 
 interface Routed {
@@ -63,7 +68,12 @@ function routed(workflowAnswers: Record<string, (...args: unknown[]) => unknown>
   const bot = createBot(adapter, {
     workflow: recordingService<RequestWorkflow>(calls, workflowAnswers),
     guestAdmin: recordingService<GuestAdmin>(calls),
-    lifecycle: { access: recordingService<GuestLifecycle>(calls), sponsors: recordingService<Sponsors>(calls), recertification: recordingService<Recertification>(calls), cleanup: recordingService<Cleanup>(calls) },
+    lifecycle: {
+      access: recordingService<GuestLifecycle>(calls),
+      sponsors: recordingService<Sponsors>(calls),
+      recertification: recordingService<Recertification>(calls),
+      cleanup: recordingService<Cleanup>(calls),
+    },
     store,
     limits: {
       search: async (personId: string) => {
@@ -109,19 +119,25 @@ describe('routing', () => {
   describe('card actions', () => {
     it('answers a verb the table does not have with 400 NotSupported, reaching no service', async () => {
       await bot.send(teams.cardAction(people.megan, 'request.explode', { requestId: 'GA-ABC123' }));
-      expect(bot.invokeResponse()).toMatchObject({ status: 400, body: { statusCode: 400, type: 'application/vnd.microsoft.error', value: { code: 'NotSupported' } } });
+      expect(bot.invokeResponse()).toMatchObject({
+        status: 400,
+        body: { statusCode: 400, type: 'application/vnd.microsoft.error', value: { code: 'NotSupported' } },
+      });
       expect(bot.calls).toEqual([]);
     });
 
     it.each([
       ['an id of the wrong type', VERBS.approve, { requestId: 42 }],
       ['no id at all', VERBS.cancel, {}],
-      ['another verb\'s id', VERBS.deleteGuest, { requestId: 'GA-ABC123' }],
+      ["another verb's id", VERBS.deleteGuest, { requestId: 'GA-ABC123' }],
       ['an empty cursor', VERBS.guestsPage, { cursorId: '' }],
       ['a reason that is not text', VERBS.deny, { requestId: 'GA-ABC123', reason: ['No'] }],
     ])('answers a click with %s for its verb with 400 BadRequest, reaching no service', async (_what, verb, data) => {
       await bot.send(teams.cardAction(people.megan, verb, data, 'card-1'));
-      expect(bot.invokeResponse()).toMatchObject({ status: 400, body: { value: { code: 'BadRequest', message: 'The card sent data I did not expect; nothing was changed.' } } });
+      expect(bot.invokeResponse()).toMatchObject({
+        status: 400,
+        body: { value: { code: 'BadRequest', message: 'The card sent data I did not expect; nothing was changed.' } },
+      });
       expect(bot.calls).toEqual([]);
     });
 
@@ -133,7 +149,7 @@ describe('routing', () => {
       expect(bot.calls).toEqual([]);
     });
 
-    it('leaves botbuilder\'s own typed 400 for an action that is not Action.Execute', async () => {
+    it("leaves botbuilder's own typed 400 for an action that is not Action.Execute", async () => {
       await bot.send({ ...teams.cardAction(people.megan, VERBS.approve, {}), value: { action: { type: 'Action.Submit', data: { requestId: 'GA-ABC123' } } } });
       expect(bot.invokeResponse()).toMatchObject({ status: 400, body: { type: 'application/vnd.microsoft.error', value: { code: 'NotSupported' } } });
       expect(bot.calls).toEqual([]);
@@ -162,7 +178,10 @@ describe('routing', () => {
       const key = `user:${people.lynne.aadObjectId}`;
       await bot.store.saveGuestCardMessage({ guestId: 'guest-jane', conversationKey: key, activityId: 'card-of-jane' });
       await bot.send(teams.cardAction(people.lynne, VERBS.deleteGuest, { guestId: 'guest-ravi' }, 'card-of-jane'));
-      expect(bot.invokeResponse()).toMatchObject({ status: 400, body: { value: { message: 'This button belongs to a card of another guest, so nothing was changed.' } } });
+      expect(bot.invokeResponse()).toMatchObject({
+        status: 400,
+        body: { value: { message: 'This button belongs to a card of another guest, so nothing was changed.' } },
+      });
       expect(bot.calls).toEqual([]);
     });
   });
@@ -205,7 +224,7 @@ describe('routing', () => {
       expect(bot.calls).toEqual([]);
     });
 
-    it('leaves botbuilder\'s own typed 400 for a search without query text', async () => {
+    it("leaves botbuilder's own typed 400 for a search without query text", async () => {
       await bot.send(teams.search(people.alex, DATASETS.groups, ''));
       expect(bot.invokeResponse()).toMatchObject({ status: 400, body: { type: 'application/vnd.microsoft.error', value: { code: 'BadRequest' } } });
       expect(bot.calls).toEqual([]);
@@ -228,11 +247,13 @@ describe('routing', () => {
   });
 
   describe('commands', () => {
-    it('runs the command typed after the bot\'s mention in a channel, and remembers the channel', async () => {
+    it("runs the command typed after the bot's mention in a channel, and remembers the channel", async () => {
       await bot.send(teams.channelMessage(people.alex, 'my requests', CHANNEL));
       expect(bot.cardTexts()).toEqual([expect.stringContaining('Your guest requests')]);
       expect(bot.calls).toEqual(['listMine']);
-      expect(await bot.store.getConversation(`channel:${CHANNEL}`)).toMatchObject({ reference: { conversation: { id: CHANNEL, conversationType: 'channel' } } });
+      expect(await bot.store.getConversation(`channel:${CHANNEL}`)).toMatchObject({
+        reference: { conversation: { id: CHANNEL, conversationType: 'channel' } },
+      });
     });
 
     it('shows the commands for a mention with nothing after it', async () => {

@@ -99,7 +99,9 @@ describe('security rules', () => {
       expect((await harness.app.store.listAudit(second)).map((a) => a.action)).not.toContain('request_approved');
 
       // The same click with the card's own request goes through.
-      const approved = cardText(invokeCard(await harness.post(harness.activities.cardAction(people.megan, VERBS.approve, { requestId: first }, firstCard.activityId))));
+      const approved = cardText(
+        invokeCard(await harness.post(harness.activities.cardAction(people.megan, VERBS.approve, { requestId: first }, firstCard.activityId))),
+      );
       expect(approved).toContain('Approved by Megan Bowen');
     });
 
@@ -111,7 +113,11 @@ describe('security rules', () => {
       const otherChat = harness.activities.cardAction(people.isaiah, VERBS.approve, { requestId }, cardsFor(harness, people.megan)[0].activityId);
       const cancel = harness.activities.cardAction(people.alex, VERBS.cancel, { requestId });
       for (const click of [noCard, unknownCard, otherChat, cancel]) {
-        expect(invokeError(await harness.post(click))).toMatchObject({ statusCode: 400, code: 'BadRequest', message: expect.stringContaining('not on a card I can find') });
+        expect(invokeError(await harness.post(click))).toMatchObject({
+          statusCode: 400,
+          code: 'BadRequest',
+          message: expect.stringContaining('not on a card I can find'),
+        });
       }
       expect((await harness.app.store.getRequest(requestId))?.state).toBe('pending');
       const refused = (await harness.app.store.listAudit(requestId)).filter((a) => a.action === 'card_click_refused');
@@ -125,13 +131,19 @@ describe('security rules', () => {
       const requestId = /GA-[0-9A-Z]{6}/.exec(status)![0];
       const approval = cardsFor(harness, people.megan).find((c) => c.text.includes(requestId))!;
       // The status card replaced the form in place, so it is the form's message; the approval card was posted.
-      expect(await harness.app.store.listCardMessages(requestId)).toEqual(expect.arrayContaining([
-        { requestId, role: 'requester', conversationKey: `user:${people.alex.aadObjectId}`, activityId: opened.activityId },
-        { requestId, role: 'approval', conversationKey: `user:${people.megan.aadObjectId}`, activityId: approval.activityId },
-      ]));
+      expect(await harness.app.store.listCardMessages(requestId)).toEqual(
+        expect.arrayContaining([
+          { requestId, role: 'requester', conversationKey: `user:${people.alex.aadObjectId}`, activityId: opened.activityId },
+          { requestId, role: 'approval', conversationKey: `user:${people.megan.aadObjectId}`, activityId: approval.activityId },
+        ]),
+      );
       // A deny without a reason brings the card back in place; its Approve still belongs to the request.
-      expect(cardText(invokeCard(await harness.post(harness.activities.cardAction(people.megan, VERBS.deny, { requestId, reason: '' }, approval.activityId))))).toContain('Give a reason');
-      expect(cardText(invokeCard(await harness.post(harness.activities.cardAction(people.megan, VERBS.approve, { requestId }, approval.activityId))))).toContain('Approved by Megan Bowen');
+      expect(
+        cardText(invokeCard(await harness.post(harness.activities.cardAction(people.megan, VERBS.deny, { requestId, reason: '' }, approval.activityId)))),
+      ).toContain('Give a reason');
+      expect(
+        cardText(invokeCard(await harness.post(harness.activities.cardAction(people.megan, VERBS.approve, { requestId }, approval.activityId)))),
+      ).toContain('Approved by Megan Bowen');
 
       // An admin's guest card and revoke card are recorded for their guest.
       const guestCard = await say(harness, people.lynne, 'guest jane.doe@fabrikam.com');

@@ -20,7 +20,10 @@ describe('sponsors', () => {
 
   async function start(options: { permissions?: string[] } = {}) {
     now = new Date('2026-03-01T09:00:00Z');
-    harness = await BotHarness.start({}, { clock: { now: () => now }, simulator: { permissions: options.permissions }, checkPermissions: options.permissions !== undefined });
+    harness = await BotHarness.start(
+      {},
+      { clock: { now: () => now }, simulator: { permissions: options.permissions }, checkPermissions: options.permissions !== undefined },
+    );
   }
 
   afterEach(() => harness.stop());
@@ -47,8 +50,12 @@ describe('sponsors', () => {
 
   it('refuses someone who is not an admin, and an address that is no colleague', async () => {
     await start();
-    expect((await say(harness, people.alex, 'sponsor ravi.kumar@fabrikam.com isaiahl@example.com')).text).toContain('Only members of the guest access admin group can change sponsors.');
-    expect((await say(harness, people.adele, 'sponsor ravi.kumar@fabrikam.com jane.doe@fabrikam.com')).text).toContain('jane.doe@fabrikam.com is not someone in your organisation');
+    expect((await say(harness, people.alex, 'sponsor ravi.kumar@fabrikam.com isaiahl@example.com')).text).toContain(
+      'Only members of the guest access admin group can change sponsors.',
+    );
+    expect((await say(harness, people.adele, 'sponsor ravi.kumar@fabrikam.com jane.doe@fabrikam.com')).text).toContain(
+      'jane.doe@fabrikam.com is not someone in your organisation',
+    );
     expect((await say(harness, people.adele, 'sponsor ravi.kumar@fabrikam.com')).text).toContain("Type the guest's address, then the colleague's");
     expect(await harness.app.store.getManagedGuest(RAVI)).toBeUndefined();
   });
@@ -67,8 +74,18 @@ describe('sponsors', () => {
     await say(harness, people.megan, 'hello');
     // Isaiah sponsors a guest invited through the bot and Ravi, whom an admin gave him.
     const opened = await say(harness, people.alex, 'invite');
-    const form = { displayName: 'Sam Sponsored', email: 'sam.sponsored@fabrikam.com', message: '', groupIds: DEMO_GROUP_IDS.projectFalcon, directoryRoleId: 'none', sponsorEmail: 'isaiahl@example.com', justification: 'Works with Isaiah on Falcon.' };
-    const requestId = /GA-[0-9A-Z]{6}/.exec(cardText(invokeCard(await harness.post(harness.activities.cardAction(people.alex, VERBS.submitInvite, form, opened.activityId)))))![0];
+    const form = {
+      displayName: 'Sam Sponsored',
+      email: 'sam.sponsored@fabrikam.com',
+      message: '',
+      groupIds: DEMO_GROUP_IDS.projectFalcon,
+      directoryRoleId: 'none',
+      sponsorEmail: 'isaiahl@example.com',
+      justification: 'Works with Isaiah on Falcon.',
+    };
+    const requestId = /GA-[0-9A-Z]{6}/.exec(
+      cardText(invokeCard(await harness.post(harness.activities.cardAction(people.alex, VERBS.submitInvite, form, opened.activityId)))),
+    )![0];
     const approval = cardsFor(harness, people.megan).find((c) => c.text.includes(requestId))!;
     await harness.post(harness.activities.cardAction(people.megan, VERBS.approve, { requestId }, approval.activityId));
     await say(harness, people.adele, 'sponsor ravi.kumar@fabrikam.com isaiahl@example.com');
@@ -111,6 +128,8 @@ describe('sponsors', () => {
     harness.simulator.directory.deleteUser(lee.aadObjectId);
     expect(await harness.app.lifecycle.sponsors.checkLeavers(now)).toBe(1);
     await harness.settle();
-    expect(cardsFor(harness, people.megan).find((c) => c.text.includes('A sponsor left'))?.text).toContain('Lee Gu no longer answers for guests (their account was deleted).');
+    expect(cardsFor(harness, people.megan).find((c) => c.text.includes('A sponsor left'))?.text).toContain(
+      'Lee Gu no longer answers for guests (their account was deleted).',
+    );
   });
 });

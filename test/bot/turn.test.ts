@@ -8,7 +8,7 @@ function contextWith(text: string, entities: unknown[]): TurnContext {
 const botMention = { type: 'mention', text: '<at>Guest Access</at>', mentioned: { id: '28:bot', name: 'Guest Access' } };
 
 describe('commandText', () => {
-  it('removes the bot\'s mention and keeps the command', () => {
+  it("removes the bot's mention and keeps the command", () => {
     expect(commandText(contextWith('<at>Guest Access</at> set approvals channel', [botMention]))).toBe('set approvals channel');
   });
 

@@ -33,10 +33,7 @@ const withBody = (body: object[], actions: object[] = []): object => ({
 describe('parseCardStrict', () => {
   it('accepts Action.Execute with associatedInputs, labelled required inputs and a typeahead choice set', () => {
     const card = withBody(
-      [
-        typeahead,
-        { type: 'Input.Text', id: 'email', label: 'Email', isRequired: true, errorMessage: 'Enter it', style: 'Email' },
-      ],
+      [typeahead, { type: 'Input.Text', id: 'email', label: 'Email', isRequired: true, errorMessage: 'Enter it', style: 'Email' }],
       [{ type: 'Action.Execute', verb: VERBS.submitInvite, title: 'Send', data: {}, associatedInputs: 'auto' }],
     );
     expect(() => parseCardStrict(card)).not.toThrow();

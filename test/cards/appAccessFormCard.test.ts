@@ -11,7 +11,19 @@ const APP_CHOICES = [
 
 function model(overrides: Partial<InviteFormModel> = {}): InviteFormModel {
   return {
-    values: { guestId: '', displayName: '', email: '', message: '', groupIds: [], directoryRoleId: '', appRole: '', accessUntil: '', noEndDate: '', sponsorEmail: '', justification: '' },
+    values: {
+      guestId: '',
+      displayName: '',
+      email: '',
+      message: '',
+      groupIds: [],
+      directoryRoleId: '',
+      appRole: '',
+      accessUntil: '',
+      noEndDate: '',
+      sponsorEmail: '',
+      justification: '',
+    },
     errors: {},
     groupChoices: [],
     groupSearch: false,
@@ -45,7 +57,9 @@ describe('appAccessFormCard', () => {
   });
 
   it('keeps a guest chosen earlier, with the name shown', () => {
-    const card = appAccessFormCard(model({ values: { ...model().values, guestId: 'guest-9' }, guestChoices: [{ id: 'guest-9', displayName: 'Ravi Kumar (ravi@fabrikam.com)' }] }));
+    const card = appAccessFormCard(
+      model({ values: { ...model().values, guestId: 'guest-9' }, guestChoices: [{ id: 'guest-9', displayName: 'Ravi Kumar (ravi@fabrikam.com)' }] }),
+    );
     expect(choiceSet(card, 'guestId').value).toBe('guest-9');
     expect(cardText(card)).toContain('Ravi Kumar (ravi@fabrikam.com)');
   });
@@ -60,10 +74,12 @@ describe('appAccessFormCard', () => {
   });
 
   it('names a problem next to its field and keeps what was typed', () => {
-    const card = appAccessFormCard(model({
-      values: { ...model().values, email: 'x@fabrikam.com', appRole: 'app-1|role-1', justification: 'Audit' },
-      errors: { appRole: 'Ravi already has Submitter in Expense Hub: there is nothing to request.' },
-    }));
+    const card = appAccessFormCard(
+      model({
+        values: { ...model().values, email: 'x@fabrikam.com', appRole: 'app-1|role-1', justification: 'Audit' },
+        errors: { appRole: 'Ravi already has Submitter in Expense Hub: there is nothing to request.' },
+      }),
+    );
     parseCardStrict(card);
     const text = cardText(card);
     expect(text).toContain('Ravi already has Submitter in Expense Hub');

@@ -68,7 +68,13 @@ describe('approvalCard', () => {
     it('shows the end date asked for, which the approver may only move earlier', () => {
       const card = approvalCard(pending({ request: { ...pending().request, details: { ...pending().request.details, accessUntil: '2026-06-30' } } }));
       expect(cardText(card)).toContain('Access until: 2026-06-30');
-      expect(card.body).toContainEqual({ type: 'Input.Date', id: 'accessUntil', label: 'Access until (you may shorten it)', value: '2026-06-30', max: '2026-06-30' });
+      expect(card.body).toContainEqual({
+        type: 'Input.Date',
+        id: 'accessUntil',
+        label: 'Access until (you may shorten it)',
+        value: '2026-06-30',
+        max: '2026-06-30',
+      });
       parseCardStrict(card);
       const refused = approvalCard({ ...pending(), accessUntilError: 'Choose 2026-06-30 or earlier.' });
       expect(cardText(refused)).toContain('Choose 2026-06-30 or earlier.');
@@ -99,9 +105,7 @@ describe('approvalCard', () => {
     });
 
     it('puts nothing but the request id into any button', () => {
-      const executes = allActions(approvalCard(pending({ request: withRole }))).filter(
-        (a): a is ActionExecute => a.type === 'Action.Execute',
-      );
+      const executes = allActions(approvalCard(pending({ request: withRole }))).filter((a): a is ActionExecute => a.type === 'Action.Execute');
       expect(executes).toHaveLength(2);
       executes.forEach((a) => expect(a.data).toEqual({ requestId: 'GA-ABC123' }));
     });
@@ -121,9 +125,7 @@ describe('approvalCard', () => {
     });
 
     it('says who approved and when', () => {
-      expect(cardText(approvalCard({ request: requestIn('approved'), context: {} }))).toContain(
-        'Approved by Megan Bowen on 2026-11-27 08:05 UTC',
-      );
+      expect(cardText(approvalCard({ request: requestIn('approved'), context: {} }))).toContain('Approved by Megan Bowen on 2026-11-27 08:05 UTC');
     });
 
     it('says who denied, when and why', () => {

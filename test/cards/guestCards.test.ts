@@ -84,7 +84,7 @@ describe('guestListCard', () => {
   });
 
   it('escapes the angle brackets of the guest command hint, which a renderer would drop as a tag', () => {
-    expect(cardText(guestListCard(page()))).toContain('For one guest\'s details type: guest \\<email\\>');
+    expect(cardText(guestListCard(page()))).toContain("For one guest's details type: guest \\<email\\>");
   });
 
   it('carries only cursor ids on Next and Previous', () => {
@@ -103,8 +103,11 @@ describe('guestListCard', () => {
   });
 
   it('stays well under the Teams message limit with 25 guests of the longest names and addresses', () => {
-    const long = (i: number) => row(i, { displayName: `${'N'.repeat(250)}${i}`, email: `${'e'.repeat(60)}${i}@${'d'.repeat(180)}.com`, lastSignIn: '2026-10-02T13:20:00Z' });
-    const card = guestListCard(page({ rows: Array.from({ length: 25 }, (_, i) => long(i)), nextCursorId: 'n'.repeat(24), previousCursorId: 'p'.repeat(24), notice: 'x'.repeat(300) }));
+    const long = (i: number) =>
+      row(i, { displayName: `${'N'.repeat(250)}${i}`, email: `${'e'.repeat(60)}${i}@${'d'.repeat(180)}.com`, lastSignIn: '2026-10-02T13:20:00Z' });
+    const card = guestListCard(
+      page({ rows: Array.from({ length: 25 }, (_, i) => long(i)), nextCursorId: 'n'.repeat(24), previousCursorId: 'p'.repeat(24), notice: 'x'.repeat(300) }),
+    );
     parseCardStrict(card);
     expect(JSON.stringify(card).length).toBeLessThan(TEAMS_MESSAGE_LIMIT);
   });
@@ -116,7 +119,9 @@ describe('guestListCard', () => {
     expect(stale).toContain('None on this stretch of the directory; Next keeps looking.');
     expect(stale).toContain('Last sign-in means the last successful sign-in, interactive or not.');
     const unknown = cardText(guestListCard(page({ checked: 1000, noSignInRecorded: 37, rows: [], filterText: 'stale:90d' })));
-    expect(unknown).toContain('37 guests checked have no recorded sign-in (never signed in, or not since Microsoft Entra began recording in April 2020): not listed, because whether they are stale is unknown.');
+    expect(unknown).toContain(
+      '37 guests checked have no recorded sign-in (never signed in, or not since Microsoft Entra began recording in April 2020): not listed, because whether they are stale is unknown.',
+    );
     expect(cardText(guestListCard(page({ rows: [], directoryTotal: 0 })))).toContain('No guests match.');
   });
 });
@@ -154,7 +159,9 @@ describe('guestCard', () => {
     const text = cardText(guestCard({ guest: details(), plan }));
     expect(text).toContain('Last sign-in: 2026-10-02 13:20 UTC');
     expect(text).toContain('Last sign-in means the last successful sign-in, interactive or not.');
-    expect(cardText(guestCard({ guest: details({ lastSignIn: { kind: 'never' } }), plan }))).toContain('Last sign-in: None recorded (never signed in, or not since April 2020)');
+    expect(cardText(guestCard({ guest: details({ lastSignIn: { kind: 'never' } }), plan }))).toContain(
+      'Last sign-in: None recorded (never signed in, or not since April 2020)',
+    );
   });
 
   it('offers neither Resend nor Disable for a disabled guest, only Delete', () => {
@@ -167,7 +174,15 @@ describe('guestCard', () => {
   it('names the request, the requester and the approver when the bot invited the guest', () => {
     const text = cardText(
       guestCard({
-        guest: details({ origin: { requestId: 'GA-7K3Q9M', requestedBy: 'Alex Wilber', requestedAt: '2026-11-20T10:00:00Z', approvedBy: 'Megan Bowen', approvedAt: '2026-11-20T11:00:00Z' } }),
+        guest: details({
+          origin: {
+            requestId: 'GA-7K3Q9M',
+            requestedBy: 'Alex Wilber',
+            requestedAt: '2026-11-20T10:00:00Z',
+            approvedBy: 'Megan Bowen',
+            approvedAt: '2026-11-20T11:00:00Z',
+          },
+        }),
         plan,
       }),
     );

@@ -11,7 +11,19 @@ const ROLES = [{ id: 'role-reader', displayName: 'Directory Readers' }];
 
 function form(overrides: Partial<InviteFormModel> = {}): InviteFormModel {
   return {
-    values: { guestId: '', displayName: '', email: '', message: '', groupIds: [], directoryRoleId: '', appRole: '', accessUntil: '', noEndDate: '', sponsorEmail: '', justification: '' },
+    values: {
+      guestId: '',
+      displayName: '',
+      email: '',
+      message: '',
+      groupIds: [],
+      directoryRoleId: '',
+      appRole: '',
+      accessUntil: '',
+      noEndDate: '',
+      sponsorEmail: '',
+      justification: '',
+    },
     errors: {},
     groupChoices: GROUPS,
     groupSearch: false,
@@ -55,10 +67,20 @@ describe('inviteFormCard', () => {
   });
 
   it('asks until when access is needed, between tomorrow and the maximum, suggesting the default', () => {
-    expect(input(form(), 'accessUntil')).toEqual({ type: 'Input.Date', id: 'accessUntil', label: 'Access needed until (at most 2027-03-01)', min: '2026-03-02', max: '2027-03-01', value: '2026-05-30' });
+    expect(input(form(), 'accessUntil')).toEqual({
+      type: 'Input.Date',
+      id: 'accessUntil',
+      label: 'Access needed until (at most 2027-03-01)',
+      min: '2026-03-02',
+      max: '2027-03-01',
+      value: '2026-05-30',
+    });
     expect(input(filled, 'accessUntil')).toMatchObject({ value: '2026-04-30' });
     expect(allInputs(inviteFormCard(form())).some((i) => i.id === 'noEndDate')).toBe(false);
-    const noEnd = form({ accessPeriod: { min: '2026-03-02', max: '2027-03-01', suggested: '2026-05-30', noEndAllowed: true }, values: { ...form().values, noEndDate: 'true' } });
+    const noEnd = form({
+      accessPeriod: { min: '2026-03-02', max: '2027-03-01', suggested: '2026-05-30', noEndAllowed: true },
+      values: { ...form().values, noEndDate: 'true' },
+    });
     expect(input(noEnd, 'noEndDate')).toMatchObject({ type: 'Input.Toggle', value: 'true' });
     parseCardStrict(inviteFormCard(noEnd));
     expect(input(form(), 'sponsorEmail')).toMatchObject({ type: 'Input.Text', style: 'Email', placeholder: 'Leave empty to sponsor the guest yourself' });

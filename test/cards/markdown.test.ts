@@ -7,7 +7,8 @@ const ALWAYS_ESCAPED = ['\\', '`', '*', '_', '[', ']', '<', '>', '#', '~'];
 function unescapedMarkup(text: string): string[] {
   const found: string[] = [];
   for (let i = 0; i < text.length; i++) {
-    if (text[i] === '\\' && i + 1 < text.length) i++; // an escape: skip the escaped character
+    if (text[i] === '\\' && i + 1 < text.length)
+      i++; // an escape: skip the escaped character
     else if (ALWAYS_ESCAPED.includes(text[i] ?? '')) found.push(`${text[i]} at ${i}`);
   }
   return found;
@@ -51,7 +52,7 @@ describe('escapeMarkdown', () => {
     ['Sales & Marketing'],
     ['Hello (world)! 100% sure, 3 - 2 = 1.'],
     ['version 1. and item 2) mid-line'],
-    ["O'Brien: \"quoted\""],
+    ['O\'Brien: "quoted"'],
     [''],
   ])('leaves ordinary text alone: %j', (text) => {
     expect(escapeMarkdown(text)).toBe(text);
@@ -108,9 +109,7 @@ describe('escapeMarkdown', () => {
 
 describe('md', () => {
   it('keeps our markdown and escapes every value', () => {
-    expect(md`**${'*Adele*'}** asks for ${'[x](https://evil.example)'}`.source).toBe(
-      '**\\*Adele\\*** asks for \\[x\\](https://evil.example)',
-    );
+    expect(md`**${'*Adele*'}** asks for ${'[x](https://evil.example)'}`.source).toBe('**\\*Adele\\*** asks for \\[x\\](https://evil.example)');
   });
 
   it('does not escape markdown twice', () => {
@@ -119,7 +118,14 @@ describe('md', () => {
   });
 
   it('joins pieces with a separator', () => {
-    expect(joinMarkdown([md`${'a*'}`, md`${'b_'}`], md`, `).source).toBe('a\\*, b\\_');
+    expect(
+      joinMarkdown(
+        [md`${'a*'}`, md`${'b_'}`],
+        md`
+,
+        `,
+      ).source,
+    ).toBe('a\\*, b\\_');
   });
 
   it('formats numbers as text', () => {

@@ -61,15 +61,13 @@ describe('requestStatusCard', () => {
     );
   });
 
-  it('links the redeem URL once the guest is invited, on the requester\'s own card', () => {
+  it("links the redeem URL once the guest is invited, on the requester's own card", () => {
     const card = requestStatusCard({ request: requestIn('completed'), showRedeemLink: true });
     expect(cardText(card)).toContain('Guest invited: guest@fabrikam.example');
-    expect(allActions(card)).toEqual([
-      { type: 'Action.OpenUrl', title: 'Open redeem link', url: 'https://invitations.microsoft.com/redeem/?t=abc' },
-    ]);
+    expect(allActions(card)).toEqual([{ type: 'Action.OpenUrl', title: 'Open redeem link', url: 'https://invitations.microsoft.com/redeem/?t=abc' }]);
   });
 
-  it('keeps the redeem link off the card unless it is for the requester\'s own chat', () => {
+  it("keeps the redeem link off the card unless it is for the requester's own chat", () => {
     const card = requestStatusCard({ request: requestIn('completed') });
     expect(allActions(card)).toEqual([]);
     expect(JSON.stringify(card)).not.toContain('invitations.microsoft.com');
@@ -90,9 +88,7 @@ describe('requestStatusCard', () => {
   it('names the failed invitation and role steps too, and says when there is no reason', () => {
     const failed = requestIn('failed');
     const role = { ...failed, details: { ...failed.details, directoryRole: WITH_ROLE }, outcome: { failedStep: 'role:role-reader' } };
-    expect(cardText(requestStatusCard({ request: role }))).toContain(
-      'Failed while assigning the directory role Directory Readers: no reason was given',
-    );
+    expect(cardText(requestStatusCard({ request: role }))).toContain('Failed while assigning the directory role Directory Readers: no reason was given');
     const invite = { ...failed, outcome: { failedStep: 'invite', error: 'Bad request' } };
     expect(cardText(requestStatusCard({ request: invite }))).toContain('Failed while sending the invitation: Bad request');
   });

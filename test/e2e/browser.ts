@@ -46,9 +46,9 @@ export function chromiumMissingHelp(env: NodeJS.ProcessEnv = process.env): strin
     : `none at ${DEBIAN_CHROMIUM}${playwrightChromium() ? ` or ${playwrightChromium()}` : ''}`;
   return [
     `No Chromium for the browser tests (test/e2e): ${looked}. To run them, do one of these:`,
-    '  - apt-get install -y chromium                       (Debian\'s package; other systems have their own)',
+    "  - apt-get install -y chromium                       (Debian's package; other systems have their own)",
     '  - export CHROMIUM_PATH=/path/to/chromium            (a Chromium or Chrome already installed)',
-    '  - npx playwright-core install --with-deps chromium  (downloads Playwright\'s Chromium; needs internet access)',
+    "  - npx playwright-core install --with-deps chromium  (downloads Playwright's Chromium; needs internet access)",
   ].join('\n');
 }
 

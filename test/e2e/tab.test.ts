@@ -89,152 +89,172 @@ describeWithBrowser('the personal tab in the local Teams host page', () => {
     return requestId;
   }
 
-  it('says it must be opened in Teams when opened in a plain browser tab, at once', async () => {
-    const { run, browser } = started();
-    const page = await browser.context.newPage();
-    pages.push(page);
-    const opened = Date.now();
-    await page.goto(run.tabHostUrl.replace('local-host.html', ''));
-    await page.getByText('Open this page in Microsoft Teams').waitFor({ timeout: 10_000 });
-    expect(Date.now() - opened).toBeLessThan(10_000);
-  }, TEST_TIMEOUT_MS);
+  it(
+    'says it must be opened in Teams when opened in a plain browser tab, at once',
+    async () => {
+      const { run, browser } = started();
+      const page = await browser.context.newPage();
+      pages.push(page);
+      const opened = Date.now();
+      await page.goto(run.tabHostUrl.replace('local-host.html', ''));
+      await page.getByText('Open this page in Microsoft Teams').waitFor({ timeout: 10_000 });
+      expect(Date.now() - opened).toBeLessThan(10_000);
+    },
+    TEST_TIMEOUT_MS,
+  );
 
-  it('lets Alex file a request from the New request dialog, corrects a mistake on the form, and shows it waiting', async () => {
-    const { run } = started();
-    const alex = await openTab(DEMO_USER_IDS.alexWilber);
-    await alex.tab.getByRole('button', { name: 'New request' }).click();
-    await alex.tab.getByRole('menuitem', { name: 'Invite a guest' }).click();
+  it(
+    'lets Alex file a request from the New request dialog, corrects a mistake on the form, and shows it waiting',
+    async () => {
+      const { run } = started();
+      const alex = await openTab(DEMO_USER_IDS.alexWilber);
+      await alex.tab.getByRole('button', { name: 'New request' }).click();
+      await alex.tab.getByRole('menuitem', { name: 'Invite a guest' }).click();
 
-    const form = alex.dialog;
-    await form.getByRole('textbox', { name: "Guest's display name" }).fill('Nora Field (Fabrikam)');
-    await form.getByRole('textbox', { name: "Guest's email address" }).fill('nora.field.fabrikam.com');
-    await form.getByRole('textbox', { name: 'Business justification' }).fill('Nora reviews the Falcon designs with our architects.');
-    await form.getByRole('button', { name: 'Send request' }).click();
-    // The server's own check, shown next to its field, with everything typed kept.
-    await form.getByText('Enter one address of the form name@company.com.').waitFor();
-    expect(await form.getByRole('textbox', { name: "Guest's display name" }).inputValue()).toBe('Nora Field (Fabrikam)');
-    await form.getByRole('textbox', { name: "Guest's email address" }).fill('nora.field@fabrikam.com');
-    await form.getByRole('checkbox', { name: 'Project Falcon' }).check();
-    await alex.screenshot('17-tab-new-request-dialog');
-    await form.getByRole('button', { name: 'Send request' }).click();
+      const form = alex.dialog;
+      await form.getByRole('textbox', { name: "Guest's display name" }).fill('Nora Field (Fabrikam)');
+      await form.getByRole('textbox', { name: "Guest's email address" }).fill('nora.field.fabrikam.com');
+      await form.getByRole('textbox', { name: 'Business justification' }).fill('Nora reviews the Falcon designs with our architects.');
+      await form.getByRole('button', { name: 'Send request' }).click();
+      // The server's own check, shown next to its field, with everything typed kept.
+      await form.getByText('Enter one address of the form name@company.com.').waitFor();
+      expect(await form.getByRole('textbox', { name: "Guest's display name" }).inputValue()).toBe('Nora Field (Fabrikam)');
+      await form.getByRole('textbox', { name: "Guest's email address" }).fill('nora.field@fabrikam.com');
+      await form.getByRole('checkbox', { name: 'Project Falcon' }).check();
+      await alex.screenshot('17-tab-new-request-dialog');
+      await form.getByRole('button', { name: 'Send request' }).click();
 
-    // The dialog closes and the new request opens in My requests, with its timeline.
-    const filed = alex.tab.locator('details[open]').filter({ hasText: 'nora.field@fabrikam.com' });
-    await filed.getByText('Alex Wilber asked for it').waitFor();
-    expect(await alex.page.locator('#dialog-overlay').isHidden()).toBe(true);
-    const text = await filed.innerText();
-    expect(text).toContain('Waiting for approval');
-    expect(text).toContain('Project Falcon');
-    await alex.screenshot('16-tab-my-requests');
+      // The dialog closes and the new request opens in My requests, with its timeline.
+      const filed = alex.tab.locator('details[open]').filter({ hasText: 'nora.field@fabrikam.com' });
+      await filed.getByText('Alex Wilber asked for it').waitFor();
+      expect(await alex.page.locator('#dialog-overlay').isHidden()).toBe(true);
+      const text = await filed.innerText();
+      expect(text).toContain('Waiting for approval');
+      expect(text).toContain('Project Falcon');
+      await alex.screenshot('16-tab-my-requests');
 
-    const requestId = REQUEST_ID.exec(text)![0];
-    const stored = await run.app.store.getRequest(requestId);
-    expect(stored).toMatchObject({ state: 'pending', requester: { aadObjectId: DEMO_USER_IDS.alexWilber }, details: { email: 'nora.field@fabrikam.com' } });
-  }, TEST_TIMEOUT_MS);
+      const requestId = REQUEST_ID.exec(text)![0];
+      const stored = await run.app.store.getRequest(requestId);
+      expect(stored).toMatchObject({ state: 'pending', requester: { aadObjectId: DEMO_USER_IDS.alexWilber }, details: { email: 'nora.field@fabrikam.com' } });
+    },
+    TEST_TIMEOUT_MS,
+  );
 
-  it('finds an existing guest by typing in the app access dialog, as the typeahead does in Teams, and files the request', async () => {
-    const { run } = started();
-    const alex = await openTab(DEMO_USER_IDS.alexWilber);
-    await alex.tab.getByRole('button', { name: 'New request' }).click();
-    await alex.tab.getByRole('menuitem', { name: 'Give a guest access to an app' }).click();
-    const form = alex.dialog;
-    // The renderer's searching field: a text box of its own class, labelled only by its placeholder.
-    const guest = form.locator('.ac-choiceSetInput-filtered-textbox').first();
-    await guest.fill('');
-    await guest.pressSequentially('Dana');
-    await form.getByText('Dana Whitfield', { exact: false }).first().click();
-    await form.getByRole('combobox', { name: 'Application and role' }).selectOption({ label: 'Partner Portal (Example Corp (demo)) — Portal reader' });
-    await form.getByRole('textbox', { name: 'Business justification' }).fill('Dana reviews the partner documents each month.');
-    await form.getByRole('button', { name: 'Send request' }).click();
+  it(
+    'finds an existing guest by typing in the app access dialog, as the typeahead does in Teams, and files the request',
+    async () => {
+      const { run } = started();
+      const alex = await openTab(DEMO_USER_IDS.alexWilber);
+      await alex.tab.getByRole('button', { name: 'New request' }).click();
+      await alex.tab.getByRole('menuitem', { name: 'Give a guest access to an app' }).click();
+      const form = alex.dialog;
+      // The renderer's searching field: a text box of its own class, labelled only by its placeholder.
+      const guest = form.locator('.ac-choiceSetInput-filtered-textbox').first();
+      await guest.fill('');
+      await guest.pressSequentially('Dana');
+      await form.getByText('Dana Whitfield', { exact: false }).first().click();
+      await form.getByRole('combobox', { name: 'Application and role' }).selectOption({ label: 'Partner Portal (Example Corp (demo)) — Portal reader' });
+      await form.getByRole('textbox', { name: 'Business justification' }).fill('Dana reviews the partner documents each month.');
+      await form.getByRole('button', { name: 'Send request' }).click();
 
-    const filed = alex.tab.locator('details[open]').filter({ hasText: 'dana.whitfield@contoso.com' });
-    await filed.getByText('Alex Wilber asked for it').waitFor();
-    const requestId = REQUEST_ID.exec(await filed.innerText())![0];
-    expect(await run.app.store.getRequest(requestId)).toMatchObject({
-      kind: 'appAccess',
-      state: 'pending',
-      details: { existingGuestId: DEMO_GUEST_IDS.danaWhitfieldContoso, appAccess: { app: { displayName: 'Partner Portal' } } },
-    });
-  }, TEST_TIMEOUT_MS);
+      const filed = alex.tab.locator('details[open]').filter({ hasText: 'dana.whitfield@contoso.com' });
+      await filed.getByText('Alex Wilber asked for it').waitFor();
+      const requestId = REQUEST_ID.exec(await filed.innerText())![0];
+      expect(await run.app.store.getRequest(requestId)).toMatchObject({
+        kind: 'appAccess',
+        state: 'pending',
+        details: { existingGuestId: DEMO_GUEST_IDS.danaWhitfieldContoso, appAccess: { app: { displayName: 'Partner Portal' } } },
+      });
+    },
+    TEST_TIMEOUT_MS,
+  );
 
-  it('lets Megan approve two requests at once in the tab, and Alex\'s cards in the chat show her decision', async () => {
-    const { run } = started();
-    const alexChat = await openPlayground('requester');
-    const first = await requestInChat(alexChat, 'omar.first@contoso.com');
-    const second = await requestInChat(alexChat, 'lena.second@contoso.com');
+  it(
+    "lets Megan approve two requests at once in the tab, and Alex's cards in the chat show her decision",
+    async () => {
+      const { run } = started();
+      const alexChat = await openPlayground('requester');
+      const first = await requestInChat(alexChat, 'omar.first@contoso.com');
+      const second = await requestInChat(alexChat, 'lena.second@contoso.com');
 
-    const megan = await openTab(DEMO_USER_IDS.meganBowen, { view: 'toDecide', theme: 'dark' });
-    await megan.request(second).waitFor();
-    expect(await megan.request(first).innerText()).toMatch(/\d+ guests from contoso\.com already in the directory/);
-    await megan.tab.getByRole('checkbox', { name: `Select ${first}` }).check();
-    await megan.tab.getByRole('checkbox', { name: `Select ${second}` }).check();
-    await megan.screenshot('18-tab-to-decide');
-    await megan.tab.getByRole('button', { name: 'Approve selected (2)' }).click();
+      const megan = await openTab(DEMO_USER_IDS.meganBowen, { view: 'toDecide', theme: 'dark' });
+      await megan.request(second).waitFor();
+      expect(await megan.request(first).innerText()).toMatch(/\d+ guests from contoso\.com already in the directory/);
+      await megan.tab.getByRole('checkbox', { name: `Select ${first}` }).check();
+      await megan.tab.getByRole('checkbox', { name: `Select ${second}` }).check();
+      await megan.screenshot('18-tab-to-decide');
+      await megan.tab.getByRole('button', { name: 'Approve selected (2)' }).click();
 
-    await megan.tab.getByText('Approved 2 of 2 requests.').waitFor();
-    for (const id of [first, second]) {
-      expect(await megan.request(id).innerText()).toContain('Approved by Megan Bowen');
-      expect((await run.app.store.getRequest(id))?.decision?.by.name).toBe('Megan Bowen');
-    }
+      await megan.tab.getByText('Approved 2 of 2 requests.').waitFor();
+      for (const id of [first, second]) {
+        expect(await megan.request(id).innerText()).toContain('Approved by Megan Bowen');
+        expect((await run.app.store.getRequest(id))?.decision?.by.name).toBe('Megan Bowen');
+      }
 
-    // Alex's status cards in the chat are updated as after a decision in chat.
-    for (const email of ['omar.first@contoso.com', 'lena.second@contoso.com']) {
-      await alexChat.card(email, 'Approved by Megan Bowen').waitFor({ timeout: WORKER_TIMEOUT_MS });
-    }
-    await alexChat.card('omar.first@contoso.com', 'Guest invited').waitFor({ timeout: WORKER_TIMEOUT_MS });
-    await alexChat.screenshot('19-chat-after-tab-approval', alexChat.card('omar.first@contoso.com', 'Guest invited'));
-  }, TEST_TIMEOUT_MS);
+      // Alex's status cards in the chat are updated as after a decision in chat.
+      for (const email of ['omar.first@contoso.com', 'lena.second@contoso.com']) {
+        await alexChat.card(email, 'Approved by Megan Bowen').waitFor({ timeout: WORKER_TIMEOUT_MS });
+      }
+      await alexChat.card('omar.first@contoso.com', 'Guest invited').waitFor({ timeout: WORKER_TIMEOUT_MS });
+      await alexChat.screenshot('19-chat-after-tab-approval', alexChat.card('omar.first@contoso.com', 'Guest invited'));
+    },
+    TEST_TIMEOUT_MS,
+  );
 
-  it('lets Adele find guests by domain, page forward and back, and disable one after the dry run and confirmation: "Disabling sign-in…" at once, then the result', async () => {
-    const { run } = started();
-    const adele = await openTab(DEMO_USER_IDS.adeleVance, { view: 'guests' });
-    const contosoGuests = run.simulator.directory.users.filter((u) => u.userType === 'Guest' && u.mail?.endsWith('@contoso.com'));
-    expect(contosoGuests.length).toBeGreaterThan(25);
+  it(
+    'lets Adele find guests by domain, page forward and back, and disable one after the dry run and confirmation: "Disabling sign-in…" at once, then the result',
+    async () => {
+      const { run } = started();
+      const adele = await openTab(DEMO_USER_IDS.adeleVance, { view: 'guests' });
+      const contosoGuests = run.simulator.directory.users.filter((u) => u.userType === 'Guest' && u.mail?.endsWith('@contoso.com'));
+      expect(contosoGuests.length).toBeGreaterThan(25);
 
-    await adele.tab.getByRole('button', { name: 'Guests from contoso.com' }).click();
-    const position = adele.tab.locator('.pager .position');
-    await position.filter({ hasText: `Guests 1–25 of ${contosoGuests.length}` }).waitFor();
-    const rows = adele.tab.locator('.guest-list tbody tr');
-    expect(await rows.count()).toBe(25);
-    for (const email of await rows.locator('td:nth-child(2)').allInnerTexts()) expect(email).toMatch(/@contoso\.com$/);
-    await adele.screenshot('20-tab-guests');
+      await adele.tab.getByRole('button', { name: 'Guests from contoso.com' }).click();
+      const position = adele.tab.locator('.pager .position');
+      await position.filter({ hasText: `Guests 1–25 of ${contosoGuests.length}` }).waitFor();
+      const rows = adele.tab.locator('.guest-list tbody tr');
+      expect(await rows.count()).toBe(25);
+      for (const email of await rows.locator('td:nth-child(2)').allInnerTexts()) expect(email).toMatch(/@contoso\.com$/);
+      await adele.screenshot('20-tab-guests');
 
-    const firstPage = await rows.locator('td:nth-child(2)').allInnerTexts();
-    await adele.tab.getByRole('button', { name: 'Next' }).click();
-    await position.filter({ hasText: 'Guests 26–' }).waitFor();
-    expect(await rows.locator('td:nth-child(2)').first().innerText()).not.toBe(firstPage[0]);
-    await adele.tab.getByRole('button', { name: 'Previous' }).click();
-    await position.filter({ hasText: 'Guests 1–25' }).waitFor();
-    expect(await rows.locator('td:nth-child(2)').allInnerTexts()).toEqual(firstPage);
+      const firstPage = await rows.locator('td:nth-child(2)').allInnerTexts();
+      await adele.tab.getByRole('button', { name: 'Next' }).click();
+      await position.filter({ hasText: 'Guests 26–' }).waitFor();
+      expect(await rows.locator('td:nth-child(2)').first().innerText()).not.toBe(firstPage[0]);
+      await adele.tab.getByRole('button', { name: 'Previous' }).click();
+      await position.filter({ hasText: 'Guests 1–25' }).waitFor();
+      expect(await rows.locator('td:nth-child(2)').allInnerTexts()).toEqual(firstPage);
 
-    const email = await rows.filter({ hasText: 'Allowed' }).first().locator('td:nth-child(2)').innerText();
-    const row: Locator = rows.filter({ hasText: email });
-    const guest = contosoGuests.find((g) => g.mail === email)!;
-    await row.getByRole('button').click();
-    const detail = adele.tab.getByRole('complementary', { name: 'Guest' });
-    await detail.getByRole('button', { name: 'Disable sign-in' }).click();
-    const confirm = detail.getByRole('group', { name: 'Confirm disabling' });
-    await confirm.getByText(`PATCH`).waitFor();
-    await confirm.getByRole('button', { name: 'Dry run' }).click();
-    await confirm.getByText('Dry run: nothing was changed.').waitFor();
-    expect(run.simulator.directory.users.find((u) => u.id === guest.id)?.accountEnabled).not.toBe(false);
-    await adele.screenshot('21-tab-disable-confirmation');
+      const email = await rows.filter({ hasText: 'Allowed' }).first().locator('td:nth-child(2)').innerText();
+      const row: Locator = rows.filter({ hasText: email });
+      const guest = contosoGuests.find((g) => g.mail === email)!;
+      await row.getByRole('button').click();
+      const detail = adele.tab.getByRole('complementary', { name: 'Guest' });
+      await detail.getByRole('button', { name: 'Disable sign-in' }).click();
+      const confirm = detail.getByRole('group', { name: 'Confirm disabling' });
+      await confirm.getByText(`PATCH`).waitFor();
+      await confirm.getByRole('button', { name: 'Dry run' }).click();
+      await confirm.getByText('Dry run: nothing was changed.').waitFor();
+      expect(run.simulator.directory.users.find((u) => u.id === guest.id)?.accountEnabled).not.toBe(false);
+      await adele.screenshot('21-tab-disable-confirmation');
 
-    // Queued like the chat's button: the tab says so at once, then shows the result the worker left.
-    // Its first question about the result waits until the test has seen the first, however fast the worker is.
-    let answerTheTab: () => void = () => undefined;
-    const seen = new Promise<void>((resolve) => (answerTheTab = resolve));
-    await adele.page.route('**/tab/api/guests/writes/**', async (route) => {
-      await seen;
-      await route.continue();
-    });
-    await confirm.getByRole('button', { name: 'Disable now' }).click();
-    await detail.getByText('Disabling sign-in…').waitFor();
-    answerTheTab();
-    await detail.getByText(`${guest.displayName}'s sign-in is disabled.`).waitFor({ timeout: WORKER_TIMEOUT_MS });
-    expect(await detail.innerText()).toContain(`/v1.0/users/${guest.id}`);
-    expect(await detail.getByText('Disabling sign-in…').count()).toBe(0);
-    expect(run.simulator.directory.users.find((u) => u.id === guest.id)?.accountEnabled).toBe(false);
-    expect(await row.innerText()).toContain('Blocked');
-  }, TEST_TIMEOUT_MS);
+      // Queued like the chat's button: the tab says so at once, then shows the result the worker left.
+      // Its first question about the result waits until the test has seen the first, however fast the worker is.
+      let answerTheTab: () => void = () => undefined;
+      const seen = new Promise<void>((resolve) => (answerTheTab = resolve));
+      await adele.page.route('**/tab/api/guests/writes/**', async (route) => {
+        await seen;
+        await route.continue();
+      });
+      await confirm.getByRole('button', { name: 'Disable now' }).click();
+      await detail.getByText('Disabling sign-in…').waitFor();
+      answerTheTab();
+      await detail.getByText(`${guest.displayName}'s sign-in is disabled.`).waitFor({ timeout: WORKER_TIMEOUT_MS });
+      expect(await detail.innerText()).toContain(`/v1.0/users/${guest.id}`);
+      expect(await detail.getByText('Disabling sign-in…').count()).toBe(0);
+      expect(run.simulator.directory.users.find((u) => u.id === guest.id)?.accountEnabled).toBe(false);
+      expect(await row.innerText()).toContain('Blocked');
+    },
+    TEST_TIMEOUT_MS,
+  );
 });

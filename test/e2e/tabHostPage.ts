@@ -25,7 +25,12 @@ export class TabHostPage {
   }
 
   /** Opens the host page as `personId`, optionally on a view (`toDecide`, `guests`), and waits for the tab. */
-  static async open(context: BrowserContext, hostUrl: string, personId: string, options: { view?: string; theme?: string; screenshotDir?: string } = {}): Promise<TabHostPage> {
+  static async open(
+    context: BrowserContext,
+    hostUrl: string,
+    personId: string,
+    options: { view?: string; theme?: string; screenshotDir?: string } = {},
+  ): Promise<TabHostPage> {
     const page = await context.newPage();
     page.setDefaultTimeout(UI_TIMEOUT_MS);
     const query = new URLSearchParams({ as: personId, ...(options.theme ? { theme: options.theme } : {}) });

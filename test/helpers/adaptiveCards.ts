@@ -174,7 +174,8 @@ export function allActions(card: AdaptiveCard | ShowCardContent): Action[] {
 export function allInputs(card: AdaptiveCard | ShowCardContent): (InputText | InputChoiceSet | InputDate | InputToggle)[] {
   const found: (InputText | InputChoiceSet | InputDate | InputToggle)[] = [];
   const visitElement = (element: CardElement): void => {
-    if (element.type === 'Input.Text' || element.type === 'Input.ChoiceSet' || element.type === 'Input.Date' || element.type === 'Input.Toggle') found.push(element);
+    if (element.type === 'Input.Text' || element.type === 'Input.ChoiceSet' || element.type === 'Input.Date' || element.type === 'Input.Toggle')
+      found.push(element);
     if (element.type === 'Container') element.items.forEach(visitElement);
     if (element.type === 'ColumnSet') element.columns.forEach((c) => c.items.forEach(visitElement));
   };

@@ -10,7 +10,8 @@ import { allActions } from './adaptiveCards';
 
 /** The data of the Action.Execute with this verb (and title, when several share it), anywhere on the card. */
 export function buttonData<V extends Verb>(card: AdaptiveCard | ShowCardContent, verb: V, title?: string): ActionData<V> | undefined {
-  const isButton = (a: Action): a is Action & ActionExecuteOf<V> => a.type === 'Action.Execute' && a.verb === verb && (title === undefined || a.title === title);
+  const isButton = (a: Action): a is Action & ActionExecuteOf<V> =>
+    a.type === 'Action.Execute' && a.verb === verb && (title === undefined || a.title === title);
   return allActions(card).find(isButton)?.data;
 }
 
@@ -36,7 +37,9 @@ export class GraphLog {
    * inside a `$batch` on its line; the batch itself changes nothing.
    */
   writes(): string[] {
-    return this.lines.map((l) => l.replace(/^\$batch /, '')).filter((l) => !l.startsWith('GET ') && !/\/checkMemberGroups /.test(l) && !l.startsWith('POST /v1.0/$batch '));
+    return this.lines
+      .map((l) => l.replace(/^\$batch /, ''))
+      .filter((l) => !l.startsWith('GET ') && !/\/checkMemberGroups /.test(l) && !l.startsWith('POST /v1.0/$batch '));
   }
 
   clear(): void {
@@ -61,7 +64,9 @@ export class StoreOnDisk {
   audit(): AuditRow[] {
     const db = new Database(this.file, { readonly: true });
     try {
-      const rows = db.prepare('SELECT request_id, actor, action, source, detail FROM audit_log ORDER BY id').all() as (Omit<AuditRow, 'detail'> & { detail: string | null })[];
+      const rows = db.prepare('SELECT request_id, actor, action, source, detail FROM audit_log ORDER BY id').all() as (Omit<AuditRow, 'detail'> & {
+        detail: string | null;
+      })[];
       return rows.map((r) => ({ ...r, detail: r.detail === null ? null : (JSON.parse(r.detail) as Record<string, unknown>) }));
     } finally {
       db.close();

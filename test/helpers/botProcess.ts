@@ -88,7 +88,10 @@ export async function startBotProcess(env: Record<string, string>): Promise<BotP
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
-  exited.then(() => rmSync(cwd, { recursive: true, force: true }), () => undefined);
+  exited.then(
+    () => rmSync(cwd, { recursive: true, force: true }),
+    () => undefined,
+  );
 
   await new Promise<void>((resolveReady, reject) => {
     const timer = setTimeout(() => reject(new Error(`bot did not start within ${STARTUP_TIMEOUT_MS} ms:\n${output}`)), STARTUP_TIMEOUT_MS);

@@ -35,7 +35,9 @@ describe('choosing the PostgreSQL server for a test run', () => {
     try {
       const choice = await choosePostgres({}, { defaultUrl: `postgres://postgres@127.0.0.1:${port}/test` });
       expect(choice.kind).toBe('embedded');
-      expect(choice.kind === 'embedded' && choice.reason).toMatch(new RegExp(`^the server at 127\\.0\\.0\\.1:${port} refused the tests \\(.+\\); set TEST_DATABASE_URL to use it$`));
+      expect(choice.kind === 'embedded' && choice.reason).toMatch(
+        new RegExp(`^the server at 127\\.0\\.0\\.1:${port} refused the tests \\(.+\\); set TEST_DATABASE_URL to use it$`),
+      );
     } finally {
       await new Promise<void>((resolve) => impostor.close(() => resolve()));
     }

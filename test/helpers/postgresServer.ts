@@ -16,10 +16,7 @@ import { pathToFileURL } from 'node:url';
 import { Client } from 'pg';
 import { DEFAULT_TEST_DATABASE_URL, redacted } from './postgres';
 
-export type PostgresChoice =
-  | { kind: 'configured'; url: string }
-  | { kind: 'default'; url: string; version: string }
-  | { kind: 'embedded'; reason: string };
+export type PostgresChoice = { kind: 'configured'; url: string } | { kind: 'default'; url: string; version: string } | { kind: 'embedded'; reason: string };
 
 export type ProbeResult = { reachable: true; version: string } | { reachable: false; answered: boolean; reason: string };
 
@@ -56,7 +53,9 @@ export async function choosePostgres(
   const mode = env.TEST_POSTGRES?.trim() || 'auto';
   const configured = env.TEST_DATABASE_URL?.trim();
   if (mode !== 'auto' && mode !== 'embedded') {
-    throw new Error(`TEST_POSTGRES "${mode}" is not a choice: leave it unset (a configured, then the default, then the embedded server) or set it to "embedded".`);
+    throw new Error(
+      `TEST_POSTGRES "${mode}" is not a choice: leave it unset (a configured, then the default, then the embedded server) or set it to "embedded".`,
+    );
   }
   if (mode === 'embedded') {
     if (configured) throw new Error('TEST_POSTGRES=embedded and TEST_DATABASE_URL are both set: unset one of them.');
@@ -69,9 +68,7 @@ export async function choosePostgres(
   const address = new URL(defaultUrl).host;
   return {
     kind: 'embedded',
-    reason: found.answered
-      ? `the server at ${address} refused the tests (${found.reason}); set TEST_DATABASE_URL to use it`
-      : `nothing answers at ${address}`,
+    reason: found.answered ? `the server at ${address} refused the tests (${found.reason}); set TEST_DATABASE_URL to use it` : `nothing answers at ${address}`,
   };
 }
 

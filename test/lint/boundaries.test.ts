@@ -75,7 +75,7 @@ describe('layer boundaries (ESLint)', () => {
     }
   });
 
-  it('reports every import of the server\'s folders from the tab\'s browser code, and lets it import its own', () => {
+  it("reports every import of the server's folders from the tab's browser code, and lets it import its own", () => {
     const [result] = lint([{ file: 'test/lint/fixtures/tab-imports-server.ts', as: 'tab/src/views/serverCode.ts' }]);
 
     expect(boundaryErrors(result)).toEqual([
@@ -87,7 +87,7 @@ describe('layer boundaries (ESLint)', () => {
     ]);
   });
 
-  it('lints the tab\'s real files with the type-aware rules under the tab\'s own tsconfig.json, finding nothing', () => {
+  it("lints the tab's real files with the type-aware rules under the tab's own tsconfig.json, finding nothing", () => {
     const results = lint([{ file: 'tab/src/main.ts' }, { file: 'tab/src/views/guests.ts' }, { file: 'tab/localHost/host.ts' }]);
 
     for (const result of results) expect({ file: result.file, messages: result.messages }).toEqual({ file: result.file, messages: [] });

@@ -111,7 +111,7 @@ describe('the Teams app package (npm run package)', () => {
     }
   });
 
-  it('declares the personal tab on the bot\'s domain, keeps the chat and About as tabs, and names the app registration for tab SSO', async () => {
+  it("declares the personal tab on the bot's domain, keeps the chat and About as tabs, and names the app registration for tab SSO", async () => {
     const result = await buildAppPackage(inputs());
     if (!result.ok) throw new Error(result.errors.join('\n'));
     expect(result.manifest.staticTabs).toEqual([

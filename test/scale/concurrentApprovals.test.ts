@@ -53,7 +53,10 @@ describe('two bot instances on one PostgreSQL database', () => {
       races.push({ requestId, email, answers: answers.map(invokeText) });
     }
 
-    await waitUntilFinal(races.map((r) => r.requestId), 60_000);
+    await waitUntilFinal(
+      races.map((r) => r.requestId),
+      60_000,
+    );
 
     for (const { requestId, email, answers } of races) {
       const request = await cluster.store.getRequest(requestId);
@@ -99,7 +102,10 @@ describe('two bot instances on one PostgreSQL database', () => {
     for (const bot of [0, 1]) {
       const approve = await cluster.post(bot, cluster.activities.cardAction(people.megan, VERBS.approve, { requestId: second }, firstCard.activityId));
       expect(approve.body).toMatchObject({ statusCode: 400, type: 'application/vnd.microsoft.error', value: { code: 'BadRequest' } });
-      const deny = await cluster.post(bot, cluster.activities.cardAction(people.megan, VERBS.deny, { requestId: second, reason: 'forged' }, firstCard.activityId));
+      const deny = await cluster.post(
+        bot,
+        cluster.activities.cardAction(people.megan, VERBS.deny, { requestId: second, reason: 'forged' }, firstCard.activityId),
+      );
       expect(deny.body).toMatchObject({ statusCode: 400 });
     }
     expect((await cluster.store.getRequest(first))?.state).toBe('pending');
@@ -120,7 +126,9 @@ describe('two bot instances on one PostgreSQL database', () => {
     }
     expect((await cluster.store.getRequest(pending))?.state).toBe('pending');
     expect(await cluster.store.getConversation(`user:${stranger.aadObjectId}`)).toBeUndefined();
-    expect({ audit: await cluster.count('audit_log'), conversations: await cluster.count('conversations'), sent: cluster.connector.recorded.length }).toEqual(before);
+    expect({ audit: await cluster.count('audit_log'), conversations: await cluster.count('conversations'), sent: cluster.connector.recorded.length }).toEqual(
+      before,
+    );
   });
 
   it('answers malformed and oversized bodies and unknown verbs with 4xx on both instances, which keep serving', async () => {

@@ -45,7 +45,11 @@ describe('a bot process killed while executing a request', () => {
     // The invitation is carried out at once, its answer held back: the process dies waiting for it.
     cluster.simulator.setFaults({ latency: [{ ms: 10_000, method: 'POST', path: '/invitations', afterHandling: true }] });
     await approve(requestId);
-    await waitFor(async () => cluster.simulator.directory.findUsersByEmail(email).length === 1, 15_000, () => cluster.output());
+    await waitFor(
+      async () => cluster.simulator.directory.findUsersByEmail(email).length === 1,
+      15_000,
+      () => cluster.output(),
+    );
 
     await cluster.bots[0].kill('SIGKILL');
     cluster.simulator.clearFaults();
@@ -74,7 +78,11 @@ describe('a bot process killed while executing a request', () => {
     const requestId = await cluster.fileRequest(0, people.alex, email);
     cluster.simulator.setFaults({ latency: [{ ms: 10_000, method: 'POST', path: '/groups' }] });
     await approve(requestId);
-    await waitFor(async () => (await cluster.store.getSteps(requestId)).some((s) => s.key === 'invite' && s.status === 'done'), 15_000, () => cluster.output());
+    await waitFor(
+      async () => (await cluster.store.getSteps(requestId)).some((s) => s.key === 'invite' && s.status === 'done'),
+      15_000,
+      () => cluster.output(),
+    );
     // The group request is on its way: give it a moment to reach the simulator, then kill.
     await new Promise((resolve) => setTimeout(resolve, 200));
 
@@ -100,11 +108,19 @@ describe('a bot process killed while executing a request', () => {
     // The group step is slowed so that the approval's own notices are out before the Bot Connector is held.
     cluster.simulator.setFaults({ latency: [{ ms: 1_500, method: 'POST', path: '/groups' }] });
     await approve(requestId);
-    await waitFor(async () => (await outbox()).filter((m) => m.key.includes(':approved:')).every((m) => m.state === 'done'), 15_000, () => cluster.output());
+    await waitFor(
+      async () => (await outbox()).filter((m) => m.key.includes(':approved:')).every((m) => m.state === 'done'),
+      15_000,
+      () => cluster.output(),
+    );
     const release = cluster.connector.hold();
     let inFlight: string | undefined;
     try {
-      await waitFor(async () => (await cluster.store.getRequest(requestId))?.state === 'completed', 15_000, () => cluster.output());
+      await waitFor(
+        async () => (await cluster.store.getRequest(requestId))?.state === 'completed',
+        15_000,
+        () => cluster.output(),
+      );
       // The completion's notices are claimed and on their way: the connector holds them, unanswered.
       await cluster.connector.waitForHeld(1);
       const completed = (await outbox()).filter((m) => m.key.includes(':completed:'));
@@ -122,7 +138,11 @@ describe('a bot process killed while executing a request', () => {
     expect(noticesOf()).toEqual([]);
 
     await cluster.addBot();
-    await waitFor(async () => (await outbox()).every((m) => m.state === 'done'), 30_000, async () => `${JSON.stringify(await outbox())}\n${cluster.output()}`);
+    await waitFor(
+      async () => (await outbox()).every((m) => m.state === 'done'),
+      30_000,
+      async () => `${JSON.stringify(await outbox())}\n${cluster.output()}`,
+    );
 
     const notices = noticesOf();
     expect(notices).toHaveLength(1);

@@ -41,7 +41,11 @@ describe('a job held by an instance that was killed', () => {
     });
 
     const holder = async (requestId: string) =>
-      (await querySchema<{ lease_owner: string | null; state: string }>(cluster.schema, 'SELECT lease_owner, state FROM jobs WHERE request_id = $1', [requestId]))[0];
+      (
+        await querySchema<{ lease_owner: string | null; state: string }>(cluster.schema, 'SELECT lease_owner, state FROM jobs WHERE request_id = $1', [
+          requestId,
+        ])
+      )[0];
 
     it(`is taken over by the other instance within the lease (${LEASE_SECONDS} s) and one poll`, async () => {
       const requestId = await cluster.fileRequest(0, people.alex, 'takeover@fabrikam.com');
@@ -49,7 +53,11 @@ describe('a job held by an instance that was killed', () => {
       cluster.simulator.setFaults({ latency: [{ ms: 600_000, method: 'POST', path: `/groups/${DEMO_GROUP_IDS.projectFalcon}/members` }] });
       const card = cluster.approvalCard(people.megan, requestId);
       await cluster.post(0, cluster.activities.cardAction(people.megan, VERBS.approve, { requestId }, card.activityId));
-      await waitFor(async () => (await cluster.store.getSteps(requestId)).some((s) => s.key === 'invite' && s.status === 'done'), 20_000, () => cluster.output());
+      await waitFor(
+        async () => (await cluster.store.getSteps(requestId)).some((s) => s.key === 'invite' && s.status === 'done'),
+        20_000,
+        () => cluster.output(),
+      );
       await cluster.addBot();
       // Let at least one heartbeat renew the lease, as in a long execution.
       await new Promise((resolve) => setTimeout(resolve, (LEASE_SECONDS * 1000) / 2));
@@ -59,15 +67,23 @@ describe('a job held by an instance that was killed', () => {
       await cluster.bots[0].kill('SIGKILL');
       const killedAt = Date.now();
       cluster.simulator.clearFaults();
-      await waitFor(async () => {
-        const now = await holder(requestId);
-        return now?.lease_owner !== first || now?.state === 'done';
-      }, LEASE_SECONDS * 1000 + 30_000, () => cluster.output());
+      await waitFor(
+        async () => {
+          const now = await holder(requestId);
+          return now?.lease_owner !== first || now?.state === 'done';
+        },
+        LEASE_SECONDS * 1000 + 30_000,
+        () => cluster.output(),
+      );
       const takeOverMs = Date.now() - killedAt;
       process.stdout.write(`lease take-over after SIGKILL: ${takeOverMs} ms (lease ${LEASE_SECONDS} s, poll ${POLL_MS} ms)\n`);
       expect(takeOverMs).toBeLessThanOrEqual(LEASE_SECONDS * 1000 + POLL_MS + SLACK_MS);
 
-      await waitFor(async () => (await cluster.store.getRequest(requestId))?.state === 'completed', 30_000, () => cluster.output());
+      await waitFor(
+        async () => (await cluster.store.getRequest(requestId))?.state === 'completed',
+        30_000,
+        () => cluster.output(),
+      );
     });
   });
 });

@@ -12,7 +12,7 @@ import { Cluster, waitFor } from './cluster';
 
 jest.setTimeout(120_000);
 
-describe('a bot process killed while ending a guest\'s access', () => {
+describe("a bot process killed while ending a guest's access", () => {
   let cluster: Cluster;
 
   beforeEach(async () => {
@@ -29,7 +29,11 @@ describe('a bot process killed while ending a guest\'s access', () => {
     const requestId = await cluster.fileRequest(0, people.alex, email);
     const card = cluster.approvalCard(people.megan, requestId);
     await cluster.post(0, cluster.activities.cardAction(people.megan, VERBS.approve, { requestId }, card.activityId));
-    await waitFor(async () => (await cluster.store.getRequest(requestId))?.state === 'completed', 20_000, () => cluster.output());
+    await waitFor(
+      async () => (await cluster.store.getRequest(requestId))?.state === 'completed',
+      20_000,
+      () => cluster.output(),
+    );
     const [guest] = cluster.simulator.directory.findUsersByEmail(email);
     expect(cluster.simulator.directory.isMember(DEMO_GROUP_IDS.projectFalcon, guest.id)).toBe(true);
 
@@ -45,13 +49,21 @@ describe('a bot process killed while ending a guest\'s access', () => {
       });
       expect(started.ok).toBe(true);
     }
-    await waitFor(async () => !cluster.simulator.directory.isMember(DEMO_GROUP_IDS.projectFalcon, guest.id), 15_000, () => cluster.output());
+    await waitFor(
+      async () => !cluster.simulator.directory.isMember(DEMO_GROUP_IDS.projectFalcon, guest.id),
+      15_000,
+      () => cluster.output(),
+    );
     await cluster.bots[0].kill('SIGKILL');
     cluster.simulator.clearFaults();
     expect((await cluster.store.listGrants({ requestId })).find((g) => g.kind === 'group')?.state).toBe('ending');
 
     await cluster.addBot();
-    await waitFor(async () => (await cluster.store.getManagedGuest(guest.id))?.endState === 'disabled', 30_000, async () => `${JSON.stringify(await cluster.store.listGrants({ requestId }))}\n${cluster.output()}`);
+    await waitFor(
+      async () => (await cluster.store.getManagedGuest(guest.id))?.endState === 'disabled',
+      30_000,
+      async () => `${JSON.stringify(await cluster.store.listGrants({ requestId }))}\n${cluster.output()}`,
+    );
 
     expect((await cluster.store.listGrants({ requestId })).map((g) => [g.kind, g.state, g.endReason])).toEqual([
       ['account', 'ended', 'accountGrantEnded'],
@@ -65,7 +77,11 @@ describe('a bot process killed while ending a guest\'s access', () => {
     expect(actions).not.toContain('grant_end_failed');
     expect(actions).not.toContain('guest_end_failed');
     expect(await cluster.count('jobs', "kind = 'lifecycle' AND state <> 'done'")).toBe(0);
-    await waitFor(async () => cluster.cardsFor(people.alex).some((c) => c.text.includes('Access ended:')), 10_000, () => cluster.output());
+    await waitFor(
+      async () => cluster.cardsFor(people.alex).some((c) => c.text.includes('Access ended:')),
+      10_000,
+      () => cluster.output(),
+    );
     expect(cluster.cardsFor(people.alex).filter((c) => c.text.includes('Access ended:'))).toHaveLength(1);
   });
 });

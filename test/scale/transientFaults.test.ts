@@ -120,6 +120,5 @@ describe('execution under transient Graph failures, on two instances', () => {
     expect(failed?.outcome?.error).toMatch(/not allowed to do this in the directory/);
     expect(directory.findUsersByEmail(refusedEmail)).toHaveLength(1);
     expect(directory.invitations.filter((i) => i.email === refusedEmail)).toHaveLength(1);
-
   });
 });

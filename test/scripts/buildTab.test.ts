@@ -6,7 +6,7 @@ import { buildTab, type TabBuild } from '../../scripts/buildTab';
 /** The main bundle's budget: Teams loads it on every open of the tab. */
 const TAB_BUNDLE_GZIP_BUDGET = 100 * 1024;
 
-describe('the tab\'s build', () => {
+describe("the tab's build", () => {
   let dir: string;
   let built: TabBuild;
 
@@ -37,7 +37,7 @@ describe('the tab\'s build', () => {
     for (const file of built.files) expect({ file: file.name, afterIndex: writtenAt(file.name) > last }).toEqual({ file: file.name, afterIndex: false });
   });
 
-  it('keeps the tab\'s own bundle within its budget, with the card renderer only in the dialog\'s', () => {
+  it("keeps the tab's own bundle within its budget, with the card renderer only in the dialog's", () => {
     const tab = built.files.find((f) => f.name === 'tab.js')!;
     expect(tab.gzipBytes).toBeLessThanOrEqual(TAB_BUNDLE_GZIP_BUDGET);
     expect(readFileSync(path.join(dir, 'tab.js'), 'utf8')).not.toContain('ac-adaptiveCard');

@@ -65,9 +65,7 @@ describe('the local run (npm run local)', () => {
     blocker = createServer();
     await new Promise<void>((resolve) => blocker!.listen(ports.admin, '127.0.0.1', () => resolve()));
 
-    await expect(startLocalRun({ ports, logDir, env: { LOG_LEVEL: 'silent' } })).rejects.toThrow(
-      `port ${ports.admin} (Adele Vance's Playground) is in use`,
-    );
+    await expect(startLocalRun({ ports, logDir, env: { LOG_LEVEL: 'silent' } })).rejects.toThrow(`port ${ports.admin} (Adele Vance's Playground) is in use`);
     expect(await isPortFree(ports.bot)).toBe(true);
   }, 30_000);
 

@@ -124,7 +124,7 @@ describe('npm run build', () => {
     expect([...new Set(all.map((f) => f.split('/')[0]))].sort()).toEqual([...PRODUCTION_FOLDERS, 'test', 'bench'].sort());
     expect(all.filter((f) => f.startsWith('test/lint/fixtures/'))).toEqual([]);
     // The tab is type-checked (under tab/tsconfig.json) and bundled before jest, whose browser tests serve it.
-    expect(packageJson.scripts.test).toBe('tsc -p tsconfig.json && npm run --silent lint && node dist/scripts/buildTab.js && jest');
+    expect(packageJson.scripts.test).toBe('tsc -p tsconfig.json && npm run --silent lint && npm run --silent format:check && node dist/scripts/buildTab.js && jest');
   });
 });
 
@@ -139,7 +139,7 @@ describe('npm start, npm run migrate and npm run check-permissions', () => {
     expect(notProduction).toEqual([]);
   });
 
-  it('leave esbuild and typescript to the tab\'s build tool, where the same check finds them', () => {
+  it("leave esbuild and typescript to the tab's build tool, where the same check finds them", () => {
     const loaded = packagesLoadedBy(['scripts/buildTab.ts']);
 
     expect([...loaded.keys()].filter((name) => !(name in packageJson.dependencies)).sort()).toEqual(['esbuild', 'typescript']);
@@ -254,7 +254,7 @@ describe('the step before npm start (scripts/buildIfStale.mjs)', () => {
     expect(readFileSync(builtTab(), 'utf8')).toBe('<p>deployed</p>\n');
   });
 
-  it('without TypeScript, refuses a deployed build that lacks the tab\'s pages, and says how to build', () => {
+  it("without TypeScript, refuses a deployed build that lacks the tab's pages, and says how to build", () => {
     deployedBuild();
     rmSync(join(dir, 'dist', 'tab'), { recursive: true });
 

@@ -14,8 +14,12 @@ describe('the start banner', () => {
   it.each([
     [{}, 'App owners:  approve access for existing guests only; new guests go to the approver group (APP_OWNERS_MAY_INVITE=false)'],
     [{ APP_OWNERS_MAY_INVITE: 'true' }, 'App owners:  may approve inviting new guests for their apps (APP_OWNERS_MAY_INVITE=true)'],
-  ])('names which app owner policy is in force with %j', async (env, line) => {
-    bot = await startBotProcess({ LOG_LEVEL: 'silent', ...env });
-    expect(bot.output()).toContain(line);
-  }, 60_000);
+  ])(
+    'names which app owner policy is in force with %j',
+    async (env, line) => {
+      bot = await startBotProcess({ LOG_LEVEL: 'silent', ...env });
+      expect(bot.output()).toContain(line);
+    },
+    60_000,
+  );
 });

@@ -9,15 +9,14 @@ const PORTAL_READER = 'ee7f21b6-09b0-4fcc-a52e-726c1f589aeb';
 describe('simulator: enterprise application owners and app role assignments', () => {
   let sim: RunningSimulator;
   const graph = (path: string, init?: RequestInit) => fetch(`${sim.url}/v1.0${path}`, init);
-  const post = (path: string, body: unknown) =>
-    graph(path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  const post = (path: string, body: unknown) => graph(path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
 
   beforeEach(async () => {
     sim = await startSimulator({ port: 0 });
   });
   afterEach(() => sim.close());
 
-  it('lists an application\'s owners with their @odata.type', async () => {
+  it("lists an application's owners with their @odata.type", async () => {
     const response = await graph(`/servicePrincipals/${DEMO_SERVICE_PRINCIPAL_IDS.partnerPortal}/owners?$select=id,displayName`);
     expect(response.status).toBe(200);
     const body = (await response.json()) as { value: Array<Record<string, string>> };
@@ -39,13 +38,20 @@ describe('simulator: enterprise application owners and app role assignments', ()
     });
     expect(response.status).toBe(201);
     const created = (await response.json()) as Record<string, string>;
-    expect(created).toMatchObject({ principalId: DEMO_GUEST_IDS.raviKumarFabrikam, principalType: 'User', resourceDisplayName: 'Expense Hub', appRoleId: SUBMITTER });
+    expect(created).toMatchObject({
+      principalId: DEMO_GUEST_IDS.raviKumarFabrikam,
+      principalType: 'User',
+      resourceDisplayName: 'Expense Hub',
+      appRoleId: SUBMITTER,
+    });
     expect(created.id).not.toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-/i);
     expect(created['@odata.context']).toContain(`servicePrincipals('${DEMO_SERVICE_PRINCIPAL_IDS.expenseHub}')/appRoleAssignedTo/$entity`);
 
     const mine = (await (await graph(`/users/${DEMO_GUEST_IDS.raviKumarFabrikam}/appRoleAssignments`)).json()) as { value: Array<{ id: string }> };
     expect(mine.value.map((a) => a.id)).toEqual([created.id]);
-    const theirs = (await (await graph(`/servicePrincipals/${DEMO_SERVICE_PRINCIPAL_IDS.expenseHub}/appRoleAssignedTo`)).json()) as { value: Array<{ id: string }> };
+    const theirs = (await (await graph(`/servicePrincipals/${DEMO_SERVICE_PRINCIPAL_IDS.expenseHub}/appRoleAssignedTo`)).json()) as {
+      value: Array<{ id: string }>;
+    };
     expect(theirs.value.map((a) => a.id)).toContain(created.id);
   });
 
@@ -56,7 +62,13 @@ describe('simulator: enterprise application owners and app role assignments', ()
       appRoleId: PORTAL_READER,
     });
     expect(response.status).toBe(400);
-    expect(await response.json()).toMatchObject({ error: { code: 'Request_BadRequest', message: 'Permission being assigned already exists on the object', innerError: { 'request-id': expect.any(String) } } });
+    expect(await response.json()).toMatchObject({
+      error: {
+        code: 'Request_BadRequest',
+        message: 'Permission being assigned already exists on the object',
+        innerError: { 'request-id': expect.any(String) },
+      },
+    });
   });
 
   it.each([
@@ -97,7 +109,12 @@ describe('simulator: enterprise application owners and app role assignments', ()
 
     const complete = await read('?$count=true', { ConsistencyLevel: 'eventual' });
     expect(viaGroup(complete)).toEqual([
-      expect.objectContaining({ principalId: DEMO_GROUP_IDS.contractors, principalDisplayName: 'Contractors', resourceId: DEMO_SERVICE_PRINCIPAL_IDS.expenseHub, appRoleId: SUBMITTER }),
+      expect.objectContaining({
+        principalId: DEMO_GROUP_IDS.contractors,
+        principalDisplayName: 'Contractors',
+        resourceId: DEMO_SERVICE_PRINCIPAL_IDS.expenseHub,
+        appRoleId: SUBMITTER,
+      }),
     ]);
     expect(complete['@odata.count']).toBe(complete.value.length);
     expect(viaGroup(await read(''))).toEqual([]);

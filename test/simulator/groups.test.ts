@@ -9,7 +9,18 @@ describe('GET /groups', () => {
     expect(res.status).toBe(200);
     const dynamic = asCollection(res).value.find((g) => g.id === DEMO_GROUP_IDS.allGuestsDynamic);
     expect(dynamic).toMatchObject({ groupTypes: ['DynamicMembership'], membershipRule: '(user.userType -eq "Guest")' });
-    for (const key of ['id', 'displayName', 'description', 'mail', 'mailEnabled', 'securityEnabled', 'groupTypes', 'isAssignableToRole', 'membershipRule', 'createdDateTime']) {
+    for (const key of [
+      'id',
+      'displayName',
+      'description',
+      'mail',
+      'mailEnabled',
+      'securityEnabled',
+      'groupTypes',
+      'isAssignableToRole',
+      'membershipRule',
+      'createdDateTime',
+    ]) {
       expect(dynamic).toHaveProperty(key);
     }
   });
@@ -19,7 +30,7 @@ describe('GET /groups', () => {
     expect(names(asCollection(res)).sort()).toEqual(['Guest Access Admins', 'Guest Access Approvers']);
   });
 
-  it('filters Microsoft 365 groups with groupTypes/any(c:c eq \'Unified\')', async () => {
+  it("filters Microsoft 365 groups with groupTypes/any(c:c eq 'Unified')", async () => {
     const res = await t.graph("/groups?$filter=groupTypes/any(c:c eq 'Unified')&$select=id");
     expect(ids(asCollection(res)).sort()).toEqual([DEMO_GROUP_IDS.projectFalcon, DEMO_GROUP_IDS.fabrikamCollaboration].sort());
   });

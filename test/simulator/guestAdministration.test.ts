@@ -33,7 +33,9 @@ describe('generated guests', () => {
     expect(pending).toBeGreaterThan(500);
     expect(pending).toBeLessThan(1000);
     expect(guests.filter((g) => g.accountEnabled === false).length).toBeGreaterThan(50);
-    expect(guests.every((g) => g.userType === 'Guest' && g.creationType === 'Invitation' && g.userPrincipalName.includes('#EXT#@example.onmicrosoft.com'))).toBe(true);
+    expect(
+      guests.every((g) => g.userType === 'Guest' && g.creationType === 'Invitation' && g.userPrincipalName.includes('#EXT#@example.onmicrosoft.com')),
+    ).toBe(true);
     // Pending guests never signed in; redeemed ones mostly did.
     expect(guests.some((g) => g.externalUserState === 'PendingAcceptance' && g.signInActivity)).toBe(false);
     expect(guests.filter((g) => g.signInActivity?.lastSignInDateTime).length).toBeGreaterThan(1800);
@@ -57,8 +59,7 @@ describe('listing 2,500 generated guests', () => {
 
   it('takes three pages of 999 with ConsistencyLevel re-sent, counting only on the first', async () => {
     const pages: CollectionJson[] = [];
-    let link: string | undefined =
-      `${t.sim.url}/v1.0/users?$filter=userType eq 'Guest'&$select=${GUEST_SELECT}&$top=999&$count=true`;
+    let link: string | undefined = `${t.sim.url}/v1.0/users?$filter=userType eq 'Guest'&$select=${GUEST_SELECT}&$top=999&$count=true`;
     while (link) {
       const page = asCollection(await call(link, { headers: EVENTUAL }));
       pages.push(page);
@@ -237,7 +238,7 @@ describe('deleting a user who holds a directory role', () => {
   });
 });
 
-describe('a guest\'s groups and sponsors', () => {
+describe("a guest's groups and sponsors", () => {
   const t = useSimulator();
 
   it('lists the groups a user is a direct member of, typed, with $select and paging', async () => {
@@ -254,7 +255,7 @@ describe('a guest\'s groups and sponsors', () => {
     expect((await t.graph('/users/0f0f0f0f-0000-4000-8000-000000000000/memberOf')).status).toBe(404);
   });
 
-  it('lists a guest\'s sponsors as typed directory objects', async () => {
+  it("lists a guest's sponsors as typed directory objects", async () => {
     const page = asCollection(await t.graph(`/users/${DEMO_GUEST_IDS.janeDoeFabrikam}/sponsors?$select=id,displayName`));
     expect(page.value).toEqual([{ '@odata.type': '#microsoft.graph.user', id: DEMO_USER_IDS.meganBowen, displayName: 'Megan Bowen' }]);
     expect(asCollection(await t.graph(`/users/${DEMO_GUEST_IDS.raviKumarFabrikam}/sponsors`)).value).toEqual([]);

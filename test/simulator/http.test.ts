@@ -58,7 +58,11 @@ describe('HTTP conventions', () => {
   });
 
   it('answers 400 BadRequest to malformed JSON and to a JSON body without a JSON Content-Type', async () => {
-    const malformed = await t.graph('/invitations', { method: 'POST', rawBody: '{"invitedUserEmailAddress":', headers: { 'Content-Type': 'application/json' } });
+    const malformed = await t.graph('/invitations', {
+      method: 'POST',
+      rawBody: '{"invitedUserEmailAddress":',
+      headers: { 'Content-Type': 'application/json' },
+    });
     expect(malformed.status).toBe(400);
     expect(asError(malformed).code).toBe('BadRequest');
     expect(asError(malformed).message).toMatch(/^Unable to read JSON request payload/);

@@ -59,7 +59,9 @@ describe('simulator: guest lifecycle endpoints', () => {
 
       const app = await t.graph(`/users/${guest}/sponsors/$ref`, { json: ref('servicePrincipals', DEMO_SERVICE_PRINCIPAL_IDS.expenseHub) });
       expect(app.status).toBe(400);
-      const elsewhere = await t.graph(`/users/${guest}/sponsors/$ref`, { json: { '@odata.id': `https://graph.microsoft.com/v1.0/users/${DEMO_USER_IDS.leeGu}` } });
+      const elsewhere = await t.graph(`/users/${guest}/sponsors/$ref`, {
+        json: { '@odata.id': `https://graph.microsoft.com/v1.0/users/${DEMO_USER_IDS.leeGu}` },
+      });
       expect(elsewhere.status).toBe(400);
     });
 
@@ -124,7 +126,9 @@ describe('simulator: guest lifecycle endpoints', () => {
       expect(created.status).toBe(201);
       const assignmentId = (created.body as { id: string }).id;
 
-      const wrongResource = await t.graph(`/servicePrincipals/${DEMO_SERVICE_PRINCIPAL_IDS.partnerPortal}/appRoleAssignedTo/${assignmentId}`, { method: 'DELETE' });
+      const wrongResource = await t.graph(`/servicePrincipals/${DEMO_SERVICE_PRINCIPAL_IDS.partnerPortal}/appRoleAssignedTo/${assignmentId}`, {
+        method: 'DELETE',
+      });
       expect(wrongResource.status).toBe(404);
       const removed = await t.graph(`/servicePrincipals/${DEMO_SERVICE_PRINCIPAL_IDS.expenseHub}/appRoleAssignedTo/${assignmentId}`, { method: 'DELETE' });
       expect(removed.status).toBe(204);
@@ -183,15 +187,20 @@ describe('simulator: guest lifecycle endpoints', () => {
       expect(tooMany.res.status).toBe(400);
       expect(asError(tooMany.res).message).toBe('Number of requests inside batch exceeds the limit.');
 
-      const twice = await batch([{ id: 'a', method: 'GET', url: '/users?$top=1' }, { id: 'a', method: 'GET', url: '/groups?$top=1' }]);
+      const twice = await batch([
+        { id: 'a', method: 'GET', url: '/users?$top=1' },
+        { id: 'a', method: 'GET', url: '/groups?$top=1' },
+      ]);
       expect(twice.res.status).toBe(400);
 
-      const noType = await batch([{ id: '1', method: 'POST', url: `/users/${DEMO_GUEST_IDS.janeDoeFabrikam}/sponsors/$ref`, body: ref('users', DEMO_USER_IDS.leeGu) }]);
+      const noType = await batch([
+        { id: '1', method: 'POST', url: `/users/${DEMO_GUEST_IDS.janeDoeFabrikam}/sponsors/$ref`, body: ref('users', DEMO_USER_IDS.leeGu) },
+      ]);
       expect(noType.res.status).toBe(400);
       expect(asError(noType.res).message).toBe('Write request id : 1 does not contain Content-Type header or body.');
     });
 
-    it('checks each request\'s own permissions and fails the requests that depend on a failed one with 424', async () => {
+    it("checks each request's own permissions and fails the requests that depend on a failed one with 424", async () => {
       t.sim.setPermissions(['User.Read.All']);
       const { res, responses } = await batch([
         { id: 'groups', method: 'GET', url: `/users/${DEMO_GUEST_IDS.janeDoeFabrikam}/memberOf` },
@@ -219,8 +228,20 @@ describe('simulator: guest lifecycle endpoints', () => {
       t.sim.setFaults({ writeQuota: { writes: 1, windowMs: 60_000 } });
       const guest = DEMO_GUEST_IDS.liamOBrienNorthwind;
       const { res, responses } = await batch([
-        { id: '1', method: 'POST', url: `/users/${guest}/sponsors/$ref`, headers: { 'Content-Type': 'application/json' }, body: ref('users', DEMO_USER_IDS.nestorWilke) },
-        { id: '2', method: 'POST', url: `/users/${guest}/sponsors/$ref`, headers: { 'Content-Type': 'application/json' }, body: ref('users', DEMO_USER_IDS.miriamGraham) },
+        {
+          id: '1',
+          method: 'POST',
+          url: `/users/${guest}/sponsors/$ref`,
+          headers: { 'Content-Type': 'application/json' },
+          body: ref('users', DEMO_USER_IDS.nestorWilke),
+        },
+        {
+          id: '2',
+          method: 'POST',
+          url: `/users/${guest}/sponsors/$ref`,
+          headers: { 'Content-Type': 'application/json' },
+          body: ref('users', DEMO_USER_IDS.miriamGraham),
+        },
       ]);
       expect(res.status).toBe(200);
       const byId = new Map(responses.map((r) => [r.id, r]));

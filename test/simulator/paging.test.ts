@@ -70,9 +70,7 @@ describe('paging', () => {
   });
 
   it('does not carry ConsistencyLevel into the next page: an advanced query without the header fails there', async () => {
-    const first = asCollection(
-      await t.graph("/users?$filter=endswith(mail,'@partner.com')&$count=true&$top=10&$select=id", { headers: EVENTUAL }),
-    );
+    const first = asCollection(await t.graph("/users?$filter=endswith(mail,'@partner.com')&$count=true&$top=10&$select=id", { headers: EVENTUAL }));
     const next = await call(first['@odata.nextLink'] as string);
     expect(next.status).toBe(400);
     expect(asError(next).code).toBe('Request_UnsupportedQuery');

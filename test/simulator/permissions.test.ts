@@ -40,8 +40,7 @@ describe("the calling app's Graph permissions", () => {
   });
 
   it('takes any permission of a requirement, and needs every requirement of a call', async () => {
-    const check = () =>
-      t.graph(`/users/${DEMO_USER_IDS.adeleVance}/checkMemberGroups`, { json: { groupIds: [DEMO_GROUP_IDS.admins] } });
+    const check = () => t.graph(`/users/${DEMO_USER_IDS.adeleVance}/checkMemberGroups`, { json: { groupIds: [DEMO_GROUP_IDS.admins] } });
     t.sim.setPermissions(['User.Read.All']);
     expect((await check()).status).toBe(403);
     t.sim.setPermissions(['User.Read.All', 'GroupMember.Read.All']);
@@ -62,7 +61,12 @@ describe("the calling app's Graph permissions", () => {
     t.sim.setPermissions(['User.Invite.All']);
     const invited = await t.graph('/invitations', { json: { invitedUserEmailAddress: 'ola.berg@fabrikam.com', inviteRedirectUrl: REDIRECT } });
     expect(invited.status).toBe(201);
-    const reset = { invitedUserEmailAddress: 'jane.doe@fabrikam.com', inviteRedirectUrl: REDIRECT, invitedUser: { id: DEMO_GUEST_IDS.janeDoeFabrikam }, resetRedemption: true };
+    const reset = {
+      invitedUserEmailAddress: 'jane.doe@fabrikam.com',
+      inviteRedirectUrl: REDIRECT,
+      invitedUser: { id: DEMO_GUEST_IDS.janeDoeFabrikam },
+      resetRedemption: true,
+    };
     expect((await t.graph('/invitations', { json: reset })).status).toBe(403);
     t.sim.setPermissions(['User.ReadWrite.All']);
     expect((await t.graph('/invitations', { json: reset })).status).toBe(201);
@@ -79,7 +83,11 @@ describe("the calling app's Graph permissions", () => {
     t.sim.setPermissions(['Application.Read.All', 'User.Invite.All']);
     const graph = asEntity(await t.graph(`/servicePrincipals(appId='${MICROSOFT_GRAPH_APP_ID}')?$select=id,appRoles`));
     const roles = graph.appRoles as Array<{ id: string; value: string; allowedMemberTypes: string[] }>;
-    expect(roles).toEqual(expect.arrayContaining([expect.objectContaining({ id: 'df021288-bdef-4463-88db-98f22de89214', value: 'User.Read.All', allowedMemberTypes: ['Application'] })]));
+    expect(roles).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ id: 'df021288-bdef-4463-88db-98f22de89214', value: 'User.Read.All', allowedMemberTypes: ['Application'] }),
+      ]),
+    );
     expect(roles.find((r) => r.value === 'User.Invite.All')?.id).toBe('09850681-111b-4a89-9bed-3f2cae46d706');
 
     const granted = asCollection(await t.graph(`/servicePrincipals(appId='${DEMO_BOT_APP_ID}')/appRoleAssignments`));

@@ -78,8 +78,7 @@ describe('replication lag after an invitation', () => {
   it('lets the same writes and queries through once the lag has passed', async () => {
     t.sim.setFaults({ replication: { lagMs: 200 } });
     const id = await invite('soon.there@partner.example');
-    const addToGroup = () =>
-      t.graph(`/groups/${DEMO_GROUP_IDS.projectFalcon}/members/$ref`, { json: { '@odata.id': `${t.sim.url}/v1.0/users/${id}` } });
+    const addToGroup = () => t.graph(`/groups/${DEMO_GROUP_IDS.projectFalcon}/members/$ref`, { json: { '@odata.id': `${t.sim.url}/v1.0/users/${id}` } });
     expect((await addToGroup()).status).toBe(404);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect((await addToGroup()).status).toBe(204);

@@ -54,9 +54,7 @@ describe('POST /roleManagement/directory/roleAssignments', () => {
     });
     expect(String(body.id)).not.toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-/);
     expect(String(body.id)).toMatch(/^[A-Za-z0-9_-]+-1$/);
-    const listed = asCollection(
-      await t.graph(`/roleManagement/directory/roleAssignments?$filter=principalId eq '${DEMO_USER_IDS.meganBowen}'`),
-    );
+    const listed = asCollection(await t.graph(`/roleManagement/directory/roleAssignments?$filter=principalId eq '${DEMO_USER_IDS.meganBowen}'`));
     expect(listed.value.map((a) => a.id)).toEqual([body.id]);
   });
 
@@ -79,7 +77,10 @@ describe('POST /roleManagement/directory/roleAssignments', () => {
     ['no scope', { principalId: DEMO_USER_IDS.alexWilber, roleDefinitionId: ROLE_TEMPLATE_IDS.guestInviter }],
     ['both scopes', { principalId: DEMO_USER_IDS.alexWilber, roleDefinitionId: ROLE_TEMPLATE_IDS.guestInviter, directoryScopeId: '/', appScopeId: '/' }],
     ['a malformed principalId', { principalId: 'alex', roleDefinitionId: ROLE_TEMPLATE_IDS.guestInviter, directoryScopeId: '/' }],
-    ['a group that is not role-assignable', { principalId: DEMO_GROUP_IDS.contractors, roleDefinitionId: ROLE_TEMPLATE_IDS.guestInviter, directoryScopeId: '/' }],
+    [
+      'a group that is not role-assignable',
+      { principalId: DEMO_GROUP_IDS.contractors, roleDefinitionId: ROLE_TEMPLATE_IDS.guestInviter, directoryScopeId: '/' },
+    ],
   ])('answers 400 Request_BadRequest to %s', async (_case, body) => {
     const res = await assign(body);
     expect(res.status).toBe(400);
@@ -87,9 +88,17 @@ describe('POST /roleManagement/directory/roleAssignments', () => {
   });
 
   it('answers 404 to an unknown role or principal', async () => {
-    const unknownRole = await assign({ principalId: DEMO_USER_IDS.alexWilber, roleDefinitionId: '5f0e7b8e-0000-4000-8000-000000000000', directoryScopeId: '/' });
+    const unknownRole = await assign({
+      principalId: DEMO_USER_IDS.alexWilber,
+      roleDefinitionId: '5f0e7b8e-0000-4000-8000-000000000000',
+      directoryScopeId: '/',
+    });
     expect(unknownRole.status).toBe(404);
-    const unknownPrincipal = await assign({ principalId: '5f0e7b8e-0000-4000-8000-000000000000', roleDefinitionId: ROLE_TEMPLATE_IDS.guestInviter, directoryScopeId: '/' });
+    const unknownPrincipal = await assign({
+      principalId: '5f0e7b8e-0000-4000-8000-000000000000',
+      roleDefinitionId: ROLE_TEMPLATE_IDS.guestInviter,
+      directoryScopeId: '/',
+    });
     expect(unknownPrincipal.status).toBe(404);
   });
 

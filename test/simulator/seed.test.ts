@@ -50,9 +50,7 @@ describe('demo seed', () => {
     const members = directory.users.filter((u) => u.userType === 'Member');
     const guests = directory.users.filter((u) => u.userType === 'Guest');
     expect(members.length).toBeGreaterThanOrEqual(12);
-    expect(guests.map((g) => g.mail)).toEqual(
-      expect.arrayContaining(['jane.doe@fabrikam.com', 'ravi.kumar@fabrikam.com', 'dana.whitfield@contoso.com']),
-    );
+    expect(guests.map((g) => g.mail)).toEqual(expect.arrayContaining(['jane.doe@fabrikam.com', 'ravi.kumar@fabrikam.com', 'dana.whitfield@contoso.com']));
     expect(guests.every((g) => g.userPrincipalName.endsWith('#EXT#@example.onmicrosoft.com'))).toBe(true);
     const dana = directory.getUser(DEMO_GUEST_IDS.danaWhitfieldContoso);
     expect(dana?.otherMails).toEqual(['dwhitfield@contoso.com']);

@@ -36,7 +36,9 @@ describe('GET /users', () => {
     });
 
     it('returns exactly the selected properties, matching names case-insensitively', async () => {
-      const res = await t.graph(`/users?$filter=id eq '${DEMO_GUEST_IDS.danaWhitfieldContoso}'&$select=id,USERTYPE,otherMails,externalUserState,createdDateTime`);
+      const res = await t.graph(
+        `/users?$filter=id eq '${DEMO_GUEST_IDS.danaWhitfieldContoso}'&$select=id,USERTYPE,otherMails,externalUserState,createdDateTime`,
+      );
       const body = asCollection(res);
       expect(body['@odata.context']).toBe(`${t.sim.url}/v1.0/$metadata#users(id,userType,otherMails,externalUserState,createdDateTime)`);
       expect(body.value).toEqual([
@@ -135,9 +137,7 @@ describe('GET /users', () => {
     });
 
     it('combines mail and otherMails with or, without advanced parameters', async () => {
-      const res = await t.graph(
-        "/users?$filter=mail eq 'dwhitfield@contoso.com' or otherMails/any(x:x eq 'dwhitfield@contoso.com')&$select=id",
-      );
+      const res = await t.graph("/users?$filter=mail eq 'dwhitfield@contoso.com' or otherMails/any(x:x eq 'dwhitfield@contoso.com')&$select=id");
       expect(res.status).toBe(200);
       expect(ids(asCollection(res))).toEqual([DEMO_GUEST_IDS.danaWhitfieldContoso]);
     });
@@ -155,7 +155,9 @@ describe('GET /users', () => {
     });
 
     it('finds users by a proxyAddresses entry (primary SMTP: from mail), but endswith on it needs advanced parameters', async () => {
-      const byProxy = asCollection(await t.graph(`/users?$filter=${encodeURIComponent("proxyAddresses/any(p:p eq 'smtp:alexw@example.com')")}&$select=id,proxyAddresses`));
+      const byProxy = asCollection(
+        await t.graph(`/users?$filter=${encodeURIComponent("proxyAddresses/any(p:p eq 'smtp:alexw@example.com')")}&$select=id,proxyAddresses`),
+      );
       expect(byProxy.value).toEqual([{ id: DEMO_USER_IDS.alexWilber, proxyAddresses: ['SMTP:alexw@example.com'] }]);
       const ending = `/users?$filter=${encodeURIComponent("proxyAddresses/any(p:endswith(p,'@contoso.com'))")}&$count=true&$select=id`;
       expect((await t.graph(ending)).status).toBe(400);
@@ -200,12 +202,7 @@ describe('GET /users', () => {
   });
 
   describe('advanced queries (ConsistencyLevel: eventual + $count=true)', () => {
-    const ADVANCED_FILTERS = [
-      "endswith(mail,'@fabrikam.com')",
-      "userType ne 'Member'",
-      "not(userType eq 'Member')",
-      'createdDateTime ge 2025-01-01T00:00:00Z',
-    ];
+    const ADVANCED_FILTERS = ["endswith(mail,'@fabrikam.com')", "userType ne 'Member'", "not(userType eq 'Member')", 'createdDateTime ge 2025-01-01T00:00:00Z'];
 
     it.each(ADVANCED_FILTERS)('answers 400 Request_UnsupportedQuery to %s without the header', async (filter) => {
       const res = await t.graph(`/users?$filter=${filter}&$count=true`);
@@ -251,8 +248,7 @@ describe('GET /users', () => {
       expect(res.status).toBe(400);
       expect(asError(res)).toMatchObject({
         code: 'Request_UnsupportedQuery',
-        message:
-          "Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'",
+        message: "Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'",
       });
     });
 
@@ -261,9 +257,7 @@ describe('GET /users', () => {
       expect(names(byName)).toEqual(['Megan Bowen']);
       const byMail = asCollection(await t.graph('/users?$search="mail:jane"&$select=displayName', { headers: EVENTUAL }));
       expect(names(byMail)).toEqual(['Jane Doe (Fabrikam)']);
-      const either = asCollection(
-        await t.graph('/users?$search="displayName:adele" OR "displayName:lynne"&$select=displayName', { headers: EVENTUAL }),
-      );
+      const either = asCollection(await t.graph('/users?$search="displayName:adele" OR "displayName:lynne"&$select=displayName', { headers: EVENTUAL }));
       expect(names(either).sort()).toEqual(['Adele Vance', 'Lynne Robbins']);
     });
 
@@ -276,12 +270,7 @@ describe('GET /users', () => {
       const allowed = await t.graph("/users?$filter=userType eq 'Guest'&$orderby=displayName&$count=true&$select=displayName", {
         headers: EVENTUAL,
       });
-      expect(names(asCollection(allowed))).toEqual([
-        'Dana Whitfield (Contoso)',
-        'Jane Doe (Fabrikam)',
-        "Liam O'Brien (Northwind)",
-        'Ravi Kumar (Fabrikam)',
-      ]);
+      expect(names(asCollection(allowed))).toEqual(['Dana Whitfield (Contoso)', 'Jane Doe (Fabrikam)', "Liam O'Brien (Northwind)", 'Ravi Kumar (Fabrikam)']);
     });
   });
 });

@@ -52,7 +52,11 @@ export async function renderGuests(root: HTMLElement, ctx: ViewContext): Promise
   };
   directoryTab.addEventListener('click', () => choose('directory'));
   pendingTab.addEventListener('click', () => choose('pending'));
-  replace(root, h('div', { className: 'toolbar' }, h('h2', null, 'Guests'), h('div', { className: 'subnav', attrs: { role: 'tablist' } }, directoryTab, pendingTab)), section);
+  replace(
+    root,
+    h('div', { className: 'toolbar' }, h('h2', null, 'Guests'), h('div', { className: 'subnav', attrs: { role: 'tablist' } }, directoryTab, pendingTab)),
+    section,
+  );
   await renderDirectory(section, ctx);
 }
 
@@ -75,10 +79,12 @@ async function renderDirectory(root: HTMLElement, ctx: ViewContext): Promise<voi
   const quick = h(
     'div',
     { className: 'chips', attrs: { role: 'group', 'aria-label': 'Quick filters' } },
-    ...QUICK_FILTERS.map(([label, filter]) => button(label, () => {
-      filterInput.value = filter;
-      search();
-    })),
+    ...QUICK_FILTERS.map(([label, filter]) =>
+      button(label, () => {
+        filterInput.value = filter;
+        search();
+      }),
+    ),
   );
   replace(
     root,
@@ -110,9 +116,13 @@ async function renderDirectory(root: HTMLElement, ctx: ViewContext): Promise<voi
       h(
         'tr',
         null,
-        h('td', null, button(row.displayName, () => void openGuest(row), { kind: 'plain', label: `Open ${row.displayName}` })),
+        h(
+          'td',
+          null,
+          button(row.displayName, () => void openGuest(row), { kind: 'plain', label: `Open ${row.displayName}` }),
+        ),
         h('td', null, row.email),
-        h('td', null, row.state ? STATE_WORDS[row.state] ?? row.state : 'Unknown'),
+        h('td', null, row.state ? (STATE_WORDS[row.state] ?? row.state) : 'Unknown'),
         h('td', null, row.enabled ? 'Allowed' : 'Blocked'),
         h('td', null, ctx.formats.day(row.createdAt)),
         ...(row.lastSignIn !== undefined ? [h('td', null, row.lastSignIn ? ctx.formats.day(row.lastSignIn) : 'None recorded')] : []),
@@ -124,7 +134,15 @@ async function renderDirectory(root: HTMLElement, ctx: ViewContext): Promise<voi
       h(
         'table',
         { className: 'grid' },
-        h('thead', null, h('tr', null, ...['Name', 'Address', 'Invitation', 'Sign-in', 'Invited', ...(signIn ? ['Last sign-in'] : [])].map((t) => h('th', { attrs: { scope: 'col' } }, t)))),
+        h(
+          'thead',
+          null,
+          h(
+            'tr',
+            null,
+            ...['Name', 'Address', 'Invitation', 'Sign-in', 'Invited', ...(signIn ? ['Last sign-in'] : [])].map((t) => h('th', { attrs: { scope: 'col' } }, t)),
+          ),
+        ),
         h('tbody', null, ...rows),
       ),
     );
@@ -142,7 +160,9 @@ async function renderDirectory(root: HTMLElement, ctx: ViewContext): Promise<voi
     detail.hidden = false;
     replace(detail, h('p', { className: 'subtle' }, `Reading ${row.displayName}…`));
     try {
-      const answer = await ctx.api.get<{ details: GuestDetails; plan?: RevokePlan; resendTurnedOff?: string }>(`/guests/one?email=${encodeURIComponent(row.email)}`);
+      const answer = await ctx.api.get<{ details: GuestDetails; plan?: RevokePlan; resendTurnedOff?: string }>(
+        `/guests/one?email=${encodeURIComponent(row.email)}`,
+      );
       showGuest(answer.details, answer.plan, answer.resendTurnedOff);
     } catch (error) {
       replace(detail, notice(problemText(error), 'error'));
@@ -154,7 +174,7 @@ async function renderDirectory(root: HTMLElement, ctx: ViewContext): Promise<voi
     const outcome = h('div', { attrs: { 'aria-live': 'polite' } });
     const entries: Array<[string, Child | Child[]]> = [
       ['Address', guest.email],
-      ['Invitation', guest.state ? STATE_WORDS[guest.state] ?? guest.state : 'Unknown'],
+      ['Invitation', guest.state ? (STATE_WORDS[guest.state] ?? guest.state) : 'Unknown'],
       ['Sign-in', guest.enabled ? 'Allowed' : 'Blocked'],
       ['Invited', ctx.formats.when(guest.createdAt)],
       ['State changed', ctx.formats.when(guest.stateChangedAt)],
@@ -174,15 +194,23 @@ async function renderDirectory(root: HTMLElement, ctx: ViewContext): Promise<voi
     const showActions = () =>
       replace(
         actions,
-        resendTurnedOff ? h('p', { className: 'subtle' }, resendTurnedOff) : button('Resend invitation', () => confirmResend(), { label: `Resend invitation to ${guest.displayName}` }),
-        plan.turnedOff?.disable ? h('p', { className: 'subtle' }, plan.turnedOff.disable) : button('Disable sign-in', () => void confirm('disable'), { disabled: !guest.enabled }),
+        resendTurnedOff
+          ? h('p', { className: 'subtle' }, resendTurnedOff)
+          : button('Resend invitation', () => confirmResend(), { label: `Resend invitation to ${guest.displayName}` }),
+        plan.turnedOff?.disable
+          ? h('p', { className: 'subtle' }, plan.turnedOff.disable)
+          : button('Disable sign-in', () => void confirm('disable'), { disabled: !guest.enabled }),
         plan.turnedOff?.delete ? h('p', { className: 'subtle' }, plan.turnedOff.delete) : button('Delete', () => void confirm('delete'), { kind: 'danger' }),
       );
 
     const confirmResend = () =>
       replace(
         actions,
-        h('p', null, `Send ${guest.displayName} a new invitation? ${guest.state === 'Accepted' ? 'They redeemed already, so their redemption is reset: they accept again, keeping their groups and app roles.' : 'The new redeem link replaces the old one.'}`),
+        h(
+          'p',
+          null,
+          `Send ${guest.displayName} a new invitation? ${guest.state === 'Accepted' ? 'They redeemed already, so their redemption is reset: they accept again, keeping their groups and app roles.' : 'The new redeem link replaces the old one.'}`,
+        ),
         button('Send the invitation', () => void resend(), { kind: 'primary' }),
         button('Cancel', showActions),
       );
@@ -195,9 +223,13 @@ async function renderDirectory(root: HTMLElement, ctx: ViewContext): Promise<voi
         replace(
           outcome,
           notice(`A new invitation was sent to ${done.guest.displayName}.`, 'good'),
-          h('p', null, done.resetRedemption
-            ? 'They had redeemed an earlier invitation, so their redemption was reset: they keep their account, groups and app roles, and sign in again after redeeming this one.'
-            : `An e-mail with the new redeem link is on its way to ${done.guest.email}.`),
+          h(
+            'p',
+            null,
+            done.resetRedemption
+              ? 'They had redeemed an earlier invitation, so their redemption was reset: they keep their account, groups and app roles, and sign in again after redeeming this one.'
+              : `An e-mail with the new redeem link is on its way to ${done.guest.email}.`,
+          ),
           h('p', null, h('a', { attrs: { href: done.redeemUrl, target: '_blank', rel: 'noopener noreferrer' } }, 'Open the new redeem link')),
         );
       }
@@ -218,7 +250,11 @@ async function renderDirectory(root: HTMLElement, ctx: ViewContext): Promise<voi
         return undefined;
       }
       for (let delay = FIRST_CHECK_MS; current.state === 'working'; delay = Math.min(delay * 2, LONGEST_CHECK_MS)) {
-        replace(outcome, notice(current.working ?? 'Working…', 'info'), h('p', { className: 'subtle' }, 'Microsoft Graph is being asked now. The result shows here.'));
+        replace(
+          outcome,
+          notice(current.working ?? 'Working…', 'info'),
+          h('p', { className: 'subtle' }, 'Microsoft Graph is being asked now. The result shows here.'),
+        );
         await wait(delay);
         // Another guest or view was opened meanwhile: nobody is looking at this one any more.
         if (!outcome.isConnected) return undefined;
@@ -244,16 +280,23 @@ async function renderDirectory(root: HTMLElement, ctx: ViewContext): Promise<voi
         replace(outcome, notice(problemText(error), 'error'));
         return;
       }
-      const what = operation === 'disable'
-        ? `Disabling blocks ${guest.displayName}'s sign-in at once; their account, groups and app roles stay, and an admin can enable it again.`
-        : `Deleting moves ${guest.displayName} to deleted users: they lose access at once. An admin can restore them until ${ctx.formats.day(current.restorableUntil)}.`;
+      const what =
+        operation === 'disable'
+          ? `Disabling blocks ${guest.displayName}'s sign-in at once; their account, groups and app roles stay, and an admin can enable it again.`
+          : `Deleting moves ${guest.displayName} to deleted users: they lose access at once. An admin can restore them until ${ctx.formats.day(current.restorableUntil)}.`;
       const roles = current.directoryRoles?.length
-        ? h('p', { className: 'line warning strong' }, `${guest.displayName} holds the directory role ${current.directoryRoles.map((r) => r.displayName).join(', ')}.`)
+        ? h(
+            'p',
+            { className: 'line warning strong' },
+            `${guest.displayName} holds the directory role ${current.directoryRoles.map((r) => r.displayName).join(', ')}.`,
+          )
         : null;
       const dry = h('div', { attrs: { 'aria-live': 'polite' } });
       replace(
         actions,
-        h('div', { className: 'confirm', attrs: { role: 'group', 'aria-label': operation === 'disable' ? 'Confirm disabling' : 'Confirm deleting' } },
+        h(
+          'div',
+          { className: 'confirm', attrs: { role: 'group', 'aria-label': operation === 'disable' ? 'Confirm disabling' : 'Confirm deleting' } },
           h('p', null, what),
           roles,
           callText('The call it makes', current.calls[operation]),
@@ -310,7 +353,18 @@ async function renderDirectory(root: HTMLElement, ctx: ViewContext): Promise<voi
     try {
       const counted = await ctx.api.get<GuestTotals>('/guests/totals');
       const tile = (label: string, value: number, filter: string) =>
-        h('button', { className: 'tile', attrs: { type: 'button', 'aria-label': `${label}: ${value}` }, on: { click: () => { filterInput.value = filter; search(); } } },
+        h(
+          'button',
+          {
+            className: 'tile',
+            attrs: { type: 'button', 'aria-label': `${label}: ${value}` },
+            on: {
+              click: () => {
+                filterInput.value = filter;
+                search();
+              },
+            },
+          },
           h('span', { className: 'tile-value' }, ctx.formats.count(value)),
           h('span', { className: 'tile-label' }, label),
         );
@@ -319,21 +373,44 @@ async function renderDirectory(root: HTMLElement, ctx: ViewContext): Promise<voi
           h(
             'tr',
             null,
-            h('td', null, d.domain.startsWith('(') ? d.domain : button(d.domain, () => { filterInput.value = `domain:${d.domain}`; search(); }, { label: `Guests from ${d.domain}` })),
+            h(
+              'td',
+              null,
+              d.domain.startsWith('(')
+                ? d.domain
+                : button(
+                    d.domain,
+                    () => {
+                      filterInput.value = `domain:${d.domain}`;
+                      search();
+                    },
+                    { label: `Guests from ${d.domain}` },
+                  ),
+            ),
             ...[d.total, d.pendingAcceptance, d.accepted, d.disabled].map((n) => h('td', { className: 'number' }, ctx.formats.count(n))),
           ),
         );
       const body = h('tbody', null, ...domainRows(counted.byDomain.slice(0, DOMAINS_SHOWN)));
-      const more = counted.byDomain.length > DOMAINS_SHOWN
-        ? button(`Show all ${counted.byDomain.length} domains`, () => {
-          replace(body, ...domainRows(counted.byDomain));
-          more?.remove();
-        })
-        : undefined;
+      const more =
+        counted.byDomain.length > DOMAINS_SHOWN
+          ? button(`Show all ${counted.byDomain.length} domains`, () => {
+              replace(body, ...domainRows(counted.byDomain));
+              more?.remove();
+            })
+          : undefined;
       replace(
         totalsArea,
-        h('div', { className: 'tiles' }, tile('Guests', counted.total, ''), tile('Pending acceptance', counted.pendingAcceptance, 'pending'), tile('Accepted', counted.accepted, 'accepted'), tile('Disabled', counted.disabled, 'disabled')),
-        h('table', { className: 'grid domains' },
+        h(
+          'div',
+          { className: 'tiles' },
+          tile('Guests', counted.total, ''),
+          tile('Pending acceptance', counted.pendingAcceptance, 'pending'),
+          tile('Accepted', counted.accepted, 'accepted'),
+          tile('Disabled', counted.disabled, 'disabled'),
+        ),
+        h(
+          'table',
+          { className: 'grid domains' },
           h('caption', null, 'By domain'),
           h('thead', null, h('tr', null, ...['Domain', 'Guests', 'Pending', 'Accepted', 'Disabled'].map((t) => h('th', { attrs: { scope: 'col' } }, t)))),
           body,
@@ -351,7 +428,13 @@ async function renderDirectory(root: HTMLElement, ctx: ViewContext): Promise<voi
 }
 
 function callText(title: string, call: PlannedCall): HTMLElement {
-  return h('div', { className: 'call' }, title ? h('p', { className: 'subtle' }, title) : null, h('code', null, `${call.method} ${call.url}${call.body ? ` ${call.body}` : ''}`), h('p', { className: 'subtle' }, `Expected answer: ${call.expected}`));
+  return h(
+    'div',
+    { className: 'call' },
+    title ? h('p', { className: 'subtle' }, title) : null,
+    h('code', null, `${call.method} ${call.url}${call.body ? ` ${call.body}` : ''}`),
+    h('p', { className: 'subtle' }, `Expected answer: ${call.expected}`),
+  );
 }
 
 function readable<T>(value: Readable<T>, show: (v: T) => string): string {
@@ -366,11 +449,18 @@ async function renderPendingOverview(root: HTMLElement, ctx: ViewContext): Promi
       replace(root, h('p', { className: 'empty' }, 'No request is waiting for a decision.'));
       return;
     }
-    const delivery = { channel: 'card in the approvals channel', chats: 'cards in approvers\' chats', nobody: 'no approver could be reached', unknown: 'unknown' } as const;
+    const delivery = {
+      channel: 'card in the approvals channel',
+      chats: "cards in approvers' chats",
+      nobody: 'no approver could be reached',
+      unknown: 'unknown',
+    } as const;
     replace(
       root,
       ...items.map((item) => {
-        const article = h('article', { className: 'request', attrs: { 'data-request-id': item.request.id } },
+        const article = h(
+          'article',
+          { className: 'request', attrs: { 'data-request-id': item.request.id } },
           h('header', null, h('h3', null, requestTitle(item.request)), stateBadge(item.request)),
           facts([
             ['Requested by', item.request.requester],

@@ -13,7 +13,10 @@ import { outcomeLines, requestFacts, stateBadge } from './requestDetails';
 export async function renderMyRequests(root: HTMLElement, ctx: ViewContext): Promise<void> {
   const status = h('div', { attrs: { 'aria-live': 'polite' } });
   const list = h('div', { className: 'list' });
-  const search = h('input', { className: 'search', attrs: { type: 'search', placeholder: 'Find by request id, address or name', 'aria-label': 'Find a request' } });
+  const search = h('input', {
+    className: 'search',
+    attrs: { type: 'search', placeholder: 'Find by request id, address or name', 'aria-label': 'Find a request' },
+  });
   let requests: RequestView[] = [];
   let highlight: string | undefined;
 

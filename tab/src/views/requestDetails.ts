@@ -45,7 +45,13 @@ export function outcomeLines(request: RequestView, formats: Formats): HTMLElemen
   }
   if (request.state === 'failed') lines.push(h('p', { className: 'line bad' }, `Failed: ${outcome?.error ?? 'no reason was given'}`));
   if (outcome?.waitingForDirectory) {
-    lines.push(h('p', { className: 'line warning' }, 'Waiting for the directory: the guest has been invited, and Microsoft Entra is still making the new account known everywhere.'));
+    lines.push(
+      h(
+        'p',
+        { className: 'line warning' },
+        'Waiting for the directory: the guest has been invited, and Microsoft Entra is still making the new account known everywhere.',
+      ),
+    );
   }
   if (request.state === 'cancelled') lines.push(h('p', { className: 'line' }, `Cancelled on ${formats.when(request.updatedAt)}`));
   if (request.state === 'expired') lines.push(h('p', { className: 'line' }, `Expired without a decision on ${formats.when(request.updatedAt)}`));

@@ -52,7 +52,7 @@ export async function renderToDecide(root: HTMLElement, ctx: ViewContext): Promi
       items.clear();
       selectAll.checked = false;
       if (!answer.mayDecide) {
-        replace(list, h('p', { className: 'empty' }, 'Nothing waits for your decision: requests go to the approvers, and app access to the app\'s owners.'));
+        replace(list, h('p', { className: 'empty' }, "Nothing waits for your decision: requests go to the approvers, and app access to the app's owners."));
       } else if (answer.requests.length === 0) {
         replace(list, h('p', { className: 'empty' }, 'Nothing waits for your decision right now.'));
       } else {
@@ -101,7 +101,9 @@ export async function renderToDecide(root: HTMLElement, ctx: ViewContext): Promi
   }
 
   function showButtons(item: Item): void {
-    const reason = h('textarea', { attrs: { 'aria-label': `Reason for denying ${item.request.id}`, rows: '2', maxlength: '500', placeholder: 'The requester sees this reason.' } });
+    const reason = h('textarea', {
+      attrs: { 'aria-label': `Reason for denying ${item.request.id}`, rows: '2', maxlength: '500', placeholder: 'The requester sees this reason.' },
+    });
     const denyForm = h(
       'div',
       { className: 'deny-form', attrs: { hidden: '' } },
@@ -111,10 +113,14 @@ export async function renderToDecide(root: HTMLElement, ctx: ViewContext): Promi
     replace(
       item.actions,
       button('Approve', () => void decide([item], 'approve'), { kind: 'primary', label: `Approve ${item.request.id}` }),
-      button('Deny', () => {
-        denyForm.hidden = !denyForm.hidden;
-        if (!denyForm.hidden) reason.focus();
-      }, { label: `Deny ${item.request.id}` }),
+      button(
+        'Deny',
+        () => {
+          denyForm.hidden = !denyForm.hidden;
+          if (!denyForm.hidden) reason.focus();
+        },
+        { label: `Deny ${item.request.id}` },
+      ),
       denyForm,
     );
   }
@@ -137,7 +143,10 @@ export async function renderToDecide(root: HTMLElement, ctx: ViewContext): Promi
         showOutcome(item, result);
       }
       if (chosen.length > 1) {
-        replace(status, notice(`${outcome === 'approve' ? 'Approved' : 'Denied'} ${decided} of ${chosen.length} requests.`, decided === chosen.length ? 'good' : 'info'));
+        replace(
+          status,
+          notice(`${outcome === 'approve' ? 'Approved' : 'Denied'} ${decided} of ${chosen.length} requests.`, decided === chosen.length ? 'good' : 'info'),
+        );
       }
     } catch (error) {
       replace(status, notice(problemText(error), 'error'));
@@ -162,7 +171,7 @@ export async function renderToDecide(root: HTMLElement, ctx: ViewContext): Promi
     const badge = header?.querySelector('.badge');
     if (badge && result.request) badge.replaceWith(stateBadge(result.request));
     replace(item.actions);
-    const line = result.result === 'decided' ? decisionText(request, ctx.formats) ?? request.stateLabel : result.message ?? 'Nothing was changed.';
+    const line = result.result === 'decided' ? (decisionText(request, ctx.formats) ?? request.stateLabel) : (result.message ?? 'Nothing was changed.');
     replace(item.result, notice(line, result.result === 'decided' ? 'good' : result.result === 'alreadyDecided' ? 'info' : 'error'));
     if (result.result === 'refusedByPolicy') {
       // Policy changed since filing: approving is refused, denying with a reason still helps the requester.

@@ -15,7 +15,7 @@ function unsignedToken(header: object, payload: object): string {
   return `${part(header)}.${part(payload)}.`;
 }
 
-describe('the tab API\'s sign-in', () => {
+describe("the tab API's sign-in", () => {
   let tab: TabClient;
 
   beforeEach(async () => {
@@ -42,7 +42,10 @@ describe('the tab API\'s sign-in', () => {
       ['a token for another app', `Bearer ${await tab.forgedToken(people.megan, { aud: 'b7db5929-4a3c-44b0-b6c1-a92919b265c7' })}`],
       ['a token of another tenant', `Bearer ${await tab.forgedToken(people.megan, { tid: '72f988bf-86f1-41af-91ab-2d7cd011db47' })}`],
       ['a token signed with another key', `Bearer ${await tab.forgedToken(people.megan, {}, forger)}`],
-      ['an unsigned token (alg none)', `Bearer ${unsignedToken({ alg: 'none', typ: 'JWT' }, { oid: people.megan.aadObjectId, tid: 'x', scp: 'access_as_user', exp: now + 3600 })}`],
+      [
+        'an unsigned token (alg none)',
+        `Bearer ${unsignedToken({ alg: 'none', typ: 'JWT' }, { oid: people.megan.aadObjectId, tid: 'x', scp: 'access_as_user', exp: now + 3600 })}`,
+      ],
     ];
   }
 
@@ -104,7 +107,7 @@ describe('the tab API\'s sign-in', () => {
       ['disable', 'POST', `/guests/${guestId}/revoke`, { operation: 'disable', confirm: true }],
       ['delete', 'POST', `/guests/${guestId}/revoke`, { operation: 'delete', confirm: true }],
       ['resend', 'POST', `/guests/${guestId}/resend`, { confirm: true }],
-      ['a write\'s result', 'GET', `/guests/writes/${adelesWrite}`],
+      ["a write's result", 'GET', `/guests/writes/${adelesWrite}`],
       ['pending overview', 'GET', '/pending'],
     ];
     const invitationsBefore = tab.harness.simulator.directory.invitations.length;
@@ -148,7 +151,10 @@ describe('the tab API\'s sign-in', () => {
     expect((await send('requestIds=1', { 'Content-Type': 'application/x-www-form-urlencoded' })).status).toBe(415);
     const json = JSON.stringify({ requestIds: [requestId], outcome: 'approve' });
     expect((await send(gzipSync(json), { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' })).status).toBe(415);
-    expect((await send(JSON.stringify({ requestIds: [requestId], outcome: 'approve', reason: 'x'.repeat(70 * 1024) }), { 'Content-Type': 'application/json' })).status).toBe(413);
+    expect(
+      (await send(JSON.stringify({ requestIds: [requestId], outcome: 'approve', reason: 'x'.repeat(70 * 1024) }), { 'Content-Type': 'application/json' }))
+        .status,
+    ).toBe(413);
     const invalid = await send(JSON.stringify({ requestIds: requestId, outcome: 'approve' }), { 'Content-Type': 'application/json' });
     expect(invalid.status).toBe(400);
     expect(((await invalid.json()) as { error: string }).error).toContain('requestIds');

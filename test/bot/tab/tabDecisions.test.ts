@@ -46,12 +46,17 @@ describe('To decide in the tab', () => {
     return answer.body.outcomes as DecisionOutcome[];
   }
 
-  it('lists what waits for an approver, with the approval card\'s context', async () => {
+  it("lists what waits for an approver, with the approval card's context", async () => {
     const requestId = await fileInTab(people.alex, 'jane.new@fabrikam.com');
     const pending = await tab.get(people.megan, '/decisions/pending');
     expect(pending.body.mayDecide).toBe(true);
     const [request] = pending.body.requests as RequestView[];
-    expect(request).toMatchObject({ id: requestId, requester: 'Alex Wilber', guest: { email: 'jane.new@fabrikam.com' }, context: { guestsFromDomain: 2, grantsDirectoryRole: false } });
+    expect(request).toMatchObject({
+      id: requestId,
+      requester: 'Alex Wilber',
+      guest: { email: 'jane.new@fabrikam.com' },
+      context: { guestsFromDomain: 2, grantsDirectoryRole: false },
+    });
   });
 
   it('refuses self-approval, as in chat, and leaves the request waiting', async () => {
@@ -90,7 +95,7 @@ describe('To decide in the tab', () => {
     expect(cardsFor(tab.harness, people.alex, 'send').some((c) => c.text.includes('Megan Bowen approved your request'))).toBe(true);
   });
 
-  it('approves several at once, each under the chat\'s rules', async () => {
+  it("approves several at once, each under the chat's rules", async () => {
     const alexs = [await fileInTab(people.alex, 'one@fabrikam.com'), await fileInTab(people.alex, 'two@fabrikam.com')];
     const megans = await fileInTab(people.megan, 'three@fabrikam.com');
     const outcomes = await decide(people.megan, [...alexs, megans], 'approve');
@@ -120,7 +125,11 @@ describe('To decide in the tab', () => {
     const requestId = await fileInTab(people.alex, 'jane.new@fabrikam.com');
     const pending = await tab.get(people.isaiah, '/decisions/pending');
     expect(pending.body).toEqual({ mayDecide: false, requests: [] });
-    for (const [outcome, reason] of [['approve', undefined], ['deny', 'No.'], ['deny', '']] as const) {
+    for (const [outcome, reason] of [
+      ['approve', undefined],
+      ['deny', 'No.'],
+      ['deny', ''],
+    ] as const) {
       const [answer] = await decide(people.isaiah, [requestId], outcome, reason);
       expect(answer.request).toBeUndefined();
       expect(['forbidden', 'invalid']).toContain(answer.result);

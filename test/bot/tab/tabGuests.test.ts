@@ -63,7 +63,7 @@ describe('Guests in the tab (admins)', () => {
     expect(graphCalls.filter((c) => c.startsWith('GET /v1.0/users')).length).toBe(listingCalls);
   });
 
-  it('lists guests of a domain a page at a time through the listing\'s cursors, forward and back', async () => {
+  it("lists guests of a domain a page at a time through the listing's cursors, forward and back", async () => {
     const first = await tab.get(people.adele, '/guests?filter=domain:contoso.com');
     expect(first.status).toBe(200);
     const page1 = first.body as unknown as GuestListPage;
@@ -80,7 +80,7 @@ describe('Guests in the tab (admins)', () => {
     expect(back.rows.map((r) => r.id)).toEqual(page1.rows.map((r) => r.id));
   });
 
-  it('refuses another admin\'s cursor and a filter it does not know, saying why', async () => {
+  it("refuses another admin's cursor and a filter it does not know, saying why", async () => {
     const page = (await tab.get(people.adele, '/guests')).body as unknown as GuestListPage;
     const foreign = await tab.get(lynne, `/guests/pages/${page.nextCursorId}`);
     expect(foreign.status).toBe(403);
@@ -94,7 +94,10 @@ describe('Guests in the tab (admins)', () => {
     const ravi = DEMO_GUEST_IDS.raviKumarFabrikam;
     const one = await tab.get(people.adele, '/guests/one?email=ravi.kumar@fabrikam.com');
     expect(one.status).toBe(200);
-    expect(one.body).toMatchObject({ details: { id: ravi, displayName: 'Ravi Kumar (Fabrikam)', enabled: true }, plan: { calls: { disable: { method: 'PATCH' } } } });
+    expect(one.body).toMatchObject({
+      details: { id: ravi, displayName: 'Ravi Kumar (Fabrikam)', enabled: true },
+      plan: { calls: { disable: { method: 'PATCH' } } },
+    });
 
     const dryRun = await tab.post(people.adele, `/guests/${ravi}/dry-run`, { operation: 'disable' });
     expect(dryRun.status).toBe(200);
@@ -109,17 +112,30 @@ describe('Guests in the tab (admins)', () => {
     expect(disabled.status).toBe(202);
     expect(disabled.body).toEqual({ jobId: expect.any(String), operation: 'disable', state: 'working', working: 'Disabling sign-in…' });
     const jobId = disabled.body.jobId as string;
-    expect((await tab.get(people.adele, `/guests/writes/${jobId}`)).body).toEqual({ jobId, operation: 'disable', state: 'working', working: 'Disabling sign-in…' });
+    expect((await tab.get(people.adele, `/guests/writes/${jobId}`)).body).toEqual({
+      jobId,
+      operation: 'disable',
+      state: 'working',
+      working: 'Disabling sign-in…',
+    });
     expect(tab.harness.simulator.directory.users.find((u) => u.id === ravi)?.accountEnabled).not.toBe(false);
 
     const done = await writeOnceDone(people.adele, jobId);
-    expect(done).toMatchObject({ jobId, operation: 'disable', state: 'done', result: { kind: 'revoked', done: { operation: 'disable', guest: { id: ravi, enabled: false }, call: { method: 'PATCH' } } } });
+    expect(done).toMatchObject({
+      jobId,
+      operation: 'disable',
+      state: 'done',
+      result: { kind: 'revoked', done: { operation: 'disable', guest: { id: ravi, enabled: false }, call: { method: 'PATCH' } } },
+    });
     expect(done.result).not.toHaveProperty('done.unchanged');
     expect(tab.harness.simulator.directory.users.find((u) => u.id === ravi)?.accountEnabled).toBe(false);
 
     // A second confirmation finds the guest disabled and changes nothing, as a second click in chat does.
     const again = await tab.post(people.adele, `/guests/${ravi}/revoke`, { operation: 'disable', confirm: true });
-    expect(await writeOnceDone(people.adele, again.body.jobId as string)).toMatchObject({ state: 'done', result: { kind: 'revoked', done: { unchanged: true } } });
+    expect(await writeOnceDone(people.adele, again.body.jobId as string)).toMatchObject({
+      state: 'done',
+      result: { kind: 'revoked', done: { unchanged: true } },
+    });
   });
 
   it('shows a queued write and its result only to the admin who asked for it', async () => {
@@ -137,17 +153,24 @@ describe('Guests in the tab (admins)', () => {
       const answer = await tab.get(who === 'another admin' ? lynne : people.adele, path);
       expect({ who, status: answer.status, error: answer.body.error }).toEqual({ who, status: 404, error: 'There is no such change of yours.' });
     }
-    expect((await tab.get(people.adele, `/guests/writes/${jobId}`)).body).toMatchObject({ state: 'done', result: { kind: 'refused', title: 'Not done', message: expect.stringContaining('account is disabled') } });
+    expect((await tab.get(people.adele, `/guests/writes/${jobId}`)).body).toMatchObject({
+      state: 'done',
+      result: { kind: 'refused', title: 'Not done', message: expect.stringContaining('account is disabled') },
+    });
   });
 
-  it('shows Graph\'s reason when it refuses the write, as the chat card does', async () => {
+  it("shows Graph's reason when it refuses the write, as the chat card does", async () => {
     const dana = DEMO_GUEST_IDS.danaWhitfieldContoso;
     tab.harness.simulator.directory.assignRole({ principalId: dana, roleDefinitionId: ROLE_TEMPLATE_IDS.userAdministrator, directoryScopeId: '/' });
     const deleting = await tab.post(people.adele, `/guests/${dana}/revoke`, { operation: 'delete', confirm: true });
     expect(deleting.body).toMatchObject({ state: 'working', working: 'Deleting the guest…' });
 
     const done = await writeOnceDone(people.adele, deleting.body.jobId as string);
-    expect(done.result).toEqual({ kind: 'refused', title: 'Could not finish', message: expect.stringContaining('Microsoft Graph refused to delete Dana Whitfield (Contoso): they hold the directory role User Administrator.') });
+    expect(done.result).toEqual({
+      kind: 'refused',
+      title: 'Could not finish',
+      message: expect.stringContaining('Microsoft Graph refused to delete Dana Whitfield (Contoso): they hold the directory role User Administrator.'),
+    });
     expect(tab.harness.simulator.directory.users.find((u) => u.id === dana)).toBeDefined();
   });
 
@@ -174,10 +197,16 @@ describe('Guests in the tab (admins)', () => {
   });
 
   it('gives admins the pending overview', async () => {
-    const filed = await tab.post(people.alex, '/forms/invite', { values: { email: 'pending.one@fabrikam.com', justification: 'Works on the Falcon release with us.' } });
+    const filed = await tab.post(people.alex, '/forms/invite', {
+      values: { email: 'pending.one@fabrikam.com', justification: 'Works on the Falcon release with us.' },
+    });
     expect(filed.body.filed).toBe(true);
     const overview = await tab.get(people.adele, '/pending');
     expect(overview.status).toBe(200);
-    expect(overview.body).toEqual(expect.arrayContaining([expect.objectContaining({ request: expect.objectContaining({ guest: expect.objectContaining({ email: 'pending.one@fabrikam.com' }) }) })]));
+    expect(overview.body).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ request: expect.objectContaining({ guest: expect.objectContaining({ email: 'pending.one@fabrikam.com' }) }) }),
+      ]),
+    );
   });
 });

@@ -25,10 +25,15 @@ function fakeBuild(): string {
 }
 
 function directives(policy: string | null): Map<string, string[]> {
-  return new Map((policy ?? '').split(';').map((part) => part.trim().split(/\s+/)).map(([name, ...values]) => [name, values]));
+  return new Map(
+    (policy ?? '')
+      .split(';')
+      .map((part) => part.trim().split(/\s+/))
+      .map(([name, ...values]) => [name, values]),
+  );
 }
 
-describe('the tab\'s pages', () => {
+describe("the tab's pages", () => {
   let dir: string;
   let tab: TabClient | undefined;
   let harness: BotHarness | undefined;
@@ -47,7 +52,13 @@ describe('the tab\'s pages', () => {
 
   it('are framed only by Teams, Outlook and Microsoft 365, run only their own scripts, and send no X-Frame-Options', async () => {
     harness = await BotHarness.start({}, { tab: {} });
-    const app = createApp({ config: harness.config, logger: createLogger('silent'), store: SqliteStore.open(':memory:'), startWorker: false, tabFilesDir: dir });
+    const app = createApp({
+      config: harness.config,
+      logger: createLogger('silent'),
+      store: SqliteStore.open(':memory:'),
+      startWorker: false,
+      tabFilesDir: dir,
+    });
     try {
       const url = await app.listen(0, '127.0.0.1');
       for (const page of ['/tab/', '/tab/dialog.html', '/tab/tab.js']) {
@@ -74,7 +85,13 @@ describe('the tab\'s pages', () => {
 
   it('say how to build them when they are missing', async () => {
     harness = await BotHarness.start();
-    const app = createApp({ config: harness.config, logger: createLogger('silent'), store: SqliteStore.open(':memory:'), startWorker: false, tabFilesDir: path.join(dir, 'nothing') });
+    const app = createApp({
+      config: harness.config,
+      logger: createLogger('silent'),
+      store: SqliteStore.open(':memory:'),
+      startWorker: false,
+      tabFilesDir: path.join(dir, 'nothing'),
+    });
     try {
       const response = await fetch(`${await app.listen(0, '127.0.0.1')}/tab/`);
       expect(response.status).toBe(503);
@@ -120,9 +137,23 @@ describe('the tab\'s pages', () => {
     expect((await fetch(`${harness.url}/tab/local-host/token`, { method: 'POST' })).status).toBe(404);
     expect((await fetch(`${harness.url}/tab/api/me`)).status).toBe(401);
 
-    const config = loadConfig({ LOG_LEVEL: 'silent', MicrosoftAppId: '11111111-2222-3333-4444-555555555555', MicrosoftAppPassword: 'x', MicrosoftAppTenantId: demoWellKnownIds().tenantId }, demoWellKnownIds());
-    expect(() => createApp({ config: { ...config, graphBaseUrl: harness!.simulator.url }, logger: createLogger('silent'), store: SqliteStore.open(':memory:'), startWorker: false, localTeamsHost: { people: LOCAL_PEOPLE } })).toThrow(
-      /local mode/,
+    const config = loadConfig(
+      {
+        LOG_LEVEL: 'silent',
+        MicrosoftAppId: '11111111-2222-3333-4444-555555555555',
+        MicrosoftAppPassword: 'x',
+        MicrosoftAppTenantId: demoWellKnownIds().tenantId,
+      },
+      demoWellKnownIds(),
     );
+    expect(() =>
+      createApp({
+        config: { ...config, graphBaseUrl: harness!.simulator.url },
+        logger: createLogger('silent'),
+        store: SqliteStore.open(':memory:'),
+        startWorker: false,
+        localTeamsHost: { people: LOCAL_PEOPLE },
+      }),
+    ).toThrow(/local mode/);
   });
 });

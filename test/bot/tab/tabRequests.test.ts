@@ -60,7 +60,7 @@ describe('My requests in the tab', () => {
     expect(await tab.harness.app.store.listRequestsByRequester(people.alex.aadObjectId, 10)).toHaveLength(0);
   });
 
-  it('reads the form with the chat\'s own schema: comma-joined groups are split, and a field past its limit is refused by name, filing nothing', async () => {
+  it("reads the form with the chat's own schema: comma-joined groups are split, and a field past its limit is refused by name, filing nothing", async () => {
     const tooLong = await tab.post(people.alex, '/forms/invite', { values: { ...INVITE, justification: 'x'.repeat(4001) } });
     expect(tooLong.status).toBe(400);
     expect(tooLong.body.error).toBe('The request has an invalid values.justification.');
@@ -81,7 +81,7 @@ describe('My requests in the tab', () => {
     expect(audit[0]).toMatchObject({ action: 'request_created', actor: people.alex.aadObjectId, source: expect.stringMatching(/^tab:/) });
   });
 
-  it('lists only the caller\'s own requests, each with its timeline and, once invited, its redeem link', async () => {
+  it("lists only the caller's own requests, each with its timeline and, once invited, its redeem link", async () => {
     await say(tab.harness, people.megan, 'hello');
     const mine = await file(people.alex, INVITE);
     await file(people.isaiah, { ...INVITE, email: 'someone.else@fabrikam.com' });
@@ -107,7 +107,7 @@ describe('My requests in the tab', () => {
     expect(megansView.outcome?.redeemUrl).toBeUndefined();
   });
 
-  it('cancels the caller\'s own pending request, refuses anyone else, and updates the approver\'s chat card', async () => {
+  it("cancels the caller's own pending request, refuses anyone else, and updates the approver's chat card", async () => {
     await say(tab.harness, people.megan, 'hello');
     const request = await file(people.alex, INVITE);
 
@@ -127,7 +127,7 @@ describe('My requests in the tab', () => {
     expect(again.body.error).toBe('This request was already cancelled by the requester.');
   });
 
-  it('searches the form\'s typeahead fields within the person\'s search allowance', async () => {
+  it("searches the form's typeahead fields within the person's search allowance", async () => {
     await tab.stop();
     tab = await TabClient.start({ SEARCHES_PER_USER_PER_SECOND: '1', SEARCH_BURST_PER_USER: '0' });
     const first = await tab.get(people.alex, '/search/groups?q=Project');

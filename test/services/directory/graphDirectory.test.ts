@@ -26,7 +26,7 @@ describe('GraphDirectory', () => {
     expect(megan).toMatchObject({ id: DEMO_USER_IDS.meganBowen, userType: 'Member' });
   });
 
-  it('doubles quotes in addresses like o\'brien', async () => {
+  it("doubles quotes in addresses like o'brien", async () => {
     const liam = sim.directory.getUser(DEMO_GUEST_IDS.liamOBrienNorthwind)!;
     expect(liam.mail).toContain("'");
     expect((await directory.findUsersByEmail(liam.mail!)).map((u) => u.id)).toEqual([liam.id]);
@@ -40,7 +40,12 @@ describe('GraphDirectory', () => {
 
   it('finds a guest invited a moment ago, while the advanced-query index has not caught up', async () => {
     sim.setFaults({ replication: { lagMs: 60_000 } });
-    const invitation = await directory.invite({ email: 'just.invited@fabrikam.com', displayName: 'Just', message: '', redirectUrl: 'https://myapps.microsoft.com' });
+    const invitation = await directory.invite({
+      email: 'just.invited@fabrikam.com',
+      displayName: 'Just',
+      message: '',
+      redirectUrl: 'https://myapps.microsoft.com',
+    });
     expect(await directory.countGuestsFromDomain('fabrikam.com')).toBe(2);
     expect(await directory.findUsersByEmail('Just.Invited@fabrikam.com')).toEqual([
       expect.objectContaining({ id: invitation.guestId, userType: 'Guest', externalUserState: 'PendingAcceptance' }),
@@ -48,13 +53,23 @@ describe('GraphDirectory', () => {
   });
 
   it('finds a user by an SMTP proxy address that is neither mail nor in otherMails', async () => {
-    const user = sim.directory.addUser({ displayName: 'Proxy', userPrincipalName: 'proxy@example.com', mail: 'proxy@example.com', proxyAddresses: ['SMTP:proxy@example.com', 'smtp:old.name@example.com'] });
+    const user = sim.directory.addUser({
+      displayName: 'Proxy',
+      userPrincipalName: 'proxy@example.com',
+      mail: 'proxy@example.com',
+      proxyAddresses: ['SMTP:proxy@example.com', 'smtp:old.name@example.com'],
+    });
     expect((await directory.findUsersByEmail('old.name@example.com')).map((u) => u.id)).toEqual([user.id]);
   });
 
   it('follows nextLink pages to the end', async () => {
     for (let i = 0; i < 1100; i += 1) {
-      sim.directory.addUser({ displayName: `Twin ${i}`, userPrincipalName: `twin${i}@example.com`, mail: `twin${i}@example.com`, otherMails: ['shared@fabrikam.com'] });
+      sim.directory.addUser({
+        displayName: `Twin ${i}`,
+        userPrincipalName: `twin${i}@example.com`,
+        mail: `twin${i}@example.com`,
+        otherMails: ['shared@fabrikam.com'],
+      });
     }
     requests.length = 0;
     expect(await directory.findUsersByEmail('shared@fabrikam.com')).toHaveLength(1100);
@@ -69,7 +84,15 @@ describe('GraphDirectory', () => {
   it('offers only groups a guest can be added to', async () => {
     const { groups, more } = await directory.listAssignableGroups(50);
     const names = groups.map((g) => g.displayName).sort();
-    expect(names).toEqual(['Contractors', 'Fabrikam Collaboration', 'Guest Access Admins', 'Guest Access Approvers', 'Partner Portal Users', 'Project Falcon', 'Security Team']);
+    expect(names).toEqual([
+      'Contractors',
+      'Fabrikam Collaboration',
+      'Guest Access Admins',
+      'Guest Access Approvers',
+      'Partner Portal Users',
+      'Project Falcon',
+      'Security Team',
+    ]);
     expect(more).toBe(false);
     const limited = await directory.listAssignableGroups(2);
     expect(limited.groups).toHaveLength(2);
@@ -80,7 +103,9 @@ describe('GraphDirectory', () => {
   });
 
   it('tells which groups a group is nested in', async () => {
-    expect(await directory.checkGroupMemberGroups(DEMO_GROUP_IDS.securityTeam, [DEMO_GROUP_IDS.approvers, DEMO_GROUP_IDS.admins])).toEqual([DEMO_GROUP_IDS.admins]);
+    expect(await directory.checkGroupMemberGroups(DEMO_GROUP_IDS.securityTeam, [DEMO_GROUP_IDS.approvers, DEMO_GROUP_IDS.admins])).toEqual([
+      DEMO_GROUP_IDS.admins,
+    ]);
     expect(await directory.checkGroupMemberGroups(DEMO_GROUP_IDS.contractors, [DEMO_GROUP_IDS.approvers, DEMO_GROUP_IDS.admins])).toEqual([]);
   });
 
@@ -108,13 +133,16 @@ describe('GraphDirectory', () => {
   });
 
   it('builds group references on the configured Graph origin, which Graph insists on', async () => {
-    expect(new GraphDirectory(createGraphClient({ baseUrl: sim.url }), 'https://graph.microsoft.us').referenceTo('directoryObjects', DEMO_USER_IDS.alexWilber)).toBe(
-      `https://graph.microsoft.us/v1.0/directoryObjects/${DEMO_USER_IDS.alexWilber}`,
-    );
+    expect(
+      new GraphDirectory(createGraphClient({ baseUrl: sim.url }), 'https://graph.microsoft.us').referenceTo('directoryObjects', DEMO_USER_IDS.alexWilber),
+    ).toBe(`https://graph.microsoft.us/v1.0/directoryObjects/${DEMO_USER_IDS.alexWilber}`);
     expect(await directory.addGroupMember(DEMO_GROUP_IDS.contractors, DEMO_GUEST_IDS.danaWhitfieldContoso)).toBe('added');
     // A directory configured for another origin sends references the simulator's Graph root refuses.
     const elsewhere = new GraphDirectory(createGraphClient({ baseUrl: sim.url }), 'https://graph.microsoft.com');
-    await expect(elsewhere.addGroupMember(DEMO_GROUP_IDS.contractors, DEMO_GUEST_IDS.janeDoeFabrikam)).rejects.toMatchObject({ status: 400, code: 'Request_BadRequest' });
+    await expect(elsewhere.addGroupMember(DEMO_GROUP_IDS.contractors, DEMO_GUEST_IDS.janeDoeFabrikam)).rejects.toMatchObject({
+      status: 400,
+      code: 'Request_BadRequest',
+    });
   });
 
   it("reads a user's app roles completely, including those held through a group", async () => {
@@ -122,7 +150,13 @@ describe('GraphDirectory', () => {
     sim.directory.appRoles.assign({ principalId: DEMO_GROUP_IDS.contractors, resourceId: DEMO_SERVICE_PRINCIPAL_IDS.expenseHub, appRoleId: submitter });
     const roles = await directory.listAppRoleAssignments(DEMO_GUEST_IDS.liamOBrienNorthwind);
     expect(roles).toContainEqual(
-      expect.objectContaining({ principalId: DEMO_GROUP_IDS.contractors, principalType: 'Group', principalDisplayName: 'Contractors', resourceId: DEMO_SERVICE_PRINCIPAL_IDS.expenseHub, appRoleId: submitter }),
+      expect.objectContaining({
+        principalId: DEMO_GROUP_IDS.contractors,
+        principalType: 'Group',
+        principalDisplayName: 'Contractors',
+        resourceId: DEMO_SERVICE_PRINCIPAL_IDS.expenseHub,
+        appRoleId: submitter,
+      }),
     );
   });
 
@@ -138,13 +172,21 @@ describe('GraphDirectory', () => {
     expect(await directory.countGuestsFromDomain('fabrikam.com')).toBe(2);
 
     sim.injectFault({ status: 503, retryAfter: 0, method: 'POST', path: '/invitations' });
-    const failure = await directory.invite({ email: 'once@fabrikam.com', displayName: '', message: '', redirectUrl: 'https://myapps.microsoft.com' }).catch((e: unknown) => e);
+    const failure = await directory
+      .invite({ email: 'once@fabrikam.com', displayName: '', message: '', redirectUrl: 'https://myapps.microsoft.com' })
+      .catch((e: unknown) => e);
     expect(failure).toMatchObject({ status: 503, transient: true });
     expect(requests.filter((r) => r.includes('/invitations'))).toHaveLength(1);
   });
 
   it('removes exactly the assignment it made, and counts what is already gone as done', async () => {
-    const invitation = await directory.invite({ email: 'ending@fabrikam.com', displayName: 'Ending', message: '', redirectUrl: 'https://myapps.microsoft.com', sponsorIds: [DEMO_USER_IDS.alexWilber] });
+    const invitation = await directory.invite({
+      email: 'ending@fabrikam.com',
+      displayName: 'Ending',
+      message: '',
+      redirectUrl: 'https://myapps.microsoft.com',
+      sponsorIds: [DEMO_USER_IDS.alexWilber],
+    });
     expect(sim.directory.getUser(invitation.guestId)?.sponsorIds).toEqual([DEMO_USER_IDS.alexWilber.toLowerCase()]);
     await directory.addGroupMember(DEMO_GROUP_IDS.projectFalcon, invitation.guestId);
     const role = await directory.assignDirectoryRole('95e79109-95c0-4d8e-aee3-d01accf2d47b', invitation.guestId);
@@ -173,7 +215,12 @@ describe('GraphDirectory', () => {
 
   it('reads many guests in batches of 20 requests, correlating the answers by id', async () => {
     const guests = Array.from({ length: 25 }, (_, i) =>
-      sim.directory.addUser({ displayName: `Batch ${i}`, userPrincipalName: `batch${i}_x.com#EXT#@example.onmicrosoft.com`, mail: `batch${i}@x.com`, userType: 'Guest' }),
+      sim.directory.addUser({
+        displayName: `Batch ${i}`,
+        userPrincipalName: `batch${i}_x.com#EXT#@example.onmicrosoft.com`,
+        mail: `batch${i}@x.com`,
+        userType: 'Guest',
+      }),
     );
     sim.directory.addMember(DEMO_GROUP_IDS.contractors, guests[3].id);
     requests.length = 0;

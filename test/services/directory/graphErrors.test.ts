@@ -9,7 +9,7 @@ describe('GraphFailure', () => {
     expect(new GraphFailure(status, 'x', 'y').transient).toBe(false);
   });
 
-  it('explains a refusal without blaming the permissions alone, naming the code and Graph\'s words', () => {
+  it("explains a refusal without blaming the permissions alone, naming the code and Graph's words", () => {
     const message = new GraphFailure(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.').userMessage;
     expect(message).toContain('either its app lacks a Graph permission this needs (an admin can see which with npm run check-permissions)');
     expect(message).toContain('or the object is protected from apps, such as a user who holds a privileged administrator role');
@@ -19,7 +19,7 @@ describe('GraphFailure', () => {
 });
 
 describe('toGraphFailure', () => {
-  it('reads status, code, message, request id and Retry-After from the client\'s GraphError', () => {
+  it("reads status, code, message, request id and Retry-After from the client's GraphError", () => {
     const headers = new Headers({ 'Retry-After': '7' });
     const failure = toGraphFailure({ statusCode: 429, code: 'TooManyRequests', message: 'Please retry again later.', requestId: 'r-1', headers });
     expect(failure).toMatchObject({ status: 429, code: 'TooManyRequests', graphMessage: 'Please retry again later.', requestId: 'r-1', retryAfterSeconds: 7 });

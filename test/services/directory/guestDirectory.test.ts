@@ -35,7 +35,7 @@ describe('GraphDirectory for guest administration', () => {
     expect(requests).toEqual([]);
   });
 
-  it('reads the last successful sign-in only when asked, and fails with Graph\'s code without a licence', async () => {
+  it("reads the last successful sign-in only when asked, and fails with Graph's code without a licence", async () => {
     const jane = await directory.getGuest(DEMO_GUEST_IDS.janeDoeFabrikam, true);
     expect(jane?.lastSuccessfulSignInDateTime).toBe('2026-10-02T13:20:00Z');
     expect((await directory.getGuest(DEMO_GUEST_IDS.raviKumarFabrikam, true))?.lastSuccessfulSignInDateTime).toBeNull();
@@ -61,7 +61,12 @@ describe('GraphDirectory for guest administration', () => {
   });
 
   it('re-invites, returning the same user and a new redeem link', async () => {
-    const again = await directory.reinvite({ email: 'jane.doe@fabrikam.com', guestId: DEMO_GUEST_IDS.janeDoeFabrikam, redirectUrl: 'https://myapps.microsoft.com', resetRedemption: true });
+    const again = await directory.reinvite({
+      email: 'jane.doe@fabrikam.com',
+      guestId: DEMO_GUEST_IDS.janeDoeFabrikam,
+      redirectUrl: 'https://myapps.microsoft.com',
+      resetRedemption: true,
+    });
     expect(again.guestId).toBe(DEMO_GUEST_IDS.janeDoeFabrikam);
     expect(again.redeemUrl).toMatch(/^https:\/\/login\.microsoftonline\.com\/redeem\?rd=/);
     expect(sim.directory.invitations.at(-1)).toMatchObject({ resetRedemption: true, sendInvitationMessage: true });

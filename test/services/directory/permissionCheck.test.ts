@@ -32,7 +32,9 @@ describe('checkGraphPermissions', () => {
     const report = await checkGraphPermissions(directory, '0f0f0f0f-0000-4000-8000-000000000000');
     expect(report.outcome).toBe('unreadable');
     expect(report.capabilities.off()).toEqual([]);
-    expect(describePermissionReport(report)[0]).toContain('Graph knows no service principal for the app 0f0f0f0f-0000-4000-8000-000000000000 (404): check AZURE_CLIENT_ID');
+    expect(describePermissionReport(report)[0]).toContain(
+      'Graph knows no service principal for the app 0f0f0f0f-0000-4000-8000-000000000000 (404): check AZURE_CLIENT_ID',
+    );
   });
 
   it('does not check without an app id, and says which setting names it', async () => {

@@ -26,7 +26,10 @@ const GUID = '11111111-2222-4333-8444-555555555555';
 const PORTAL_READER = 'ee7f21b6-09b0-4fcc-a52e-726c1f589aeb';
 
 function segmentsOf(path: string): string[] {
-  return path.split('/').filter((s) => s !== '').map((s) => s.replace(/\{\w+\}/g, GUID));
+  return path
+    .split('/')
+    .filter((s) => s !== '')
+    .map((s) => s.replace(/\{\w+\}/g, GUID));
 }
 
 /** Requirements compared as sets of sets. */
@@ -46,7 +49,10 @@ function declaredCallOf(line: string): string | undefined {
   const match = /^(\w+) \/v1\.0([^? ]*)/.exec(line);
   if (!match) return undefined;
   const [, method, rawPath] = match;
-  const segments = rawPath.split('/').filter((s) => s !== '').map((s) => decodeURIComponent(s));
+  const segments = rawPath
+    .split('/')
+    .filter((s) => s !== '')
+    .map((s) => decodeURIComponent(s));
   const operation = graphOperations().find((o) => {
     const template = o.path.split('/').filter((s) => s !== '');
     return (
@@ -69,7 +75,8 @@ describe('the permission declaration and the simulator', () => {
       }
       const ours = normalised(operation.requires);
       const theirs = normalised(simulator);
-      if (JSON.stringify(ours) !== JSON.stringify(theirs)) differences.push(`${operation.name}: bot ${JSON.stringify(ours)} vs simulator ${JSON.stringify(theirs)}`);
+      if (JSON.stringify(ours) !== JSON.stringify(theirs))
+        differences.push(`${operation.name}: bot ${JSON.stringify(ours)} vs simulator ${JSON.stringify(theirs)}`);
     }
     expect(differences).toEqual([]);
   });
@@ -110,7 +117,12 @@ describe('every request of the Graph layer', () => {
     await directory.checkMemberGroups(DEMO_USER_IDS.adeleVance, [DEMO_GROUP_IDS.admins]);
     await directory.getRoleDefinitions([ROLE_TEMPLATE_IDS.guestInviter]);
     await directory.directoryRolesOf(DEMO_USER_IDS.lynneRobbins);
-    const invited = await directory.invite({ email: 'ola.berg@fabrikam.com', displayName: 'Ola Berg', message: '', redirectUrl: 'https://myapps.microsoft.com' });
+    const invited = await directory.invite({
+      email: 'ola.berg@fabrikam.com',
+      displayName: 'Ola Berg',
+      message: '',
+      redirectUrl: 'https://myapps.microsoft.com',
+    });
     await directory.addGroupMember(DEMO_GROUP_IDS.projectFalcon, invited.guestId);
     await directory.assignDirectoryRole(ROLE_TEMPLATE_IDS.guestInviter, invited.guestId);
     await directory.listApps(10);
@@ -129,7 +141,12 @@ describe('every request of the Graph layer', () => {
     await directory.getGuest(DEMO_GUEST_IDS.janeDoeFabrikam, false);
     await directory.listMemberships(DEMO_GUEST_IDS.janeDoeFabrikam);
     await directory.listSponsors(DEMO_GUEST_IDS.janeDoeFabrikam);
-    await directory.reinvite({ email: 'jane.doe@fabrikam.com', guestId: DEMO_GUEST_IDS.janeDoeFabrikam, redirectUrl: 'https://myapps.microsoft.com', resetRedemption: true });
+    await directory.reinvite({
+      email: 'jane.doe@fabrikam.com',
+      guestId: DEMO_GUEST_IDS.janeDoeFabrikam,
+      redirectUrl: 'https://myapps.microsoft.com',
+      resetRedemption: true,
+    });
     await directory.send(disableUserRequest(DEMO_GUEST_IDS.raviKumarFabrikam));
     await directory.send(deleteUserRequest(DEMO_GUEST_IDS.raviKumarFabrikam));
     await directory.addSponsor(invited.guestId, { kind: 'user', id: DEMO_USER_IDS.alexWilber });
@@ -151,9 +168,25 @@ describe('every request of the Graph layer', () => {
     expect(requests.filter((line) => declaredCallOf(line) === undefined)).toEqual([]);
     // And the declaration has no call the Graph layer never makes.
     const made = new Set(requests.map(declaredCallOf));
-    expect(graphOperations().filter((o) => !made.has(o.name) && o.variant === undefined).map((o) => o.name)).toEqual([]);
+    expect(
+      graphOperations()
+        .filter((o) => !made.has(o.name) && o.variant === undefined)
+        .map((o) => o.name),
+    ).toEqual([]);
     // And every method of the Graph layer was called above (helpers that send nothing themselves excepted).
-    const helpers = new Set(['constructor', 'urlOf', 'referenceTo', 'transitiveMembersOfType', 'guestPage', 'collect', 'relativeNextLink', 'get', 'call', 'removal', 'pagedBatchValue']);
+    const helpers = new Set([
+      'constructor',
+      'urlOf',
+      'referenceTo',
+      'transitiveMembersOfType',
+      'guestPage',
+      'collect',
+      'relativeNextLink',
+      'get',
+      'call',
+      'removal',
+      'pagedBatchValue',
+    ]);
     const methods = Object.getOwnPropertyNames(GraphDirectory.prototype).filter((name) => !helpers.has(name));
     expect(methods.filter((name) => !called.has(name))).toEqual([]);
   });

@@ -17,7 +17,13 @@ function setup(initial: Record<string, string[]>, ttlMs = 60_000) {
       return groupIds.filter((g) => (memberships[userId] ?? []).includes(g));
     },
   };
-  const roles = new RoleService(directory, { approverGroupId: APPROVERS, adminGroupId: ADMINS }, { now: () => new Date(now) }, Capabilities.everything(), ttlMs);
+  const roles = new RoleService(
+    directory,
+    { approverGroupId: APPROVERS, adminGroupId: ADMINS },
+    { now: () => new Date(now) },
+    Capabilities.everything(),
+    ttlMs,
+  );
   return { roles, calls, memberships, timing, advance: (ms: number) => (now += ms) };
 }
 
@@ -55,7 +61,7 @@ describe('RoleService', () => {
     expect(none.calls).toEqual(['megan', 'megan', 'megan']);
   });
 
-  it('takes a removed approver\'s rights away within the lifetime, counted from when Graph was asked', async () => {
+  it("takes a removed approver's rights away within the lifetime, counted from when Graph was asked", async () => {
     const { roles, memberships, timing, advance } = setup({ megan: [APPROVERS] });
     timing.callMs = 5_000; // a slow answer does not stretch the lifetime
     expect(await roles.isApproverForDecision('megan')).toBe(true);

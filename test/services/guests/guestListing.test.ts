@@ -76,7 +76,14 @@ describe('GuestListing', () => {
   afterEach(() => store.close());
 
   function listing(directory: ListingDirectory, options: { rowsPerCard?: number; capabilities?: Capabilities } = {}): GuestListing {
-    return new GuestListing({ store, directory, clock, capabilities: options.capabilities ?? Capabilities.everything(), logger, options: { rowsPerCard: options.rowsPerCard ?? 25 } });
+    return new GuestListing({
+      store,
+      directory,
+      clock,
+      capabilities: options.capabilities ?? Capabilities.everything(),
+      logger,
+      options: { rowsPerCard: options.rowsPerCard ?? 25 },
+    });
   }
 
   function pageOf(result: ListingResult): GuestListPage {
@@ -109,7 +116,15 @@ describe('GuestListing', () => {
     const guests = listing(directory);
     const cards: GuestListPage[] = [pageOf(await guests.start(OWNER, {}))];
     while (cards.at(-1)!.nextCursorId) cards.push(pageOf(await guests.open(OWNER, cards.at(-1)!.nextCursorId!)));
-    expect(cards.map((c) => [c.firstNumber, c.rows.length])).toEqual([[1, 25], [26, 25], [51, 10], [61, 25], [86, 25], [111, 10], [121, 10]]);
+    expect(cards.map((c) => [c.firstNumber, c.rows.length])).toEqual([
+      [1, 25],
+      [26, 25],
+      [51, 10],
+      [61, 25],
+      [86, 25],
+      [111, 10],
+      [121, 10],
+    ]);
     expect(directory.calls).toEqual(['list', 'https://graph.microsoft.com/v1.0/users?page=1', 'https://graph.microsoft.com/v1.0/users?page=2']);
 
     let back = cards.at(-1)!;
@@ -196,7 +211,9 @@ describe('GuestListing', () => {
   it('falls back to invitations never redeemed for N days when the tenant has no P1 licence', async () => {
     const directory = new FakeDirectory([numbered(1, 3, { externalUserState: 'PendingAcceptance' })]);
     directory.failFirstWith = (query) =>
-      query.withSignInActivity ? new GraphFailure(403, 'Authentication_RequestFromNonPremiumTenantOrB2CTenant', "Neither tenant is B2C or tenant doesn't have premium license") : undefined;
+      query.withSignInActivity
+        ? new GraphFailure(403, 'Authentication_RequestFromNonPremiumTenantOrB2CTenant', "Neither tenant is B2C or tenant doesn't have premium license")
+        : undefined;
     const page = pageOf(await listing(directory).start(OWNER, { staleDays: 30, domain: 'fabrikam.com' }));
     expect(directory.queries[1]).toEqual({ domain: 'fabrikam.com', state: 'PendingAcceptance', stateChangedBefore: new Date(NOW - 30 * DAY) });
     expect(page.notice).toContain('needs a Microsoft Entra ID P1 or P2 licence');
@@ -209,12 +226,14 @@ describe('GuestListing', () => {
     const capabilities = Capabilities.granted(['User.Read.All']);
     const page = pageOf(await listing(directory, { capabilities }).start(OWNER, { staleDays: 30 }));
     expect(directory.queries).toEqual([{ state: 'PendingAcceptance', stateChangedBefore: new Date(NOW - 30 * DAY) }]);
-    expect(page.notice).toContain("Reading sign-in activity (guests stale:N and the last sign-in on the guest card) is turned off: the bot's app lacks AuditLog.Read.All");
+    expect(page.notice).toContain(
+      "Reading sign-in activity (guests stale:N and the last sign-in on the guest card) is turned off: the bot's app lacks AuditLog.Read.All",
+    );
     expect(page.notice).toContain('Listed instead: guests who have not redeemed their invitation for 30 days.');
     expect(page.rows).toHaveLength(2);
   });
 
-    it('reports other Graph failures in words', async () => {
+  it('reports other Graph failures in words', async () => {
     const directory = new FakeDirectory([]);
     directory.failFirstWith = () => new GraphFailure(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
     expect(await listing(directory).start(OWNER, {})).toEqual({

@@ -111,7 +111,14 @@ describe('guest totals', () => {
   it('refuses someone who is not an admin, audits the attempt and reads nothing', async () => {
     const { totals, audit, calls } = service([guest(1, 'fabrikam.com')]);
     expect(await totals.totals(EMPLOYEE, 'tab:1')).toMatchObject({ kind: 'forbidden' });
-    expect(audit).toEqual([expect.objectContaining({ actor: EMPLOYEE.aadObjectId, action: 'admin_command_refused', source: 'tab:1', detail: { command: 'guests.totals', why: 'not_admin' } })]);
+    expect(audit).toEqual([
+      expect.objectContaining({
+        actor: EMPLOYEE.aadObjectId,
+        action: 'admin_command_refused',
+        source: 'tab:1',
+        detail: { command: 'guests.totals', why: 'not_admin' },
+      }),
+    ]);
     expect(calls.list).toBe(0);
   });
 });

@@ -70,7 +70,7 @@ describe('the Teams SSO token check', () => {
     expect(await validator.check(`Bearer ${foreign}`)).toMatchObject({ ok: false, why: 'tenant' });
   });
 
-  it('refuses a token signed with another key under the issuer\'s key id', async () => {
+  it("refuses a token signed with another key under the issuer's key id", async () => {
     const forger = generateKeyPairSync('rsa', { modulusLength: 2048 });
     expect(await validator.check(`Bearer ${await token({}, forger.privateKey)}`)).toMatchObject({ ok: false, why: 'signature' });
   });
@@ -89,7 +89,7 @@ describe('the Teams SSO token check', () => {
     expect(await validator.check(`Bearer ${unsigned({ alg: 'none', kid }, claims)}`)).toMatchObject({ ok: false, why: 'algorithm' });
   });
 
-  it('refuses an HS256 token keyed with the issuer\'s public key', async () => {
+  it("refuses an HS256 token keyed with the issuer's public key", async () => {
     const header = { alg: 'HS256', kid };
     const claims = { iss: localIssuerName(TENANT), aud: LOCAL_TAB_AUDIENCE, tid: TENANT, oid: ALEX.aadObjectId, scp: 'access_as_user', exp: seconds + 3600 };
     const signingInput = unsigned(header, claims).slice(0, -1);

@@ -74,7 +74,10 @@ describe('loadConfig', () => {
     expect(loadConfig(tenant)).toMatchObject({ graphPermissionCheck: true, graphClientId: APP });
     expect(loadConfig({ ...tenant, GRAPH_PERMISSION_CHECK: 'false' }).graphPermissionCheck).toBe(false);
     const demoApp = 'a15e4210-9d57-491a-bc27-b814607a2496';
-    expect(loadConfig({ GRAPH_BASE_URL: 'http://127.0.0.1:5001' }, { ...local, botAppId: demoApp })).toMatchObject({ graphPermissionCheck: false, graphClientId: demoApp });
+    expect(loadConfig({ GRAPH_BASE_URL: 'http://127.0.0.1:5001' }, { ...local, botAppId: demoApp })).toMatchObject({
+      graphPermissionCheck: false,
+      graphClientId: demoApp,
+    });
     expect(loadConfig({ GRAPH_PERMISSION_CHECK: 'true' }, local).graphPermissionCheck).toBe(true);
     expect(problemsOf({ ...tenant, GRAPH_PERMISSION_CHECK: 'maybe', AZURE_CLIENT_ID: 'bot' })).toEqual([
       'AZURE_CLIENT_ID "bot" is not an application (client) id: expected a GUID.',
@@ -108,7 +111,9 @@ describe('loadConfig', () => {
 
   it('requires the approver and admin groups for a real tenant', () => {
     const problems = problemsOf({ AZURE_TENANT_ID: TENANT, AZURE_CLIENT_ID: APP, AZURE_CLIENT_SECRET: 'x' }, local);
-    expect(problems).toEqual(expect.arrayContaining([expect.stringContaining('APPROVER_GROUP_ID is empty'), expect.stringContaining('ADMIN_GROUP_ID is empty')]));
+    expect(problems).toEqual(
+      expect.arrayContaining([expect.stringContaining('APPROVER_GROUP_ID is empty'), expect.stringContaining('ADMIN_GROUP_ID is empty')]),
+    );
   });
 
   it('refuses a password without an app id', () => {
@@ -209,7 +214,9 @@ describe('loadConfig', () => {
     });
 
     it('starts with an app id, and with a loopback simulator without one', () => {
-      expect(problemsOf({ ...groups, AZURE_TENANT_ID: TENANT, AZURE_CLIENT_ID: APP, AZURE_CLIENT_SECRET: 'x', MicrosoftAppId: APP, MicrosoftAppPassword: 'y' })).toEqual([]);
+      expect(
+        problemsOf({ ...groups, AZURE_TENANT_ID: TENANT, AZURE_CLIENT_ID: APP, AZURE_CLIENT_SECRET: 'x', MicrosoftAppId: APP, MicrosoftAppPassword: 'y' }),
+      ).toEqual([]);
       expect(problemsOf({ GRAPH_BASE_URL: 'http://127.0.0.1:5001' }, local)).toEqual([]);
     });
   });
@@ -235,9 +242,15 @@ describe('loadConfig', () => {
 
   it('limits each person to 30 requests an hour and 5 searches a second (burst 10), and an instance to 64 turns, by default', () => {
     expect(loadConfig({}, local)).toMatchObject({ requestsPerUserPerHour: 30, searchesPerUserPerSecond: 5, searchBurstPerUser: 10, maxConcurrentTurns: 64 });
-    const tuned = loadConfig({ REQUESTS_PER_USER_PER_HOUR: '100', SEARCHES_PER_USER_PER_SECOND: '2', SEARCH_BURST_PER_USER: '0', MAX_CONCURRENT_TURNS: '8' }, local);
+    const tuned = loadConfig(
+      { REQUESTS_PER_USER_PER_HOUR: '100', SEARCHES_PER_USER_PER_SECOND: '2', SEARCH_BURST_PER_USER: '0', MAX_CONCURRENT_TURNS: '8' },
+      local,
+    );
     expect(tuned).toMatchObject({ requestsPerUserPerHour: 100, searchesPerUserPerSecond: 2, searchBurstPerUser: 0, maxConcurrentTurns: 8 });
-    const problems = problemsOf({ REQUESTS_PER_USER_PER_HOUR: '0', SEARCHES_PER_USER_PER_SECOND: 'many', SEARCH_BURST_PER_USER: '-1', MAX_CONCURRENT_TURNS: '1.5' }, local);
+    const problems = problemsOf(
+      { REQUESTS_PER_USER_PER_HOUR: '0', SEARCHES_PER_USER_PER_SECOND: 'many', SEARCH_BURST_PER_USER: '-1', MAX_CONCURRENT_TURNS: '1.5' },
+      local,
+    );
     expect(problems).toEqual([
       expect.stringContaining('REQUESTS_PER_USER_PER_HOUR "0"'),
       expect.stringContaining('SEARCHES_PER_USER_PER_SECOND "many"'),
@@ -266,11 +279,20 @@ describe('loadConfig', () => {
       cleanupGuestsPerMinute: 30,
     });
     expect(loadConfig({ GUEST_ACCESS_MAX_DAYS: '30' }, local).guestAccessDefaultDays).toBe(30);
-    expect(loadConfig({ GUEST_END_ACTION: 'Delete', RECERTIFY_DAYS: '180', GUEST_ACCESS_NO_END: 'true' }, local)).toMatchObject({ guestEndAction: 'delete', recertifyDays: 180, guestAccessNoEnd: true });
+    expect(loadConfig({ GUEST_END_ACTION: 'Delete', RECERTIFY_DAYS: '180', GUEST_ACCESS_NO_END: 'true' }, local)).toMatchObject({
+      guestEndAction: 'delete',
+      recertifyDays: 180,
+      guestAccessNoEnd: true,
+    });
   });
 
   it('names lifecycle settings that contradict each other or are out of range', () => {
-    expect(problemsOf({ GUEST_ACCESS_DEFAULT_DAYS: '120', GUEST_ACCESS_MAX_DAYS: '60', GUEST_END_ACTION: 'archive', RECERTIFY_DAYS: '10', RECERTIFY_GRACE_DAYS: '10' }, local)).toEqual([
+    expect(
+      problemsOf(
+        { GUEST_ACCESS_DEFAULT_DAYS: '120', GUEST_ACCESS_MAX_DAYS: '60', GUEST_END_ACTION: 'archive', RECERTIFY_DAYS: '10', RECERTIFY_GRACE_DAYS: '10' },
+        local,
+      ),
+    ).toEqual([
       'GUEST_ACCESS_DEFAULT_DAYS (120) is longer than GUEST_ACCESS_MAX_DAYS (60): the date a form suggests must be one it allows.',
       'GUEST_END_ACTION "archive" must be one of: disable, delete, none.',
       'RECERTIFY_GRACE_DAYS (10) must be shorter than RECERTIFY_DAYS (10): a campaign would still be open when the next one starts.',

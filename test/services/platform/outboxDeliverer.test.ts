@@ -100,7 +100,7 @@ describe('OutboxDeliverer', () => {
   it('counts nobody to deliver to as done, without retrying', async () => {
     await write([entry(1)]);
     let calls = 0;
-    const d = deliverer('a', async () => (calls += 1, 'unreachable'));
+    const d = deliverer('a', async () => ((calls += 1), 'unreachable'));
     await d.drain();
     now = new Date(now.getTime() + 60 * 60 * SECOND);
     await d.drain();

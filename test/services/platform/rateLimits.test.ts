@@ -15,7 +15,7 @@ describe('person limits in memory', () => {
   let limits: PersonLimits;
   afterEach(() => limits.close());
 
-  it('refuses a person\'s request past the hourly allowance, saying how many and for how long', async () => {
+  it("refuses a person's request past the hourly allowance, saying how many and for how long", async () => {
     limits = createPersonLimits(SETTINGS, { logger });
     expect(await allowedOf([limits.fileRequest(ALEX), limits.fileRequest(ALEX), limits.fileRequest(ALEX)])).toEqual([true, true, true]);
     const refused = await limits.fileRequest(ALEX);

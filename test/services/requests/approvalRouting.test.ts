@@ -8,7 +8,14 @@ const EMPLOYEE: Person = { aadObjectId: 'employee-1', name: 'Alex' };
 const APP = { id: 'app-1', displayName: 'Expense Hub', publisher: null };
 const ROLE: NamedRef = { id: 'role-1', displayName: 'Submitter' };
 
-const newGuest: InviteDetails = { email: 'new@fabrikam.com', displayName: '', message: '', groups: [], justification: 'Expenses', appAccess: { app: APP, role: ROLE } };
+const newGuest: InviteDetails = {
+  email: 'new@fabrikam.com',
+  displayName: '',
+  message: '',
+  groups: [],
+  justification: 'Expenses',
+  appAccess: { app: APP, role: ROLE },
+};
 const existingGuest: InviteDetails = { ...newGuest, existingGuestId: 'guest-1' };
 
 function router(settings: { appOwnersSelfService: boolean; appOwnersMayInvite: boolean }, owners: Person[] = [OWNER, OTHER_OWNER]) {
@@ -43,7 +50,7 @@ describe('ApprovalRouter', () => {
       }
     });
 
-    it('approves by policy only an owner\'s own request for an existing guest', async () => {
+    it("approves by policy only an owner's own request for an existing guest", async () => {
       expect((await routing.plan(OWNER, existingGuest)).selfService).toBe(true);
       expect((await routing.plan(EMPLOYEE, existingGuest)).selfService).toBe(false);
     });
@@ -59,7 +66,7 @@ describe('ApprovalRouter', () => {
       expect((await routing.plan(EMPLOYEE, newGuest)).reachableOwners.map((o) => o.id)).toEqual([OWNER.aadObjectId, OTHER_OWNER.aadObjectId]);
     });
 
-    it('still never creates a guest by self-service: the owner\'s own request goes to the other owners', async () => {
+    it("still never creates a guest by self-service: the owner's own request goes to the other owners", async () => {
       const plan = await routing.plan(OWNER, newGuest);
       expect(plan.selfService).toBe(false);
       expect(plan.reachableOwners.map((o) => o.id)).toEqual([OTHER_OWNER.aadObjectId]);

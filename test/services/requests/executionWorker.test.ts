@@ -30,7 +30,16 @@ class FakeDirectory implements ExecutionDirectory {
     this.throwIfAsked('invite');
     this.invites.push(input);
     const id = `guest-${this.invites.length}`;
-    this.users.push({ id, displayName: input.displayName, mail: input.email, otherMails: [input.email], userPrincipalName: id, userType: 'Guest', externalUserState: 'PendingAcceptance', accountEnabled: true });
+    this.users.push({
+      id,
+      displayName: input.displayName,
+      mail: input.email,
+      otherMails: [input.email],
+      userPrincipalName: id,
+      userType: 'Guest',
+      externalUserState: 'PendingAcceptance',
+      accountEnabled: true,
+    });
     return { guestId: id, redeemUrl: `https://login.microsoftonline.com/redeem?rd=${id}` };
   }
   async addGroupMember(groupId: string, userId: string) {
@@ -116,11 +125,15 @@ describe('ExecutionWorker', () => {
     const request = await store.getRequest('GA-TEST01');
     expect(request?.state).toBe('completed');
     expect(request?.outcome).toEqual({ guestId: 'guest-1', redeemUrl: 'https://login.microsoftonline.com/redeem?rd=guest-1' });
-    expect(directory.invites).toEqual([{ email: 'jane@fabrikam.com', displayName: 'Jane', message: 'Hi', redirectUrl: 'https://myapps.microsoft.com', sponsorIds: ['alex'] }]);
+    expect(directory.invites).toEqual([
+      { email: 'jane@fabrikam.com', displayName: 'Jane', message: 'Hi', redirectUrl: 'https://myapps.microsoft.com', sponsorIds: ['alex'] },
+    ]);
     expect([...directory.members]).toEqual([`${GROUP_A.id}/guest-1`, `${GROUP_B.id}/guest-1`]);
     expect([...directory.roles]).toEqual([`${ROLE.id}/guest-1`]);
     expect(finished.map((r) => r.state)).toEqual(['completed']);
-    expect((await store.getSteps('GA-TEST01')).map((s) => s.key).sort()).toEqual(['group:' + GROUP_A.id, 'group:' + GROUP_B.id, 'invite', 'invite:sent', 'role:' + ROLE.id].sort());
+    expect((await store.getSteps('GA-TEST01')).map((s) => s.key).sort()).toEqual(
+      ['group:' + GROUP_A.id, 'group:' + GROUP_B.id, 'invite', 'invite:sent', 'role:' + ROLE.id].sort(),
+    );
   });
 
   it('checks the policy afresh before every write', async () => {
@@ -140,11 +153,21 @@ describe('ExecutionWorker', () => {
 
     const request = await store.getRequest('GA-TEST01');
     expect(request?.state).toBe('failed');
-    expect(request?.outcome).toEqual({ guestId: 'guest-1', redeemUrl: 'https://login.microsoftonline.com/redeem?rd=guest-1', failedStep: 'policy', error: refusal.reason });
+    expect(request?.outcome).toEqual({
+      guestId: 'guest-1',
+      redeemUrl: 'https://login.microsoftonline.com/redeem?rd=guest-1',
+      failedStep: 'policy',
+      error: refusal.reason,
+    });
     expect([...directory.members]).toEqual([`${GROUP_A.id}/guest-1`]);
     expect(directory.roles.size).toBe(0);
     const steps = await store.getSteps('GA-TEST01');
-    expect(steps.filter((s) => s.status === 'done' && s.key !== 'invite:sent').map((s) => s.key).sort()).toEqual(['group:' + GROUP_A.id, 'invite'].sort());
+    expect(
+      steps
+        .filter((s) => s.status === 'done' && s.key !== 'invite:sent')
+        .map((s) => s.key)
+        .sort(),
+    ).toEqual(['group:' + GROUP_A.id, 'invite'].sort());
     const failure = (await store.listAudit('GA-TEST01')).find((a) => a.action === 'request_failed');
     expect(failure?.detail).toMatchObject({ step: 'policy', nextStep: `group:${GROUP_B.id}`, refused: 'groupIds' });
     expect(String(failure?.detail?.stepsDone).split(',').sort()).toEqual(['group:' + GROUP_A.id, 'invite'].sort());
@@ -211,7 +234,16 @@ describe('ExecutionWorker', () => {
 
   it('uses a guest someone invited outside this request instead of inviting again, and says whether they accepted', async () => {
     const { store, directory, makeWorker } = await setup();
-    directory.users.push({ id: 'guest-existing', displayName: 'Jane', mail: 'jane@fabrikam.com', otherMails: [], userPrincipalName: 'x', userType: 'Guest', externalUserState: 'PendingAcceptance', accountEnabled: true });
+    directory.users.push({
+      id: 'guest-existing',
+      displayName: 'Jane',
+      mail: 'jane@fabrikam.com',
+      otherMails: [],
+      userPrincipalName: 'x',
+      userType: 'Guest',
+      externalUserState: 'PendingAcceptance',
+      accountEnabled: true,
+    });
     await makeWorker('w1').drain();
     expect(directory.invites).toHaveLength(0);
     const request = await store.getRequest('GA-TEST01');
@@ -282,17 +314,21 @@ describe('ExecutionWorker', () => {
     const request = await store.getRequest('GA-TEST01');
     expect(request?.state).toBe('failed');
     expect(request?.outcome?.failedStep).toBe(`group:${GROUP_A.id}`);
-    expect(request?.outcome?.error).toMatch(/^The directory still did not know the new guest 5 minutes after the invitation, so the bot stopped waiting\. Graph said: Resource 'guest-1' does not exist/);
+    expect(request?.outcome?.error).toMatch(
+      /^The directory still did not know the new guest 5 minutes after the invitation, so the bot stopped waiting\. Graph said: Resource 'guest-1' does not exist/,
+    );
     expect(directory.invites).toHaveLength(1);
   });
 
-  it('fails at once with Graph\'s reason when waiting for the directory is turned off', async () => {
+  it("fails at once with Graph's reason when waiting for the directory is turned off", async () => {
     const { store, directory, makeWorker } = await setup();
     directory.failNext.group = [unknownObject('guest-1')];
     await makeWorker('w1', { directoryWaitMs: 0 }).drain();
     const request = await store.getRequest('GA-TEST01');
     expect(request?.state).toBe('failed');
-    expect(request?.outcome?.error).toBe("The directory object was not found (it may have been deleted). Graph said: Resource 'guest-1' does not exist or one of its queried reference-property objects are not present.");
+    expect(request?.outcome?.error).toBe(
+      "The directory object was not found (it may have been deleted). Graph said: Resource 'guest-1' does not exist or one of its queried reference-property objects are not present.",
+    );
   });
 
   it('does not wait when Graph says another object does not exist, or when the guest was invited outside this request', async () => {
@@ -302,7 +338,16 @@ describe('ExecutionWorker', () => {
     expect((await deletedGroup.store.getRequest('GA-TEST01'))?.state).toBe('failed');
 
     const outside = await setup();
-    outside.directory.users.push({ id: 'guest-old', displayName: 'Jane', mail: 'jane@fabrikam.com', otherMails: [], userPrincipalName: 'x', userType: 'Guest', externalUserState: 'Accepted', accountEnabled: true });
+    outside.directory.users.push({
+      id: 'guest-old',
+      displayName: 'Jane',
+      mail: 'jane@fabrikam.com',
+      otherMails: [],
+      userPrincipalName: 'x',
+      userType: 'Guest',
+      externalUserState: 'Accepted',
+      accountEnabled: true,
+    });
     outside.directory.failNext.group = [unknownObject('guest-old')];
     await outside.makeWorker('w1').drain();
     const request = await outside.store.getRequest('GA-TEST01');
@@ -312,7 +357,16 @@ describe('ExecutionWorker', () => {
 
   it('counts "already a member" as done', async () => {
     const { store, directory, makeWorker } = await setup();
-    directory.users.push({ id: 'g', displayName: 'Jane', mail: 'jane@fabrikam.com', otherMails: [], userPrincipalName: 'x', userType: 'Guest', externalUserState: null, accountEnabled: true });
+    directory.users.push({
+      id: 'g',
+      displayName: 'Jane',
+      mail: 'jane@fabrikam.com',
+      otherMails: [],
+      userPrincipalName: 'x',
+      userType: 'Guest',
+      externalUserState: null,
+      accountEnabled: true,
+    });
     directory.members.add(`${GROUP_A.id}/g`);
     await makeWorker('w1').drain();
     expect((await store.getRequest('GA-TEST01'))?.state).toBe('completed');
@@ -348,7 +402,7 @@ describe('ExecutionWorker', () => {
     expect(retries.every((r) => r.detail?.throttled === true)).toBe(true);
   });
 
-  it('fails with the step and Graph\'s reason on a permanent error', async () => {
+  it("fails with the step and Graph's reason on a permanent error", async () => {
     const { store, directory, finished, makeWorker } = await setup();
     directory.failNext.group = [new GraphFailure(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.')];
     await makeWorker('w1').drain();
@@ -436,7 +490,10 @@ describe('ExecutionWorker with app access', () => {
     await makeWorker('w1').drain();
     expect((await store.getRequest('GA-APP001'))?.state).toBe('completed');
     // The app step, then the sponsor (this directory cannot record sponsors, so the bot keeps it alone).
-    expect((await store.getSteps('GA-APP001')).map((s) => [s.key.split(':')[0], s.output])).toEqual([['app', { result: 'alreadyAssigned' }], ['sponsor', { result: 'skipped' }]]);
+    expect((await store.getSteps('GA-APP001')).map((s) => [s.key.split(':')[0], s.output])).toEqual([
+      ['app', { result: 'alreadyAssigned' }],
+      ['sponsor', { result: 'skipped' }],
+    ]);
   });
 
   it('invites first, then assigns, and resumes after a restart between the two without a second invitation', async () => {
@@ -458,7 +515,7 @@ describe('ExecutionWorker with app access', () => {
     expect((await store.listAudit('GA-APP001')).map((a) => a.action)).toContain('execution_resumed');
   });
 
-  it('fails naming the app step and Graph\'s reason', async () => {
+  it("fails naming the app step and Graph's reason", async () => {
     const { store, directory, makeWorker } = await approved(forExisting);
     directory.failNext.app = [new GraphFailure(400, 'Request_BadRequest', 'Permission being assigned was not found on application')];
     await makeWorker('w1').drain();
@@ -475,10 +532,24 @@ describe('ExecutionWorker concurrency', () => {
     const at = new Date('2026-11-26T10:00:00Z').toISOString();
     for (let i = 0; i < 10; i += 1) {
       const request = await store.createRequest(
-        { id: `GA-CONC0${i}`, kind: 'invite', requester: { aadObjectId: 'alex', name: 'Alex' }, tenantId: 't', details: { ...details, email: `g${i}@fabrikam.com`, groups: [], directoryRole: undefined }, createdAt: at },
+        {
+          id: `GA-CONC0${i}`,
+          kind: 'invite',
+          requester: { aadObjectId: 'alex', name: 'Alex' },
+          tenantId: 't',
+          details: { ...details, email: `g${i}@fabrikam.com`, groups: [], directoryRole: undefined },
+          createdAt: at,
+        },
         { actor: 'alex', action: 'request_created', at },
       );
-      await store.transition({ id: request.id, from: 'pending', expectedVersion: 1, to: 'approved', audit: { actor: 'megan', action: 'request_approved', at }, enqueueJob: true });
+      await store.transition({
+        id: request.id,
+        from: 'pending',
+        expectedVersion: 1,
+        to: 'approved',
+        audit: { actor: 'megan', action: 'request_approved', at },
+        enqueueJob: true,
+      });
     }
     const directory = new FakeDirectory();
     let inFlight = 0;

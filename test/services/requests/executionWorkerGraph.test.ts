@@ -214,7 +214,10 @@ describe('ExecutionWorker against the simulated Graph', () => {
 
   describe('with the replication lag on', () => {
     const LAG = { replication: { lagMs: 2_500 } };
-    const EXPENSE_HUB = { app: { id: DEMO_SERVICE_PRINCIPAL_IDS.expenseHub, displayName: 'Expense Hub', publisher: null }, role: { id: 'f4d13516-93d1-4864-95c3-c4e7ccd55c80', displayName: 'Submitter' } };
+    const EXPENSE_HUB = {
+      app: { id: DEMO_SERVICE_PRINCIPAL_IDS.expenseHub, displayName: 'Expense Hub', publisher: null },
+      role: { id: 'f4d13516-93d1-4864-95c3-c4e7ccd55c80', displayName: 'Submitter' },
+    };
     const CONTRACTORS: NamedRef = { id: DEMO_GROUP_IDS.contractors, displayName: 'Contractors' };
 
     it('invites once, waits for the directory to know the guest, then completes every group, role and app step', async () => {
@@ -242,7 +245,10 @@ describe('ExecutionWorker against the simulated Graph', () => {
 
     it.each([
       ['a 504 after the write', () => sim.injectFault({ status: 504, method: 'POST', path: '/invitations', afterHandling: true })],
-      ['a dropped connection after the write', () => sim.setFaults({ ...LAG, failures: { probability: 1, kinds: ['drop'], afterHandlingShare: 1, method: 'POST', path: '/invitations' } })],
+      [
+        'a dropped connection after the write',
+        () => sim.setFaults({ ...LAG, failures: { probability: 1, kinds: ['drop'], afterHandlingShare: 1, method: 'POST', path: '/invitations' } }),
+      ],
     ])('after %s, finds the new guest, sends no second invitation and still completes', async (_case, loseTheAnswer) => {
       const { id, email } = await approved({ directoryRole: GUEST_INVITER });
       sim.setFaults(LAG);

@@ -39,7 +39,7 @@ describe('ExecutionWorker with guest jobs', () => {
   it('runs a guest job once, keeping its result on the job and writing its announcement to the outbox as the job completes', async () => {
     const jobId = await queue();
     let runs = 0;
-    const w = worker({ run: async () => (runs += 1, card('done')), gaveUp: async () => card('gave up') });
+    const w = worker({ run: async () => ((runs += 1), card('done')), gaveUp: async () => card('gave up') });
     await w.drain();
     await w.drain();
     expect(runs).toBe(1);
@@ -55,7 +55,7 @@ describe('ExecutionWorker with guest jobs', () => {
     expect(await store.claimOutbox('deliverer', 30_000, new Date(now.getTime() + 60_000))).toBeUndefined();
   });
 
-  it('retries a transient Graph failure after the backoff, then gives up with the runner\'s result', async () => {
+  it("retries a transient Graph failure after the backoff, then gives up with the runner's result", async () => {
     const jobId = await queue();
     let runs = 0;
     const w = worker({
@@ -84,7 +84,15 @@ describe('ExecutionWorker with guest jobs', () => {
     await queue();
     let runs = 0;
     const unreadable = new Error('payload does not match its type');
-    const w = worker({ run: async () => { runs += 1; throw unreadable; }, gaveUp: async () => { throw unreadable; } });
+    const w = worker({
+      run: async () => {
+        runs += 1;
+        throw unreadable;
+      },
+      gaveUp: async () => {
+        throw unreadable;
+      },
+    });
     for (let i = 0; i < 5; i += 1) {
       await w.drain();
       now = new Date(now.getTime() + 60 * 60_000);

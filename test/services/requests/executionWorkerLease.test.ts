@@ -36,7 +36,16 @@ class SlowDirectory implements ExecutionDirectory {
   async invite(input: InviteInput) {
     this.invites.push(input);
     const id = `guest-${this.invites.length}`;
-    this.users.push({ id, displayName: input.displayName, mail: input.email, otherMails: [], userPrincipalName: id, userType: 'Guest', externalUserState: 'PendingAcceptance', accountEnabled: true });
+    this.users.push({
+      id,
+      displayName: input.displayName,
+      mail: input.email,
+      otherMails: [],
+      userPrincipalName: id,
+      userType: 'Guest',
+      externalUserState: 'PendingAcceptance',
+      accountEnabled: true,
+    });
     return { guestId: id, redeemUrl: `https://login.microsoftonline.com/redeem?rd=${id}` };
   }
   async addGroupMember(groupId: string) {

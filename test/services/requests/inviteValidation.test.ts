@@ -4,11 +4,9 @@ const open: InvitePolicy = { allowedGuestDomains: [], blockedGuestDomains: [], a
 const valid = { ...emptyInviteForm('jane@fabrikam.com'), justification: 'Joint project with Fabrikam on Falcon' };
 
 describe('checkEmailSyntax', () => {
-  it.each([
-    ['jane@fabrikam.com'],
-    ["o'brien@fabrikam.com"],
-    ['first.last_name@sub.fabrikam.co.uk'],
-  ])('accepts %s', (email) => expect(checkEmailSyntax(email)).toBeUndefined());
+  it.each([['jane@fabrikam.com'], ["o'brien@fabrikam.com"], ['first.last_name@sub.fabrikam.co.uk']])('accepts %s', (email) =>
+    expect(checkEmailSyntax(email)).toBeUndefined(),
+  );
 
   it.each([
     ['', 'Enter'],

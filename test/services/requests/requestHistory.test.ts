@@ -35,8 +35,8 @@ const history = new RequestHistory({
   },
 });
 
-describe('a requester\'s history', () => {
-  it('tells the request\'s life by name, without what others tried and were refused', async () => {
+describe("a requester's history", () => {
+  it("tells the request's life by name, without what others tried and were refused", async () => {
     const result = await history.timeline(ALEX, request.id);
     expect(result.kind).toBe('ok');
     if (result.kind !== 'ok') return;
@@ -48,12 +48,12 @@ describe('a requester\'s history', () => {
     ]);
   });
 
-  it('answers someone else\'s request as not theirs and an unknown one as not found', async () => {
+  it("answers someone else's request as not theirs and an unknown one as not found", async () => {
     expect(await history.timeline(ISAIAH, request.id)).toEqual({ kind: 'notYours' });
     expect(await history.timeline(ALEX, 'GA-ZZZZZZ')).toEqual({ kind: 'notFound' });
   });
 
-  it('lists the person\'s own requests', async () => {
+  it("lists the person's own requests", async () => {
     expect(await history.filedBy(ALEX)).toEqual([request]);
     expect(await history.filedBy(MEGAN)).toEqual([]);
   });

@@ -73,7 +73,12 @@ class ChangingDirectory implements Pick<CatalogDirectory, 'listNestedGroups' | '
 }
 
 function policyOver(directory: ChangingDirectory) {
-  const catalog = new DirectoryCatalog(directory as unknown as CatalogDirectory, { assignableDirectoryRoles: [], approverGroupId: APPROVERS, adminGroupId: ADMINS }, { now: () => new Date('2026-11-26T10:00:00Z') }, Capabilities.everything());
+  const catalog = new DirectoryCatalog(
+    directory as unknown as CatalogDirectory,
+    { assignableDirectoryRoles: [], approverGroupId: APPROVERS, adminGroupId: ADMINS },
+    { now: () => new Date('2026-11-26T10:00:00Z') },
+    Capabilities.everything(),
+  );
   return new RequestPolicy({ catalog, settings: open });
 }
 

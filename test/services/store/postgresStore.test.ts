@@ -122,9 +122,18 @@ describe('PostgresStore (PostgreSQL specifics)', () => {
     try {
       const client = await pool.connect();
       try {
-        await migratePostgres(client, POSTGRES_MIGRATIONS.slice(0, POSTGRES_MIGRATIONS.findIndex((m) => m.name === 'guest job results')));
+        await migratePostgres(
+          client,
+          POSTGRES_MIGRATIONS.slice(
+            0,
+            POSTGRES_MIGRATIONS.findIndex((m) => m.name === 'guest job results'),
+          ),
+        );
         // Written by the release before: its jobs table has no result.
-        await client.query(`INSERT INTO jobs (id, kind, payload, state, attempts, run_after, created_at) VALUES ('job-1', 'guest', '{"operation":"disable"}', 'queued', 0, $1, $1)`, [AT]);
+        await client.query(
+          `INSERT INTO jobs (id, kind, payload, state, attempts, run_after, created_at) VALUES ('job-1', 'guest', '{"operation":"disable"}', 'queued', 0, $1, $1)`,
+          [AT],
+        );
       } finally {
         client.release();
       }

@@ -99,9 +99,9 @@ describe('SqliteStore (SQLite specifics)', () => {
       expect(existsSync(file)).toBe(true);
       expect(connect(file).pragma('journal_mode', { simple: true })).toBe('wal');
       // Foreign keys are enforced: a step for a request that does not exist is refused.
-      await expect(
-        store.saveStep({ requestId: 'missing', key: 'invite', status: 'done', output: {} }),
-      ).rejects.toMatchObject({ message: expect.stringMatching(/FOREIGN KEY/) });
+      await expect(store.saveStep({ requestId: 'missing', key: 'invite', status: 'done', output: {} })).rejects.toMatchObject({
+        message: expect.stringMatching(/FOREIGN KEY/),
+      });
     } finally {
       await store.close();
     }
@@ -145,8 +145,12 @@ describe('SqliteStore (SQLite specifics)', () => {
     const old = connect(file);
     old.pragma('foreign_keys = ON');
     for (const id of ['req-1', 'req-2']) {
-      old.prepare(`INSERT INTO requests (id, kind, state, version, requester_id, requester_name, tenant_id, email, details, created_at, updated_at)
-        VALUES (?, 'invite', 'approved', 2, 'user-1', 'Rita', 't', ?, '{}', ?, ?)`).run(id, `${id}@example.com`, AT, AT);
+      old
+        .prepare(
+          `INSERT INTO requests (id, kind, state, version, requester_id, requester_name, tenant_id, email, details, created_at, updated_at)
+        VALUES (?, 'invite', 'approved', 2, 'user-1', 'Rita', 't', ?, '{}', ?, ?)`,
+        )
+        .run(id, `${id}@example.com`, AT, AT);
     }
     old.prepare(`INSERT INTO jobs (id, request_id, state, attempts, run_after, created_at) VALUES ('job-2', 'req-2', 'queued', 0, ?, ?)`).run(AT, AT);
     old.prepare(`INSERT INTO jobs (id, request_id, state, attempts, run_after, created_at) VALUES ('job-1', 'req-1', 'queued', 0, ?, ?)`).run(AT, AT);
@@ -161,9 +165,19 @@ describe('SqliteStore (SQLite specifics)', () => {
   it('keeps a guest job queued before jobs kept their results, and completes it with its result', async () => {
     const file = join(dir, 'store.db');
     const raw = connect(file);
-    migrate(raw, MIGRATIONS.slice(0, MIGRATIONS.findIndex((m) => m.name === 'guest job results')));
+    migrate(
+      raw,
+      MIGRATIONS.slice(
+        0,
+        MIGRATIONS.findIndex((m) => m.name === 'guest job results'),
+      ),
+    );
     // Written by the release before: its jobs table has no result.
-    raw.prepare(`INSERT INTO jobs (id, kind, payload, state, attempts, run_after, created_at) VALUES ('job-1', 'guest', '{"operation":"disable"}', 'queued', 0, ?, ?)`).run(AT, AT);
+    raw
+      .prepare(
+        `INSERT INTO jobs (id, kind, payload, state, attempts, run_after, created_at) VALUES ('job-1', 'guest', '{"operation":"disable"}', 'queued', 0, ?, ?)`,
+      )
+      .run(AT, AT);
     raw.close();
 
     const store = SqliteStore.open(file);
@@ -181,25 +195,49 @@ describe('SqliteStore (SQLite specifics)', () => {
     migrate(raw, MIGRATIONS.slice(0, before));
     // A column a later step of another change might have added by the time this step runs.
     raw.exec('ALTER TABLE jobs ADD COLUMN note TEXT');
-    raw.prepare(`INSERT INTO requests (id, kind, state, version, requester_id, requester_name, tenant_id, email, details, created_at, updated_at)
-      VALUES ('req-1', 'invite', 'approved', 2, 'user-1', 'Rita', 't', 'req-1@example.com', '{}', ?, ?)`).run(AT, AT);
-    raw.prepare(`INSERT INTO jobs (id, kind, request_id, state, attempts, run_after, created_at, note) VALUES ('job-1', 'request', 'req-1', 'queued', 0, ?, ?, 'kept')`).run(AT, AT);
-    raw.prepare(`INSERT INTO jobs (id, kind, payload, state, attempts, run_after, created_at) VALUES ('job-2', 'guest', '{"operation":"disable"}', 'queued', 0, ?, ?)`).run(AT, AT);
+    raw
+      .prepare(
+        `INSERT INTO requests (id, kind, state, version, requester_id, requester_name, tenant_id, email, details, created_at, updated_at)
+      VALUES ('req-1', 'invite', 'approved', 2, 'user-1', 'Rita', 't', 'req-1@example.com', '{}', ?, ?)`,
+      )
+      .run(AT, AT);
+    raw
+      .prepare(
+        `INSERT INTO jobs (id, kind, request_id, state, attempts, run_after, created_at, note) VALUES ('job-1', 'request', 'req-1', 'queued', 0, ?, ?, 'kept')`,
+      )
+      .run(AT, AT);
+    raw
+      .prepare(
+        `INSERT INTO jobs (id, kind, payload, state, attempts, run_after, created_at) VALUES ('job-2', 'guest', '{"operation":"disable"}', 'queued', 0, ?, ?)`,
+      )
+      .run(AT, AT);
     const indexesBefore = raw.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'jobs' AND sql IS NOT NULL ORDER BY name").all();
-    expect(() => raw.prepare(`INSERT INTO jobs (id, kind, payload, state, attempts, run_after, created_at) VALUES ('x', 'lifecycle', '{}', 'queued', 0, ?, ?)`).run(AT, AT)).toThrow(/CHECK/);
+    expect(() =>
+      raw
+        .prepare(`INSERT INTO jobs (id, kind, payload, state, attempts, run_after, created_at) VALUES ('x', 'lifecycle', '{}', 'queued', 0, ?, ?)`)
+        .run(AT, AT),
+    ).toThrow(/CHECK/);
     raw.close();
 
     const store = SqliteStore.open(file);
     await store.applyLifecycleChange({ audit: [], jobs: [{ payload: { op: 'endGrant' }, runAfter: '2025-03-01T10:00:00.000Z' }] });
     expect(await store.claimJob('worker-1', 60_000, new Date('2025-03-01T10:00:00.000Z'))).toMatchObject({ id: 'job-1', kind: 'request', requestId: 'req-1' });
-    expect(await store.claimJob('worker-1', 60_000, new Date('2025-03-01T10:00:00.000Z'))).toMatchObject({ id: 'job-2', kind: 'guest', payload: { operation: 'disable' } });
+    expect(await store.claimJob('worker-1', 60_000, new Date('2025-03-01T10:00:00.000Z'))).toMatchObject({
+      id: 'job-2',
+      kind: 'guest',
+      payload: { operation: 'disable' },
+    });
     expect(await store.claimJob('worker-1', 60_000, new Date('2025-03-01T10:00:00.000Z'))).toMatchObject({ kind: 'lifecycle', payload: { op: 'endGrant' } });
     await store.close();
     const after = connect(file);
     expect(after.prepare("SELECT note FROM jobs WHERE id = 'job-1'").get()).toEqual({ note: 'kept' });
-    expect(after.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'jobs' AND sql IS NOT NULL ORDER BY name").all()).toEqual(indexesBefore);
+    expect(after.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'jobs' AND sql IS NOT NULL ORDER BY name").all()).toEqual(
+      indexesBefore,
+    );
     // A guest job still needs its payload, and a request job its request.
-    expect(() => after.prepare(`INSERT INTO jobs (id, kind, state, attempts, run_after, created_at) VALUES ('y', 'lifecycle', 'queued', 0, ?, ?)`).run(AT, AT)).toThrow(/CHECK/);
+    expect(() =>
+      after.prepare(`INSERT INTO jobs (id, kind, state, attempts, run_after, created_at) VALUES ('y', 'lifecycle', 'queued', 0, ?, ?)`).run(AT, AT),
+    ).toThrow(/CHECK/);
     after.close();
   });
 
@@ -248,9 +286,7 @@ describe('SqliteStore (SQLite specifics)', () => {
     const second = SqliteStore.open(file);
     try {
       expect(await second.getRequest('req-1')).toMatchObject({ ...request, state: 'approved', version: 2 });
-      expect(await second.getSteps('req-1')).toEqual([
-        { requestId: 'req-1', key: 'invite', status: 'done', output: { guestId: 'guest-1' }, updatedAt: AT },
-      ]);
+      expect(await second.getSteps('req-1')).toEqual([{ requestId: 'req-1', key: 'invite', status: 'done', output: { guestId: 'guest-1' }, updatedAt: AT }]);
       expect(await second.getConversation('conv-1')).toEqual({
         key: 'conv-1',
         reference: { conversation: { id: 'a:1' } },
@@ -309,9 +345,7 @@ describe('SqliteStore (SQLite specifics)', () => {
 
   it('refuses an audit entry that names another request', async () => {
     const store = SqliteStore.open(':memory:');
-    await expect(store.createRequest(newRequest({ id: 'req-1' }), audit('request.created', 'req-2'))).rejects.toThrow(
-      /req-2/,
-    );
+    await expect(store.createRequest(newRequest({ id: 'req-1' }), audit('request.created', 'req-2'))).rejects.toThrow(/req-2/);
     expect(await store.getRequest('req-1')).toBeUndefined();
     await store.close();
   });
@@ -347,20 +381,33 @@ describe('SqliteStore (SQLite specifics)', () => {
     const decision = { outcome: 'approved' as const, by: { aadObjectId: 'approver-1', name: 'Ada' }, at: AT };
     await store.createRequest(newRequest({ id: 'req-1' }), audit('request.created', 'req-1'));
     await store.transition({
-      id: 'req-1', from: 'pending', expectedVersion: 1, to: 'approved',
-      patch: { decision }, audit: audit('request.approved', 'req-1'), enqueueJob: true,
+      id: 'req-1',
+      from: 'pending',
+      expectedVersion: 1,
+      to: 'approved',
+      patch: { decision },
+      audit: audit('request.approved', 'req-1'),
+      enqueueJob: true,
     });
     const job = await store.claimJob('worker-1', 60_000, new Date(AT));
     await store.transition({
-      id: 'req-1', from: 'approved', expectedVersion: 2, to: 'failed',
-      audit: audit('request.failed', 'req-1'), enqueueJob: true, // ignored: the job is running
+      id: 'req-1',
+      from: 'approved',
+      expectedVersion: 2,
+      to: 'failed',
+      audit: audit('request.failed', 'req-1'),
+      enqueueJob: true, // ignored: the job is running
     });
     expect(await store.claimJob('worker-2', 60_000, new Date(AT))).toBeUndefined();
     await store.completeJob(job!.id);
 
     const retried = await store.transition({
-      id: 'req-1', from: 'failed', expectedVersion: 3, to: 'approved',
-      audit: { ...audit('request.retried', 'req-1'), at: '2025-03-01T10:00:00.000Z' }, enqueueJob: true,
+      id: 'req-1',
+      from: 'failed',
+      expectedVersion: 3,
+      to: 'approved',
+      audit: { ...audit('request.retried', 'req-1'), at: '2025-03-01T10:00:00.000Z' },
+      enqueueJob: true,
     });
     expect(retried.ok).toBe(true);
     expect(await store.claimJob('worker-2', 60_000, new Date(AT))).toBeUndefined();
@@ -381,18 +428,22 @@ describe('SqliteStore (SQLite specifics)', () => {
     try {
       await a.createRequest(newRequest({ id: 'req-1' }), audit('request.created', 'req-1'));
       const won = await b.transition({
-        id: 'req-1', from: 'pending', expectedVersion: 1, to: 'approved',
-        audit: audit('request.approved', 'req-1'), enqueueJob: true,
+        id: 'req-1',
+        from: 'pending',
+        expectedVersion: 1,
+        to: 'approved',
+        audit: audit('request.approved', 'req-1'),
+        enqueueJob: true,
       });
       const lost = await a.transition({
-        id: 'req-1', from: 'pending', expectedVersion: 1, to: 'denied',
+        id: 'req-1',
+        from: 'pending',
+        expectedVersion: 1,
+        to: 'denied',
         audit: audit('request.denied', 'req-1'),
       });
       expect([won.ok, lost.ok]).toEqual([true, false]);
-      const claims = await Promise.all([
-        a.claimJob('worker-a', 60_000, new Date(AT)),
-        b.claimJob('worker-b', 60_000, new Date(AT)),
-      ]);
+      const claims = await Promise.all([a.claimJob('worker-a', 60_000, new Date(AT)), b.claimJob('worker-b', 60_000, new Date(AT))]);
       expect(claims.filter((c) => c !== undefined)).toHaveLength(1);
     } finally {
       await a.close();

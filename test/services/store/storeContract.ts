@@ -79,11 +79,7 @@ function won(result: TransitionResult): AccessRequest {
   return result.request;
 }
 
-export function describeStoreContract(
-  name: string,
-  makeStore: () => Promise<Store>,
-  dispose?: (store: Store) => Promise<void>,
-): void {
+export function describeStoreContract(name: string, makeStore: () => Promise<Store>, dispose?: (store: Store) => Promise<void>): void {
   describe(`Store contract: ${name}`, () => {
     let store: Store;
 
@@ -192,9 +188,7 @@ export function describeStoreContract(
 
         const upper = email.toUpperCase();
         expect((await store.findRequestsByEmail(upper, ['pending'])).map((r) => r.id)).toEqual([request.id]);
-        expect((await store.findRequestsByEmail(`  ${upper} `, ['pending', 'approved'])).map((r) => r.id)).toEqual([
-          request.id,
-        ]);
+        expect((await store.findRequestsByEmail(`  ${upper} `, ['pending', 'approved'])).map((r) => r.id)).toEqual([request.id]);
         expect(await store.findRequestsByEmail(email, ['approved', 'executing'])).toEqual([]);
         expect(await store.findRequestsByEmail(email, [])).toEqual([]);
 
@@ -471,8 +465,11 @@ export function describeStoreContract(
         expect(await store.claimJob('worker-2', MINUTE, dateAt(5 * MINUTE))).toMatchObject({ id: jobId, kind: 'guest', attempts: 2 });
       });
 
-      it('hands out requests\' and admins\' jobs before lifecycle work that was due earlier', async () => {
-        await store.applyLifecycleChange({ audit: [{ actor: 'system', action: 'digest_queued', at: at(0) }], jobs: [{ payload: { op: 'digest' }, runAfter: at(0) }] });
+      it("hands out requests' and admins' jobs before lifecycle work that was due earlier", async () => {
+        await store.applyLifecycleChange({
+          audit: [{ actor: 'system', action: 'digest_queued', at: at(0) }],
+          jobs: [{ payload: { op: 'digest' }, runAfter: at(0) }],
+        });
         const jobId = await store.enqueueGuestJob(order, queuedAudit);
         expect(await store.claimJob('worker-1', MINUTE, dateAt(2 * MINUTE))).toMatchObject({ id: jobId, kind: 'guest' });
         expect(await store.claimJob('worker-1', MINUTE, dateAt(2 * MINUTE))).toMatchObject({ kind: 'lifecycle', payload: { op: 'digest' } });
@@ -484,7 +481,11 @@ export function describeStoreContract(
         await store.completeJob(jobId, [{ key: `job:${jobId}:card`, kind: 'guest.card', payload: { done: true } }]);
         expect(await store.claimJob('worker-1', MINUTE, dateAt(10 * MINUTE))).toBeUndefined();
         // Due when the job completed, by the store's clock.
-        expect(await store.claimOutbox('deliverer-1', MINUTE, new Date(Date.now() + MINUTE))).toMatchObject({ key: `job:${jobId}:card`, kind: 'guest.card', payload: { done: true } });
+        expect(await store.claimOutbox('deliverer-1', MINUTE, new Date(Date.now() + MINUTE))).toMatchObject({
+          key: `job:${jobId}:card`,
+          kind: 'guest.card',
+          payload: { done: true },
+        });
       });
 
       it('reads a guest job back as queued, running, waiting with its last error, then done with the result its completion stored', async () => {
@@ -502,7 +503,7 @@ export function describeStoreContract(
         expect(await store.getGuestJob(jobId)).toMatchObject({ id: jobId, state: 'done', payload: order, attempts: 2, result });
       });
 
-      it('keeps no result for a job completed without one, and knows no unknown id nor a request\'s job', async () => {
+      it("keeps no result for a job completed without one, and knows no unknown id nor a request's job", async () => {
         const jobId = await store.enqueueGuestJob(order, queuedAudit);
         await store.claimJob('worker-1', MINUTE, dateAt(MINUTE));
         await store.completeJob(jobId);
@@ -845,7 +846,13 @@ export function describeStoreContract(
       async function complete(request: AccessRequest, grants: NewGrant[], managedGuest?: NewManagedGuest): Promise<AccessRequest> {
         const approved = await approve(request, SECOND);
         const executing = won(
-          await store.transition({ id: request.id, from: 'approved', expectedVersion: approved.version, to: 'executing', audit: { requestId: request.id, actor: 'system', action: 'execution_started', at: at(2 * SECOND) } }),
+          await store.transition({
+            id: request.id,
+            from: 'approved',
+            expectedVersion: approved.version,
+            to: 'executing',
+            audit: { requestId: request.id, actor: 'system', action: 'execution_started', at: at(2 * SECOND) },
+          }),
         );
         return won(
           await store.transition({
@@ -864,7 +871,18 @@ export function describeStoreContract(
 
       it('records what a completed request gave, and its guest with the sponsor, with the completion', async () => {
         const request = await create();
-        const given = [grant(request, { kind: 'account', targetId: 'guest-1', targetName: 'Guest account' }), grant(request), grant(request, { kind: 'appRole', targetId: 'sp-1:role-1', targetName: 'Portal — Reader', assignmentId: 'assignment-1', given: false, endsAt: undefined })];
+        const given = [
+          grant(request, { kind: 'account', targetId: 'guest-1', targetName: 'Guest account' }),
+          grant(request),
+          grant(request, {
+            kind: 'appRole',
+            targetId: 'sp-1:role-1',
+            targetName: 'Portal — Reader',
+            assignmentId: 'assignment-1',
+            given: false,
+            endsAt: undefined,
+          }),
+        ];
         await complete(request, given, guest({ createdByRequest: request.id }));
 
         const grants = await store.listGrants({ requestId: request.id });
@@ -896,7 +914,14 @@ export function describeStoreContract(
         expect(await store.listGrants({ guestId: 'guest-1' })).toHaveLength(2);
 
         const third = await create();
-        const lost = await store.transition({ id: third.id, from: 'executing', expectedVersion: 1, to: 'completed', audit: audit('request_completed'), grants: [grant(third, { guestId: 'guest-9' })] });
+        const lost = await store.transition({
+          id: third.id,
+          from: 'executing',
+          expectedVersion: 1,
+          to: 'completed',
+          audit: audit('request_completed'),
+          grants: [grant(third, { guestId: 'guest-9' })],
+        });
         expect(lost.ok).toBe(false);
         expect(await store.listGrants({ guestId: 'guest-9' })).toEqual([]);
       });
@@ -911,7 +936,10 @@ export function describeStoreContract(
         expect((await store.listGrantsForNotice(dateAt(10 * DAY), 10)).map((g) => g.id)).toEqual([soon.id]);
         expect((await store.listGrantsForNotice(dateAt(50 * DAY), 10)).map((g) => g.id)).toEqual([soon.id, later.id]);
         expect((await store.listGrantsForNotice(dateAt(50 * DAY), 1)).map((g) => g.id)).toEqual([soon.id]);
-        const noticed = await store.applyLifecycleChange({ grants: [{ id: soon.id, expectedVersion: 1, set: { noticedFor: at(10 * DAY) } }], audit: [audit('grant_end_noticed')] });
+        const noticed = await store.applyLifecycleChange({
+          grants: [{ id: soon.id, expectedVersion: 1, set: { noticedFor: at(10 * DAY) } }],
+          audit: [audit('grant_end_noticed')],
+        });
         expect(noticed).toEqual({ ok: true, guestEndStarted: false });
         expect((await store.listGrantsForNotice(dateAt(50 * DAY), 10)).map((g) => g.id)).toEqual([later.id]);
         // A new end date is told about again.
@@ -944,7 +972,10 @@ export function describeStoreContract(
 
         const won2 = await store.applyLifecycleChange({ ...change, grants: [change.grants[0], { ...change.grants[1], expectedVersion: 1 }] });
         expect(won2.ok).toBe(true);
-        expect((await store.listGrants({ requestId: request.id })).map((g) => [g.state, g.version])).toEqual([['ending', 2], ['ending', 2]]);
+        expect((await store.listGrants({ requestId: request.id })).map((g) => [g.state, g.version])).toEqual([
+          ['ending', 2],
+          ['ending', 2],
+        ]);
         expect((await store.listAudit(request.id)).map((e) => e.action)).toContain('grant_ending');
         const job = await store.claimJob('worker-1', MINUTE, dateAt(2 * MINUTE));
         expect(job).toEqual({ id: expect.any(String), kind: 'lifecycle', payload: { op: 'endGrant', grantId: a.id }, attempts: 1, leaseUntil: at(3 * MINUTE) });
@@ -952,7 +983,10 @@ export function describeStoreContract(
       });
 
       it('queues a lifecycle job due later when asked', async () => {
-        expect(await store.applyLifecycleChange({ audit: [audit('cleanup_queued')], jobs: [{ payload: { op: 'x' }, runAfter: at(HOUR) }] })).toEqual({ ok: true, guestEndStarted: false });
+        expect(await store.applyLifecycleChange({ audit: [audit('cleanup_queued')], jobs: [{ payload: { op: 'x' }, runAfter: at(HOUR) }] })).toEqual({
+          ok: true,
+          guestEndStarted: false,
+        });
         expect(await store.claimJob('worker-1', MINUTE, dateAt(HOUR - 1))).toBeUndefined();
         expect(await store.claimJob('worker-1', MINUTE, dateAt(HOUR))).toMatchObject({ kind: 'lifecycle', payload: { op: 'x' } });
       });
@@ -967,30 +1001,45 @@ export function describeStoreContract(
         await complete(other, [foreign], guest({ guestId: 'guest-2' }));
         const guestEnd = (guestId: string) => ({ guestId, job: { payload: { op: 'endGuest', guestId } }, audit: audit('guest_end_started') });
 
-        const first = await store.applyLifecycleChange({ grants: [{ id: account.id, expectedVersion: 1, set: { state: 'ended' } }], guestEnd: guestEnd('guest-1'), audit: [audit('grant_ended')] });
+        const first = await store.applyLifecycleChange({
+          grants: [{ id: account.id, expectedVersion: 1, set: { state: 'ended' } }],
+          guestEnd: guestEnd('guest-1'),
+          audit: [audit('grant_ended')],
+        });
         expect(first).toEqual({ ok: true, guestEndStarted: false });
-        const last = await store.applyLifecycleChange({ grants: [{ id: group.id, expectedVersion: 1, set: { state: 'ended' } }], guestEnd: guestEnd('guest-1'), audit: [audit('grant_ended')] });
+        const last = await store.applyLifecycleChange({
+          grants: [{ id: group.id, expectedVersion: 1, set: { state: 'ended' } }],
+          guestEnd: guestEnd('guest-1'),
+          audit: [audit('grant_ended')],
+        });
         expect(last).toEqual({ ok: true, guestEndStarted: true });
         expect(await store.getManagedGuest('guest-1')).toMatchObject({ endState: 'ending', version: 2 });
         const again = await store.applyLifecycleChange({ guestEnd: guestEnd('guest-1'), audit: [] });
         expect(again).toEqual({ ok: true, guestEndStarted: false });
 
-        const notCreated = await store.applyLifecycleChange({ grants: [{ id: foreign.id, expectedVersion: 1, set: { state: 'ended' } }], guestEnd: guestEnd('guest-2'), audit: [audit('grant_ended')] });
+        const notCreated = await store.applyLifecycleChange({
+          grants: [{ id: foreign.id, expectedVersion: 1, set: { state: 'ended' } }],
+          guestEnd: guestEnd('guest-2'),
+          audit: [audit('grant_ended')],
+        });
         expect(notCreated).toEqual({ ok: true, guestEndStarted: false });
 
         const jobs: unknown[] = [];
-        for (let job = await store.claimJob('worker-1', MINUTE, dateAt(DAY)); job; job = await store.claimJob('worker-1', MINUTE, dateAt(DAY))) if (job.kind === 'lifecycle') jobs.push(job.payload);
+        for (let job = await store.claimJob('worker-1', MINUTE, dateAt(DAY)); job; job = await store.claimJob('worker-1', MINUTE, dateAt(DAY)))
+          if (job.kind === 'lifecycle') jobs.push(job.payload);
         expect(jobs).toEqual([{ op: 'endGuest', guestId: 'guest-1' }]);
       });
 
-      it('of two grants of one guest ending at once, exactly one starts the guest\'s end', async () => {
+      it("of two grants of one guest ending at once, exactly one starts the guest's end", async () => {
         const request = await create();
         const grants = [grant(request, { kind: 'account', targetId: 'guest-1' }), grant(request), grant(request, { targetId: 'group-2' })];
         await complete(request, grants, guest({ createdByRequest: request.id }));
         await store.applyLifecycleChange({ grants: [{ id: grants[0].id, expectedVersion: 1, set: { state: 'ended' } }], audit: [] });
         const guestEnd = { guestId: 'guest-1', job: { payload: { op: 'endGuest', guestId: 'guest-1' } }, audit: audit('guest_end_started') };
         const results = await Promise.all(
-          [grants[1], grants[2]].map((g) => store.applyLifecycleChange({ grants: [{ id: g.id, expectedVersion: 1, set: { state: 'ended' } }], guestEnd, audit: [audit('grant_ended')] })),
+          [grants[1], grants[2]].map((g) =>
+            store.applyLifecycleChange({ grants: [{ id: g.id, expectedVersion: 1, set: { state: 'ended' } }], guestEnd, audit: [audit('grant_ended')] }),
+          ),
         );
         expect(results.filter((r) => r.ok && r.guestEndStarted)).toHaveLength(1);
       });
@@ -1006,10 +1055,19 @@ export function describeStoreContract(
         expect(await store.applyLifecycleChange(changes('guest-d', 'approvers', 'group'))).toMatchObject({ ok: true });
         expect(await store.applyLifecycleChange(changes('guest-a', 'sponsor-9'))).toEqual({ ok: false, conflict: 'guest guest-a exists already' });
 
-        const moved = await store.applyLifecycleChange({ guests: [{ guestId: 'guest-c', expectedVersion: 1, set: { sponsor: { kind: 'user', id: 'sponsor-3', name: 'Three' } } }], audit: [audit('sponsor_changed', 3 * MINUTE)] });
+        const moved = await store.applyLifecycleChange({
+          guests: [{ guestId: 'guest-c', expectedVersion: 1, set: { sponsor: { kind: 'user', id: 'sponsor-3', name: 'Three' } } }],
+          audit: [audit('sponsor_changed', 3 * MINUTE)],
+        });
         expect(moved.ok).toBe(true);
-        expect(await store.getManagedGuest('guest-c')).toMatchObject({ sponsor: { kind: 'user', id: 'sponsor-3', name: 'Three' }, version: 2, updatedAt: at(3 * MINUTE) });
-        expect((await store.applyLifecycleChange({ guests: [{ guestId: 'guest-c', expectedVersion: 1, set: { endState: 'ending' } }], audit: [] })).ok).toBe(false);
+        expect(await store.getManagedGuest('guest-c')).toMatchObject({
+          sponsor: { kind: 'user', id: 'sponsor-3', name: 'Three' },
+          version: 2,
+          updatedAt: at(3 * MINUTE),
+        });
+        expect((await store.applyLifecycleChange({ guests: [{ guestId: 'guest-c', expectedVersion: 1, set: { endState: 'ending' } }], audit: [] })).ok).toBe(
+          false,
+        );
         await store.applyLifecycleChange({ guests: [{ guestId: 'guest-b', expectedVersion: 1, set: { endState: 'disabled', endedAt: at(HOUR) } }], audit: [] });
 
         expect((await store.listActiveManagedGuests({}, 10)).map((g) => g.guestId)).toEqual(['guest-a', 'guest-c', 'guest-d']);
@@ -1038,7 +1096,18 @@ export function describeStoreContract(
       async function campaign(kind: 'recertification' | 'cleanup' = 'recertification', startedAtMs = 0): Promise<string> {
         const id = uniqueId('campaign');
         const result = await store.applyLifecycleChange({
-          campaign: { insert: { id, kind, state: 'collecting', startedBy: started, startedAt: at(startedAtMs), filter: { domain: 'example.com' }, dueAt: at(14 * DAY), conversation: { conversation: { id: 'a:1' } } } },
+          campaign: {
+            insert: {
+              id,
+              kind,
+              state: 'collecting',
+              startedBy: started,
+              startedAt: at(startedAtMs),
+              filter: { domain: 'example.com' },
+              dueAt: at(14 * DAY),
+              conversation: { conversation: { id: 'a:1' } },
+            },
+          },
           audit: [{ actor: started.aadObjectId, action: 'recertification_started', at: at(startedAtMs) }],
         });
         expect(result.ok).toBe(true);
@@ -1060,7 +1129,9 @@ export function describeStoreContract(
           updatedAt: at(0),
           version: 1,
         });
-        expect((await store.applyLifecycleChange({ campaign: { id: first, expectedVersion: 1, set: { state: 'open', note: 'no sign-in data' } }, audit: [] })).ok).toBe(true);
+        expect(
+          (await store.applyLifecycleChange({ campaign: { id: first, expectedVersion: 1, set: { state: 'open', note: 'no sign-in data' } }, audit: [] })).ok,
+        ).toBe(true);
         expect((await store.applyLifecycleChange({ campaign: { id: first, expectedVersion: 1, set: { state: 'closed' } }, audit: [] })).ok).toBe(false);
         expect(await store.getCampaign(first)).toMatchObject({ state: 'open', note: 'no sign-in data', version: 2 });
         expect((await store.listCampaigns({}, 10)).map((c) => c.id)).toEqual([second, first]);
@@ -1073,7 +1144,15 @@ export function describeStoreContract(
         const id = await campaign();
         await store.insertCampaignItems([item(id, 'g-2', sponsorA), item(id, 'g-1', sponsorA), item(id, 'g-3', sponsorB), item(id, 'g-4')]);
         await store.insertCampaignItems([{ ...item(id, 'g-1', sponsorB), guestName: 'changed' }]);
-        expect(await store.getCampaignItem(id, 'g-1')).toEqual({ campaignId: id, guestId: 'g-1', guestName: 'Guest g-1', guestEmail: 'g-1@example.com', sponsor: sponsorA, detail: { lastSignIn: null }, escalated: false });
+        expect(await store.getCampaignItem(id, 'g-1')).toEqual({
+          campaignId: id,
+          guestId: 'g-1',
+          guestName: 'Guest g-1',
+          guestEmail: 'g-1@example.com',
+          sponsor: sponsorA,
+          detail: { lastSignIn: null },
+          escalated: false,
+        });
         expect((await store.listCampaignItems(id, {}, 10)).map((i) => i.guestId)).toEqual(['g-1', 'g-2', 'g-3', 'g-4']);
         expect((await store.listCampaignItems(id, { sponsorId: 'sponsor-a' }, 10)).map((i) => i.guestId)).toEqual(['g-1', 'g-2']);
         expect((await store.listCampaignItems(id, { afterGuestId: 'g-2' }, 1)).map((i) => i.guestId)).toEqual(['g-3']);
@@ -1096,7 +1175,13 @@ export function describeStoreContract(
         expect(await store.getCampaignItem(id, 'g-1')).toMatchObject({ decision: 'keep', decidedBy: started, decidedAt: at(HOUR) });
         expect((await store.listCampaignItems(id, { undecided: true }, 10)).map((i) => i.guestId)).toEqual(['g-3', 'g-4']);
 
-        await store.applyLifecycleChange({ items: [{ campaignId: id, guestId: 'g-3', set: { escalated: true } }, { campaignId: id, guestId: 'g-2', set: { outcome: 'removed' } }], audit: [] });
+        await store.applyLifecycleChange({
+          items: [
+            { campaignId: id, guestId: 'g-3', set: { escalated: true } },
+            { campaignId: id, guestId: 'g-2', set: { outcome: 'removed' } },
+          ],
+          audit: [],
+        });
         expect((await store.listCampaignItems(id, { escalated: true }, 10)).map((i) => i.guestId)).toEqual(['g-3']);
         expect((await store.listCampaignItems(id, { escalated: false, undecided: true }, 10)).map((i) => i.guestId)).toEqual(['g-4']);
         expect((await store.listCampaignItems(id, { withoutOutcome: true }, 10)).map((i) => i.guestId)).toEqual(['g-1', 'g-3', 'g-4']);
