@@ -139,15 +139,7 @@ export const policyFileSchema = z
     /** Rules that hold for every request, whichever policy matches it. */
     separationOfDuties: z.array(separationRuleSchema).default([]),
   })
-  .strict()
-  .superRefine((file, ctx) => {
-    const seen = new Set<string>();
-    file.policies.forEach((policy, index) => {
-      const key = policy.name.toLowerCase();
-      if (seen.has(key)) ctx.addIssue({ code: 'custom', path: ['policies', index, 'name'], message: `"${policy.name}" names two policies` });
-      seen.add(key);
-    });
-  });
+  .strict();
 
 export type PolicyFile = z.output<typeof policyFileSchema>;
 export type Policy = PolicyFile['policies'][number];
@@ -159,8 +151,26 @@ export type PolicyMatch = Policy['match'];
 /** Checks parsed policies; every problem, each with where it is (`policies[1] "Roles".stages[0].group`). */
 export function checkPolicies(value: unknown): { ok: true; file: PolicyFile } | { ok: false; problems: string[] } {
   const result = policyFileSchema.safeParse(value);
-  if (result.success) return { ok: true, file: result.data };
-  return { ok: false, problems: result.error.issues.map((issue) => `${describePath(value, issue.path)}: ${issue.message}`) };
+  // Checked apart from the schema so that it is reported alongside every other problem.
+  const duplicates = duplicateNames(value);
+  if (result.success && duplicates.length === 0) return { ok: true, file: result.data };
+  const issues = result.success ? [] : result.error.issues.map((issue) => `${describePath(value, issue.path)}: ${issue.message}`);
+  return { ok: false, problems: [...issues, ...duplicates] };
+}
+
+/** Policies are told apart by name (cards and the audit log name them), ignoring case. */
+function duplicateNames(value: unknown): string[] {
+  const policies = value !== null && typeof value === 'object' ? (value as { policies?: unknown }).policies : undefined;
+  if (!Array.isArray(policies)) return [];
+  const seen = new Set<string>();
+  const problems: string[] = [];
+  policies.forEach((policy: unknown, index) => {
+    const name = policy !== null && typeof policy === 'object' ? (policy as { name?: unknown }).name : undefined;
+    if (typeof name !== 'string') return;
+    if (seen.has(name.toLowerCase())) problems.push(`${describePath(value, ['policies', index, 'name'])}: "${name}" names two policies`);
+    seen.add(name.toLowerCase());
+  });
+  return problems;
 }
 
 /** Reads and checks the file at `filePath`; problems are added to `problems` (the configuration's list). */
@@ -175,7 +185,8 @@ export function loadPolicyFile(filePath: string, problems: string[]): PolicyFile
   try {
     text = readFileSync(filePath, 'utf8');
   } catch (error) {
-    problems.push(`${where}: cannot be read (${error instanceof Error && 'code' in error ? String(error.code) : 'error'}).`);
+    const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : 'error';
+    problems.push(`${where}: cannot be read (${code}).`);
     return undefined;
   }
   let parsed: unknown;
