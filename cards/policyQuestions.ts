@@ -23,7 +23,6 @@ export function questionInputs(
         type: 'Input.ChoiceSet',
         id,
         label,
-        style: 'compact',
         choices: (question.choices ?? []).map((choice) => ({ title: choice, value: choice })),
         ...(value ? { value } : {}),
         ...required,
