@@ -53,14 +53,7 @@ export function approvalCard(model: ApprovalModel): AdaptiveCard {
   if (model.context.routingNote) body.push(text(md`${model.context.routingNote}`, { color: 'Warning' }));
   if (progress && cardStage !== undefined) body.push(...stageBlocks(request, progress, cardStage));
   if (details.directoryRole) {
-    body.push(
-      text(
-        md`
-This request grants a directory role: review carefully.
-        `,
-        { color: 'Warning', bold: true },
-      ),
-    );
+    body.push(text(md`This request grants a directory role: review carefully.`, { color: 'Warning', bold: true }));
   }
   if (request.decision) {
     const denied = request.decision.outcome === 'denied';

@@ -87,24 +87,15 @@ export function emailDomain(email: string): string {
 }
 
 export function groupsText(groups: readonly NamedRef[]): Markdown {
-  if (groups.length === 0)
-    return md`
-None
-    `;
+  if (groups.length === 0) return md`None`;
   return joinMarkdown(
     groups.map((group) => md`${group.displayName}`),
-    md`
-,
-    `,
+    md`, `,
   );
 }
 
 export function roleText(role: NamedRef | undefined): Markdown {
-  return role
-    ? md`${role.displayName}`
-    : md`
-None
-      `;
+  return role ? md`${role.displayName}` : md`None`;
 }
 
 export interface RequestFactsOptions {
@@ -118,16 +109,7 @@ export function requestFacts(request: AccessRequest, options: RequestFactsOption
   const facts: Fact[] = [];
   if (options.requester) facts.push(fact('Requested by', md`${request.requester.name}`));
   facts.push(fact('Guest', details.existingGuestId ? md`${details.email} (existing guest)` : md`${details.email}`));
-  facts.push(
-    fact(
-      'Display name',
-      details.displayName
-        ? md`${details.displayName}`
-        : md`
-Not given
-          `,
-    ),
-  );
+  facts.push(fact('Display name', details.displayName ? md`${details.displayName}` : md`Not given`));
   if (request.kind === 'invite') {
     facts.push(fact('Groups', groupsText(details.groups)));
     facts.push(fact('Directory role', roleText(details.directoryRole)));
@@ -150,11 +132,7 @@ export function accessUntilText(request: AccessRequest): Markdown {
   const decided = request.decision?.accessUntil;
   if (decided && asked) return md`${decided} (shortened by the approver from ${asked})`;
   if (decided) return md`${decided} (set by the approver)`;
-  return asked
-    ? md`${asked}`
-    : md`
-No end date
-      `;
+  return asked ? md`${asked}` : md`No end date`;
 }
 
 /** "Approved by X on <date>" or "Denied by X on <date>: <reason>". */
@@ -170,14 +148,8 @@ export function decisionText(decision: Decision): Markdown {
  * names come from the request, and an unknown key is shown as it is.
  */
 export function describeStep(step: string, details: InviteDetails): Markdown {
-  if (step === 'invite')
-    return md`
-sending the invitation
-    `;
-  if (step === 'policy')
-    return md`
-checking the request against your admins' policy before the next change
-    `;
+  if (step === 'invite') return md`sending the invitation`;
+  if (step === 'policy') return md`checking the request against your admins' policy before the next change`;
   const [kind, id] = splitOnce(step, ':');
   if (kind === 'group' && id !== undefined) {
     const group = details.groups.find((g) => g.id === id);
@@ -198,17 +170,9 @@ function splitOnce(value: string, separator: string): [string, string | undefine
 
 /** How far a guest found in the directory got with the invitation sent to them before. */
 function acceptanceText(externalUserState: string | null): Markdown {
-  if (externalUserState === 'Accepted')
-    return md`
-They have accepted their invitation and can sign in.
-    `;
-  if (externalUserState === 'PendingAcceptance')
-    return md`
-They have not accepted their invitation yet, so they cannot sign in until they do.
-    `;
-  return md`
-The directory does not say whether they have accepted their invitation.
-  `;
+  if (externalUserState === 'Accepted') return md`They have accepted their invitation and can sign in.`;
+  if (externalUserState === 'PendingAcceptance') return md`They have not accepted their invitation yet, so they cannot sign in until they do.`;
+  return md`The directory does not say whether they have accepted their invitation.`;
 }
 
 /** What happened after the decision, for the states that have something to say. */
@@ -240,11 +204,7 @@ export function outcomeBlocks(request: AccessRequest): TextBlock[] {
     }
     case 'failed': {
       const step = outcome.failedStep ? describeStep(outcome.failedStep, request.details) : undefined;
-      const reason = outcome.error
-        ? md`${outcome.error}`
-        : md`
-no reason was given
-          `;
+      const reason = outcome.error ? md`${outcome.error}` : md`no reason was given`;
       const line = step ? md`Failed while ${step}: ${reason}` : md`Failed: ${reason}`;
       return [text(line, { color: 'Attention' })];
     }
@@ -256,9 +216,7 @@ no reason was given
       if (!outcome.waitingForDirectorySince) return [];
       return [
         text(
-          md`
-Waiting for the directory: the guest has been invited, and Microsoft Entra is still making the new account known everywhere, which can take a few minutes. The groups and roles are added as soon as it has; you will hear when it is done.
-          `,
+          md`Waiting for the directory: the guest has been invited, and Microsoft Entra is still making the new account known everywhere, which can take a few minutes. The groups and roles are added as soon as it has; you will hear when it is done.`,
           { color: 'Warning' },
         ),
       ];
