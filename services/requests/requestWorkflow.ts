@@ -283,10 +283,23 @@ export class RequestWorkflow {
       accessUntil: until,
       sponsor: actor,
     };
+    const createdAt = clock.now().toISOString();
+    // A policy for extensions (kinds: [extension]) decides them in its stages; otherwise the approver group does.
+    const approval = await this.deps.policies?.stages.begin('extension', actor, details, createdAt);
     const request = await store.createRequest(
-      { id: this.deps.newId(), kind: 'extension', requester: actor, tenantId, details, context: {}, createdAt: clock.now().toISOString() },
-      this.audit(actor.aadObjectId, 'request_created', source, undefined, { kind: 'extension', accessUntil: until, guestId: guest.id }),
+      { id: this.deps.newId(), kind: 'extension', requester: actor, tenantId, details, context: {}, createdAt, ...(approval ? { approval } : {}) },
+      this.audit(actor.aadObjectId, 'request_created', source, undefined, {
+        kind: 'extension',
+        accessUntil: until,
+        guestId: guest.id,
+        ...(approval ? { policy: approval.policy } : {}),
+      }),
     );
+    if (approval) {
+      const reached = (await this.deps.policies?.stages.deliver(request)) ?? 0;
+      await store.appendAudit(this.stageRequestedAudit(request, reached, source));
+      return request;
+    }
     const reached = await router.deliver(request, { owners: [], reachableOwners: [], selfService: false });
     await store.appendAudit(
       this.audit('system', reached > 0 ? 'approval_requested' : 'approval_unreachable', source, request.id, { reached, owners: false, fallback: false }),

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ConfigError, loadConfig, type LocalDefaults } from '../../../../services/platform/config';
@@ -32,6 +32,11 @@ describe('the policies file', () => {
     expect(policies?.policies.length).toBeGreaterThan(0);
     // And the start takes it as POLICIES_PATH.
     expect(loadConfig({ POLICIES_PATH: path.join(EXAMPLES, name) }, local).policies).toEqual(policies);
+  });
+
+  it.each(examples)('is shown in the README as docs/policies/%s holds it', (name) => {
+    const readme = readFileSync(path.join(EXAMPLES, '../../README.md'), 'utf8');
+    expect(readme).toContain(`\`\`\`yaml\n${readFileSync(path.join(EXAMPLES, name), 'utf8').trimEnd()}\n\`\`\``);
   });
 
   it('reads durations, defaults and references', () => {
