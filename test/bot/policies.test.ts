@@ -108,6 +108,10 @@ describe('approval policies over HTTP', () => {
     expect(second.text).toContain('Stage 2 of 2: security team');
     expect(second.text).toMatch(/Stage 1 \(the requester's manager\): approved by Isaiah Langer on \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC: Jane works on my team/);
     expect(cardOf(lee, requestId).text).toContain('Stage 2 of 2: security team');
+    // An admin's pending overview names who decides the stage waiting now.
+    await say(harness, people.adele, 'hello');
+    const overview = await say(harness, people.adele, 'pending');
+    expect(overview.text).toContain('approvers: Johanna Lorenz, Lee Gu');
     expect(cardsFor(harness, people.isaiah, 'send').filter((c) => c.text.includes(requestId))).toHaveLength(1);
     // Isaiah's stage 1 card was updated in place: decided, and no buttons any more.
     const isaiahUpdates = harness.connector.recorded.filter((r) => r.kind === 'update' && r.activityId === first.activityId);
