@@ -12,7 +12,7 @@ export function policiesCard(view: PoliciesView): AdaptiveCard {
       title(md`
 Policy test
       `),
-      text(md`A ${test.asked}`, { spacing: 'Small' }),
+      text(md`${test.asked}`, { spacing: 'Small' }),
     );
     body.push(
       test.matched

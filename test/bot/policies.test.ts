@@ -382,7 +382,7 @@ policies:
     );
 
     const tested = await say(harness, people.adele, 'policies test invite jane@fabrikam.com groups:"Project Falcon"');
-    expect(tested.text).toContain('A invite request for fabrikam.com adding Project Falcon');
+    expect(tested.text).toContain('An invitation for fabrikam.com adding Project Falcon');
     expect(tested.text).toContain('Falls under the policy **Falcon**');
     expect(tested.text).toContain('Stage 2 of 2: security team — a member of Security Team (2 different people)');
     expect(tested.text).toContain('Also matching, less strict: Everything');

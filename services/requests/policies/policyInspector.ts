@@ -200,7 +200,13 @@ function minutesText(minutes: number): string {
 }
 
 function describeSubject(subject: PolicySubject): string {
-  const parts = [`${subject.kind} request`];
+  const kinds: Record<PolicyKind, string> = {
+    invite: 'An invitation',
+    appAccess: 'An app access request',
+    extension: 'An extension',
+    batch: 'A batch of invitations',
+  };
+  const parts = [kinds[subject.kind]];
   if (subject.domains.length > 0) parts.push(`for ${subject.domains.join(', ')}`);
   if (subject.groups.length > 0) parts.push(`adding ${subject.groups.map((g) => g.displayName).join(', ')}`);
   if (subject.apps.length > 0) parts.push(`granting ${subject.apps.map((a) => a.displayName).join(', ')}`);
