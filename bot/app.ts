@@ -51,6 +51,9 @@ import { GuestTotalsService } from '../services/guests/guestTotals';
 import type { LocalIssuer, LocalPerson } from '../services/identity/localIssuer';
 import { tabIdentityFor, type TabIdentity } from '../services/identity/tabIdentity';
 import { RequestHistory } from '../services/requests/requestHistory';
+import { ApprovalStages } from '../services/requests/policies/approvalStages';
+import { PolicyBook } from '../services/requests/policies/policyMatching';
+import { ESCALATE_APPROVAL_STAGES, StageEscalation } from '../services/requests/policies/stageEscalation';
 
 type BotFrameworkAuthentication = NonNullable<ConstructorParameters<typeof CloudAdapter>[0]>;
 
@@ -253,6 +256,22 @@ export function createApp(options: AppOptions): App {
     capabilities,
   });
   const expiry = new RequestExpiry({ store, logger, timeoutDays: config.requestTimeoutDays, announcements });
+  // Without POLICIES_PATH there is no book and no stages: every request has today's single stage.
+  const policyBook = new PolicyBook(config.policies);
+  const stages = config.policies
+    ? new ApprovalStages({
+        book: policyBook,
+        directory,
+        catalog,
+        notifier,
+        approvalsChannel: () => router.approvalsChannel(),
+        store,
+        settings: config,
+        capabilities,
+        logger,
+      })
+    : undefined;
+  const escalation = stages ? new StageEscalation({ store, stages, announcements, logger }) : undefined;
   const periodic = new PeriodicTasks({
     store,
     clock,
@@ -272,6 +291,8 @@ export function createApp(options: AppOptions): App {
           await cleanup.deadlines(now);
         },
       },
+      // Stages escalate after hours or days: looking every five minutes is soon enough.
+      ...(escalation ? [{ name: ESCALATE_APPROVAL_STAGES, intervalMs: 5 * 60_000, run: async (now: Date) => void (await escalation.run(now)) }] : []),
       // Off by default: campaigns then start only when an admin types "recertify".
       ...(config.recertifyDays > 0
         ? [{ name: RECERTIFICATION_SCHEDULE, intervalMs: config.recertifyDays * 24 * 60 * 60_000, run: (now: Date) => recertification.scheduled(now) }]
@@ -279,7 +300,18 @@ export function createApp(options: AppOptions): App {
     ],
     options: { ownerId: instanceId, tickMs: 30_000, leaseMs: 5 * 60_000 },
   });
-  const validator = new RequestValidator({ store, directory, catalog, policy, settings: config, capabilities, logger, clock, access: config });
+  const validator = new RequestValidator({
+    store,
+    directory,
+    catalog,
+    policy,
+    settings: config,
+    capabilities,
+    logger,
+    clock,
+    access: config,
+    policies: stages ? policyBook : undefined,
+  });
   const workflow = new RequestWorkflow({
     store,
     directory,
@@ -296,6 +328,7 @@ export function createApp(options: AppOptions): App {
     capabilities,
     logger,
     access: config,
+    policies: stages ? { book: policyBook, stages } : undefined,
   });
   const guestAdmin = new GuestAdmin({
     store,

@@ -48,7 +48,9 @@ export class ProactiveNotifier implements Notifier, GuestCardUpdater, LifecycleM
     const card = approvalCard({ request, context: request.context ?? {} });
     const activityId = await this.send(key, card, request.id).catch(() => undefined);
     if (!activityId) return false;
-    await this.store.saveCardMessage({ requestId: request.id, role: 'approval', conversationKey: key, activityId });
+    // Under a policy the card belongs to the stage it was sent for: a refresh shows that stage decided, without buttons.
+    const stage = request.approval?.current;
+    await this.store.saveCardMessage({ requestId: request.id, role: 'approval', conversationKey: key, activityId, ...(stage === undefined ? {} : { stage }) });
     return true;
   }
 
@@ -105,7 +107,7 @@ export class ProactiveNotifier implements Notifier, GuestCardUpdater, LifecycleM
     const content =
       card.role === 'requester'
         ? requestStatusCard({ request, resendHelp, showRedeemLink: inRequesterChat })
-        : approvalCard({ request, context: request.context ?? {} });
+        : approvalCard({ request, context: request.context ?? {}, stage: card.stage });
     await this.withConversation(card.conversationKey, request.id, async (context) => {
       await context.updateActivity({ ...cardActivity(content), id: card.activityId });
     });

@@ -14,6 +14,7 @@ import {
 } from './inviteFormCard';
 import { md } from './markdown';
 import { DATASETS, VERBS } from './verbs';
+import { questionInputs } from './policyQuestions';
 
 /** Value of the "A new guest" choice: the address field below names them. */
 export const NEW_GUEST = 'new';
@@ -50,6 +51,7 @@ export function appAccessFormCard(model: InviteFormModel): AdaptiveCard {
   else body.push(errorText(md`No application in your directory can be given to guests.`));
   for (const [id, input] of accessUntilInputs(model)) field(id, input);
   field('sponsorEmail', sponsorInput(values.sponsorEmail));
+  body.push(...questionInputs(model.questions ?? [], values.answers ?? {}, model.questionErrors ?? {}));
   field(
     'justification',
     textInput('justification', 'Business justification', values.justification, {

@@ -4,6 +4,9 @@ import { adaptiveCard, type Action, type AdaptiveCard, type CardElement, type In
 import { errorText, execute, factSet, text, title } from './elements';
 import { md, type Markdown } from './markdown';
 import { askText, decisionText, emailDomain, outcomeBlocks, requestFacts, requestTitle } from './requestView';
+import { stageLabel } from '../services/requests/policies/approvalStages';
+import { formatDateTime } from './dates';
+import type { ApprovalProgress } from '../services/requests/model';
 import { VERBS, type ActionInput } from './verbs';
 
 export interface ApprovalContext {
@@ -22,7 +25,12 @@ export interface ApprovalModel {
   notice?: string;
   /** Why the end date the approver chose was not accepted, shown next to it. */
   accessUntilError?: string;
+  /** Under a policy: the stage (0-based) the card was posted for; default the stage waiting now. */
+  stage?: number;
 }
+
+/** Id of the optional comment an approver gives a stage under a policy; `action.data.comment` carries it. */
+export const APPROVAL_COMMENT_INPUT_ID = 'comment' satisfies ActionInput<typeof VERBS.approve>;
 
 /** Id of the approver's end date input; `action.data.accessUntil` carries it. */
 export const ACCESS_UNTIL_INPUT_ID = 'accessUntil' satisfies ActionInput<typeof VERBS.approve>;
@@ -33,13 +41,17 @@ export const DENY_REASON_INPUT_ID = 'reason' satisfies ActionInput<typeof VERBS.
 export function approvalCard(model: ApprovalModel): AdaptiveCard {
   const { request } = model;
   const { details } = request;
-  const pending = request.state === 'pending';
+  const progress = request.approval;
+  const cardStage = progress ? Math.min(model.stage ?? progress.current, progress.current) : undefined;
+  // A card of an earlier stage keeps no buttons once its stage is decided: the next stage's people decide now.
+  const pending = request.state === 'pending' && (cardStage === undefined || cardStage === progress?.current);
 
   const body: CardElement[] = [];
   if (model.notice) body.push(text(md`${model.notice}`, { color: 'Warning', bold: true }));
   body.push(title(requestTitle(request)), text(askText(request), { spacing: 'Small' }), factSet(requestFacts(request, { requester: true })));
   if (!details.existingGuestId) body.push(text(guestsFromDomainText(details.email, model.context.guestsFromDomain), { subtle: true }));
   if (model.context.routingNote) body.push(text(md`${model.context.routingNote}`, { color: 'Warning' }));
+  if (progress && cardStage !== undefined) body.push(...stageBlocks(request, progress, cardStage));
   if (details.directoryRole) {
     body.push(text(md`This request grants a directory role: review carefully.`, { color: 'Warning', bold: true }));
   }
@@ -64,6 +76,15 @@ export function approvalCard(model: ApprovalModel): AdaptiveCard {
     body.push(until);
     if (model.accessUntilError) body.push(errorText(md`${model.accessUntilError}`));
     if (model.denyError) body.push(errorText(md`${model.denyError}`));
+    if (progress) {
+      body.push({
+        type: 'Input.Text',
+        id: APPROVAL_COMMENT_INPUT_ID,
+        label: 'Comment for the later stages and the requester (optional)',
+        isMultiline: true,
+        maxLength: 500,
+      });
+    }
     actions.push(execute(VERBS.approve, 'Approve', { requestId: request.id }, { style: 'positive', associatedInputs: 'auto' }), {
       type: 'Action.ShowCard',
       title: 'Deny',
@@ -84,6 +105,40 @@ export function approvalCard(model: ApprovalModel): AdaptiveCard {
     });
   }
   return adaptiveCard(body, actions);
+}
+
+/**
+ * Under a policy: which stage this card is for ("Stage 2 of 2: security team"), who decided the
+ * earlier stages and why, where the stage went and why, and how many approvals it still needs.
+ */
+function stageBlocks(request: AccessRequest, progress: ApprovalProgress, cardStage: number): CardElement[] {
+  const blocks: CardElement[] = [text(md`${stageLabel(progress, cardStage)}`, { bold: true, spacing: 'Medium' })];
+  progress.stages.forEach((stage, index) => {
+    if (index === cardStage || stage.approvals.length === 0) return;
+    for (const approval of stage.approvals) {
+      const why = approval.comment ? md`: ${approval.comment}` : md``;
+      blocks.push(text(md`Stage ${index + 1} (${stage.name}): approved by ${approval.by.name} on ${formatDateTime(approval.at)}${why}`, { spacing: 'Small' }));
+    }
+  });
+  const stage = progress.stages[cardStage];
+  if (!stage) return blocks;
+  if (stage.note) blocks.push(text(md`${stage.note}`, { color: 'Warning' }));
+  if (stage.remindedAt && !stage.escalatedAt && request.state === 'pending') {
+    blocks.push(text(md`Reminder: this stage has waited for a decision since ${formatDateTime(stage.startedAt ?? request.createdAt)}.`, { color: 'Warning' }));
+  }
+  if (stage.escalatedAt)
+    blocks.push(text(md`Nobody decided in time, so this stage was escalated to ${stage.fallbackGroup.displayName} as well.`, { color: 'Warning' }));
+  if (stage.required > 1) {
+    const names = stage.approvals.map((a) => a.by.name).join(', ');
+    blocks.push(
+      text(md`This stage needs ${stage.required} approvals from different people; ${stage.approvals.length} so far${names ? md` (${names})` : md``}.`),
+    );
+  }
+  if (request.state === 'pending' && cardStage < progress.current) {
+    const by = stage.approvals.map((a) => a.by.name).join(' and ');
+    blocks.push(text(md`This stage was approved by ${by}. The request is now at ${stageLabel(progress)}.`, { color: 'Good', bold: true }));
+  }
+  return blocks;
 }
 
 function guestsFromDomainText(email: string, count: number | undefined): Markdown {

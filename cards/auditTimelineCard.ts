@@ -6,6 +6,7 @@ import { formatDateTime } from './dates';
 import { fact, factSet, text, title } from './elements';
 import { md, type Markdown } from './markdown';
 import { requestStateLabel } from './requestView';
+import { answerFacts } from './policyQuestions';
 
 export interface AuditTimelineModel {
   request: AccessRequest;
@@ -56,6 +57,11 @@ const ACTIONS: Readonly<Record<string, string>> = {
   recertification_removed: 'removed the guest in a recertification',
   cleanup_kept: 'kept the guest out of a cleanup',
   cleanup_applied: 'cleaned up the stale guest',
+  stage_approval_recorded: 'approved the stage, which needs more approvals',
+  stage_approved: 'approved the stage',
+  stage_reminder_sent: 'reminded the approvers of a stage nobody decided',
+  approval_reminded: 'sent the approval card again as a reminder',
+  stage_escalated: 'escalated a stage nobody decided to its fallback group',
 };
 
 /** For a request about a guest who existed already nothing is invited, so these speak of access. */
@@ -83,6 +89,8 @@ export function auditTimelineCard(model: AuditTimelineModel): AdaptiveCard {
       fact('Guest', md`${request.details.email || 'an existing guest'}`),
       fact('Requested by', md`${request.requester.name}`),
       fact('State', md`${requestStateLabel(request)}`),
+      ...(request.approval ? [fact('Policy', md`${request.approval.policy} (${request.approval.stages.length} stages)`)] : []),
+      ...answerFacts(request),
     ]),
   ];
   if (entries.length === 0) body.push(text(md`The audit log has no entries for this request.`, { subtle: true }));

@@ -16,6 +16,8 @@ import {
 import { errorText, execute, text, title } from './elements';
 import { md } from './markdown';
 import { DATASETS, VERBS } from './verbs';
+import { questionInputs } from './policyQuestions';
+import type { PolicyQuestion } from '../services/requests/policies/policyFile';
 
 /** The form's values as the user typed them (not yet validated), keyed by input id. */
 export type { InviteFormValues };
@@ -54,6 +56,10 @@ export interface InviteFormModel {
   guestChoices: NamedRef[];
   /** The end dates the form allows today, and the one it suggests. */
   accessPeriod: AccessPeriodChoice;
+  /** The questions of the policy the request falls under, before the justification. */
+  questions?: PolicyQuestion[];
+  /** Problems with the answers, by question id. */
+  questionErrors?: Record<string, string>;
 }
 
 /** The invite form, keeping what the user typed and naming each error next to its field. */
@@ -103,6 +109,7 @@ export function inviteFormCard(model: InviteFormModel): AdaptiveCard {
   optionalField('appRole', appRoleInput(model, { label: 'Also give access to an application (optional)', optional: true }));
   for (const [id, input] of accessUntilInputs(model)) field(id, input);
   field('sponsorEmail', sponsorInput(values.sponsorEmail));
+  body.push(...questionInputs(model.questions ?? [], values.answers ?? {}, model.questionErrors ?? {}));
   field(
     'justification',
     textInput('justification', 'Business justification', values.justification, {

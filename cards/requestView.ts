@@ -1,4 +1,6 @@
 /** What several cards say about a request: its state in words, its facts, its decision and outcome. */
+import { stageLabel } from '../services/requests/policies/approvalStages';
+import { answerFacts } from './policyQuestions';
 import {
   accessUntilOf,
   type AccessRequest,
@@ -116,9 +118,11 @@ export function requestFacts(request: AccessRequest, options: RequestFactsOption
   facts.push(fact('Access until', accessUntilText(request)));
   if (details.sponsor && details.sponsor.aadObjectId !== request.requester.aadObjectId) facts.push(fact('Sponsor', md`${details.sponsor.name}`));
   facts.push(fact('Justification', md`${details.justification}`));
+  facts.push(...answerFacts(request));
   if (details.message) facts.push(fact('Personal message', md`${details.message}`));
   facts.push(fact('Submitted', md`${formatDateTime(request.createdAt)}`));
   facts.push(fact('State', md`${requestStateLabel(request)}`));
+  if (request.approval && request.state === 'pending') facts.push(fact('Approval', md`${stageLabel(request.approval)} (policy: ${request.approval.policy})`));
   return facts;
 }
 

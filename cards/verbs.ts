@@ -59,10 +59,29 @@ const inviteFormInputs = z.object({
   noEndDate: typed(5),
   sponsorEmail: typed(254),
   justification: typed(1000),
+  /** Gathered from the `answer_<question id>` inputs by `gatherAnswers` (they arrive flat, beside the fields). */
+  answers: z.record(z.string().max(40), z.string().max(2000)).optional().default({}),
 } satisfies { [Field in keyof InviteFormValues]: z.ZodType<InviteFormValues[Field], unknown> });
 
-/** The approver's end date for the access; empty keeps the one asked for. */
-const approveInputs = z.object({ accessUntil: z.string().max(40).optional().default('') });
+/** The approver's end date for the access (empty keeps the one asked for), and under a policy an optional comment for the later stages. */
+const approveInputs = z.object({ accessUntil: z.string().max(40).optional().default(''), comment: z.string().max(2000).optional().default('') });
+
+/** The prefix of a policy question's input id on the request forms (see services/requests/policies/questions.ts). */
+const ANSWER_PREFIX = 'answer_';
+/** At most this many answers are read from one submission; a policy asks at most ten questions. */
+const MAX_ANSWERS = 20;
+
+/** Moves the forms' `answer_<id>` inputs into `answers`, so the schema can check them as one field. */
+function gatherAnswers(raw: unknown): unknown {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return raw;
+  const answers: Record<string, unknown> = {};
+  const rest: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    if (key.startsWith(ANSWER_PREFIX) && Object.keys(answers).length < MAX_ANSWERS) answers[key.slice(ANSWER_PREFIX.length)] = value;
+    else if (key !== 'answers') rest[key] = value;
+  }
+  return { ...rest, answers };
+}
 
 /** The new last day a sponsor extends a guest's access to. */
 const extendInputs = z.object({ accessUntil: z.string().max(40).optional().default('') });
@@ -75,10 +94,16 @@ function cardVerb<const Name extends string, Data extends Shape, Inputs extends 
   return { verb, data, inputs, submission: z.object({ ...data.shape, ...inputs.shape }) };
 }
 
+/** A request form's verb: as `cardVerb`, with the policy questions' answers gathered into one field first. */
+function formVerb<const Name extends string>(verb: Name) {
+  const spec = cardVerb(verb, noData, inviteFormInputs);
+  return { ...spec, submission: z.preprocess(gatherAnswers, spec.submission) };
+}
+
 /** Every card verb, by the name code uses for it: the verb Teams sends, its button data, its card's inputs. */
 export const CARD_VERBS = {
-  submitInvite: cardVerb('invite.submit', noData, inviteFormInputs),
-  submitAppAccess: cardVerb('appAccess.submit', noData, inviteFormInputs),
+  submitInvite: formVerb('invite.submit'),
+  submitAppAccess: formVerb('appAccess.submit'),
   approve: cardVerb('request.approve', requestRef, approveInputs),
   deny: cardVerb('request.deny', requestRef, denyInputs),
   cancel: cardVerb('request.cancel', requestRef, noInputs),

@@ -69,6 +69,8 @@ export interface UserRecord {
   signInActivity: SignInActivity | null;
   /** Users or groups sponsoring this (guest) user. */
   sponsorIds: string[];
+  /** The user's manager, or null when none is set. */
+  managerId: string | null;
 }
 
 export interface GroupRecord {
@@ -282,6 +284,7 @@ function userFromSeed(seed: SeedUser): UserRecord {
     usageLocation: seed.usageLocation ?? null,
     signInActivity: signInActivity(seed.signInActivity),
     sponsorIds: (seed.sponsors ?? []).map(idKey),
+    managerId: seed.manager ? idKey(seed.manager) : null,
   };
 }
 
@@ -884,6 +887,7 @@ export class Directory {
       createdDateTime: now,
       accountEnabled: true,
       sponsorIds: sponsorIds.map(idKey),
+      managerId: null,
     };
     this.userMap.set(user.id, user);
     this.invitedUserCreatedAt.set(user.id, this.now().getTime());
@@ -981,6 +985,27 @@ export class Directory {
     for (const [id, record] of this.deletedUserMap) {
       if (Date.parse(record.deletedDateTime) < horizon) this.deletedUserMap.delete(id);
     }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Manager (GET /users/{id}/manager)
+
+  /** The user's manager; 404 as Graph answers when none is set (or the manager was deleted). */
+  requireManager(userIdOrUpn: string): DirectoryObject {
+    const user = this.requireUser(userIdOrUpn);
+    const manager = user.managerId ? this.getObject(user.managerId) : undefined;
+    if (!manager) throw graphErrors.resourceNotFound('manager');
+    return manager;
+  }
+
+  /** Test and seed support: sets or clears the user's manager (a user). */
+  setManager(userIdOrUpn: string, managerId: string | null): void {
+    const user = this.requireUser(userIdOrUpn);
+    if (managerId !== null) {
+      const manager = this.requireUser(managerId);
+      if (manager.id === user.id) throw new Error('setManager: a user cannot be their own manager');
+      user.managerId = manager.id;
+    } else user.managerId = null;
   }
 
   // -------------------------------------------------------------------------------------------

@@ -105,6 +105,8 @@ export const ROUTE_PERMISSIONS: readonly RoutePermission[] = [
   { method: 'DELETE', path: '/users/{id}', requires: [['User.DeleteRestore.All', 'User.ReadWrite.All']] },
   // user-list-memberof, another user's memberships: Directory.Read.All for apps
   { method: 'GET', path: '/users/{id}/memberOf', requires: [['Directory.Read.All', 'Directory.ReadWrite.All']] },
+  // user-list-manager: User.Read.All least for apps (User.ReadWrite.All, Directory.Read.All, Directory.ReadWrite.All higher)
+  { method: 'GET', path: '/users/{id}/manager', requires: [USERS] },
   // user-list-sponsors
   { method: 'GET', path: '/users/{id}/sponsors', requires: [['User.Read.All', 'User.ReadWrite.All']] },
   // user-post-sponsors, user-delete-sponsors: User.ReadWrite.All least for apps (Directory.ReadWrite.All higher)

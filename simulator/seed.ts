@@ -57,6 +57,8 @@ export interface SeedUser {
   signInActivity?: SeedSignInActivity | null;
   /** Ids of users or groups sponsoring this guest. */
   sponsors?: string[];
+  /** The id of the user's manager (`GET /users/{id}/manager`). */
+  manager?: string;
 }
 
 export interface SeedGroup {
@@ -352,6 +354,7 @@ const USER_KEYS = [
   'usageLocation',
   'signInActivity',
   'sponsors',
+  'manager',
 ] as const;
 const USER_NULLABLE_STRINGS = [
   'givenName',
@@ -563,6 +566,12 @@ export function validateSeed(input: unknown): SeedFixture {
       else if (!allowed.includes(kind)) c.add(where, `'${id}' is a ${kind}; expected ${allowed.join(' or ')}`);
     }
   };
+  users.forEach((user, i) => {
+    if (!isRecord(user) || user.manager === undefined) return;
+    const manager = typeof user.manager === 'string' ? [user.manager] : [];
+    if (manager.length === 0) c.add(`${label(user, `users[${i}]`)}.manager`, 'must be a user id');
+    checkRefs(manager, `${label(user, `users[${i}]`)}.manager`, ['user']);
+  });
   users.forEach((user, i) => {
     if (!isRecord(user) || !Array.isArray(user.sponsors)) return;
     checkRefs(c.stringArray(user, 'sponsors', 'users'), `${label(user, `users[${i}]`)}.sponsors`, ['user', 'group']);

@@ -125,6 +125,9 @@ export const listSponsors: Handler = (req) => {
   return ok(listCollection(objectsSpec(sponsors), req.ctx));
 };
 
+/** `GET /users/{id}/manager`: the manager as a directory object, 404 when the user has none. */
+export const getManager: Handler = (req) => ok(entityResponse(objectResource(req.directory.requireManager(req.params.id)), req.ctx, 'directoryObjects', true));
+
 /** A deleted user reads like a user plus the time it was deleted. */
 const DELETED_USER: EntityType = {
   ...USER,

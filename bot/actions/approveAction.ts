@@ -7,6 +7,6 @@ export const approveAction: ActionHandler<typeof VERBS.approve> = {
   verb: VERBS.approve,
   binding: 'request',
   async handle(turn, data) {
-    return approvalResponse(await turn.workflow.approve(turn.actor, data.requestId, turn.source, data.accessUntil));
+    return approvalResponse(await turn.workflow.approve(turn.actor, data.requestId, turn.source, data.accessUntil, data.comment));
   },
 };

@@ -24,7 +24,7 @@ export function alreadyDecidedNotice(request: AccessRequest): string {
 export function approvalResponse(result: DecisionResult, denyError?: string): AdaptiveCardInvokeResponse {
   switch (result.kind) {
     case 'decided':
-      return cardResponse(approvalCard({ request: result.request, context: result.request.context ?? {} }));
+      return cardResponse(approvalCard({ request: result.request, context: result.request.context ?? {}, stage: result.stage }));
     case 'alreadyDecided':
       return cardResponse(approvalCard({ request: result.request, context: result.request.context ?? {}, notice: alreadyDecidedNotice(result.request) }));
     case 'invalid':

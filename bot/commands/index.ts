@@ -7,6 +7,7 @@ import { helpCommand } from './helpCommand';
 import { inviteCommand } from './inviteCommand';
 import { myRequestsCommand } from './myRequestsCommand';
 import { pendingCommand } from './pendingCommand';
+import { policiesCommand } from './policiesCommand';
 import { recertificationCommand } from './recertificationCommand';
 import { recertifyCommand } from './recertifyCommand';
 import { requestAppCommand } from './requestAppCommand';
@@ -32,6 +33,7 @@ export function createCommands(): CommandHandler[] {
     recertificationCommand,
     cleanupCommand,
     auditCommand,
+    policiesCommand,
   ];
   commands.push(helpCommand(() => commands));
   return commands;

@@ -618,6 +618,20 @@ export class GraphDirectory {
     return { groups: named('#microsoft.graph.group'), roles: named('#microsoft.graph.directoryRole') };
   }
 
+  /**
+   * The user's manager; undefined when none is set (Graph answers 404). A refusal (403, the app
+   * may not read users) is thrown, so the caller can say which it was.
+   */
+  async getManager(userId: string): Promise<NamedRef | undefined> {
+    try {
+      const manager = await this.get<RawMember>(`/users/${pathSegment(userId)}/manager${queryString({ $select: 'id,displayName' })}`);
+      return manager ? { id: manager.id, displayName: manager.displayName ?? manager.id } : undefined;
+    } catch (error) {
+      if (toGraphFailure(error).status === 404) return undefined;
+      throw error;
+    }
+  }
+
   /** The users and groups sponsoring a guest. */
   async listSponsors(userId: string): Promise<NamedRef[]> {
     const sponsors = await this.collect<RawMember>(`/users/${pathSegment(userId)}/sponsors${queryString({ $select: 'id,displayName' })}`);

@@ -64,6 +64,7 @@ export const FEATURES = {
   sponsorCheck: { label: 'Noticing sponsors who left (their account disabled or deleted)' },
   recertification: { label: 'Recertifying guests with their sponsors' },
   cleanup: { label: 'Cleaning up stale guests' },
+  managerStage: { label: "Asking the requester's manager to approve (a policy's manager stage; without it the stage goes to its fallback group)" },
 } as const satisfies Record<string, { label: string }>;
 
 export type Feature = keyof typeof FEATURES;
@@ -127,6 +128,14 @@ export const GRAPH_OPERATIONS = {
     path: '/users/{id}/memberOf',
     requires: [['Directory.Read.All', 'Directory.ReadWrite.All']],
     features: ['guestGroups'],
+  },
+  // user-list-manager.md: Application least User.Read.All (higher User.ReadWrite.All,
+  // Directory.Read.All, Directory.ReadWrite.All).
+  getManager: {
+    method: 'GET',
+    path: '/users/{id}/manager',
+    requires: [READ_USERS],
+    features: ['managerStage'],
   },
   // includes/permissions/user-list-sponsors-permissions.md: Application least User.Read.All
   // (higher User.ReadWrite.All).

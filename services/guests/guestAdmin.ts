@@ -51,7 +51,7 @@ import { grantLabel } from '../lifecycle/guestLifecycle';
 
 export type GuestAdminDirectory = Pick<
   GraphDirectory,
-  'findUsersByEmail' | 'getGuest' | 'listMemberships' | 'listSponsors' | 'listAppRoleAssignments' | 'getApp' | 'urlOf'
+  'findUsersByEmail' | 'getGuest' | 'listMemberships' | 'listSponsors' | 'listAppRoleAssignments' | 'getApp' | 'urlOf' | 'listUserMembers'
 >;
 
 export type { AdminOutcome } from './guestModel';
@@ -288,11 +288,26 @@ export class GuestAdmin {
       this.deps.logger.warn({ status: failure.status, code: failure.code }, 'approver lookup failed');
     }
     const now = clock.now().getTime();
+    // Under a policy the stage waiting now decides; each group's members are read once per overview.
+    const groupMembers = new Map<string, Promise<NamedRef[] | undefined>>();
+    const membersOf = (groupId: string) => {
+      if (!groupMembers.has(groupId)) {
+        groupMembers.set(
+          groupId,
+          this.deps.directory.listUserMembers(groupId).catch((error: unknown) => {
+            const failure = toGraphFailure(error);
+            this.deps.logger.warn({ status: failure.status, code: failure.code }, 'stage group lookup failed');
+            return undefined;
+          }),
+        );
+      }
+      return groupMembers.get(groupId) as Promise<NamedRef[] | undefined>;
+    };
     return Promise.all(
       requests.map(async (request) => ({
         request,
         ageMinutes: Math.max(0, Math.floor((now - Date.parse(request.createdAt)) / 60_000)),
-        approvers: await this.deciders(request, approvers),
+        approvers: request.approval ? await stageDeciders(request, membersOf) : await this.deciders(request, approvers),
         delivery: deliveryOf(await store.listAudit(request.id)),
       })),
     );
@@ -509,6 +524,26 @@ async function readable<T>(read: () => Promise<T>, turnedOff?: string): Promise<
   } catch (error) {
     return { ok: false, reason: toGraphFailure(error).userMessage };
   }
+}
+
+/** Who may decide the stage of a request under a policy waiting now: its people or its group, with the fallback group once it escalated. */
+async function stageDeciders(request: AccessRequest, membersOf: (groupId: string) => Promise<NamedRef[] | undefined>): Promise<NamedRef[] | undefined> {
+  const progress = request.approval;
+  const stage = progress?.stages[progress.current];
+  if (!progress || !stage) return undefined;
+  const people: NamedRef[] = [];
+  if (stage.deciders?.kind === 'people') people.push(...stage.deciders.people);
+  else {
+    const members = await membersOf((stage.deciders?.group ?? stage.fallbackGroup).id);
+    if (!members) return undefined;
+    people.push(...members);
+  }
+  if (stage.escalatedAt) people.push(...((await membersOf(stage.fallbackGroup.id)) ?? []));
+  const excluded = new Set([
+    request.requester.aadObjectId,
+    ...progress.stages.flatMap((s, i) => (i === progress.current ? [] : s.approvals.map((a) => a.by.aadObjectId))),
+  ]);
+  return [...new Map(people.filter((p) => !excluded.has(p.id)).map((p) => [p.id, p] as const)).values()];
 }
 
 /** Where the approval card went, from the workflow's audit entries. */

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { isDirectoryId } from './ids';
 import type { RateLimitSettings } from './rateLimits';
+import { loadPolicyFile, type PolicyFile } from '../requests/policies/policyFile';
 
 /** Which directory the bot talks to. */
 export type DirectoryMode =
@@ -96,6 +97,11 @@ export interface AppConfig extends RateLimitSettings {
   recertifyGraceDays: number;
   /** How many stale guests a cleanup acts on per minute, so it does not eat Graph's write quota. */
   cleanupGuestsPerMinute: number;
+  /**
+   * The approval policies read from POLICIES_PATH at start; undefined without the file, when every
+   * request has one stage (the approver group, or an app's owners).
+   */
+  policies?: PolicyFile;
 }
 
 /** GUEST_END_ACTION: disable sign-in (reversible), delete (restorable for 30 days), or leave the account. */
@@ -301,6 +307,8 @@ export function loadConfig(env: Env, localDefaults?: LocalDefaults): AppConfig {
     { min: 1, max: 1000, fallback: 30, unit: 'guests' },
     problems,
   );
+  const policiesPath = read('POLICIES_PATH');
+  const policies = policiesPath ? loadPolicyFile(policiesPath, problems) : undefined;
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -346,6 +354,7 @@ export function loadConfig(env: Env, localDefaults?: LocalDefaults): AppConfig {
     recertifyDays,
     recertifyGraceDays,
     cleanupGuestsPerMinute,
+    policies,
   };
 }
 

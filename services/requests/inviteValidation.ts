@@ -37,6 +37,8 @@ export interface InviteFormValues {
   /** A colleague's address to be the guest's sponsor; '' makes the requester the sponsor. */
   sponsorEmail: string;
   justification: string;
+  /** Answers to a policy's questions, by question id (absent when the form asked none). */
+  answers?: Record<string, string>;
 }
 
 /** The admins' policy settings the form is checked against (the rule itself is in requestPolicy.ts). */

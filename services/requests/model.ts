@@ -49,6 +49,59 @@ export interface InviteDetails {
   accessUntil?: string;
   /** Who answers for the guest: the colleague named on the form; absent means the requester. */
   sponsor?: Person;
+  /** The requester's answers to the questions of the policy the request fell under. */
+  answers?: RequestAnswer[];
+}
+
+/** One answer to a policy's question, kept with the question's label as it was asked. */
+export interface RequestAnswer {
+  id: string;
+  label: string;
+  answer: string;
+}
+
+/** One person's approval of a stage. */
+export interface StageApproval {
+  by: Person;
+  at: string;
+  /** Why they approved, as typed on the card (optional); shown on the later stages' cards. */
+  comment?: string;
+  /** The last day of access as this approver shortened it. */
+  accessUntil?: string;
+}
+
+/** Who may decide a stage: named people (a manager, a sponsor, an app's owners), or a group's members. */
+export type StageDeciders = { kind: 'people'; people: NamedRef[] } | { kind: 'group'; group: NamedRef };
+
+/** One stage of a policy's approval, as stored with the request. */
+export interface ApprovalStage {
+  name: string;
+  approver: 'manager' | 'sponsor' | 'group' | 'appOwners';
+  /** Approvals from different people the stage needs. */
+  required: number;
+  /** Set when the stage starts (the manager is read then). */
+  deciders?: StageDeciders;
+  /** The policy's group (for `group`) or app (for `appOwners`), as the file names them. */
+  group?: NamedRef;
+  app?: NamedRef;
+  /** Decides when the stage's own approvers cannot be found, and after escalation. */
+  fallbackGroup: NamedRef;
+  escalation?: { remindAfterMinutes: number; escalateAfterMinutes: number };
+  /** Why the stage went somewhere other than expected (no manager in the directory). */
+  note?: string;
+  startedAt?: string;
+  remindedAt?: string;
+  escalatedAt?: string;
+  completedAt?: string;
+  approvals: StageApproval[];
+}
+
+/** A request under a policy: its stages, in order, and the one waiting for a decision. */
+export interface ApprovalProgress {
+  policy: string;
+  /** Index of the stage waiting (or, once decided, the last one). */
+  current: number;
+  stages: ApprovalStage[];
 }
 
 export interface Decision {
@@ -124,6 +177,8 @@ export interface AccessRequest {
   context?: ApprovalContext;
   decision?: Decision;
   outcome?: ExecutionOutcome;
+  /** The stages of the policy the request fell under; absent for today's single stage. */
+  approval?: ApprovalProgress;
 }
 
 export type StepStatus = 'done' | 'failed';
@@ -156,6 +211,8 @@ export interface CardMessage {
   role: 'requester' | 'approval';
   conversationKey: string;
   activityId: string;
+  /** For an approval card of a request under a policy: the stage (0-based) it was posted for. */
+  stage?: number;
 }
 
 /**

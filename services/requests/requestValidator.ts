@@ -17,8 +17,14 @@ import type { Logger } from '../platform/logger';
 import type { AccessRequest, AppAccess, InviteDetails, NamedRef, Person, RequestKind, RequestState } from './model';
 import type { RequestPolicy } from './requestPolicy';
 import type { Store } from '../store/store';
+import { subjectOf, type PolicyBook } from './policies/policyMatching';
+import type { SeparationRule } from './policies/policyFile';
+import { describeConflict, NOTHING_HELD, separationConflicts, type Holdings } from './policies/separationOfDuties';
 
-export type ValidatorDirectory = Pick<GraphDirectory, 'findUsersByEmail' | 'getAssignableGroups' | 'getApp' | 'getUserById' | 'listAppRoleAssignments'>;
+export type ValidatorDirectory = Pick<
+  GraphDirectory,
+  'findUsersByEmail' | 'getAssignableGroups' | 'getApp' | 'getUserById' | 'listAppRoleAssignments' | 'checkMemberGroups'
+>;
 
 export type CheckResult =
   { ok: false; errors: FieldErrors; chosen: { groups: NamedRef[]; guest?: NamedRef }; graphProblem?: string } | { ok: true; details: InviteDetails };
@@ -45,6 +51,8 @@ export class RequestValidator {
       clock: Clock;
       /** How long access may last. */
       access: AccessPeriodSettings;
+      /** The approval policies, for their separation-of-duties rules; none without POLICIES_PATH. */
+      policies?: PolicyBook;
     },
   ) {}
 
@@ -129,6 +137,22 @@ export class RequestValidator {
         else errors.sponsorEmail = colleague.message;
       }
 
+      if (this.deps.policies?.active && !errors.email && !errors.guestId) {
+        const subject = subjectOf({
+          kind,
+          details: { email, displayName: '', message: '', justification: '', groups: chosen.groups, appAccess, directoryRole },
+        });
+        const rules = this.deps.policies.separationRules(subject);
+        if (rules.length > 0) {
+          const held = guest ? await this.holdings(guest.id, rules) : NOTHING_HELD;
+          const apps = appAccess ? [{ id: appAccess.app.id, displayName: appAccess.app.displayName }] : [];
+          for (const conflict of separationConflicts(rules, held, { groups: chosen.groups, apps })) {
+            const field = conflict.addsGroup ? 'groupIds' : 'appRole';
+            errors[field] ??= describeConflict(conflict, guest?.displayName ?? email);
+          }
+        }
+      }
+
       const refusals = await this.deps.policy.refusals({ email: errors.email ? '' : email, groups: chosen.groups, directoryRole });
       for (const refusal of refusals) {
         const field = refusal.field === 'email' && guest && kind === 'appAccess' && values.guestId.trim() ? 'guestId' : refusal.field;
@@ -174,6 +198,15 @@ export class RequestValidator {
     if (member.accountEnabled === false)
       return { ok: false, message: `${member.displayName}'s account is disabled: choose a colleague who can answer for the guest.` };
     return { ok: true, person: { aadObjectId: member.id, name: member.displayName } };
+  }
+
+  /** What an existing guest holds of the rules' groups (at any depth) and apps, as the directory says now. */
+  private async holdings(guestId: string, rules: readonly SeparationRule[]): Promise<Holdings> {
+    const groupIds = [...new Set(rules.flatMap((r) => r.groups.map((g) => g.id)))];
+    const appIds = new Set(rules.flatMap((r) => r.apps.map((a) => a.id)));
+    const memberOf = groupIds.length > 0 ? await this.deps.directory.checkMemberGroups(guestId, groupIds) : [];
+    const apps = appIds.size > 0 ? (await this.appRolesOf(guestId)).map((a) => a.resourceId.toLowerCase()).filter((id) => appIds.has(id)) : [];
+    return { groupIds: new Set(memberOf.map((id) => id.toLowerCase())), appIds: new Set(apps) };
   }
 
   /** A field asking for a feature that is off is refused there, before Graph is asked anything about it. */

@@ -14,6 +14,13 @@ import { describeRefusals, type RequestPolicy } from './requestPolicy';
 import type { RequestValidator } from './requestValidator';
 import type { Store } from '../store/store';
 import { accessChoice, checkAccessUntil, type AccessPeriodChoice, type AccessPeriodSettings } from '../lifecycle/accessPeriod';
+import { stageLabel, type ApprovalStages } from './policies/approvalStages';
+import type { PolicyQuestion } from './policies/policyFile';
+import { PolicyBook, subjectOf } from './policies/policyMatching';
+import { PolicyInspector, type PoliciesView } from './policies/policyInspector';
+import type { AdminOutcome } from '../guests/guestModel';
+import { checkAnswers, MAX_ANSWER } from './policies/questions';
+import type { ApprovalProgress, StageApproval } from './model';
 
 export type WorkflowDirectory = Pick<GraphDirectory, 'findUsersByEmail' | 'countGuestsFromDomain'>;
 
@@ -33,12 +40,17 @@ export interface InviteForm {
   guestChoices: NamedRef[];
   /** The end dates the form allows today, and the one it suggests. */
   accessPeriod: AccessPeriodChoice;
+  /** The questions of the policy the request falls under (or, on a new form, of the policies every request of the kind falls under). */
+  questions: PolicyQuestion[];
+  /** Problems with the answers, by question id. */
+  questionErrors: Record<string, string>;
 }
 
 export type SubmitResult = { ok: false; form: InviteForm } | { ok: true; request: AccessRequest; approversReached: number; selfService?: boolean };
 
 export type DecisionResult =
-  | { kind: 'decided'; request: AccessRequest }
+  /** `stage`: under a policy, the stage (0-based) the decision was about, so the clicked card shows that stage. */
+  | { kind: 'decided'; request: AccessRequest; stage?: number }
   | { kind: 'alreadyDecided'; request: AccessRequest }
   | { kind: 'notFound' }
   | { kind: 'forbidden'; message: string }
@@ -84,6 +96,8 @@ export class RequestWorkflow {
       logger: Logger;
       /** How long access may last: the forms' date, and how far an approver may move it. */
       access: AccessPeriodSettings;
+      /** The approval policies (POLICIES_PATH) and their stages; without them every request has today's single stage. */
+      policies?: { book: PolicyBook; stages: ApprovalStages };
     },
   ) {}
 
@@ -141,20 +155,36 @@ export class RequestWorkflow {
       return { ok: false, form: await this.formWith(kind, values, checked.errors, checked.chosen, formError) };
     }
     // The sponsor is the requester unless the form named a colleague.
-    const details = { ...checked.details, sponsor: checked.details.sponsor ?? actor };
+    const details: InviteDetails = { ...checked.details, sponsor: checked.details.sponsor ?? actor };
+    const matched = this.deps.policies?.book.match(subjectOf({ kind, details }));
+    if (matched && matched.policy.questions.length > 0) {
+      const answered = checkAnswers(matched.policy.questions, values.answers ?? {});
+      if (!answered.ok) {
+        const formError = `Your request falls under the policy "${matched.policy.name}": answer its questions below.`;
+        const form = await this.formWith(
+          kind,
+          values,
+          {},
+          { groups: details.groups, guest: chosenGuest(kind, values, details) },
+          formError,
+          matched.policy.questions,
+        );
+        return { ok: false, form: { ...form, questionErrors: answered.errors } };
+      }
+      if (answered.answers.length > 0) details.answers = answered.answers;
+    }
     // Counted only once the form is valid: a person correcting their form is not filing anything.
     const allowance = await this.deps.limits.fileRequest(actor.aadObjectId);
     if (!allowance.allowed) {
       this.deps.logger.warn({ actor: actor.aadObjectId, retryAfterMs: allowance.retryAfterMs }, 'request limit reached');
-      const guest =
-        kind === 'appAccess' && details.existingGuestId && values.guestId.trim()
-          ? { id: details.existingGuestId, displayName: details.displayName }
-          : undefined;
       const formError =
         `Your request was not sent: you have filed ${allowance.limit} requests within an hour, the most one person may. ` +
         `Everything you typed is kept; send it again in ${describeWait(allowance.retryAfterMs)}.`;
-      return { ok: false, form: await this.formWith(kind, values, {}, { groups: details.groups, guest }, formError) };
+      return { ok: false, form: await this.formWith(kind, values, {}, { groups: details.groups, guest: chosenGuest(kind, values, details) }, formError) };
     }
+    const createdAt = this.deps.clock.now().toISOString();
+    const approval = await this.deps.policies?.stages.begin(kind, actor, details, createdAt);
+    if (approval) return this.fileUnderPolicy(actor, tenantId, kind, details, approval, createdAt, source);
     const plan = await router.plan(actor, details);
     const guestsFromDomain = details.existingGuestId ? undefined : await this.guestsFromDomain(domainOf(details.email));
     const request = await store.createRequest(
@@ -173,7 +203,7 @@ export class RequestWorkflow {
         directoryRole: details.directoryRole?.id ?? null,
         app: details.appAccess?.app.id ?? null,
         accessUntil: details.accessUntil ?? null,
-        sponsor: details.sponsor.aadObjectId,
+        sponsor: details.sponsor?.aadObjectId ?? actor.aadObjectId,
       }),
     );
     if (plan.selfService) return this.approveByPolicy(request, source);
@@ -187,6 +217,46 @@ export class RequestWorkflow {
       }),
     );
     return { ok: true, request, approversReached: reached };
+  }
+
+  /** A request under a policy: stored with its stages, and the first stage's card sent to whoever decides it. */
+  private async fileUnderPolicy(
+    actor: Person,
+    tenantId: string,
+    kind: RequestKind,
+    details: InviteDetails,
+    approval: ApprovalProgress,
+    createdAt: string,
+    source: string,
+  ): Promise<SubmitResult> {
+    const { store, policies } = this.deps;
+    const guestsFromDomain = details.existingGuestId ? undefined : await this.guestsFromDomain(domainOf(details.email));
+    const request = await store.createRequest(
+      { id: this.deps.newId(), kind, requester: actor, tenantId, details, context: { guestsFromDomain }, createdAt, approval },
+      this.audit(actor.aadObjectId, 'request_created', source, undefined, {
+        kind,
+        groups: details.groups.length,
+        directoryRole: details.directoryRole?.id ?? null,
+        app: details.appAccess?.app.id ?? null,
+        accessUntil: details.accessUntil ?? null,
+        sponsor: details.sponsor?.aadObjectId ?? actor.aadObjectId,
+        policy: approval.policy,
+        stages: approval.stages.length,
+        answers: details.answers?.length ?? 0,
+      }),
+    );
+    const reached = (await policies?.stages.deliver(request)) ?? 0;
+    await store.appendAudit(this.stageRequestedAudit(request, reached, source));
+    return { ok: true, request, approversReached: reached };
+  }
+
+  private stageRequestedAudit(request: AccessRequest, reached: number, source: string): AuditEntry {
+    const stage = request.approval?.stages[request.approval.current];
+    return this.audit('system', reached > 0 ? 'approval_requested' : 'approval_unreachable', source, request.id, {
+      reached,
+      stage: (request.approval?.current ?? 0) + 1,
+      fallback: stage?.note !== undefined,
+    });
   }
 
   /**
@@ -213,10 +283,23 @@ export class RequestWorkflow {
       accessUntil: until,
       sponsor: actor,
     };
+    const createdAt = clock.now().toISOString();
+    // A policy for extensions (kinds: [extension]) decides them in its stages; otherwise the approver group does.
+    const approval = await this.deps.policies?.stages.begin('extension', actor, details, createdAt);
     const request = await store.createRequest(
-      { id: this.deps.newId(), kind: 'extension', requester: actor, tenantId, details, context: {}, createdAt: clock.now().toISOString() },
-      this.audit(actor.aadObjectId, 'request_created', source, undefined, { kind: 'extension', accessUntil: until, guestId: guest.id }),
+      { id: this.deps.newId(), kind: 'extension', requester: actor, tenantId, details, context: {}, createdAt, ...(approval ? { approval } : {}) },
+      this.audit(actor.aadObjectId, 'request_created', source, undefined, {
+        kind: 'extension',
+        accessUntil: until,
+        guestId: guest.id,
+        ...(approval ? { policy: approval.policy } : {}),
+      }),
     );
+    if (approval) {
+      const reached = (await this.deps.policies?.stages.deliver(request)) ?? 0;
+      await store.appendAudit(this.stageRequestedAudit(request, reached, source));
+      return request;
+    }
     const reached = await router.deliver(request, { owners: [], reachableOwners: [], selfService: false });
     await store.appendAudit(
       this.audit('system', reached > 0 ? 'approval_requested' : 'approval_unreachable', source, request.id, { reached, owners: false, fallback: false }),
@@ -245,8 +328,8 @@ export class RequestWorkflow {
    * Approves; `accessUntilText` is the end date on the approver's card, which may only shorten the
    * access asked for (empty or unchanged keeps the requester's date).
    */
-  async approve(actor: Person, requestId: string, source: string, accessUntilText = ''): Promise<DecisionResult> {
-    return this.decide(actor, requestId, source, { outcome: 'approved' }, accessUntilText.trim());
+  async approve(actor: Person, requestId: string, source: string, accessUntilText = '', comment = ''): Promise<DecisionResult> {
+    return this.decide(actor, requestId, source, { outcome: 'approved' }, accessUntilText.trim(), comment.trim());
   }
 
   async deny(actor: Person, requestId: string, reasonText: string, source: string): Promise<DecisionResult> {
@@ -297,7 +380,11 @@ export class RequestWorkflow {
     if (await this.deps.roles.isApprover(actor.aadObjectId)) return pending.slice(0, 50);
     const mine: AccessRequest[] = [];
     for (const request of pending) {
-      if (request.requester.aadObjectId !== actor.aadObjectId && (await this.deps.router.mayDecide(actor, request))) mine.push(request);
+      if (request.requester.aadObjectId === actor.aadObjectId) continue;
+      const may = request.approval
+        ? (await this.deps.policies?.stages.refusal(actor, request)) === undefined
+        : await this.deps.router.mayDecide(actor, request);
+      if (may) mine.push(request);
     }
     return mine.length > 0 ? mine.slice(0, 50) : undefined;
   }
@@ -313,6 +400,18 @@ export class RequestWorkflow {
     return 'set';
   }
 
+  /** `policies [test ...]` (admins): the policies in force, and which one a hypothetical request would fall under. */
+  async policies(actor: Person, text: string, source: string): Promise<AdminOutcome<PoliciesView>> {
+    const { store, roles, catalog } = this.deps;
+    if (!(await roles.isAdmin(actor.aadObjectId))) {
+      await store.appendAudit(this.audit(actor.aadObjectId, 'admin_command_refused', source, undefined, { command: 'policies', why: 'not_admin' }));
+      return { kind: 'forbidden', message: 'Only members of the guest access admin group can see the approval policies. Your attempt was recorded.' };
+    }
+    const inspector = new PolicyInspector({ book: this.deps.policies?.book ?? new PolicyBook(undefined), catalog });
+    const result = await inspector.view(text);
+    return result.ok ? { kind: 'ok', value: result.view } : { kind: 'invalid', message: result.message };
+  }
+
   approvalsChannel(): Promise<string | undefined> {
     return this.deps.router.approvalsChannel();
   }
@@ -323,6 +422,7 @@ export class RequestWorkflow {
     source: string,
     verdict: Pick<Decision, 'outcome' | 'reason'>,
     accessUntilText = '',
+    comment = '',
   ): Promise<DecisionResult> {
     const { store, queue } = this.deps;
     const request = await store.getRequest(requestId);
@@ -334,7 +434,10 @@ export class RequestWorkflow {
     if (request.requester.aadObjectId === actor.aadObjectId) {
       return refuse('self_approval', 'You asked for this guest, so another approver has to decide.');
     }
-    if (!(await this.deps.router.mayDecide(actor, request, { forDecision: true }))) {
+    if (request.approval) {
+      const refusal = request.state === 'pending' ? await this.deps.policies?.stages.refusal(actor, request) : undefined;
+      if (refusal) return refuse(refusal.why, refusal.message);
+    } else if (!(await this.deps.router.mayDecide(actor, request, { forDecision: true }))) {
       return refuse(
         'not_approver',
         'Only members of the approver group can decide on this request (app owners decide requests that only grant their app to an existing guest).',
@@ -359,6 +462,7 @@ export class RequestWorkflow {
         return { kind: 'refusedByPolicy', message, request };
       }
     }
+    if (request.approval) return this.decideStage(actor, request, source, decided, comment);
     const decision: Decision = { ...decided, by: actor, at: this.deps.clock.now().toISOString() };
     const result = await store.transition({
       id: request.id,
@@ -382,6 +486,113 @@ export class RequestWorkflow {
     return { kind: 'decided', request: result.request };
   }
 
+  /**
+   * One decision on the stage waiting now, a compare-and-set on the request's version: a denial
+   * ends the request; an approval counts towards the stage, completes it when enough different
+   * people approved, then starts the next stage (its card goes out), or, after the last stage,
+   * approves the request for execution as today.
+   */
+  private async decideStage(
+    actor: Person,
+    request: AccessRequest,
+    source: string,
+    decided: Pick<Decision, 'outcome' | 'reason' | 'accessUntil'>,
+    comment: string,
+  ): Promise<DecisionResult> {
+    const { store, queue, announcements, policies } = this.deps;
+    const now = this.deps.clock.now().toISOString();
+    const progress: ApprovalProgress = structuredClone(request.approval as ApprovalProgress);
+    const index = progress.current;
+    const stage = progress.stages[index];
+    if (!stage) return { kind: 'alreadyDecided', request };
+    const stageDetail = { stage: index + 1, stages: progress.stages.length, policy: progress.policy };
+    const lost = (result: { ok: false; current: AccessRequest | undefined }): DecisionResult => {
+      if (!result.current) return { kind: 'notFound' };
+      // Another approval of the same stage won the race while the request still waits: click again on the fresh card.
+      if (result.current.state === 'pending')
+        return { kind: 'invalid', message: 'Someone decided at the same moment; look at the card again and decide.', request: result.current };
+      return { kind: 'alreadyDecided', request: result.current };
+    };
+
+    if (decided.outcome === 'denied') {
+      stage.completedAt = now;
+      const decision: Decision = { ...decided, by: actor, at: now };
+      const result = await store.transition({
+        id: request.id,
+        from: 'pending',
+        expectedVersion: request.version,
+        to: 'denied',
+        patch: { decision, approval: progress },
+        audit: this.audit(actor.aadObjectId, 'request_denied', source, request.id, stageDetail),
+        outbox: announcements.entriesFor(request, 'denied'),
+      });
+      if (!result.ok) return lost(result);
+      announcements.written();
+      return { kind: 'decided', request: result.request, stage: index };
+    }
+
+    const approval: StageApproval = { by: actor, at: now };
+    if (comment) approval.comment = comment.slice(0, MAX_ANSWER);
+    if (decided.accessUntil) approval.accessUntil = decided.accessUntil;
+    stage.approvals.push(approval);
+    const detail = { ...stageDetail, approvals: stage.approvals.length, required: stage.required };
+    if (stage.approvals.length < stage.required) {
+      const result = await store.transition({
+        id: request.id,
+        from: 'pending',
+        expectedVersion: request.version,
+        to: 'pending',
+        patch: { approval: progress },
+        audit: this.audit(actor.aadObjectId, 'stage_approval_recorded', source, request.id, detail),
+        outbox: announcements.entriesFor(request, 'stageDecided'),
+      });
+      if (!result.ok) return lost(result);
+      announcements.written();
+      return { kind: 'decided', request: result.request, stage: index };
+    }
+
+    stage.completedAt = now;
+    if (index < progress.stages.length - 1) {
+      progress.current = index + 1;
+      progress.stages[index + 1] = (await policies?.stages.start(progress, index + 1, request, now)) ?? progress.stages[index + 1];
+      const result = await store.transition({
+        id: request.id,
+        from: 'pending',
+        expectedVersion: request.version,
+        to: 'pending',
+        patch: { approval: progress },
+        audit: this.audit(actor.aadObjectId, 'stage_approved', source, request.id, { ...detail, next: stageLabel(progress) }),
+        outbox: announcements.entriesFor(request, 'stageDecided'),
+      });
+      if (!result.ok) return lost(result);
+      announcements.written();
+      const reached = (await policies?.stages.deliver(result.request)) ?? 0;
+      await store.appendAudit(this.stageRequestedAudit(result.request, reached, source));
+      return { kind: 'decided', request: result.request, stage: index };
+    }
+
+    // The shortest end date any stage's approver chose is the one the access gets.
+    const shortened = progress.stages
+      .flatMap((s) => s.approvals.map((a) => a.accessUntil))
+      .filter((d): d is string => d !== undefined)
+      .sort()[0];
+    const decision: Decision = { outcome: 'approved', by: actor, at: now, ...(shortened ? { accessUntil: shortened } : {}) };
+    const result = await store.transition({
+      id: request.id,
+      from: 'pending',
+      expectedVersion: request.version,
+      to: 'approved',
+      patch: { decision, approval: progress },
+      audit: this.audit(actor.aadObjectId, 'request_approved', source, request.id, shortened ? { ...detail, accessUntil: shortened } : detail),
+      enqueueJob: true,
+      outbox: announcements.entriesFor(request, 'approved'),
+    });
+    if (!result.ok) return lost(result);
+    queue.poke();
+    announcements.written();
+    return { kind: 'decided', request: result.request, stage: index };
+  }
+
   private async guestsFromDomain(domain: string): Promise<number | undefined> {
     try {
       return await this.deps.directory.countGuestsFromDomain(domain);
@@ -399,6 +610,7 @@ export class RequestWorkflow {
     errors: FieldErrors,
     chosen: { groups: NamedRef[]; guest?: NamedRef },
     formError?: string,
+    questions?: PolicyQuestion[],
   ): Promise<InviteForm> {
     const { catalog } = this.deps;
     const [offered, roleChoices, apps] = await Promise.all([
@@ -419,6 +631,8 @@ export class RequestWorkflow {
       appSearch: apps.more,
       guestChoices: chosen.guest ? [chosen.guest] : [],
       accessPeriod: accessChoice(this.deps.clock.now(), this.deps.access),
+      questions: questions ?? this.deps.policies?.book.questionsForForm(kind) ?? [],
+      questionErrors: {},
     };
   }
 
@@ -431,4 +645,11 @@ export class RequestWorkflow {
 function describeWait(ms: number): string {
   const minutes = Math.ceil(ms / 60_000);
   return minutes <= 1 ? 'a minute' : `about ${minutes} minutes`;
+}
+
+/** The guest chosen on the app access form, so a form that comes back shows it again. */
+function chosenGuest(kind: RequestKind, values: InviteFormValues, details: InviteDetails): NamedRef | undefined {
+  return kind === 'appAccess' && details.existingGuestId && values.guestId.trim()
+    ? { id: details.existingGuestId, displayName: details.displayName }
+    : undefined;
 }

@@ -10,6 +10,7 @@ import {
   REQUEST_KINDS,
   REQUEST_STATES,
   type ApprovalContext,
+  type ApprovalProgress,
   type AuditEntry,
   type CardMessage,
   type Decision,
@@ -56,6 +57,7 @@ const inviteDetailsSchema: z.ZodType<InviteDetails> = z.object({
   existingGuestId: z.string().optional(),
   accessUntil: z.string().optional(),
   sponsor: personSchema.optional(),
+  answers: z.array(z.object({ id: z.string(), label: z.string(), answer: z.string() })).optional(),
 });
 
 const approvalContextSchema: z.ZodType<ApprovalContext> = z.object({
@@ -69,6 +71,34 @@ const decisionSchema: z.ZodType<Decision> = z.object({
   at: z.string(),
   reason: z.string().optional(),
   accessUntil: z.string().optional(),
+});
+
+const approvalProgressSchema: z.ZodType<ApprovalProgress> = z.object({
+  policy: z.string(),
+  current: z.number().int().min(0),
+  stages: z.array(
+    z.object({
+      name: z.string(),
+      approver: z.enum(['manager', 'sponsor', 'group', 'appOwners']),
+      required: z.number().int().min(1),
+      deciders: z
+        .discriminatedUnion('kind', [
+          z.object({ kind: z.literal('people'), people: z.array(namedRefSchema) }),
+          z.object({ kind: z.literal('group'), group: namedRefSchema }),
+        ])
+        .optional(),
+      group: namedRefSchema.optional(),
+      app: namedRefSchema.optional(),
+      fallbackGroup: namedRefSchema,
+      escalation: z.object({ remindAfterMinutes: z.number(), escalateAfterMinutes: z.number() }).optional(),
+      note: z.string().optional(),
+      startedAt: z.string().optional(),
+      remindedAt: z.string().optional(),
+      escalatedAt: z.string().optional(),
+      completedAt: z.string().optional(),
+      approvals: z.array(z.object({ by: personSchema, at: z.string(), comment: z.string().optional(), accessUntil: z.string().optional() })),
+    }),
+  ),
 });
 
 const outcomeSchema: z.ZodType<ExecutionOutcome> = z.object({
@@ -129,6 +159,7 @@ export const decode = {
   inviteDetails: (value: unknown, where: string): InviteDetails => check(inviteDetailsSchema, value, where),
   approvalContext: (value: unknown, where: string): ApprovalContext => check(approvalContextSchema, value, where),
   decision: (value: unknown, where: string): Decision => check(decisionSchema, value, where),
+  approvalProgress: (value: unknown, where: string): ApprovalProgress => check(approvalProgressSchema, value, where),
   outcome: (value: unknown, where: string): ExecutionOutcome => check(outcomeSchema, value, where),
   stepOutput: (value: unknown, where: string): Record<string, string> => check(stepOutputSchema, value, where),
   auditDetail: (value: unknown, where: string): AuditDetail => check(auditDetailSchema, value, where),

@@ -277,6 +277,15 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       CREATE INDEX campaign_items_sponsor ON campaign_items (campaign_id, sponsor_id, guest_id);
     `,
   },
+  {
+    version: 7,
+    // A request under an approval policy keeps its stages with it; approval cards remember their stage.
+    name: 'approval stages',
+    sql: `
+      ALTER TABLE requests ADD COLUMN approval jsonb;
+      ALTER TABLE card_messages ADD COLUMN stage integer CHECK (stage IS NULL OR stage >= 0);
+    `,
+  },
 ];
 
 export interface PostgresMigrationResult {

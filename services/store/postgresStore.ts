@@ -153,7 +153,7 @@ export class PostgresStore implements Store {
       const inserted = await query(
         client,
         `INSERT INTO requests (${REQUEST_COLUMNS.join(', ')})
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11::jsonb, $12::jsonb, $13, $14)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11::jsonb, $12::jsonb, $13, $14, $15::jsonb)
          RETURNING *`,
         inOrder(requestRecord(stored), REQUEST_COLUMNS),
       );
@@ -203,10 +203,10 @@ export class PostgresStore implements Store {
         `UPDATE requests
          SET state = $4, version = version + 1,
              decision = COALESCE($5::jsonb, decision), outcome = COALESCE($6::jsonb, outcome),
-             updated_at = $7
+             approval = COALESCE($8::jsonb, approval), updated_at = $7
          WHERE id = $1 AND state = $2 AND version = $3
          RETURNING *`,
-        [input.id, input.from, input.expectedVersion, input.to, patch.decision, patch.outcome, at],
+        [input.id, input.from, input.expectedVersion, input.to, patch.decision, patch.outcome, at, patch.approval],
       );
       const row = updated.rows[0];
       if (row === undefined) {
@@ -443,7 +443,7 @@ export class PostgresStore implements Store {
   async saveCardMessage(card: CardMessage): Promise<void> {
     await query(
       this.pool,
-      `INSERT INTO card_messages (request_id, role, conversation_key, activity_id) VALUES ($1, $2, $3, $4)
+      `INSERT INTO card_messages (request_id, role, conversation_key, activity_id, stage) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT DO NOTHING`,
       inOrder(cardMessageRecord(card), CARD_MESSAGE_COLUMNS),
     );

@@ -75,9 +75,10 @@ export const REQUEST_COLUMNS = [
   'outcome',
   'created_at',
   'updated_at',
+  'approval',
 ] as const;
 export const STEP_COLUMNS = ['request_id', 'step_key', 'status', 'output', 'error', 'updated_at'] as const;
-export const CARD_MESSAGE_COLUMNS = ['request_id', 'role', 'conversation_key', 'activity_id'] as const;
+export const CARD_MESSAGE_COLUMNS = ['request_id', 'role', 'conversation_key', 'activity_id', 'stage'] as const;
 export const GUEST_CARD_MESSAGE_COLUMNS = ['guest_id', 'conversation_key', 'activity_id'] as const;
 export const AUDIT_COLUMNS = ['request_id', 'actor', 'action', 'source', 'detail', 'at'] as const;
 export const CURSOR_COLUMNS = ['id', 'owner_id', 'kind', 'state', 'created_at', 'expires_at'] as const;
@@ -291,6 +292,7 @@ export function requestRecord(request: AccessRequest): Columns<typeof REQUEST_CO
     outcome: jsonText(request.outcome),
     created_at: isoTimestamp(request.createdAt, 'createdAt'),
     updated_at: isoTimestamp(request.updatedAt, 'updatedAt'),
+    approval: jsonText(request.approval),
   };
 }
 
@@ -306,7 +308,7 @@ export function stepRecord(step: ExecutionStep): Columns<typeof STEP_COLUMNS> {
 }
 
 export function cardMessageRecord(card: CardMessage): Columns<typeof CARD_MESSAGE_COLUMNS> {
-  return { request_id: card.requestId, role: card.role, conversation_key: card.conversationKey, activity_id: card.activityId };
+  return { request_id: card.requestId, role: card.role, conversation_key: card.conversationKey, activity_id: card.activityId, stage: card.stage ?? null };
 }
 
 export function guestCardMessageRecord(card: GuestCardMessage): Columns<typeof GUEST_CARD_MESSAGE_COLUMNS> {
@@ -349,8 +351,12 @@ export function outboxRecord(id: string, entry: NewOutboxEntry, at: string): Col
 }
 
 /** The patch columns of a transition: JSON text, or NULL to keep what is stored. */
-export function transitionPatch(patch: { decision?: unknown; outcome?: unknown } | undefined): { decision: string | null; outcome: string | null } {
-  return { decision: jsonText(patch?.decision), outcome: jsonText(patch?.outcome) };
+export function transitionPatch(patch: { decision?: unknown; outcome?: unknown; approval?: unknown } | undefined): {
+  decision: string | null;
+  outcome: string | null;
+  approval: string | null;
+} {
+  return { decision: jsonText(patch?.decision), outcome: jsonText(patch?.outcome), approval: jsonText(patch?.approval) };
 }
 
 /** The audit entry of a request write is about that request. */
@@ -423,6 +429,8 @@ export function rowReaders(columns: ColumnReader) {
       if (decision !== undefined) request.decision = decode.decision(decision, `${where}.decision`);
       const outcome = optionalJson(row, 'outcome', where);
       if (outcome !== undefined) request.outcome = decode.outcome(outcome, `${where}.outcome`);
+      const approval = optionalJson(row, 'approval', where);
+      if (approval !== undefined) request.approval = decode.approvalProgress(approval, `${where}.approval`);
       return request;
     },
 
@@ -532,6 +540,7 @@ export function rowReaders(columns: ColumnReader) {
         role: decode.cardRole(row['role'], `${where}.role`),
         conversationKey: text(row, 'conversation_key', where),
         activityId: text(row, 'activity_id', where),
+        ...(row['stage'] === null || row['stage'] === undefined ? {} : { stage: integer(row, 'stage', where) }),
       };
     },
 

@@ -303,6 +303,15 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
     run: widenJobKinds,
   },
+  {
+    // A request under an approval policy keeps its stages (who decided each, escalation) with it,
+    // and each approval card remembers the stage it was posted for, so a refresh shows that stage.
+    name: 'approval stages',
+    sql: `
+      ALTER TABLE requests ADD COLUMN approval TEXT CHECK (approval IS NULL OR json_valid(approval));
+      ALTER TABLE card_messages ADD COLUMN stage INTEGER CHECK (stage IS NULL OR stage >= 0);
+    `,
+  },
 ];
 
 export interface MigrationResult {

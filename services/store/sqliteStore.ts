@@ -83,9 +83,9 @@ function prepareStatements(db: Db) {
   return {
     insertRequest: db.prepare<Params>(`
       INSERT INTO requests (id, kind, state, version, requester_id, requester_name, tenant_id, email,
-                            details, context, decision, outcome, created_at, updated_at)
+                            details, context, decision, outcome, created_at, updated_at, approval)
       VALUES (@id, @kind, @state, @version, @requester_id, @requester_name, @tenant_id, @email,
-              @details, @context, @decision, @outcome, @created_at, @updated_at)`),
+              @details, @context, @decision, @outcome, @created_at, @updated_at, @approval)`),
     getRequest: db.prepare<[string]>('SELECT * FROM requests WHERE id = ?'),
     findRequestsByEmail: db.prepare<{ email: string; states: string }>(`
       SELECT * FROM requests
@@ -105,11 +105,13 @@ function prepareStatements(db: Db) {
       to: string;
       decision: string | null;
       outcome: string | null;
+      approval: string | null;
       updated_at: string;
     }>(`
       UPDATE requests
       SET state = @to, version = version + 1,
           decision = COALESCE(@decision, decision), outcome = COALESCE(@outcome, outcome),
+          approval = COALESCE(@approval, approval),
           updated_at = @updated_at
       WHERE id = @id AND state = @from AND version = @version
       RETURNING *`),
@@ -207,8 +209,8 @@ function prepareStatements(db: Db) {
       ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`),
 
     saveCardMessage: db.prepare<Params>(`
-      INSERT INTO card_messages (request_id, role, conversation_key, activity_id)
-      VALUES (@request_id, @role, @conversation_key, @activity_id)
+      INSERT INTO card_messages (request_id, role, conversation_key, activity_id, stage)
+      VALUES (@request_id, @role, @conversation_key, @activity_id, @stage)
       ON CONFLICT DO NOTHING`),
     listCardMessages: db.prepare<[string]>('SELECT * FROM card_messages WHERE request_id = ? ORDER BY rowid'),
     findCardMessage: db.prepare<{ conversation_key: string; activity_id: string }>(`

@@ -23,7 +23,7 @@ import type { AccessRequest, AuditEntry, CardMessage, ExecutionStep, GuestCardMe
 export type NewRequest = Omit<AccessRequest, 'version' | 'state' | 'updatedAt'>;
 
 /** Fields a transition may change besides the state. */
-export type RequestPatch = Partial<Pick<AccessRequest, 'decision' | 'outcome'>>;
+export type RequestPatch = Partial<Pick<AccessRequest, 'decision' | 'outcome' | 'approval'>>;
 
 export type TransitionResult = { ok: true; request: AccessRequest } | { ok: false; current: AccessRequest | undefined };
 

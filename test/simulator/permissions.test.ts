@@ -129,6 +129,14 @@ describe('starting with fewer permissions', () => {
   });
 });
 
+describe("reading a user's manager", () => {
+  const t = useSimulator(() => ({ permissions: ['GroupMember.Read.All'] }));
+
+  it('is refused without User.Read.All', async () => {
+    expect((await t.graph(`/users/${DEMO_USER_IDS.alexWilber}/manager`)).status).toBe(403);
+  });
+});
+
 describe('the permission table of the routes', () => {
   it('covers every route the simulator serves', () => {
     const guid = '11111111-2222-4333-8444-555555555555';

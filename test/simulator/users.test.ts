@@ -315,3 +315,19 @@ describe('GET /users/{id | userPrincipalName}', () => {
     expect(asError(res).code).toBe('Request_ResourceNotFound');
   });
 });
+
+describe('GET /users/{id}/manager', () => {
+  const t = useSimulator();
+
+  it("answers the user's manager as a directory object", async () => {
+    const res = await t.graph(`/users/${DEMO_USER_IDS.alexWilber}/manager?$select=id,displayName`);
+    expect(res.status).toBe(200);
+    expect(asEntity(res)).toMatchObject({ id: DEMO_USER_IDS.isaiahLanger, displayName: 'Isaiah Langer' });
+  });
+
+  it('answers 404 Request_ResourceNotFound for a user without a manager', async () => {
+    const res = await t.graph(`/users/${DEMO_USER_IDS.isaiahLanger}/manager`);
+    expect(res.status).toBe(404);
+    expect(asError(res)).toMatchObject({ code: 'Request_ResourceNotFound' });
+  });
+});

@@ -141,6 +141,7 @@ describe('every request of the Graph layer', () => {
     await directory.getGuest(DEMO_GUEST_IDS.janeDoeFabrikam, false);
     await directory.listMemberships(DEMO_GUEST_IDS.janeDoeFabrikam);
     await directory.listSponsors(DEMO_GUEST_IDS.janeDoeFabrikam);
+    await directory.getManager(DEMO_USER_IDS.alexWilber);
     await directory.reinvite({
       email: 'jane.doe@fabrikam.com',
       guestId: DEMO_GUEST_IDS.janeDoeFabrikam,

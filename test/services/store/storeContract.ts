@@ -135,6 +135,46 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect((await store.getRequest(empty.id))?.context).toEqual({});
       });
 
+      it("keeps a policy's approval stages and answers, and changes the stages by compare-and-set while the request stays pending", async () => {
+        const stage = { name: 'Manager', approver: 'manager' as const, required: 1, fallbackGroup: { id: 'group-f', displayName: 'Fallback' }, approvals: [] };
+        const created = await create({
+          details: inviteDetails({ answers: [{ id: 'project', label: 'Project code', answer: 'FAL-7' }] }),
+          approval: {
+            policy: 'Two stages',
+            current: 0,
+            stages: [{ ...stage, deciders: { kind: 'people', people: [{ id: 'm', displayName: 'Max' }] } }, stage],
+          },
+        });
+        expect((await store.getRequest(created.id))?.details.answers).toEqual([{ id: 'project', label: 'Project code', answer: 'FAL-7' }]);
+        const next = { ...created.approval!, current: 1 };
+        const moved = won(
+          await store.transition({
+            id: created.id,
+            from: 'pending',
+            expectedVersion: created.version,
+            to: 'pending',
+            patch: { approval: next },
+            audit: { requestId: created.id, actor: approverA.aadObjectId, action: 'stage_approved', at: at(MINUTE) },
+          }),
+        );
+        expect(moved).toMatchObject({ state: 'pending', version: 2, approval: { current: 1 } });
+        // The same compare-and-set again, at the old version, loses.
+        const stale = await store.transition({
+          id: created.id,
+          from: 'pending',
+          expectedVersion: created.version,
+          to: 'pending',
+          patch: { approval: next },
+          audit: { requestId: created.id, actor: approverB.aadObjectId, action: 'stage_approved', at: at(MINUTE) },
+        });
+        expect(stale.ok).toBe(false);
+        expect((await approve(moved, 2 * MINUTE)).approval).toEqual(next);
+        await store.saveCardMessage({ requestId: created.id, role: 'approval', conversationKey: 'user:m', activityId: 'a-1', stage: 0 });
+        expect(await store.listCardMessages(created.id)).toEqual([
+          { requestId: created.id, role: 'approval', conversationKey: 'user:m', activityId: 'a-1', stage: 0 },
+        ]);
+      });
+
       it('round-trips details without optional fields', async () => {
         const details = inviteDetails({ groups: [] });
         delete details.directoryRole;
