@@ -38,7 +38,8 @@ export function approvalCard(model: ApprovalModel): AdaptiveCard {
   const body: CardElement[] = [];
   if (model.notice) body.push(text(md`${model.notice}`, { color: 'Warning', bold: true }));
   body.push(title(requestTitle(request)), text(askText(request), { spacing: 'Small' }), factSet(requestFacts(request, { requester: true })));
-  if (!details.existingGuestId) body.push(text(guestsFromDomainText(details.email, model.context.guestsFromDomain), { subtle: true }));
+  if (!details.existingGuestId && request.kind !== 'batch')
+    body.push(text(guestsFromDomainText(details.email, model.context.guestsFromDomain), { subtle: true }));
   if (model.context.routingNote) body.push(text(md`${model.context.routingNote}`, { color: 'Warning' }));
   if (details.directoryRole) {
     body.push(
@@ -57,7 +58,10 @@ This request grants a directory role: review carefully.
   body.push(...outcomeBlocks(request));
 
   const actions: Action[] = [];
-  if (pending) {
+  if (pending && request.kind === 'batch') {
+    if (model.denyError) body.push(errorText(md`${model.denyError}`));
+    actions.push(execute(VERBS.approve, 'Approve all', { requestId: request.id }, { style: 'positive', associatedInputs: 'none' }), denyAction(request.id));
+  } else if (pending) {
     // An approver may shorten the access asked for: the date is filled in, and can only be moved earlier.
     const until: InputDate = {
       type: 'Input.Date',
@@ -71,26 +75,30 @@ This request grants a directory role: review carefully.
     body.push(until);
     if (model.accessUntilError) body.push(errorText(md`${model.accessUntilError}`));
     if (model.denyError) body.push(errorText(md`${model.denyError}`));
-    actions.push(execute(VERBS.approve, 'Approve', { requestId: request.id }, { style: 'positive', associatedInputs: 'auto' }), {
-      type: 'Action.ShowCard',
-      title: 'Deny',
-      card: {
-        type: 'AdaptiveCard',
-        body: [
-          {
-            type: 'Input.Text',
-            id: DENY_REASON_INPUT_ID,
-            label: 'Reason for denying',
-            isMultiline: true,
-            isRequired: true,
-            errorMessage: 'Give a reason: the requester sees it.',
-          },
-        ],
-        actions: [execute(VERBS.deny, 'Confirm deny', { requestId: request.id }, { style: 'destructive', associatedInputs: 'auto' })],
-      },
-    });
+    actions.push(execute(VERBS.approve, 'Approve', { requestId: request.id }, { style: 'positive', associatedInputs: 'auto' }), denyAction(request.id));
   }
   return adaptiveCard(body, actions);
+}
+
+function denyAction(requestId: string): Action {
+  return {
+    type: 'Action.ShowCard',
+    title: 'Deny',
+    card: {
+      type: 'AdaptiveCard',
+      body: [
+        {
+          type: 'Input.Text',
+          id: DENY_REASON_INPUT_ID,
+          label: 'Reason for denying',
+          isMultiline: true,
+          isRequired: true,
+          errorMessage: 'Give a reason: the requester sees it.',
+        },
+      ],
+      actions: [execute(VERBS.deny, 'Confirm deny', { requestId }, { style: 'destructive', associatedInputs: 'auto' })],
+    },
+  };
 }
 
 function guestsFromDomainText(email: string, count: number | undefined): Markdown {

@@ -9,7 +9,7 @@ import type { AccessRequest } from './model';
 import type { RequestEvent } from './notifier';
 
 /** Something to announce about a request: an event people are told of, or only new card content. */
-export type Announcement = RequestEvent | 'waitingForDirectory';
+export type Announcement = RequestEvent | 'waitingForDirectory' | 'progress';
 
 /**
  * The port through which the workflow, the worker and request expiry announce transitions. They
@@ -53,6 +53,8 @@ const AUDIENCES: Readonly<Record<Announcement, readonly RequestNoticePayload['to
   completed: ['requester'],
   failed: ['requester', 'approvers'],
   waitingForDirectory: [],
+  // A batch's rows finishing: its cards show the counts.
+  progress: [],
 };
 
 /** The outbox entries of each announcement; `wake` tells the deliverer to look now. */
@@ -66,7 +68,7 @@ export class OutboxAnnouncements implements Announcements {
     // A guest found already in the directory who has not accepted may need their invitation sent again.
     const resendHelp = event === 'completed' && outcome?.existingGuest !== undefined && outcome.existingGuest.externalUserState !== 'Accepted';
     const entries: NewOutboxEntry[] = [{ key: `${prefix}:cards`, kind: REQUEST_CARDS, requestId: request.id, payload: { requestId: request.id, resendHelp } }];
-    if (event === 'waitingForDirectory') return entries;
+    if (event === 'waitingForDirectory' || event === 'progress') return entries;
     for (const to of AUDIENCES[event]) {
       entries.push({ key: `${prefix}:${to}`, kind: REQUEST_NOTICE, requestId: request.id, payload: { requestId: request.id, event, to, resendHelp } });
     }

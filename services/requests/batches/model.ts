@@ -57,3 +57,8 @@ export interface BatchRowCounts {
 
 /** The job payload of one row (a guest job: it shares that kind's table, leases and retry rules). */
 export const BATCH_ROW_ORDER = 'batchRow';
+
+/** Whether a guest job's payload is a batch row's (the worker hands those to the batch runner). */
+export function isBatchRowOrder(payload: Record<string, unknown>): boolean {
+  return payload['order'] === BATCH_ROW_ORDER;
+}
