@@ -22,18 +22,11 @@ export const NEW_GUEST = 'new';
 export function appAccessFormCard(model: InviteFormModel): AdaptiveCard {
   const { values, errors } = model;
   const body: CardElement[] = [
-    title(md`
-Give a guest access to an app
-    `),
-    text(
-      md`
-The app's owners (or the approvers) decide. A new address is invited as a guest at the same time.
-      `,
-      {
-        subtle: true,
-        spacing: 'Small',
-      },
-    ),
+    title(md`Give a guest access to an app`),
+    text(md`The app's owners (or the approvers) decide. A new address is invited as a guest at the same time.`, {
+      subtle: true,
+      spacing: 'Small',
+    }),
   ];
   if (model.formError) body.push(errorText(md`${model.formError}`));
   const field = (id: InviteFormField, input: CardElement): void => {
@@ -54,12 +47,7 @@ The app's owners (or the approvers) decide. A new address is invited as a guest 
   );
   const app = appRoleInput(model, { label: 'Application and role', optional: false });
   if (app) field('appRole', app);
-  else
-    body.push(
-      errorText(md`
-No application in your directory can be given to guests.
-      `),
-    );
+  else body.push(errorText(md`No application in your directory can be given to guests.`));
   for (const [id, input] of accessUntilInputs(model)) field(id, input);
   field('sponsorEmail', sponsorInput(values.sponsorEmail));
   field(

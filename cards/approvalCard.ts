@@ -42,14 +42,7 @@ export function approvalCard(model: ApprovalModel): AdaptiveCard {
     body.push(text(guestsFromDomainText(details.email, model.context.guestsFromDomain), { subtle: true }));
   if (model.context.routingNote) body.push(text(md`${model.context.routingNote}`, { color: 'Warning' }));
   if (details.directoryRole) {
-    body.push(
-      text(
-        md`
-This request grants a directory role: review carefully.
-        `,
-        { color: 'Warning', bold: true },
-      ),
-    );
+    body.push(text(md`This request grants a directory role: review carefully.`, { color: 'Warning', bold: true }));
   }
   if (request.decision) {
     const denied = request.decision.outcome === 'denied';

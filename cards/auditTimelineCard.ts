@@ -85,15 +85,7 @@ export function auditTimelineCard(model: AuditTimelineModel): AdaptiveCard {
       fact('State', md`${requestStateLabel(request)}`),
     ]),
   ];
-  if (entries.length === 0)
-    body.push(
-      text(
-        md`
-The audit log has no entries for this request.
-        `,
-        { subtle: true },
-      ),
-    );
+  if (entries.length === 0) body.push(text(md`The audit log has no entries for this request.`, { subtle: true }));
   const words =
     request.kind === 'extension' ? { ...ACTIONS, ...EXTENSION_ACTIONS } : request.details.existingGuestId ? { ...ACTIONS, ...EXISTING_GUEST_ACTIONS } : ACTIONS;
   body.push(...entries.slice(0, MAX_TIMELINE_ENTRIES).map((entry) => line(entry, words)));

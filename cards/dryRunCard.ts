@@ -17,12 +17,7 @@ export function dryRunCard(model: DryRunModel): AdaptiveCard {
   return adaptiveCard(
     [
       title(md`Dry run: ${what}`),
-      text(
-        md`
-Nothing was changed. This is the Microsoft Graph call the bot would make:
-        `,
-        { color: 'Good', bold: true },
-      ),
+      text(md`Nothing was changed. This is the Microsoft Graph call the bot would make:`, { color: 'Good', bold: true }),
       factSet(callFacts(plan.calls[operation])),
       text(consequence(operation, plan.guest, plan.restorableUntil)),
     ],

@@ -24,25 +24,10 @@ export function guestCard(model: GuestCardModel): AdaptiveCard {
   const body: CardElement[] = [title(md`${guest.displayName}`), text(md`${guest.email} · guest`, { subtle: true, spacing: 'None' }), factSet(facts(guest))];
   // Only admins' cards read sign-in activity; the note explains that fact where it is shown.
   if (guest.lastSignIn) body.push(text(LAST_SIGN_IN_MEANS, { subtle: true, spacing: 'Small' }));
-  if (!guest.enabled)
-    body.push(
-      text(
-        md`
-Sign-in is disabled for this guest.
-        `,
-        { color: 'Attention' },
-      ),
-    );
+  if (!guest.enabled) body.push(text(md`Sign-in is disabled for this guest.`, { color: 'Attention' }));
 
   if (!model.plan) {
-    body.push(
-      text(
-        md`
-You asked for this guest and your request invited them. To change their access, ask an admin.
-        `,
-        { subtle: true },
-      ),
-    );
+    body.push(text(md`You asked for this guest and your request invited them. To change their access, ask an admin.`, { subtle: true }));
     return adaptiveCard(body);
   }
   const actions: Action[] = [];
@@ -57,16 +42,7 @@ You asked for this guest and your request invited them. To change their access, 
 function facts(guest: GuestDetails): Fact[] {
   const list: Fact[] = [
     fact('Invitation', invitationText(guest)),
-    fact(
-      'Sign-in',
-      guest.enabled
-        ? md`
-Enabled
-          `
-        : md`
-Disabled
-          `,
-    ),
+    fact('Sign-in', guest.enabled ? md`Enabled` : md`Disabled`),
     fact('Created', md`${guest.createdAt ? formatDateTime(guest.createdAt) : 'unknown'}`),
   ];
   if (guest.lastSignIn) list.push(fact('Last sign-in', lastSignInText(guest.lastSignIn)));
@@ -78,9 +54,7 @@ Disabled
       readableText(guest.appRoles, (roles) =>
         joinMarkdown(
           roles.map((r) => (r.viaGroup ? md`${r.app}: ${r.role} (through the group ${r.viaGroup})` : md`${r.app}: ${r.role}`)),
-          md`
-,
-          `,
+          md`, `,
         ),
       ),
     ),
@@ -91,41 +65,15 @@ Disabled
     list.push(fact('Sponsor (told before access ends)', md`${access.sponsor}`));
     const lines = access.grants.map((g) => md`${g.label} ${g.ending ? 'ending now' : g.lastDay ? `until ${g.lastDay}` : 'with no end date'}`);
     list.push(
-      fact(
-        'Access through the bot',
-        lines.length > 0
-          ? joinMarkdown(
-              lines,
-              md`
-,
-              `,
-            )
-          : md`None left${access.endState ? ` (account ${access.endState})` : ''}`,
-      ),
+      fact('Access through the bot', lines.length > 0 ? joinMarkdown(lines, md`, `) : md`None left${access.endState ? ` (account ${access.endState})` : ''}`),
     );
   }
   const { origin } = guest;
   if (origin) {
     list.push(fact('Requested by', md`${origin.requestedBy} on ${formatDateTime(origin.requestedAt)} (${origin.requestId})`));
-    list.push(
-      fact(
-        'Approved by',
-        origin.approvedBy && origin.approvedAt
-          ? md`${origin.approvedBy} on ${formatDateTime(origin.approvedAt)}`
-          : md`
-unknown
-            `,
-      ),
-    );
+    list.push(fact('Approved by', origin.approvedBy && origin.approvedAt ? md`${origin.approvedBy} on ${formatDateTime(origin.approvedAt)}` : md`unknown`));
   } else {
-    list.push(
-      fact(
-        'Requested by',
-        md`
-Not invited through this bot
-        `,
-      ),
-    );
+    list.push(fact('Requested by', md`Not invited through this bot`));
   }
   return list;
 }
@@ -140,9 +88,7 @@ function lastSignInText(lastSignIn: LastSignIn): Markdown {
     case 'at':
       return md`${formatDateTime(lastSignIn.at)}`;
     case 'never':
-      return md`
-None recorded (never signed in, or not since April 2020)
-      `;
+      return md`None recorded (never signed in, or not since April 2020)`;
     case 'unavailable':
       return md`Unknown: ${lastSignIn.reason}`;
   }
@@ -150,20 +96,14 @@ None recorded (never signed in, or not since April 2020)
 
 function readableText<T>(value: Readable<T[]>, render: (items: T[]) => Markdown): Markdown {
   if (!value.ok) return md`Could not be read: ${value.reason}`;
-  return value.value.length === 0
-    ? md`
-None
-      `
-    : render(value.value);
+  return value.value.length === 0 ? md`None` : render(value.value);
 }
 
 function names(value: Readable<NamedRef[]>): Markdown {
   return readableText(value, (refs) =>
     joinMarkdown(
       refs.map((r) => md`${r.displayName}`),
-      md`
-,
-      `,
+      md`, `,
     ),
   );
 }

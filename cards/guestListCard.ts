@@ -8,31 +8,12 @@ import { md, type Markdown } from './markdown';
 import { VERBS } from './verbs';
 
 export function guestListCard(page: GuestListPage): AdaptiveCard {
-  const body: CardElement[] = [
-    title(
-      page.filterText
-        ? md`Guests: ${page.filterText}`
-        : md`
-Guests
-          `,
-    ),
-    text(summary(page), { subtle: true, spacing: 'Small' }),
-  ];
+  const body: CardElement[] = [title(page.filterText ? md`Guests: ${page.filterText}` : md`Guests`), text(summary(page), { subtle: true, spacing: 'Small' })];
   if (page.notice) body.push(text(md`${page.notice}`, { color: 'Warning' }));
   if (page.checked !== undefined) body.push(text(LAST_SIGN_IN_MEANS, { subtle: true, spacing: 'Small' }));
   if (page.noSignInRecorded) body.push(text(unrecorded(page.noSignInRecorded), { spacing: 'Small' }));
   if (page.rows.length === 0) {
-    body.push(
-      text(
-        page.nextCursorId
-          ? md`
-None on this stretch of the directory; Next keeps looking.
-            `
-          : md`
-No guests match.
-            `,
-      ),
-    );
+    body.push(text(page.nextCursorId ? md`None on this stretch of the directory; Next keeps looking.` : md`No guests match.`));
   }
   body.push(...page.rows.map((row) => guestLine(row, rowDetail(row))));
   body.push(
@@ -59,12 +40,7 @@ function summary(page: GuestListPage): Markdown {
 
 /** Guests without a recorded sign-in are left out of a stale listing; the card says how many. */
 function unrecorded(n: number): Markdown {
-  const who =
-    n === 1
-      ? md`
-1 guest checked has
-        `
-      : md`${count(n)} guests checked have`;
+  const who = n === 1 ? md`1 guest checked has` : md`${count(n)} guests checked have`;
   return md`${who} no recorded sign-in (never signed in, or not since Microsoft Entra began recording in April 2020): not listed, because whether they are stale is unknown.`;
 }
 

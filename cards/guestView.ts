@@ -25,9 +25,7 @@ export function enabledLabel(enabled: boolean): string {
 }
 
 /** What "last sign-in" means on the guest cards: Entra's last successful sign-in of any kind. */
-export const LAST_SIGN_IN_MEANS = md`
-Last sign-in means the last successful sign-in, interactive or not.
-`;
+export const LAST_SIGN_IN_MEANS = md`Last sign-in means the last successful sign-in, interactive or not.`;
 
 /** `1234` as `1,234`: fixed locale, so every machine renders the same card. */
 export function count(n: number): string {

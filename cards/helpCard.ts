@@ -16,11 +16,7 @@ export interface HelpModel {
 }
 
 export function helpCard(model: HelpModel): AdaptiveCard {
-  const body: CardElement[] = [
-    title(md`
-What I can do
-    `),
-  ];
+  const body: CardElement[] = [title(md`What I can do`)];
   if (model.intro) body.push(text(md`${model.intro}`));
   body.push(factSet(model.commands.map((c) => fact(md`${c.command}`, md`${c.description}`))));
   return adaptiveCard(body);

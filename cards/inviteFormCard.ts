@@ -60,15 +60,8 @@ export interface InviteFormModel {
 export function inviteFormCard(model: InviteFormModel): AdaptiveCard {
   const { values, errors } = model;
   const body: CardElement[] = [
-    title(md`
-Invite a guest
-    `),
-    text(
-      md`
-An approver reviews every request before the guest is invited.
-      `,
-      { subtle: true, spacing: 'Small' },
-    ),
+    title(md`Invite a guest`),
+    text(md`An approver reviews every request before the guest is invited.`, { subtle: true, spacing: 'Small' }),
   ];
   if (model.formError) body.push(errorText(md`${model.formError}`));
 

@@ -49,9 +49,7 @@ export function lifecycleCard(message: LifecycleMessage): AdaptiveCard {
 function bullets(lines: readonly Markdown[]): Markdown {
   return joinMarkdown(
     lines.map((line) => md`- ${line}`),
-    md`
-\r
-    `,
+    md`\r`,
   );
 }
 
@@ -68,14 +66,7 @@ export function expiryNoticeCard(notice: ExpiryNotice): AdaptiveCard {
     body.push(text(md`${notice.answered}`, { color: 'Good', bold: true }));
     return adaptiveCard(body);
   }
-  body.push(
-    text(
-      md`
-No answer means it ends.
-      `,
-      { subtle: true },
-    ),
-  );
+  body.push(text(md`No answer means it ends.`, { subtle: true }));
   const until: InputDate = {
     type: 'Input.Date',
     id: EXTEND_UNTIL_INPUT_ID,
@@ -127,20 +118,11 @@ export function sponsorLeftCard(message: SponsorLeft): AdaptiveCard {
   body.push(
     text(
       message.inDirectory
-        ? md`
-Entra shows the approver group as their sponsor too.
-          `
-        : md`
-Entra still shows the old sponsor: the bot's app lacks User.ReadWrite.All, which writing sponsors needs.
-          `,
+        ? md`Entra shows the approver group as their sponsor too.`
+        : md`Entra still shows the old sponsor: the bot's app lacks User.ReadWrite.All, which writing sponsors needs.`,
       { subtle: true },
     ),
-    text(
-      md`
-To hand a guest to a colleague, type: sponsor <guest email> <colleague email>
-      `,
-      { subtle: true },
-    ),
+    text(md`To hand a guest to a colleague, type: sponsor <guest email> <colleague email>`, { subtle: true }),
   );
   return adaptiveCard(body);
 }
@@ -207,14 +189,7 @@ export function recertificationDigestCard(digest: RecertificationDigest): Adapti
 /** `recertification`: how far the latest campaign has got. */
 export function recertificationProgressCard(progress: RecertificationProgress | undefined): AdaptiveCard {
   if (!progress)
-    return adaptiveCard([
-      title(md`
-No recertification yet
-      `),
-      text(md`
-Type "recertify" to start one now (or set RECERTIFY_DAYS to run them on a schedule).
-      `),
-    ]);
+    return adaptiveCard([title(md`No recertification yet`), text(md`Type "recertify" to start one now (or set RECERTIFY_DAYS to run them on a schedule).`)]);
   const { campaign, counts } = progress;
   const answered = counts.kept + counts.removed;
   const states: Record<string, string> = {
@@ -275,24 +250,15 @@ export function cleanupPlanCard(plan: CleanupPlan): AdaptiveCard {
   body.push(
     text(
       told.length > 0
-        ? md`Sponsors told: ${joinMarkdown(
-            told,
-            md`
-,
-            `,
-          )}${plan.sponsors.length > MAX_NAMED ? md` and ${plan.sponsors.length - MAX_NAMED} more` : md``}`
-        : md`
-No sponsor to tell.
-          `,
+        ? md`Sponsors told: ${joinMarkdown(told, md`, `)}${plan.sponsors.length > MAX_NAMED ? md` and ${plan.sponsors.length - MAX_NAMED} more` : md``}`
+        : md`No sponsor to tell.`,
     ),
   );
   if (plan.withoutSponsor > 0)
     body.push(
       text(
         plan.withoutSponsor === 1
-          ? md`
-1 guest has no sponsor: nobody can keep them.
-            `
+          ? md`1 guest has no sponsor: nobody can keep them.`
           : md`${plan.withoutSponsor} guests have no sponsor: nobody can keep them.`,
         { subtle: true },
       ),
@@ -312,9 +278,7 @@ No sponsor to tell.
 /** A sponsor's notice: these guests of theirs will be cleaned up on a date unless they keep them. */
 export function cleanupNoticeCard(notice: CleanupNotice): AdaptiveCard {
   const body: CardElement[] = [
-    title(md`
-Stale guests you sponsor
-    `),
+    title(md`Stale guests you sponsor`),
     text(
       md`These guests look unused (${notice.staleDays} days). After **${notice.actsOn}** (UTC) they are ${ACTION_WORDS[notice.endAction]}, unless you keep them.`,
       { spacing: 'Small' },

@@ -16,32 +16,12 @@ const DELIVERY: Readonly<Record<PendingItem['delivery'], string>> = {
 };
 
 export function pendingOverviewCard(model: PendingOverviewModel): AdaptiveCard {
-  const body: CardElement[] = [
-    title(md`
-Waiting for approval: all requests
-    `),
-  ];
+  const body: CardElement[] = [title(md`Waiting for approval: all requests`)];
   if (model.items.length === 0) {
-    body.push(
-      text(
-        md`
-Nothing waits for approval.
-        `,
-        { subtle: true },
-      ),
-    );
+    body.push(text(md`Nothing waits for approval.`, { subtle: true }));
     return adaptiveCard(body);
   }
-  body.push(
-    text(
-      model.items.length === 1
-        ? md`
-1 request is waiting.
-          `
-        : md`${model.items.length} requests are waiting.`,
-      { subtle: true, spacing: 'Small' },
-    ),
-  );
+  body.push(text(model.items.length === 1 ? md`1 request is waiting.` : md`${model.items.length} requests are waiting.`, { subtle: true, spacing: 'Small' }));
   body.push(...model.items.map(item));
   return adaptiveCard(body);
 }
@@ -60,19 +40,11 @@ function item(pending: PendingItem): Container {
 }
 
 function approvers(pending: PendingItem): Markdown {
-  if (!pending.approvers)
-    return md`
-could not be read
-    `;
-  if (pending.approvers.length === 0)
-    return md`
-nobody besides the requester
-    `;
+  if (!pending.approvers) return md`could not be read`;
+  if (pending.approvers.length === 0) return md`nobody besides the requester`;
   return joinMarkdown(
     pending.approvers.map((a) => md`${a.displayName}`),
-    md`
-,
-    `,
+    md`, `,
   );
 }
 

@@ -17,12 +17,7 @@ export function reinviteCard(done: ReinviteDone): AdaptiveCard {
     [
       heading,
       text(explanation),
-      text(
-        md`
-If the e-mail does not arrive, send the guest this redeem link yourself:
-        `,
-        { subtle: true },
-      ),
+      text(md`If the e-mail does not arrive, send the guest this redeem link yourself:`, { subtle: true }),
       text(md`${done.redeemUrl}`),
     ],
     actions,

@@ -40,14 +40,7 @@ export function requestStatusCard(model: RequestStatusModel): AdaptiveCard {
   }
   const redeemUrl = request.outcome?.redeemUrl;
   if (model.showRedeemLink === true && request.state === 'completed' && redeemUrl && isHttpsUrl(redeemUrl)) {
-    body.push(
-      text(
-        md`
-Send the guest the redeem link if the invitation email does not reach them.
-        `,
-        { subtle: true },
-      ),
-    );
+    body.push(text(md`Send the guest the redeem link if the invitation email does not reach them.`, { subtle: true }));
     actions.push({ type: 'Action.OpenUrl', title: 'Open redeem link', url: redeemUrl });
   }
   return adaptiveCard(body, actions);

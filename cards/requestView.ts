@@ -97,24 +97,15 @@ export function emailDomain(email: string): string {
 }
 
 export function groupsText(groups: readonly NamedRef[]): Markdown {
-  if (groups.length === 0)
-    return md`
-None
-    `;
+  if (groups.length === 0) return md`None`;
   return joinMarkdown(
     groups.map((group) => md`${group.displayName}`),
-    md`
-,
-    `,
+    md`, `,
   );
 }
 
 export function roleText(role: NamedRef | undefined): Markdown {
-  return role
-    ? md`${role.displayName}`
-    : md`
-None
-      `;
+  return role ? md`${role.displayName}` : md`None`;
 }
 
 export interface RequestFactsOptions {
@@ -129,16 +120,7 @@ export function requestFacts(request: AccessRequest, options: RequestFactsOption
   if (options.requester) facts.push(fact('Requested by', md`${request.requester.name}`));
   if (request.kind === 'batch') return [...facts, ...batchFacts(request)];
   facts.push(fact('Guest', details.existingGuestId ? md`${details.email} (existing guest)` : md`${details.email}`));
-  facts.push(
-    fact(
-      'Display name',
-      details.displayName
-        ? md`${details.displayName}`
-        : md`
-Not given
-          `,
-    ),
-  );
+  facts.push(fact('Display name', details.displayName ? md`${details.displayName}` : md`Not given`));
   if (request.kind === 'invite') {
     facts.push(fact('Groups', groupsText(details.groups)));
     facts.push(fact('Directory role', roleText(details.directoryRole)));
@@ -165,23 +147,10 @@ function batchFacts(request: AccessRequest): Fact[] {
   if (more > 0) shown.push(md`and ${more} more`);
   return [
     fact('Guests', md`${summary.rows}`),
-    fact(
-      'Domains',
-      joinMarkdown(
-        shown,
-        md`
-,
-        `,
-      ),
-    ),
+    fact('Domains', joinMarkdown(shown, md`, `)),
     fact('Groups', groupsText(details.groups)),
     fact('Directory role', roleText(details.directoryRole)),
-    fact(
-      'Access until',
-      md`
-As each row of the file says (the full list is in the Requests tab)
-      `,
-    ),
+    fact('Access until', md`As each row of the file says (the full list is in the Requests tab)`),
     fact('Justification', md`${details.justification}`),
     fact('Submitted', md`${formatDateTime(request.createdAt)}`),
     fact('State', md`${requestStateLabel(request)}`),
@@ -202,14 +171,7 @@ function batchOutcomeBlocks(request: AccessRequest): TextBlock[] {
     blocks.push(text(md`Line ${failure.row}, ${failure.email}: ${failure.reason}`, { color: 'Attention', spacing: 'Small' }));
   }
   if (progress.failed > (progress.failures ?? []).length) {
-    blocks.push(
-      text(
-        md`
-The Requests tab lists every row with its outcome.
-        `,
-        { subtle: true },
-      ),
-    );
+    blocks.push(text(md`The Requests tab lists every row with its outcome.`, { subtle: true }));
   }
   return blocks;
 }
@@ -220,11 +182,7 @@ export function accessUntilText(request: AccessRequest): Markdown {
   const decided = request.decision?.accessUntil;
   if (decided && asked) return md`${decided} (shortened by the approver from ${asked})`;
   if (decided) return md`${decided} (set by the approver)`;
-  return asked
-    ? md`${asked}`
-    : md`
-No end date
-      `;
+  return asked ? md`${asked}` : md`No end date`;
 }
 
 /** "Approved by X on <date>" or "Denied by X on <date>: <reason>". */
@@ -240,14 +198,8 @@ export function decisionText(decision: Decision): Markdown {
  * names come from the request, and an unknown key is shown as it is.
  */
 export function describeStep(step: string, details: InviteDetails): Markdown {
-  if (step === 'invite')
-    return md`
-sending the invitation
-    `;
-  if (step === 'policy')
-    return md`
-checking the request against your admins' policy before the next change
-    `;
+  if (step === 'invite') return md`sending the invitation`;
+  if (step === 'policy') return md`checking the request against your admins' policy before the next change`;
   const [kind, id] = splitOnce(step, ':');
   if (kind === 'group' && id !== undefined) {
     const group = details.groups.find((g) => g.id === id);
@@ -268,17 +220,9 @@ function splitOnce(value: string, separator: string): [string, string | undefine
 
 /** How far a guest found in the directory got with the invitation sent to them before. */
 function acceptanceText(externalUserState: string | null): Markdown {
-  if (externalUserState === 'Accepted')
-    return md`
-They have accepted their invitation and can sign in.
-    `;
-  if (externalUserState === 'PendingAcceptance')
-    return md`
-They have not accepted their invitation yet, so they cannot sign in until they do.
-    `;
-  return md`
-The directory does not say whether they have accepted their invitation.
-  `;
+  if (externalUserState === 'Accepted') return md`They have accepted their invitation and can sign in.`;
+  if (externalUserState === 'PendingAcceptance') return md`They have not accepted their invitation yet, so they cannot sign in until they do.`;
+  return md`The directory does not say whether they have accepted their invitation.`;
 }
 
 /** What happened after the decision, for the states that have something to say. */
@@ -311,11 +255,7 @@ export function outcomeBlocks(request: AccessRequest): TextBlock[] {
     }
     case 'failed': {
       const step = outcome.failedStep ? describeStep(outcome.failedStep, request.details) : undefined;
-      const reason = outcome.error
-        ? md`${outcome.error}`
-        : md`
-no reason was given
-          `;
+      const reason = outcome.error ? md`${outcome.error}` : md`no reason was given`;
       const line = step ? md`Failed while ${step}: ${reason}` : md`Failed: ${reason}`;
       return [text(line, { color: 'Attention' })];
     }
@@ -327,9 +267,7 @@ no reason was given
       if (!outcome.waitingForDirectorySince) return [];
       return [
         text(
-          md`
-Waiting for the directory: the guest has been invited, and Microsoft Entra is still making the new account known everywhere, which can take a few minutes. The groups and roles are added as soon as it has; you will hear when it is done.
-          `,
+          md`Waiting for the directory: the guest has been invited, and Microsoft Entra is still making the new account known everywhere, which can take a few minutes. The groups and roles are added as soon as it has; you will hear when it is done.`,
           { color: 'Warning' },
         ),
       ];

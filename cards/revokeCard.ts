@@ -14,12 +14,7 @@ export function revokeCard(plan: RevokePlan): AdaptiveCard {
   const body: CardElement[] = [
     title(md`Revoke access: ${guest.displayName}`),
     text(md`${guest.email} · ${guestStateLabel(guest.state)} · ${enabledLabel(guest.enabled)}`, { subtle: true, spacing: 'None' }),
-    text(
-      md`
-Nothing changes until you open an option below and confirm it.
-      `,
-      { bold: true, color: 'Warning' },
-    ),
+    text(md`Nothing changes until you open an option below and confirm it.`, { bold: true, color: 'Warning' }),
   ];
   if (!guest.enabled) body.push(text(md`Sign-in is already disabled for ${guest.displayName}.`));
   else if (!plan.turnedOff?.disable) body.push(text(consequence('disable', guest, plan.restorableUntil)));

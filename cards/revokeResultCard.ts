@@ -22,18 +22,8 @@ export function revokeResultCard(done: RevokeDone): AdaptiveCard {
   return adaptiveCard([
     heading,
     text(effect),
-    text(
-      md`
-Microsoft Graph call made:
-      `,
-      { subtle: true },
-    ),
+    text(md`Microsoft Graph call made:`, { subtle: true }),
     factSet(callFacts(done.call)),
-    text(
-      md`
-Recorded in the audit log with your name.
-      `,
-      { subtle: true },
-    ),
+    text(md`Recorded in the audit log with your name.`, { subtle: true }),
   ]);
 }

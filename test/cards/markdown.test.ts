@@ -118,14 +118,7 @@ describe('md', () => {
   });
 
   it('joins pieces with a separator', () => {
-    expect(
-      joinMarkdown(
-        [md`${'a*'}`, md`${'b_'}`],
-        md`
-,
-        `,
-      ).source,
-    ).toBe('a\\*, b\\_');
+    expect(joinMarkdown([md`${'a*'}`, md`${'b_'}`], md`, `).source).toBe('a\\*, b\\_');
   });
 
   it('formats numbers as text', () => {
