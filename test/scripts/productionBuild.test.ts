@@ -124,7 +124,9 @@ describe('npm run build', () => {
     expect([...new Set(all.map((f) => f.split('/')[0]))].sort()).toEqual([...PRODUCTION_FOLDERS, 'test', 'bench'].sort());
     expect(all.filter((f) => f.startsWith('test/lint/fixtures/'))).toEqual([]);
     // The tab is type-checked (under tab/tsconfig.json) and bundled before jest, whose browser tests serve it.
-    expect(packageJson.scripts.test).toBe('tsc -p tsconfig.json && npm run --silent lint && npm run --silent format:check && node dist/scripts/buildTab.js && jest');
+    expect(packageJson.scripts.test).toBe(
+      'tsc -p tsconfig.json && npm run --silent lint && npm run --silent format:check && node dist/scripts/buildTab.js && jest',
+    );
   });
 });
 
