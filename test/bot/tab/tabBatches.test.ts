@@ -110,6 +110,18 @@ describe('Invite many in the tab', () => {
     expect(last).toContain("Line 4, zed@refused.example: The directory refused the change. Graph said: Invitations to 'refused.example' are blocked");
   });
 
+  it("invites a row's guest once when Graph carried out the invitation but its answer was lost, the retried job finding the guest first", async () => {
+    tab.harness.simulator.injectFault({ status: 504, method: 'POST', path: '/invitations', afterHandling: true });
+    const batch = await fileBatch(csv('ana@fabrikam.com,Ana,Project Falcon,', 'ben@contoso.com,Ben,,'));
+    await decide(people.megan, batch.id);
+    await tab.harness.settleUntilFinished(batch.id);
+    const rows = (await tab.get(people.alex, `/batches/${batch.id}`)).body.rows as BatchRowView[];
+    expect(rows.map((r) => r.state)).toEqual(['done', 'done']);
+    expect(tab.harness.simulator.directory.invitations.map((i) => i.email).sort()).toEqual(['ana@fabrikam.com', 'ben@contoso.com']);
+    const ana = (await tab.harness.app.store.listBatchRows(batch.id))[0];
+    expect(ana?.progress.groupsDone).toEqual([expect.any(String)]);
+  });
+
   it('shows a batch to its requester and its approvers only', async () => {
     const batch = await fileBatch(csv('ana@fabrikam.com,Ana,,'));
     expect((await tab.get(people.megan, `/batches/${batch.id}`)).status).toBe(200);
