@@ -28,6 +28,7 @@ const RUNS: Run[] = [
   { script: 'executionThroughput', env: { BENCH_REPLICATION_LAG_MS: '3000' }, label: 'replication lag 3 s' },
   { script: 'tabViews' },
   { script: 'recertification' },
+  { script: 'batchInvitations' },
 ];
 
 function machine(): string {

@@ -211,9 +211,16 @@ export class ExecutionWorker extends PollingLoop implements WorkQueue {
     this.replicationLag = new ReplicationLagEstimate(deps.options.directoryWaitMs);
   }
 
-  /** Runs every job that is due now, `concurrency` at a time; each claim is atomic in the store. */
+  /**
+   * Runs every job that is due now, `concurrency` at a time; each claim is atomic in the store. A
+   * lane that finds nothing due stops, and lanes are started again after each job up to
+   * `concurrency`: a job may queue others (a batch queues one per row), which must not wait for
+   * the one lane still busy.
+   */
   async drain(): Promise<void> {
     const { store, clock, options } = this.deps;
+    const width = Math.max(1, options.concurrency);
+    const lanes = new Set<Promise<void>>();
     const lane = async (): Promise<void> => {
       for (;;) {
         if (this.isStopped) return;
@@ -224,9 +231,15 @@ export class ExecutionWorker extends PollingLoop implements WorkQueue {
           const runner = isBatchRowOrder(job.payload) ? this.deps.batches : this.deps.guestJobs;
           await this.withLease(job, (lease) => this.runPayloadJob(job, lease, runner));
         } else await this.withLease(job, (lease) => this.runPayloadJob(job, lease, this.deps.lifecycleJobs));
+        while (lanes.size < width) startLane();
       }
     };
-    await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, lane));
+    const startLane = (): void => {
+      const running: Promise<void> = lane().finally(() => lanes.delete(running));
+      lanes.add(running);
+    };
+    for (let i = 0; i < width; i++) startLane();
+    while (lanes.size > 0) await Promise.all([...lanes]);
   }
 
   /**
