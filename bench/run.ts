@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: measures the idle bot, then runs the five benchmarks, each in its own Node
+ * `npm run bench`: measures the idle bot, then runs the benchmarks, each in its own Node
  * process so that one's memory and warm caches do not colour another's, prints their figures, and
  * writes `bench/results.md`.
  */
