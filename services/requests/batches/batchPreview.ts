@@ -137,11 +137,13 @@ export class BatchPreview {
     // The admins' protected groups, as the single form refuses them (the domain was checked with the address).
     const refusedGroups = new Map<string, string>();
     const allGroups = [...new Map(rows.flatMap((r) => r.groups).map((g) => [g.id, g])).values()];
-    for (const group of allGroups) {
-      const refusals = await policy.refusals({ email: '', groups: [group], directoryRole: undefined });
-      const reason = refusals.find((r) => r.field === 'groupIds')?.reason;
-      if (reason) refusedGroups.set(group.id, reason);
-    }
+    await Promise.all(
+      allGroups.map(async (group) => {
+        const refusals = await policy.refusals({ email: '', groups: [group], directoryRole: undefined });
+        const reason = refusals.find((r) => r.field === 'groupIds')?.reason;
+        if (reason) refusedGroups.set(group.id, reason);
+      }),
+    );
     for (const row of rows) {
       for (const group of row.groups) {
         const reason = refusedGroups.get(group.id);

@@ -1,6 +1,7 @@
 import type { BatchRowView, PreviewRowView } from '../../../bot/tab/batchRoutes';
 import type { DecisionOutcome } from '../../../bot/tab/decisionRoutes';
 import type { RequestView } from '../../../bot/tab/views';
+import { DEMO_GROUP_IDS } from '../../../simulator/seed';
 import { people } from '../../helpers/botHarness';
 import { cardsFor, say } from '../../helpers/conversation';
 import { TabClient } from '../../helpers/tabClient';
@@ -120,6 +121,20 @@ describe('Invite many in the tab', () => {
     expect(tab.harness.simulator.directory.invitations.map((i) => i.email).sort()).toEqual(['ana@fabrikam.com', 'ben@contoso.com']);
     const ana = (await tab.harness.app.store.listBatchRows(batch.id))[0];
     expect(ana?.progress.groupsDone).toEqual([expect.any(String)]);
+  });
+
+  it("checks the admins' policy again before each row's writes: a row whose group became protected after the approval fails with the reason, and the others go on", async () => {
+    const batch = await fileBatch(csv('ana@fabrikam.com,Ana,Contractors,', 'ben@contoso.com,Ben,,'));
+    expect(await decide(people.megan, batch.id)).toMatchObject({ result: 'decided' });
+    tab.harness.simulator.directory.addMember(DEMO_GROUP_IDS.approvers, DEMO_GROUP_IDS.contractors);
+    await tab.harness.settleUntilFinished(batch.id);
+    const rows = (await tab.get(people.alex, `/batches/${batch.id}`)).body.rows as BatchRowView[];
+    expect(rows.map((r) => [r.email, r.state])).toEqual([
+      ['ana@fabrikam.com', 'failed'],
+      ['ben@contoso.com', 'done'],
+    ]);
+    expect(rows[0]?.error).toContain('Contractors is protected');
+    expect(tab.harness.simulator.directory.invitations.map((i) => i.email)).toEqual(['ben@contoso.com']);
   });
 
   it('shows a batch to its requester and its approvers only', async () => {
