@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: measures the idle bot, then runs the five benchmarks, each in its own Node
+ * `npm run bench`: measures the idle bot, then runs the benchmarks, each in its own Node
  * process so that one's memory and warm caches do not colour another's, prints their figures, and
  * writes `bench/results.md`.
  */
@@ -28,6 +28,7 @@ const RUNS: Run[] = [
   { script: 'executionThroughput', env: { BENCH_REPLICATION_LAG_MS: '3000' }, label: 'replication lag 3 s' },
   { script: 'tabViews' },
   { script: 'recertification' },
+  { script: 'batchInvitations' },
 ];
 
 function machine(): string {

@@ -8,6 +8,9 @@ import { systemClock, type Clock } from '../services/platform/clock';
 import type { AppConfig } from '../services/platform/config';
 import { DirectoryCatalog } from '../services/directory/directoryCatalog';
 import { DEFAULT_WORKER_OPTIONS, ExecutionWorker, type WorkerOptions } from '../services/requests/executionWorker';
+import { BatchExecution } from '../services/requests/batches/batchExecution';
+import { BatchPreview } from '../services/requests/batches/batchPreview';
+import { BatchRequests } from '../services/requests/batches/batchRequests';
 import { createGraphClient } from '../services/directory/graphClient';
 import { GraphDirectory } from '../services/directory/graphDirectory';
 import { GuestAdmin } from '../services/guests/guestAdmin';
@@ -86,6 +89,8 @@ export interface App {
   server: restify.Server;
   store: Store;
   workflow: RequestWorkflow;
+  /** Invite many: previews, batch filing and a batch's rows. */
+  batches: BatchRequests;
   worker: ExecutionWorker;
   /** Request expiry and other timed work, run once across instances (tests call `runDue`). */
   periodic: PeriodicTasks;
@@ -230,6 +235,16 @@ export function createApp(options: AppOptions): App {
     },
   });
   const announcements = new OutboxAnnouncements(outbox);
+  const batchExecution = new BatchExecution({
+    store,
+    directory,
+    policy,
+    settings: config,
+    announcements,
+    clock,
+    logger,
+    directoryWaitMs: workerOptions.directoryWaitMs,
+  });
   const worker = new ExecutionWorker({
     store,
     directory,
@@ -240,6 +255,7 @@ export function createApp(options: AppOptions): App {
     options: workerOptions,
     announcements,
     guestJobs: guestWrites,
+    batches: batchExecution,
     extensions: access,
     lifecycleJobs: new LifecycleJobs({
       store,
@@ -330,6 +346,16 @@ export function createApp(options: AppOptions): App {
     access: config,
     policies: stages ? { book: policyBook, stages } : undefined,
   });
+  const batches = new BatchRequests({
+    store,
+    preview: new BatchPreview({ store, directory, policy, settings: config, capabilities, access: config, clock, logger }),
+    router,
+    limits,
+    capabilities,
+    clock,
+    newId: newRequestId,
+    logger,
+  });
   const guestAdmin = new GuestAdmin({
     store,
     directory,
@@ -349,6 +375,7 @@ export function createApp(options: AppOptions): App {
   registerTab(server, {
     identity: tabIdentity,
     workflow,
+    batches,
     guestAdmin,
     history: new RequestHistory({ store }),
     totals: new GuestTotalsService({ directory, roles, store, capabilities, clock, logger }),
@@ -369,6 +396,7 @@ export function createApp(options: AppOptions): App {
     server,
     store,
     workflow,
+    batches,
     worker,
     periodic,
     outbox,

@@ -64,7 +64,14 @@ export class ProactiveNotifier implements Notifier, GuestCardUpdater, LifecycleM
 
   async notifyUser(aadObjectId: string, request: AccessRequest, event: RequestEvent, resendHelp?: ResendHelp): Promise<boolean> {
     const toRequester = aadObjectId === request.requester.aadObjectId;
-    return (await this.send(conversationKeys.user(aadObjectId), noticeFor(request, event, toRequester, resendHelp), request.id)) !== undefined;
+    const key = conversationKeys.user(aadObjectId);
+    if (toRequester && request.kind === 'batch' && event === 'approved') {
+      // The requester's batch card, kept up to date in place as the rows finish (done / failed / waiting).
+      const activityId = await this.send(key, requestStatusCard({ request, showRedeemLink: false }), request.id);
+      if (activityId) await this.store.saveCardMessage({ requestId: request.id, role: 'requester', conversationKey: key, activityId });
+      return activityId !== undefined;
+    }
+    return (await this.send(key, noticeFor(request, event, toRequester, resendHelp), request.id)) !== undefined;
   }
 
   async notifyChannel(channelId: string, request: AccessRequest, event: RequestEvent): Promise<boolean> {
@@ -149,12 +156,12 @@ export class ProactiveNotifier implements Notifier, GuestCardUpdater, LifecycleM
  */
 function noticeFor(request: AccessRequest, event: RequestEvent, toRequester: boolean, resendHelp?: ResendHelp): AdaptiveCard {
   const who = request.decision?.by.name ?? 'An approver';
-  const guest = request.details.email;
+  const guest = request.kind === 'batch' ? `a batch of ${request.details.displayName}` : request.details.email;
   switch (event) {
     case 'approved':
       return noticeCard({
         title: `Request ${request.id} approved`,
-        text: `${who} approved your request for ${guest}. ${request.kind === 'extension' ? 'I am extending the access now.' : 'I am inviting the guest now.'}`,
+        text: `${who} approved your request for ${guest}. ${request.kind === 'extension' ? 'I am extending the access now.' : request.kind === 'batch' ? 'I am inviting the guests now.' : 'I am inviting the guest now.'}`,
         tone: 'good',
       });
     case 'denied':

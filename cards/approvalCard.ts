@@ -49,7 +49,8 @@ export function approvalCard(model: ApprovalModel): AdaptiveCard {
   const body: CardElement[] = [];
   if (model.notice) body.push(text(md`${model.notice}`, { color: 'Warning', bold: true }));
   body.push(title(requestTitle(request)), text(askText(request), { spacing: 'Small' }), factSet(requestFacts(request, { requester: true })));
-  if (!details.existingGuestId) body.push(text(guestsFromDomainText(details.email, model.context.guestsFromDomain), { subtle: true }));
+  if (!details.existingGuestId && request.kind !== 'batch')
+    body.push(text(guestsFromDomainText(details.email, model.context.guestsFromDomain), { subtle: true }));
   if (model.context.routingNote) body.push(text(md`${model.context.routingNote}`, { color: 'Warning' }));
   if (progress && cardStage !== undefined) body.push(...stageBlocks(request, progress, cardStage));
   if (details.directoryRole) {
@@ -62,7 +63,14 @@ export function approvalCard(model: ApprovalModel): AdaptiveCard {
   body.push(...outcomeBlocks(request));
 
   const actions: Action[] = [];
-  if (pending) {
+  if (pending && request.kind === 'batch') {
+    if (model.denyError) body.push(errorText(md`${model.denyError}`));
+    if (progress) body.push(commentInput());
+    actions.push(
+      execute(VERBS.approve, 'Approve all', { requestId: request.id }, { style: 'positive', associatedInputs: progress ? 'auto' : 'none' }),
+      denyAction(request.id),
+    );
+  } else if (pending) {
     // An approver may shorten the access asked for: the date is filled in, and can only be moved earlier.
     const until: InputDate = {
       type: 'Input.Date',
@@ -76,33 +84,8 @@ export function approvalCard(model: ApprovalModel): AdaptiveCard {
     body.push(until);
     if (model.accessUntilError) body.push(errorText(md`${model.accessUntilError}`));
     if (model.denyError) body.push(errorText(md`${model.denyError}`));
-    if (progress) {
-      body.push({
-        type: 'Input.Text',
-        id: APPROVAL_COMMENT_INPUT_ID,
-        label: 'Comment for the later stages and the requester (optional)',
-        isMultiline: true,
-        maxLength: 500,
-      });
-    }
-    actions.push(execute(VERBS.approve, 'Approve', { requestId: request.id }, { style: 'positive', associatedInputs: 'auto' }), {
-      type: 'Action.ShowCard',
-      title: 'Deny',
-      card: {
-        type: 'AdaptiveCard',
-        body: [
-          {
-            type: 'Input.Text',
-            id: DENY_REASON_INPUT_ID,
-            label: 'Reason for denying',
-            isMultiline: true,
-            isRequired: true,
-            errorMessage: 'Give a reason: the requester sees it.',
-          },
-        ],
-        actions: [execute(VERBS.deny, 'Confirm deny', { requestId: request.id }, { style: 'destructive', associatedInputs: 'auto' })],
-      },
-    });
+    if (progress) body.push(commentInput());
+    actions.push(execute(VERBS.approve, 'Approve', { requestId: request.id }, { style: 'positive', associatedInputs: 'auto' }), denyAction(request.id));
   }
   return adaptiveCard(body, actions);
 }
@@ -139,6 +122,38 @@ function stageBlocks(request: AccessRequest, progress: ApprovalProgress, cardSta
     blocks.push(text(md`This stage was approved by ${by}. The request is now at ${stageLabel(progress)}.`, { color: 'Good', bold: true }));
   }
   return blocks;
+}
+
+/** Under a policy an approver may say why, for the later stages and the requester. */
+function commentInput(): CardElement {
+  return {
+    type: 'Input.Text',
+    id: APPROVAL_COMMENT_INPUT_ID,
+    label: 'Comment for the later stages and the requester (optional)',
+    isMultiline: true,
+    maxLength: 500,
+  };
+}
+
+function denyAction(requestId: string): Action {
+  return {
+    type: 'Action.ShowCard',
+    title: 'Deny',
+    card: {
+      type: 'AdaptiveCard',
+      body: [
+        {
+          type: 'Input.Text',
+          id: DENY_REASON_INPUT_ID,
+          label: 'Reason for denying',
+          isMultiline: true,
+          isRequired: true,
+          errorMessage: 'Give a reason: the requester sees it.',
+        },
+      ],
+      actions: [execute(VERBS.deny, 'Confirm deny', { requestId }, { style: 'destructive', associatedInputs: 'auto' })],
+    },
+  };
 }
 
 function guestsFromDomainText(email: string, count: number | undefined): Markdown {

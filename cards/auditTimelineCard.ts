@@ -86,7 +86,7 @@ export function auditTimelineCard(model: AuditTimelineModel): AdaptiveCard {
   const body: CardElement[] = [
     title(md`Timeline of ${request.id}`),
     factSet([
-      fact('Guest', md`${request.details.email || 'an existing guest'}`),
+      fact('Guest', md`${request.kind === 'batch' ? `a batch of ${request.details.displayName}` : request.details.email || 'an existing guest'}`),
       fact('Requested by', md`${request.requester.name}`),
       fact('State', md`${requestStateLabel(request)}`),
       ...(request.approval ? [fact('Policy', md`${request.approval.policy} (${request.approval.stages.length} stages)`)] : []),

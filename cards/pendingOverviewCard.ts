@@ -28,7 +28,7 @@ export function pendingOverviewCard(model: PendingOverviewModel): AdaptiveCard {
 
 function item(pending: PendingItem): Container {
   const { request } = pending;
-  const guest = request.details.email || 'an existing guest';
+  const guest = request.kind === 'batch' ? `a batch of ${request.details.displayName}` : request.details.email || 'an existing guest';
   return {
     type: 'Container',
     separator: true,

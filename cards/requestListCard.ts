@@ -44,6 +44,9 @@ function listItem(request: AccessRequest, showRequester: boolean): Container {
   return {
     type: 'Container',
     separator: true,
-    items: [text(md`**${request.id}** · ${request.details.email}`), text(detail, { subtle: true, spacing: 'None' })],
+    items: [
+      text(md`**${request.id}** · ${request.kind === 'batch' ? `a batch of ${request.details.displayName}` : request.details.email}`),
+      text(detail, { subtle: true, spacing: 'None' }),
+    ],
   };
 }

@@ -41,8 +41,16 @@ const EXTENSION_LABELS: Partial<Record<RequestState, string>> = {
   completed: 'Access extended',
 };
 
+/** A batch invites many guests; its end is a list of outcomes rather than one guest invited. */
+const BATCH_LABELS: Partial<Record<RequestState, string>> = {
+  approved: 'Approved — inviting the guests',
+  executing: 'Approved — inviting the guests',
+  completed: 'Batch finished',
+};
+
 export function stateLabel(state: RequestState, details?: InviteDetails, kind?: AccessRequest['kind']): string {
   if (kind === 'extension') return EXTENSION_LABELS[state] ?? STATE_LABELS[state];
+  if (kind === 'batch') return BATCH_LABELS[state] ?? STATE_LABELS[state];
   return (details?.existingGuestId ? EXISTING_GUEST_LABELS[state] : undefined) ?? STATE_LABELS[state];
 }
 
@@ -55,6 +63,7 @@ export function requestStateLabel(request: AccessRequest): string {
 
 export function requestTitle(request: AccessRequest): Markdown {
   if (request.kind === 'extension') return md`Access extension request ${request.id}`;
+  if (request.kind === 'batch') return md`Batch invitation request ${request.id}`;
   return request.kind === 'appAccess' ? md`App access request ${request.id}` : md`Guest access request ${request.id}`;
 }
 
@@ -68,6 +77,9 @@ export function appAccessText(access: AppAccess): Markdown {
 export function askText(request: AccessRequest): Markdown {
   const { details } = request;
   const access = details.appAccess;
+  if (request.kind === 'batch') {
+    return md`**${request.requester.name}** asks to invite **${details.displayName}** from a CSV file, with one justification.`;
+  }
   if (request.kind === 'extension') {
     return md`**${request.requester.name}** asks to extend **${details.email}**'s access until **${details.accessUntil ?? 'no end'}**, longer than the policy allows without an approval.`;
   }
@@ -108,6 +120,7 @@ export function requestFacts(request: AccessRequest, options: RequestFactsOption
   const { details } = request;
   const facts: Fact[] = [];
   if (options.requester) facts.push(fact('Requested by', md`${request.requester.name}`));
+  if (request.kind === 'batch') return [...facts, ...batchFacts(request)];
   facts.push(fact('Guest', details.existingGuestId ? md`${details.email} (existing guest)` : md`${details.email}`));
   facts.push(fact('Display name', details.displayName ? md`${details.displayName}` : md`Not given`));
   if (request.kind === 'invite') {
@@ -124,6 +137,47 @@ export function requestFacts(request: AccessRequest, options: RequestFactsOption
   facts.push(fact('State', md`${requestStateLabel(request)}`));
   if (request.approval && request.state === 'pending') facts.push(fact('Approval', md`${stageLabel(request.approval)} (policy: ${request.approval.policy})`));
   return facts;
+}
+
+/** Domains shown by name on a card; the rest are counted. */
+const DOMAINS_ON_CARD = 10;
+
+/** A batch's summary: how many guests, from which domains, into which groups (the rows are in the tab). */
+function batchFacts(request: AccessRequest): Fact[] {
+  const { details } = request;
+  const summary = details.batch ?? { rows: 0, domains: [] };
+  const shown = summary.domains.slice(0, DOMAINS_ON_CARD).map((d) => md`${d.domain} (${d.count})`);
+  const more = summary.domains.length - shown.length;
+  if (more > 0) shown.push(md`and ${more} more`);
+  return [
+    fact('Guests', md`${summary.rows}`),
+    fact('Domains', joinMarkdown(shown, md`, `)),
+    fact('Groups', groupsText(details.groups)),
+    fact('Directory role', roleText(details.directoryRole)),
+    fact('Access until', md`As each row of the file says (the full list is in the Requests tab)`),
+    fact('Justification', md`${details.justification}`),
+    fact('Submitted', md`${formatDateTime(request.createdAt)}`),
+    fact('State', md`${requestStateLabel(request)}`),
+  ];
+}
+
+/** Where a batch stands, and at the end its failures with their reasons. */
+function batchOutcomeBlocks(request: AccessRequest): TextBlock[] {
+  const progress = request.outcome?.batch;
+  if (!progress || (request.state !== 'executing' && request.state !== 'completed')) return [];
+  if (request.state === 'executing') {
+    return [text(md`Progress: ${progress.done} done, ${progress.failed} failed, ${progress.waiting} waiting, of ${progress.total}.`)];
+  }
+  const blocks = [
+    text(md`Batch finished: ${progress.done} of ${progress.total} invited, ${progress.failed} failed.`, { color: progress.failed > 0 ? 'Warning' : 'Good' }),
+  ];
+  for (const failure of progress.failures ?? []) {
+    blocks.push(text(md`Line ${failure.row}, ${failure.email}: ${failure.reason}`, { color: 'Attention', spacing: 'Small' }));
+  }
+  if (progress.failed > (progress.failures ?? []).length) {
+    blocks.push(text(md`The Requests tab lists every row with its outcome.`, { subtle: true }));
+  }
+  return blocks;
 }
 
 /** The last day of access: as asked, as an approver shortened it, or no end date (older requests had none). */
@@ -177,6 +231,7 @@ function acceptanceText(externalUserState: string | null): Markdown {
 
 /** What happened after the decision, for the states that have something to say. */
 export function outcomeBlocks(request: AccessRequest): TextBlock[] {
+  if (request.kind === 'batch') return batchOutcomeBlocks(request);
   const outcome = request.outcome ?? {};
   switch (request.state) {
     case 'completed': {

@@ -440,6 +440,16 @@ export class Directory {
     return this.granted === 'all' ? 'all' : [...this.granted];
   }
 
+  /**
+   * The tenant's B2B collaboration restrictions (External collaboration settings, "Deny
+   * invitations to the specified domains"): invitations to these domains are refused.
+   */
+  denyInvitationsTo(domains: readonly string[]): void {
+    this.deniedInvitationDomains = new Set(domains.map((d) => d.toLowerCase()));
+  }
+
+  private deniedInvitationDomains = new Set<string>();
+
   /** Replaces the caller's permissions; names must be ones Microsoft Graph's service principal offers. */
   grantPermissions(permissions: readonly string[] | 'all'): void {
     this.granted = permissions === 'all' ? 'all' : new Set(checkPermissionNames(permissions));
@@ -772,6 +782,11 @@ export class Directory {
     // simulator's own, with the status (400 BadRequest) the service uses for bad input.
     const problem = invitationAddressProblem(address);
     if (problem) throw graphErrors.badRequest(`The invited user email address '${address}' is invalid: ${problem}.`);
+    const domain = address.slice(address.lastIndexOf('@') + 1).toLowerCase();
+    if (this.deniedInvitationDomains.has(domain)) {
+      // The status is the service's usual refusal; the wording is the simulator's own.
+      throw graphErrors.badRequest(`Invitations to '${domain}' are blocked by your organization's B2B collaboration restrictions.`);
+    }
     if (!/^https?:\/\/[^\s/]+/i.test(input.inviteRedirectUrl) || !URL.canParse(input.inviteRedirectUrl)) {
       throw graphErrors.badRequest(`The inviteRedirectUrl '${input.inviteRedirectUrl}' is not a valid absolute URL.`);
     }

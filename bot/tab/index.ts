@@ -13,6 +13,8 @@ import type { Logger } from '../../services/platform/logger';
 import type { PersonLimits, TurnGate } from '../../services/platform/rateLimits';
 import type { RequestHistory } from '../../services/requests/requestHistory';
 import type { RequestWorkflow } from '../../services/requests/requestWorkflow';
+import type { BatchRequests } from '../../services/requests/batches/batchRequests';
+import { batchRoutes } from './batchRoutes';
 import { decisionRoutes } from './decisionRoutes';
 import { guestRoutes } from './guestRoutes';
 import { registerLocalHost, registerLocalIssuerKeys } from './localHostRoutes';
@@ -24,6 +26,8 @@ import { TabPages } from './tabPages';
 export interface TabDependencies {
   identity: TabIdentity;
   workflow: RequestWorkflow;
+  /** Invite many: CSV previews, batch filing and a batch's rows. */
+  batches: BatchRequests;
   guestAdmin: GuestAdmin;
   history: RequestHistory;
   totals: GuestTotalsService;
@@ -48,7 +52,13 @@ export function registerTab(server: restify.Server, deps: TabDependencies): void
     validator: identity.validator,
     turns: deps.turns,
     logger: deps.logger,
-    routes: [...profileRoutes(deps), ...requestRoutes(deps), ...decisionRoutes(deps), ...guestRoutes({ guestAdmin: deps.guestAdmin, totals: deps.totals })],
+    routes: [
+      ...profileRoutes(deps),
+      ...requestRoutes(deps),
+      ...batchRoutes(deps),
+      ...decisionRoutes(deps),
+      ...guestRoutes({ guestAdmin: deps.guestAdmin, totals: deps.totals }),
+    ],
   });
   if (identity.localIssuer) registerLocalIssuerKeys(server, identity.localIssuer);
   if (identity.localIssuer && deps.localHostPeople) {

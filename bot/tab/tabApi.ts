@@ -46,6 +46,8 @@ export interface TabRoute<S extends z.ZodType = z.ZodType> {
   readonly path: string;
   /** POST bodies are parsed against this; a GET has none. */
   readonly body?: S;
+  /** The largest body this route takes, when it is not MAX_TAB_BODY_BYTES (a CSV file). */
+  readonly maxBodyBytes?: number;
   handle(call: TabCall, input: TabInput<z.infer<S>>): Promise<TabReply>;
 }
 
@@ -113,7 +115,7 @@ export function registerTabApi(
       }
       let body: unknown;
       if (route.body) {
-        const received = await receiveJson(req, { maxBytes: MAX_TAB_BODY_BYTES, expected: 'a JSON object' });
+        const received = await receiveJson(req, { maxBytes: route.maxBodyBytes ?? MAX_TAB_BODY_BYTES, expected: 'a JSON object' });
         if (received.kind === 'aborted') return;
         if (received.kind === 'refused') {
           logger.warn({ path: route.path, status: received.status, why: received.why }, 'tab call refused: body');

@@ -5,7 +5,7 @@
  */
 import { requestStateLabel } from '../../cards/requestView';
 import type { HistoryEntry } from '../../services/requests/requestHistory';
-import type { AccessRequest, Person } from '../../services/requests/model';
+import type { AccessRequest, BatchProgress, Person } from '../../services/requests/model';
 
 export interface RequestView {
   id: string;
@@ -26,6 +26,8 @@ export interface RequestView {
   outcome?: { redeemUrl?: string; error?: string; failedStep?: string; alreadyAGuest?: boolean; waitingForDirectory?: boolean };
   /** What the approval card shows an approver beside the request. */
   context: { guestsFromDomain?: number; routingNote?: string; grantsDirectoryRole: boolean };
+  /** A batch: how many guests from which domains, and once approved how far it got. */
+  batch?: { rows: number; domains: { domain: string; count: number }[]; progress?: BatchProgress };
 }
 
 export function requestView(request: AccessRequest, viewer: Person): RequestView {
@@ -45,6 +47,10 @@ export function requestView(request: AccessRequest, viewer: Person): RequestView
     context: { grantsDirectoryRole: details.directoryRole !== undefined },
   };
   if (details.directoryRole) view.directoryRole = details.directoryRole.displayName;
+  if (details.batch) {
+    view.batch = { rows: details.batch.rows, domains: details.batch.domains };
+    if (request.outcome?.batch) view.batch.progress = request.outcome.batch;
+  }
   if (details.appAccess)
     view.app = { name: details.appAccess.app.displayName, publisher: details.appAccess.app.publisher, role: details.appAccess.role.displayName };
   if (request.context?.guestsFromDomain !== undefined) view.context.guestsFromDomain = request.context.guestsFromDomain;
@@ -82,6 +88,7 @@ const HISTORY_WORDS: Readonly<Record<string, string>> = {
   execution_deferred: 'waited for the directory to know the new guest',
   directory_wait_started: 'started waiting for the directory to know the new guest',
   request_completed: 'finished: done',
+  batch_progress: 'carried out more of the batch',
   request_failed: 'failed',
 };
 

@@ -9,7 +9,7 @@ import type { AccessRequest } from './model';
 import type { RequestEvent } from './notifier';
 
 /** Something to announce about a request: an event people are told of, or only new card content. */
-export type Announcement = RequestEvent | 'waitingForDirectory' | 'stageDecided';
+export type Announcement = RequestEvent | 'waitingForDirectory' | 'stageDecided' | 'progress';
 
 /**
  * The port through which the workflow, the worker and request expiry announce transitions. They
@@ -55,6 +55,8 @@ const AUDIENCES: Readonly<Record<Announcement, readonly RequestNoticePayload['to
   waitingForDirectory: [],
   // A stage decided while the request still waits: every card shows it (the next stage's card goes out itself).
   stageDecided: [],
+  // A batch's rows finishing: its cards show the counts.
+  progress: [],
 };
 
 /** The outbox entries of each announcement; `wake` tells the deliverer to look now. */
@@ -68,7 +70,7 @@ export class OutboxAnnouncements implements Announcements {
     // A guest found already in the directory who has not accepted may need their invitation sent again.
     const resendHelp = event === 'completed' && outcome?.existingGuest !== undefined && outcome.existingGuest.externalUserState !== 'Accepted';
     const entries: NewOutboxEntry[] = [{ key: `${prefix}:cards`, kind: REQUEST_CARDS, requestId: request.id, payload: { requestId: request.id, resendHelp } }];
-    if (event === 'waitingForDirectory' || event === 'stageDecided') return entries;
+    if (event === 'waitingForDirectory' || event === 'stageDecided' || event === 'progress') return entries;
     for (const to of AUDIENCES[event]) {
       entries.push({ key: `${prefix}:${to}`, kind: REQUEST_NOTICE, requestId: request.id, payload: { requestId: request.id, event, to, resendHelp } });
     }

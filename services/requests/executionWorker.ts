@@ -11,6 +11,7 @@ import { ReplicationLagEstimate } from './replicationLag';
 import { describeRefusals, type PolicyRefusal, type RequestPolicy } from './requestPolicy';
 import type { WorkQueue } from './requestWorkflow';
 import type { NewOutboxEntry, Store } from '../store/store';
+import { isBatchRowOrder } from './batches/model';
 
 export type ExecutionDirectory = Pick<GraphDirectory, 'findUsersByEmail' | 'invite' | 'addGroupMember' | 'assignDirectoryRole' | 'assignAppRole'> &
   Partial<Pick<GraphDirectory, 'addSponsor'>>;
@@ -81,6 +82,12 @@ export interface PayloadJobRunner<J extends Job> {
 }
 
 export type GuestJobRunner = PayloadJobRunner<GuestJob>;
+
+/** Carries out batches (services/requests/batches): starts an approved batch, then runs its rows' guest jobs. */
+export interface BatchRunner extends PayloadJobRunner<GuestJob> {
+  /** The batch's own request job: queue its rows' jobs as it starts executing. */
+  start(job: Job, request: AccessRequest): Promise<void>;
+}
 export type LifecycleJobRunner = PayloadJobRunner<LifecycleJob>;
 
 /** A guest this request's invitation created, and when: the directory may not know it everywhere yet. */
@@ -196,26 +203,43 @@ export class ExecutionWorker extends PollingLoop implements WorkQueue {
       extensions?: { applyExtension(request: AccessRequest, source: string): Promise<void> };
       /** Runs the lifecycle jobs; without it they wait for an instance that has one. */
       lifecycleJobs?: LifecycleJobRunner;
+      /** Starts batches and runs their rows; without it they wait for an instance that has one. */
+      batches?: BatchRunner;
     },
   ) {
     super({ name: 'worker', pollMs: deps.options.pollMs, logger: deps.logger });
     this.replicationLag = new ReplicationLagEstimate(deps.options.directoryWaitMs);
   }
 
-  /** Runs every job that is due now, `concurrency` at a time; each claim is atomic in the store. */
+  /**
+   * Runs every job that is due now, `concurrency` at a time; each claim is atomic in the store. A
+   * lane that finds nothing due stops, and lanes are started again after each job up to
+   * `concurrency`: a job may queue others (a batch queues one per row), which must not wait for
+   * the one lane still busy.
+   */
   async drain(): Promise<void> {
     const { store, clock, options } = this.deps;
+    const width = Math.max(1, options.concurrency);
+    const lanes = new Set<Promise<void>>();
     const lane = async (): Promise<void> => {
       for (;;) {
         if (this.isStopped) return;
         const job = await store.claimJob(options.workerId, options.leaseMs, clock.now());
         if (!job) return;
         if (job.kind === 'request') await this.withLease(job, (lease) => this.runJob(job, lease));
-        else if (job.kind === 'guest') await this.withLease(job, (lease) => this.runPayloadJob(job, lease, this.deps.guestJobs));
-        else await this.withLease(job, (lease) => this.runPayloadJob(job, lease, this.deps.lifecycleJobs));
+        else if (job.kind === 'guest') {
+          const runner = isBatchRowOrder(job.payload) ? this.deps.batches : this.deps.guestJobs;
+          await this.withLease(job, (lease) => this.runPayloadJob(job, lease, runner));
+        } else await this.withLease(job, (lease) => this.runPayloadJob(job, lease, this.deps.lifecycleJobs));
+        while (lanes.size < width) startLane();
       }
     };
-    await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, lane));
+    const startLane = (): void => {
+      const running: Promise<void> = lane().finally(() => lanes.delete(running));
+      lanes.add(running);
+    };
+    for (let i = 0; i < width; i++) startLane();
+    while (lanes.size > 0) await Promise.all([...lanes]);
   }
 
   /**
@@ -249,6 +273,10 @@ export class ExecutionWorker extends PollingLoop implements WorkQueue {
     const { store, logger } = this.deps;
     const log = logger.child({ jobId: job.id, requestId: job.requestId });
     let request = await store.getRequest(job.requestId);
+    if (request?.kind === 'batch') {
+      await this.startBatch(job, request);
+      return;
+    }
     if (request?.state === 'approved') {
       const started = await store.transition({
         id: request.id,
@@ -290,6 +318,18 @@ export class ExecutionWorker extends PollingLoop implements WorkQueue {
     } catch (error) {
       await this.handleFailure(request, job, error);
     }
+  }
+
+  /** A batch's own job only starts it: each row is a job of its own, queued as the batch starts. */
+  private async startBatch(job: Job & { kind: 'request' }, request: AccessRequest): Promise<void> {
+    const { store, clock, options, logger } = this.deps;
+    if (!this.deps.batches) {
+      await store.releaseJob(job.id, new Date(clock.now().getTime() + options.pollMs), 'no runner for batches here', true);
+      logger.error('no runner for batches in this instance');
+      return;
+    }
+    await this.deps.batches.start(job, request);
+    await store.completeJob(job.id);
   }
 
   private async runPayloadJob<J extends GuestJob | LifecycleJob>(job: J, lease: Lease, runner: PayloadJobRunner<J> | undefined): Promise<void> {

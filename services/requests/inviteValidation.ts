@@ -106,6 +106,15 @@ export function checkEmailSyntax(email: string): string | undefined {
   return undefined;
 }
 
+/** The justification approvers decide on (one for a single request, one for a whole batch); a sentence, or undefined when fine. */
+export function checkJustification(text: string): string | undefined {
+  const justification = text.trim();
+  if (!justification) return 'Say why this guest needs access: approvers decide on it.';
+  if (justification.length < LIMITS.justificationMin) return `Give approvers a little more to go on (at least ${LIMITS.justificationMin} characters).`;
+  if (justification.length > LIMITS.justification) return `The justification has at most ${LIMITS.justification} characters.`;
+  return undefined;
+}
+
 /**
  * Everything that can be checked without the directory. The workflow adds the directory checks
  * (existing user, pending request, groups that exist) on top.
@@ -134,11 +143,8 @@ export function validateInviteForm(values: InviteFormValues, policy: InvitePolic
   if (values.message.trim().length > LIMITS.message) {
     errors.message = `The personal message has at most ${LIMITS.message} characters.`;
   }
-  const justification = values.justification.trim();
-  if (!justification) errors.justification = 'Say why this guest needs access: approvers decide on it.';
-  else if (justification.length < LIMITS.justificationMin)
-    errors.justification = `Give approvers a little more to go on (at least ${LIMITS.justificationMin} characters).`;
-  else if (justification.length > LIMITS.justification) errors.justification = `The justification has at most ${LIMITS.justification} characters.`;
+  const justificationProblem = checkJustification(values.justification);
+  if (justificationProblem) errors.justification = justificationProblem;
 
   if (values.groupIds.length > LIMITS.groups) errors.groupIds = `Choose at most ${LIMITS.groups} groups.`;
   else if (values.groupIds.some((id) => !isDirectoryId(id))) errors.groupIds = 'One of the chosen groups is not a directory group; choose again.';

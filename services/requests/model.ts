@@ -18,10 +18,11 @@ export interface NamedRef {
 }
 
 /**
- * What a request is mainly for: a new guest (maybe with an app), app access for a guest, or a
- * longer stay than the policy's maximum for a guest's access (asked on an expiry notice).
+ * What a request is mainly for: a new guest (maybe with an app), app access for a guest, a
+ * longer stay than the policy's maximum for a guest's access (asked on an expiry notice), or many
+ * new guests from one CSV file (a batch, its rows kept apart: services/requests/batches).
  */
-export const REQUEST_KINDS = ['invite', 'appAccess', 'extension'] as const;
+export const REQUEST_KINDS = ['invite', 'appAccess', 'extension', 'batch'] as const;
 export type RequestKind = (typeof REQUEST_KINDS)[number];
 
 /** A role in an enterprise application, as granted to a guest. */
@@ -51,6 +52,8 @@ export interface InviteDetails {
   sponsor?: Person;
   /** The requester's answers to the questions of the policy the request fell under. */
   answers?: RequestAnswer[];
+  /** For a batch: how many guests and from which domains (the rows themselves are stored apart). */
+  batch?: BatchSummary;
 }
 
 /** One answer to a policy's question, kept with the question's label as it was asked. */
@@ -104,6 +107,29 @@ export interface ApprovalProgress {
   stages: ApprovalStage[];
 }
 
+/** What an approver reads about a batch: the rows' count and their domains with counts, largest first. */
+export interface BatchSummary {
+  rows: number;
+  domains: { domain: string; count: number }[];
+}
+
+/** A row of a batch that failed, as the end list names it. */
+export interface BatchFailure {
+  row: number;
+  email: string;
+  reason: string;
+}
+
+/** Where a batch's execution stands: rows done, failed and still waiting, and at the end the failures. */
+export interface BatchProgress {
+  total: number;
+  done: number;
+  failed: number;
+  waiting: number;
+  /** The first failures with their reasons (the full list is in the tab). */
+  failures?: BatchFailure[];
+}
+
 export interface Decision {
   outcome: 'approved' | 'denied';
   by: Person;
@@ -152,6 +178,8 @@ export interface ExecutionOutcome {
    * just invited (replication lag) before it can add groups and roles.
    */
   waitingForDirectorySince?: string;
+  /** A batch's progress, refreshed as its rows finish. */
+  batch?: BatchProgress;
 }
 
 /** Facts gathered when the request was filed, shown to approvers to help them decide. */

@@ -117,7 +117,7 @@ export class RequestValidator {
       const guestField = guest && kind === 'appAccess' && values.guestId.trim() ? 'guestId' : 'email';
       if (email && !errors[guestField]) {
         const clash = await this.openRequestFor(email, guest !== undefined, appAccess);
-        if (clash) errors[guestField] = `There is already an open request for ${email} (${clash.id}); wait for it to be decided.`;
+        if (clash) errors[guestField] = openRequestProblem(email, clash.id);
       }
 
       const groupIds = [...new Set(values.groupIds.map((id) => id.toLowerCase()))];
@@ -247,16 +247,26 @@ export class RequestValidator {
    */
   private async openRequestFor(email: string, guestExists: boolean, appAccess: AppAccess | undefined): Promise<AccessRequest | undefined> {
     const open = await this.deps.store.findRequestsByEmail(email, OPEN_STATES);
-    if (!guestExists) return open[0];
+    if (!guestExists) {
+      // A row of a batch in flight invites the address too.
+      const inBatch = open[0] ? undefined : (await this.deps.store.findOpenAddresses([email], OPEN_STATES))[0];
+      return open[0] ?? (inBatch ? await this.deps.store.getRequest(inBatch.requestId) : undefined);
+    }
     return open.find((r) => appAccess && r.details.appAccess && sameId(r.details.appAccess.app.id, appAccess.app.id));
   }
+}
+
+/** The address has a request in flight already (a single one, or a row of a batch). */
+export function openRequestProblem(email: string, requestId: string): string {
+  return `There is already an open request for ${email} (${requestId}); wait for it to be decided.`;
 }
 
 function sameId(a: string, b: string): boolean {
   return a.toLowerCase() === b.toLowerCase();
 }
 
-function describeExisting(email: string, existing: DirectoryUser): string {
+/** Why an address that belongs to someone in the directory cannot be invited (shared with a batch's preview). */
+export function describeExisting(email: string, existing: DirectoryUser): string {
   if (existing.userType === 'Guest') {
     const state = existing.externalUserState === 'PendingAcceptance' ? 'invited and has not accepted yet' : 'already a guest';
     return `${email} is ${state} in your directory. To give them an app, type "request app ${email}".`;

@@ -31,6 +31,7 @@ import {
   type CampaignFilter,
   type CampaignItemDetail,
 } from '../lifecycle/model';
+import { BATCH_ROW_STATES, type BatchRowProgress } from '../requests/batches/model';
 import { JOB_STATES, OUTBOX_STATES, type JobState, type OutboxState } from './store';
 
 /** Stored data that cannot be read as its domain type (corruption or a foreign writer). */
@@ -58,6 +59,7 @@ const inviteDetailsSchema: z.ZodType<InviteDetails> = z.object({
   accessUntil: z.string().optional(),
   sponsor: personSchema.optional(),
   answers: z.array(z.object({ id: z.string(), label: z.string(), answer: z.string() })).optional(),
+  batch: z.object({ rows: z.number().int(), domains: z.array(z.object({ domain: z.string(), count: z.number().int() })) }).optional(),
 });
 
 const approvalContextSchema: z.ZodType<ApprovalContext> = z.object({
@@ -108,6 +110,15 @@ const outcomeSchema: z.ZodType<ExecutionOutcome> = z.object({
   error: z.string().optional(),
   existingGuest: z.object({ externalUserState: z.string().nullable() }).optional(),
   waitingForDirectorySince: z.string().optional(),
+  batch: z
+    .object({
+      total: z.number().int(),
+      done: z.number().int(),
+      failed: z.number().int(),
+      waiting: z.number().int(),
+      failures: z.array(z.object({ row: z.number().int(), email: z.string(), reason: z.string() })).optional(),
+    })
+    .optional(),
 });
 
 const stepOutputSchema: z.ZodType<Record<string, string>> = z.record(z.string(), z.string());
@@ -133,6 +144,14 @@ const campaignItemDetailSchema: z.ZodType<CampaignItemDetail> = z.object({
   apps: z.array(z.string()).optional(),
   unreadable: z.string().optional(),
   reason: z.string().optional(),
+});
+
+const batchRowProgressSchema: z.ZodType<BatchRowProgress> = z.object({
+  sentAt: z.string().optional(),
+  guestId: z.string().optional(),
+  redeemUrl: z.string().optional(),
+  existing: z.boolean().optional(),
+  groupsDone: z.array(z.string()).optional(),
 });
 
 function check<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
@@ -184,6 +203,9 @@ export const decode = {
   campaignDecision: (value: unknown, where: string) => check(z.enum(CAMPAIGN_DECISIONS), value, where),
   campaignFilter: (value: unknown, where: string): CampaignFilter => check(campaignFilterSchema, value, where),
   campaignItemDetail: (value: unknown, where: string): CampaignItemDetail => check(campaignItemDetailSchema, value, where),
+  namedRefs: (value: unknown, where: string) => check(z.array(namedRefSchema), value, where),
+  batchRowState: (value: unknown, where: string) => check(z.enum(BATCH_ROW_STATES), value, where),
+  batchRowProgress: (value: unknown, where: string): BatchRowProgress => check(batchRowProgressSchema, value, where),
 };
 
 /** The form in which addresses are stored and compared. */

@@ -284,6 +284,30 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
     sql: `
       ALTER TABLE requests ADD COLUMN approval jsonb;
       ALTER TABLE card_messages ADD COLUMN stage integer CHECK (stage IS NULL OR stage >= 0);
+      `,
+  },
+  {
+    version: 8,
+    name: 'batch invitations',
+    sql: `
+      -- The rows of a batch request (kind 'batch'): one invitation each, with its own state and
+      -- what its job has done so far. Their jobs are guest jobs (payload {order: 'batchRow', ...}).
+      CREATE TABLE batch_rows (
+        request_id   text        NOT NULL REFERENCES requests (id),
+        row_no       integer     NOT NULL CHECK (row_no >= 1),
+        line         integer     NOT NULL,
+        email        text        NOT NULL CHECK (email = lower(email)),
+        display_name text        NOT NULL,
+        message      text        NOT NULL,
+        groups       jsonb       NOT NULL,
+        access_until text,
+        state        text        NOT NULL CHECK (state IN ('queued', 'done', 'failed')),
+        progress     jsonb       NOT NULL,
+        error        text,
+        updated_at   timestamptz NOT NULL,
+        PRIMARY KEY (request_id, row_no)
+      );
+      CREATE INDEX batch_rows_email ON batch_rows (email);
     `,
   },
 ];

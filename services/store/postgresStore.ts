@@ -4,6 +4,8 @@ import type { AccessRequest, AuditEntry, CardMessage, ExecutionStep, GuestCardMe
 import { checkLeaseMs, checkLimit, isoTimestamp, normalizeEmail } from './codecs';
 import { migratePostgres, type PostgresMigrationResult } from './postgresMigrations';
 import { postgresRows as rows } from './postgresRows';
+import type { BatchRow, BatchRowCounts, BatchRowPatch, NewBatchRow } from '../requests/batches/model';
+import { BATCH_ROW_COLUMNS, batchCounts, batchRowPatchColumns, batchRowRecord } from './rows';
 import { AUDIT_COLUMNS, CARD_MESSAGE_COLUMNS, CURSOR_COLUMNS, GUEST_CARD_MESSAGE_COLUMNS, OUTBOX_COLUMNS, REQUEST_COLUMNS, STEP_COLUMNS } from './rows';
 import {
   CAMPAIGN_COLUMNS,
@@ -166,6 +168,75 @@ export class PostgresStore implements Store {
     return this.readRequest(this.pool, id);
   }
 
+  async createBatchRequest(request: NewRequest, batchRows: readonly NewBatchRow[], audit: AuditEntry): Promise<AccessRequest> {
+    const createdAt = isoTimestamp(request.createdAt, 'createdAt');
+    const stored: AccessRequest = { ...request, state: 'pending', version: 1, createdAt, updatedAt: createdAt };
+    const auditValues = inOrder(auditRecord(auditFor(request.id, audit)), AUDIT_COLUMNS);
+    return this.transaction(async (client) => {
+      const inserted = await query(
+        client,
+        `INSERT INTO requests (${REQUEST_COLUMNS.join(', ')})
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11::jsonb, $12::jsonb, $13, $14)
+         RETURNING *`,
+        inOrder(requestRecord(stored), REQUEST_COLUMNS),
+      );
+      // Rows go in chunks, each one statement, well under the protocol's limit of parameters.
+      for (let i = 0; i < batchRows.length; i += BATCH_ROW_INSERT_CHUNK) {
+        const chunk = batchRows.slice(i, i + BATCH_ROW_INSERT_CHUNK);
+        const width = BATCH_ROW_COLUMNS.length;
+        const placeholders = chunk.map((_, r) => `(${BATCH_ROW_COLUMNS.map((_c, c) => `$${r * width + c + 1}`).join(', ')})`).join(', ');
+        await query(
+          client,
+          `INSERT INTO batch_rows (${BATCH_ROW_COLUMNS.join(', ')}) VALUES ${placeholders}`,
+          chunk.flatMap((row) => inOrder(batchRowRecord(request.id, row, createdAt), BATCH_ROW_COLUMNS)),
+        );
+      }
+      await query(client, INSERT_AUDIT, auditValues);
+      return rows.request(inserted.rows[0] ?? missing('request', request.id));
+    });
+  }
+
+  async listBatchRows(requestId: string): Promise<BatchRow[]> {
+    const result = await query(this.pool, 'SELECT * FROM batch_rows WHERE request_id = $1 ORDER BY row_no', [requestId]);
+    return result.rows.map(rows.batchRow);
+  }
+
+  async getBatchRow(requestId: string, row: number): Promise<BatchRow | undefined> {
+    const result = await query(this.pool, 'SELECT * FROM batch_rows WHERE request_id = $1 AND row_no = $2', [requestId, row]);
+    const found = result.rows[0];
+    return found === undefined ? undefined : rows.batchRow(found);
+  }
+
+  async saveBatchRow(requestId: string, row: number, patch: BatchRowPatch): Promise<boolean> {
+    const columns = batchRowPatchColumns(patch, this.timestamp());
+    // A row that ended stays ended: a job re-claimed after its lease lapsed cannot undo it.
+    const result = await query(
+      this.pool,
+      `UPDATE batch_rows SET state = $3, progress = $4::jsonb, error = $5, updated_at = $6
+       WHERE request_id = $1 AND row_no = $2 AND state = 'queued'`,
+      [requestId, row, columns.state, columns.progress, columns.error, columns.updated_at],
+    );
+    return (result.rowCount ?? 0) > 0;
+  }
+
+  async countBatchRows(requestId: string): Promise<BatchRowCounts> {
+    const result = await query(this.pool, 'SELECT state, count(*)::integer AS count FROM batch_rows WHERE request_id = $1 GROUP BY state', [requestId]);
+    return batchCounts(result.rows.map((r) => ({ state: r['state'], count: r['count'] })));
+  }
+
+  async findOpenAddresses(emails: readonly string[], states: readonly RequestState[]): Promise<{ email: string; requestId: string }[]> {
+    if (emails.length === 0 || states.length === 0) return [];
+    const result = await query(
+      this.pool,
+      `SELECT email, id AS request_id FROM requests WHERE email = ANY($1::text[]) AND state = ANY($2::text[])
+       UNION ALL
+       SELECT b.email, b.request_id FROM batch_rows b JOIN requests r ON r.id = b.request_id
+       WHERE b.email = ANY($1::text[]) AND b.state <> 'failed' AND r.state = ANY($2::text[])`,
+      [emails.map(normalizeEmail), [...states]],
+    );
+    return result.rows.map((r) => ({ email: String(r['email']), requestId: String(r['request_id']) }));
+  }
+
   async findRequestsByEmail(email: string, states: readonly RequestState[]): Promise<AccessRequest[]> {
     if (states.length === 0) return [];
     const result = await query(this.pool, 'SELECT * FROM requests WHERE email = $1 AND state = ANY($2::text[]) ORDER BY created_at, seq', [
@@ -230,6 +301,15 @@ export class PostgresStore implements Store {
       await insertOutbox(client, input.outbox, at);
       for (const grant of input.grants ?? []) await insertGrant(client, grant);
       if (input.managedGuest) await insertManagedGuest(client, input.managedGuest);
+      if (input.batchRowJobs === true) {
+        await query(
+          client,
+          `INSERT INTO jobs (id, kind, payload, state, attempts, run_after, created_at)
+           SELECT gen_random_uuid()::text, 'guest', jsonb_build_object('order', 'batchRow', 'requestId', request_id, 'row', row_no), 'queued', 0, $2, $2
+           FROM batch_rows WHERE request_id = $1 AND state = 'queued' ORDER BY row_no`,
+          [input.id, at],
+        );
+      }
       return { ok: true, request: rows.request(row) };
     });
   }
@@ -800,6 +880,9 @@ export class PostgresStore implements Store {
 }
 
 /** Runs one statement, typing its rows as untrusted until a row mapper has checked them. */
+/** Batch rows inserted per statement (12 parameters each). */
+const BATCH_ROW_INSERT_CHUNK = 500;
+
 function query(db: Queryable, text: string, values?: unknown[]): Promise<QueryResult<Row>> {
   return db.query<Row>(text, values);
 }

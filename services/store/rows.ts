@@ -20,6 +20,7 @@ import type {
   NewManagedGuest,
 } from '../lifecycle/model';
 import type { AccessRequest, AuditEntry, CardMessage, ExecutionStep, GuestCardMessage, Job } from '../requests/model';
+import type { BatchRow, BatchRowCounts, BatchRowPatch, NewBatchRow } from '../requests/batches/model';
 import { StoreDataError, decode, isoTimestamp, normalizeEmail } from './codecs';
 import type { GuestJobStatus, NewLifecycleJob, NewOutboxEntry, OutboxItem, OutboxStatus, PageCursor, StoredConversation } from './store';
 
@@ -148,6 +149,56 @@ export const CAMPAIGN_ITEM_COLUMNS = [
 
 /** One value per column of a table, as a statement binds them. */
 type Columns<C extends readonly string[]> = Record<C[number], ColumnValue>;
+
+export const BATCH_ROW_COLUMNS = [
+  'request_id',
+  'row_no',
+  'line',
+  'email',
+  'display_name',
+  'message',
+  'groups',
+  'access_until',
+  'state',
+  'progress',
+  'error',
+  'updated_at',
+] as const;
+
+/** A batch row as filed: queued, nothing done yet. */
+export function batchRowRecord(requestId: string, row: NewBatchRow, at: string): Columns<typeof BATCH_ROW_COLUMNS> {
+  return {
+    request_id: requestId,
+    row_no: row.row,
+    line: row.line,
+    email: normalizeEmail(row.email),
+    display_name: row.displayName,
+    message: row.message,
+    groups: JSON.stringify(row.groups),
+    access_until: row.accessUntil ?? null,
+    state: 'queued',
+    progress: '{}',
+    error: null,
+    updated_at: isoTimestamp(at, 'batch row updatedAt'),
+  };
+}
+
+/** A batch's rows counted by state, from `SELECT state, count(*) ... GROUP BY state`. */
+export function batchCounts(byState: readonly { state: unknown; count: unknown }[]): BatchRowCounts {
+  const counts: BatchRowCounts = { total: 0, queued: 0, done: 0, failed: 0 };
+  for (const { state, count } of byState) {
+    const n = Number(count);
+    const known = decode.batchRowState(state, 'batch_rows.state');
+    counts[known] += n;
+    counts.total += n;
+  }
+  return counts;
+}
+
+/** The columns a row's job sets as it goes. */
+export function batchRowPatchColumns(patch: BatchRowPatch, at: string): { state: string; progress: string; error: string | null; updated_at: string } {
+  return { state: patch.state, progress: JSON.stringify(patch.progress), error: patch.error ?? null, updated_at: isoTimestamp(at, 'batch row updatedAt') };
+}
 
 const optionalTime = (value: string | null | undefined, what: string): string | null =>
   value === undefined || value === null ? null : isoTimestamp(value, what);
@@ -672,6 +723,30 @@ export function rowReaders(columns: ColumnReader) {
       const outcome = optionalText(row, 'outcome', where);
       if (outcome !== undefined) item.outcome = outcome;
       return item;
+    },
+
+    batchRow: (value: unknown): BatchRow => {
+      const row = asRow(value, 'batch_rows');
+      const requestId = text(row, 'request_id', 'batch_rows');
+      const rowNo = integer(row, 'row_no', 'batch_rows');
+      const where = `batch_rows[${requestId}, ${rowNo}]`;
+      const batchRow: BatchRow = {
+        requestId,
+        row: rowNo,
+        line: integer(row, 'line', where),
+        email: text(row, 'email', where),
+        displayName: text(row, 'display_name', where),
+        message: text(row, 'message', where),
+        groups: decode.namedRefs(json(row, 'groups', where), `${where}.groups`),
+        state: decode.batchRowState(row['state'], `${where}.state`),
+        progress: decode.batchRowProgress(json(row, 'progress', where), `${where}.progress`),
+        updatedAt: timestamp(row, 'updated_at', where),
+      };
+      const until = optionalText(row, 'access_until', where);
+      if (until !== undefined) batchRow.accessUntil = until;
+      const error = optionalText(row, 'error', where);
+      if (error !== undefined) batchRow.error = error;
+      return batchRow;
     },
 
     cursor: (value: unknown): PageCursor => {

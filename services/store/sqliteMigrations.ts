@@ -310,6 +310,29 @@ export const MIGRATIONS: readonly Migration[] = [
     sql: `
       ALTER TABLE requests ADD COLUMN approval TEXT CHECK (approval IS NULL OR json_valid(approval));
       ALTER TABLE card_messages ADD COLUMN stage INTEGER CHECK (stage IS NULL OR stage >= 0);
+      `,
+  },
+  {
+    name: 'batch invitations',
+    sql: `
+      -- The rows of a batch request (kind 'batch'): one invitation each, with its own state and
+      -- what its job has done so far. Their jobs are guest jobs (payload {order: 'batchRow', ...}).
+      CREATE TABLE batch_rows (
+        request_id   TEXT    NOT NULL REFERENCES requests (id),
+        row_no       INTEGER NOT NULL CHECK (row_no >= 1),
+        line         INTEGER NOT NULL,
+        email        TEXT    NOT NULL CHECK (email = lower(email)),
+        display_name TEXT    NOT NULL,
+        message      TEXT    NOT NULL,
+        groups       TEXT    NOT NULL CHECK (json_valid(groups)),
+        access_until TEXT,
+        state        TEXT    NOT NULL CHECK (state IN ('queued', 'done', 'failed')),
+        progress     TEXT    NOT NULL CHECK (json_valid(progress)),
+        error        TEXT,
+        updated_at   TEXT    NOT NULL,
+        PRIMARY KEY (request_id, row_no)
+      );
+      CREATE INDEX batch_rows_email ON batch_rows (email);
     `,
   },
 ];

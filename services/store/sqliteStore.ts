@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
+import type { BatchRow, BatchRowCounts, BatchRowPatch, NewBatchRow } from '../requests/batches/model';
 import type { AccessRequest, AuditEntry, CardMessage, ExecutionStep, GuestCardMessage, Job, RequestState } from '../requests/model';
 import { checkLeaseMs, checkLimit, isoTimestamp, normalizeEmail } from './codecs';
 import { migrate } from './sqliteMigrations';
@@ -15,6 +16,9 @@ import {
   leaseEnd,
   missing,
   outboxRecord,
+  batchCounts,
+  batchRowPatchColumns,
+  batchRowRecord,
   requestRecord,
   stepRecord,
   transitionPatch,
@@ -75,6 +79,9 @@ export interface SqliteStoreOptions {
 const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 
 type Db = Database.Database;
+
+/** Addresses looked up per query. */
+const ADDRESS_CHUNK = 500;
 /** Named parameters: a column record from rows.ts, or the values of one statement. */
 type Params = Record<string, ColumnValue>;
 
@@ -87,6 +94,28 @@ function prepareStatements(db: Db) {
       VALUES (@id, @kind, @state, @version, @requester_id, @requester_name, @tenant_id, @email,
               @details, @context, @decision, @outcome, @created_at, @updated_at, @approval)`),
     getRequest: db.prepare<[string]>('SELECT * FROM requests WHERE id = ?'),
+    insertBatchRow: db.prepare<Params>(`
+      INSERT INTO batch_rows (request_id, row_no, line, email, display_name, message, groups, access_until, state, progress, error, updated_at)
+      VALUES (@request_id, @row_no, @line, @email, @display_name, @message, @groups, @access_until, @state, @progress, @error, @updated_at)`),
+    listBatchRows: db.prepare<[string]>('SELECT * FROM batch_rows WHERE request_id = ? ORDER BY row_no'),
+    getBatchRow: db.prepare<[string, number]>('SELECT * FROM batch_rows WHERE request_id = ? AND row_no = ?'),
+    // A row that ended stays ended: a job re-claimed after its lease lapsed cannot undo it.
+    saveBatchRow: db.prepare<{ request_id: string; row_no: number; state: string; progress: string; error: string | null; updated_at: string }>(`
+      UPDATE batch_rows SET state = @state, progress = @progress, error = @error, updated_at = @updated_at
+      WHERE request_id = @request_id AND row_no = @row_no AND state = 'queued'`),
+    countBatchRows: db.prepare<[string], { state: string; count: number }>(
+      'SELECT state, count(*) AS count FROM batch_rows WHERE request_id = ? GROUP BY state',
+    ),
+    enqueueBatchRowJobs: db.prepare<{ request_id: string; at: string }>(`
+      INSERT INTO jobs (id, kind, payload, state, attempts, run_after, created_at)
+      SELECT lower(hex(randomblob(16))), 'guest', json_object('order', 'batchRow', 'requestId', request_id, 'row', row_no), 'queued', 0, @at, @at
+      FROM batch_rows WHERE request_id = @request_id AND state = 'queued' ORDER BY row_no`),
+    findOpenAddresses: db.prepare<{ emails: string; states: string }, { email: string; request_id: string }>(`
+      SELECT email, id AS request_id FROM requests
+      WHERE email IN (SELECT value FROM json_each(@emails)) AND state IN (SELECT value FROM json_each(@states))
+      UNION ALL
+      SELECT b.email, b.request_id FROM batch_rows b JOIN requests r ON r.id = b.request_id
+      WHERE b.email IN (SELECT value FROM json_each(@emails)) AND b.state <> 'failed' AND r.state IN (SELECT value FROM json_each(@states))`),
     findRequestsByEmail: db.prepare<{ email: string; states: string }>(`
       SELECT * FROM requests
       WHERE email = @email AND state IN (SELECT value FROM json_each(@states))
@@ -425,8 +454,51 @@ export class SqliteStore implements Store {
       this.insertOutbox(input.outbox, at);
       for (const grant of input.grants ?? []) this.statements.insertGrant.run(grantRecord(grant));
       if (input.managedGuest) this.statements.insertManagedGuest.run(managedGuestRecord(input.managedGuest));
+      if (input.batchRowJobs === true) this.statements.enqueueBatchRowJobs.run({ request_id: input.id, at });
       return { ok: true, request: rows.request(row) };
     });
+  }
+
+  async createBatchRequest(request: NewRequest, batchRows: readonly NewBatchRow[], audit: AuditEntry): Promise<AccessRequest> {
+    const createdAt = isoTimestamp(request.createdAt, 'createdAt');
+    const stored: AccessRequest = { ...request, state: 'pending', version: 1, createdAt, updatedAt: createdAt };
+    const audited = auditRecord(auditFor(request.id, audit));
+    return this.write(() => {
+      this.statements.insertRequest.run(requestRecord(stored));
+      for (const row of batchRows) this.statements.insertBatchRow.run(batchRowRecord(request.id, row, createdAt));
+      this.statements.appendAudit.run(audited);
+      return this.readRequest(request.id) ?? missing('request', request.id);
+    });
+  }
+
+  async listBatchRows(requestId: string): Promise<BatchRow[]> {
+    return this.statements.listBatchRows.all(requestId).map(rows.batchRow);
+  }
+
+  async getBatchRow(requestId: string, row: number): Promise<BatchRow | undefined> {
+    const found = this.statements.getBatchRow.get(requestId, row);
+    return found === undefined ? undefined : rows.batchRow(found);
+  }
+
+  async saveBatchRow(requestId: string, row: number, patch: BatchRowPatch): Promise<boolean> {
+    const columns = batchRowPatchColumns(patch, this.timestamp());
+    return this.write(() => this.statements.saveBatchRow.run({ request_id: requestId, row_no: row, ...columns }).changes > 0);
+  }
+
+  async countBatchRows(requestId: string): Promise<BatchRowCounts> {
+    return batchCounts(this.statements.countBatchRows.all(requestId));
+  }
+
+  async findOpenAddresses(emails: readonly string[], states: readonly RequestState[]): Promise<{ email: string; requestId: string }[]> {
+    if (emails.length === 0 || states.length === 0) return [];
+    const found: { email: string; requestId: string }[] = [];
+    for (let i = 0; i < emails.length; i += ADDRESS_CHUNK) {
+      const chunk = emails.slice(i, i + ADDRESS_CHUNK).map(normalizeEmail);
+      for (const row of this.statements.findOpenAddresses.all({ emails: JSON.stringify(chunk), states: JSON.stringify(states) })) {
+        found.push({ email: row.email, requestId: row.request_id });
+      }
+    }
+    return found;
   }
 
   async getSteps(requestId: string): Promise<ExecutionStep[]> {

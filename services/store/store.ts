@@ -17,6 +17,7 @@ import type {
   NewGrant,
   NewManagedGuest,
 } from '../lifecycle/model';
+import type { BatchRow, BatchRowCounts, BatchRowPatch, NewBatchRow } from '../requests/batches/model';
 import type { AccessRequest, AuditEntry, CardMessage, ExecutionStep, GuestCardMessage, Job, RequestState } from '../requests/model';
 
 /** A request as first stored; the store assigns the version. */
@@ -42,6 +43,8 @@ export interface TransitionInput {
   grants?: readonly NewGrant[];
   /** The guest the request was for, recorded with its sponsor unless the bot looks after them already. */
   managedGuest?: NewManagedGuest;
+  /** A batch starting: queue one guest job per row still queued, in the same transaction. */
+  batchRowJobs?: boolean;
 }
 
 /** A lifecycle job to queue: its step (the lifecycle service reads it), due at `runAfter` or at once. */
@@ -177,6 +180,20 @@ export interface Store {
   listRequestsByState(states: readonly RequestState[], limit: number): Promise<AccessRequest[]>;
   /** Compare-and-set on (id, from, expectedVersion); appends the audit entry only when it wins. */
   transition(input: TransitionInput): Promise<TransitionResult>;
+
+  /** Stores a batch request (kind `batch`) with its rows and its audit entry, in one transaction. */
+  createBatchRequest(request: NewRequest, rows: readonly NewBatchRow[], audit: AuditEntry): Promise<AccessRequest>;
+  /** A batch's rows in order. */
+  listBatchRows(requestId: string): Promise<BatchRow[]>;
+  getBatchRow(requestId: string, row: number): Promise<BatchRow | undefined>;
+  /** Saves a row's progress or end; false (nothing changes) when the row has ended already. */
+  saveBatchRow(requestId: string, row: number, patch: BatchRowPatch): Promise<boolean>;
+  countBatchRows(requestId: string): Promise<BatchRowCounts>;
+  /**
+   * Which of these addresses have a request in one of `states`, single or a batch's row that has
+   * not failed (duplicate detection for many addresses in one query per chunk).
+   */
+  findOpenAddresses(emails: readonly string[], states: readonly RequestState[]): Promise<{ email: string; requestId: string }[]>;
 
   getSteps(requestId: string): Promise<ExecutionStep[]>;
   saveStep(step: Omit<ExecutionStep, 'updatedAt'>): Promise<void>;

@@ -57,12 +57,14 @@ export function appText(app: NonNullable<RequestView['app']>): string {
 /** What the request asks, in one sentence, as the approval card says it. */
 export function askText(request: RequestView): string {
   const who = request.requester;
+  if (request.batch) return `${who} asks to invite ${request.guest.displayName} from a CSV file, with one justification.`;
   if (request.guest.existing && request.app) return `${who} asks to give guest ${request.guest.email} access to ${appText(request.app)}.`;
   if (request.app) return `${who} asks to invite ${request.guest.email} as a guest with access to ${appText(request.app)}.`;
   return `${who} asks to invite ${request.guest.email} as a guest.`;
 }
 
 export function requestTitle(request: RequestView): string {
+  if (request.kind === 'batch') return `Batch invitation request ${request.id}`;
   return `${request.kind === 'appAccess' ? 'App access request' : 'Guest access request'} ${request.id}`;
 }
 
@@ -75,7 +77,7 @@ export function decisionText(request: RequestView, formats: Formats): string | u
 
 /** "3 guests from fabrikam.com already in the directory". */
 export function domainContext(request: RequestView): string | undefined {
-  if (request.guest.existing) return undefined;
+  if (request.guest.existing || request.batch) return undefined;
   const domain = request.guest.email.slice(request.guest.email.lastIndexOf('@') + 1);
   const count = request.context.guestsFromDomain;
   if (count === undefined) return `Guests from ${domain} already in the directory: unknown`;

@@ -4,7 +4,7 @@ export type RequestState = 'pending' | 'approved' | 'executing' | 'completed' | 
 
 export interface RequestView {
   id: string;
-  kind: 'invite' | 'appAccess';
+  kind: 'invite' | 'appAccess' | 'extension' | 'batch';
   state: RequestState;
   stateLabel: string;
   createdAt: string;
@@ -19,6 +19,44 @@ export interface RequestView {
   decision?: { outcome: 'approved' | 'denied'; by: string; at: string; reason?: string };
   outcome?: { redeemUrl?: string; error?: string; failedStep?: string; alreadyAGuest?: boolean; waitingForDirectory?: boolean };
   context: { guestsFromDomain?: number; routingNote?: string; grantsDirectoryRole: boolean };
+  /** A batch: how many guests from which domains, and once approved how far it got. */
+  batch?: { rows: number; domains: { domain: string; count: number }[]; progress?: BatchProgress };
+}
+
+export interface BatchProgress {
+  total: number;
+  done: number;
+  failed: number;
+  waiting: number;
+}
+
+/** One row of an Invite many file as the preview checked it; no problems means it will be filed. */
+export interface PreviewRow {
+  line: number;
+  email: string;
+  displayName: string;
+  groups: string[];
+  accessUntil?: string;
+  problems: string[];
+}
+
+export interface PreviewAnswer {
+  rows: PreviewRow[];
+  valid: number;
+  invalid: number;
+}
+
+/** One row of a filed batch with where it stands. */
+export interface BatchRow {
+  row: number;
+  line: number;
+  email: string;
+  displayName: string;
+  groups: string[];
+  accessUntil?: string;
+  state: 'queued' | 'done' | 'failed';
+  error?: string;
+  alreadyAGuest?: boolean;
 }
 
 export interface Me {

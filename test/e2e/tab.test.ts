@@ -257,4 +257,44 @@ describeWithBrowser('the personal tab in the local Teams host page', () => {
     },
     TEST_TIMEOUT_MS,
   );
+
+  it(
+    'lets Alex invite many from a CSV file: the preview names a bad row, the valid rows go for approval as one batch, and its rows show their outcome once Megan approved it',
+    async () => {
+      const { run } = started();
+      const alex = await openTab(DEMO_USER_IDS.alexWilber);
+      await alex.tab.getByRole('button', { name: 'New request' }).click();
+      await alex.tab.getByRole('menuitem', { name: 'Invite many (CSV file)' }).click();
+      const file = [
+        'email,displayName,groups',
+        'rita.batch@fabrikam.com,Rita Batch,Project Falcon',
+        'not an address,Nobody,',
+        'sam.batch@contoso.com,Sam Batch,',
+      ].join('\n');
+      await alex.tab.getByLabel('CSV file').setInputFiles({ name: 'guests.csv', mimeType: 'text/csv', buffer: Buffer.from(file) });
+      await alex.tab.getByText('2 of 3 rows can be invited; 1 have problems and will be left out.').waitFor();
+      await alex.tab.getByText('Enter one address of the form name@company.com.').waitFor();
+      await alex.tab.getByRole('textbox', { name: 'Justification' }).fill('Fabrikam and Contoso engineers join the Falcon release.');
+      await alex.screenshot('20-tab-invite-many-preview');
+      await alex.tab.getByRole('button', { name: 'Send 2 for approval' }).click();
+      const sent = alex.tab.getByText(/Sent 2 guests for approval as GA-/);
+      await sent.waitFor();
+      const requestId = REQUEST_ID.exec(await sent.innerText())![0];
+      await alex.request(requestId).getByText('sam.batch@contoso.com').waitFor();
+
+      const megan = await openTab(DEMO_USER_IDS.meganBowen, { view: 'toDecide' });
+      await megan.request(requestId).waitFor();
+      expect(await megan.request(requestId).innerText()).toContain('contoso.com (1), fabrikam.com (1)');
+      await megan.tab.getByRole('button', { name: `Approve ${requestId}` }).click();
+      const deadline = Date.now() + WORKER_TIMEOUT_MS;
+      while ((await run.app.store.getRequest(requestId))?.state !== 'completed' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      expect((await run.app.store.listBatchRows(requestId)).map((r) => r.state)).toEqual(['done', 'done']);
+
+      const again = await openTab(DEMO_USER_IDS.alexWilber);
+      await again.request(requestId).locator('summary').click();
+      await again.request(requestId).getByText('Batch finished: 2 of 2 invited, 0 failed.').waitFor();
+      expect(await again.request(requestId).locator('tr[data-state="done"]').count()).toBe(2);
+    },
+    TEST_TIMEOUT_MS,
+  );
 });

@@ -8,6 +8,7 @@ import { append, button, h, notice, replace } from '../dom';
 import { requestTitle } from '../format';
 import type { HistoryView, RequestView } from '../types';
 import type { ViewContext } from './context';
+import { batchDetails, inviteManyPanel } from './inviteMany';
 import { outcomeLines, requestFacts, stateBadge } from './requestDetails';
 
 export async function renderMyRequests(root: HTMLElement, ctx: ViewContext): Promise<void> {
@@ -35,11 +36,28 @@ export async function renderMyRequests(root: HTMLElement, ctx: ViewContext): Pro
     menu,
     h('button', { className: 'menu-item', attrs: { type: 'button', role: 'menuitem' }, on: { click: open('invite') } }, 'Invite a guest'),
     h('button', { className: 'menu-item', attrs: { type: 'button', role: 'menuitem' }, on: { click: open('appAccess') } }, 'Give a guest access to an app'),
+    h('button', { className: 'menu-item', attrs: { type: 'button', role: 'menuitem' }, on: { click: () => openInviteMany() } }, 'Invite many (CSV file)'),
   );
+  const many = h('div');
+  const openInviteMany = () => {
+    menu.hidden = true;
+    replace(
+      many,
+      inviteManyPanel(
+        ctx,
+        (filed) => {
+          highlight = filed;
+          void load();
+        },
+        () => replace(many),
+      ),
+    );
+  };
 
   replace(
     root,
     h('div', { className: 'toolbar' }, h('h2', null, 'My requests'), h('div', { className: 'menu-anchor' }, newRequest, menu)),
+    many,
     search,
     status,
     list,
@@ -77,7 +95,7 @@ export async function renderMyRequests(root: HTMLElement, ctx: ViewContext): Pro
         'summary',
         null,
         h('span', { className: 'title' }, requestTitle(request)),
-        h('span', { className: 'subtle' }, request.guest.email),
+        h('span', { className: 'subtle' }, request.kind === 'batch' ? request.guest.displayName : request.guest.email),
         stateBadge(request),
         h('span', { className: 'subtle' }, ctx.formats.day(request.createdAt)),
       ),
@@ -98,6 +116,12 @@ export async function renderMyRequests(root: HTMLElement, ctx: ViewContext): Pro
   }
 
   async function fill(body: HTMLElement, request: RequestView): Promise<void> {
+    if (request.kind === 'batch') {
+      append(body, requestFacts(request, ctx.formats, { requester: false }), ...outcomeLines(request, ctx.formats));
+      await batchDetails(body, request, ctx);
+      if (request.state === 'pending') append(body, cancelControl(request));
+      return;
+    }
     append(body, requestFacts(request, ctx.formats, { requester: false }), ...outcomeLines(request, ctx.formats));
     const redeemUrl = request.outcome?.redeemUrl;
     if (redeemUrl) {

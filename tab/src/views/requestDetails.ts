@@ -10,6 +10,15 @@ export function stateBadge(request: RequestView): HTMLElement {
 export function requestFacts(request: RequestView, formats: Formats, options: { requester: boolean }): HTMLElement {
   const entries: Array<[string, Child | Child[]]> = [];
   if (options.requester) entries.push(['Requested by', request.requester]);
+  if (request.batch) {
+    entries.push(['Guests', String(request.batch.rows)]);
+    entries.push(['Domains', request.batch.domains.map((d) => `${d.domain} (${d.count})`).join(', ')]);
+    entries.push(['Groups', request.groups.length > 0 ? request.groups.join(', ') : 'None']);
+    entries.push(['Justification', request.justification]);
+    entries.push(['Submitted', formats.when(request.createdAt)]);
+    entries.push(['State', request.stateLabel]);
+    return facts(entries);
+  }
   entries.push(['Guest', request.guest.existing ? `${request.guest.email} (existing guest)` : request.guest.email]);
   entries.push(['Display name', request.guest.displayName || 'Not given']);
   if (request.kind === 'invite') {
@@ -30,6 +39,17 @@ export function outcomeLines(request: RequestView, formats: Formats): HTMLElemen
   const decided = decisionText(request, formats);
   if (decided) lines.push(h('p', { className: `line ${request.decision?.outcome === 'denied' ? 'bad' : 'good'}` }, decided));
   const outcome = request.outcome;
+  const progress = request.batch?.progress;
+  if (request.state === 'completed' && progress) {
+    lines.push(
+      h(
+        'p',
+        { className: `line ${progress.failed > 0 ? 'warning' : 'good'}` },
+        `Batch finished: ${progress.done} of ${progress.total} invited, ${progress.failed} failed.`,
+      ),
+    );
+    return lines;
+  }
   if (request.state === 'completed') {
     lines.push(
       h(

@@ -9,6 +9,7 @@ import { button, h, notice, replace } from '../dom';
 import { askText, decisionText, domainContext, requestTitle } from '../format';
 import type { DecisionOutcome, RequestView } from '../types';
 import type { ViewContext } from './context';
+import { batchDetails } from './inviteMany';
 import { requestFacts, stateBadge } from './requestDetails';
 
 interface Item {
@@ -94,6 +95,14 @@ export async function renderToDecide(root: HTMLElement, ctx: ViewContext): Promi
       actions,
       result,
     );
+    if (request.kind === 'batch') {
+      // The full list of rows, under the summary, for the approver to read before deciding.
+      const rows = h('details', null, h('summary', null, `All ${request.batch?.rows ?? ''} rows`));
+      rows.addEventListener('toggle', () => {
+        if (rows.open && rows.childElementCount === 1) void batchDetails(rows, request, ctx);
+      });
+      element.insertBefore(rows, actions);
+    }
     const item: Item = { request, element, checkbox, actions, result, decided: false };
     items.set(request.id, item);
     showButtons(item);

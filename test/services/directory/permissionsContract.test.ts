@@ -106,6 +106,8 @@ describe('every request of the Graph layer', () => {
 
   it('is a declared call', async () => {
     await directory.findUsersByEmail('jane.doe@fabrikam.com');
+    await directory.findUsersByEmails(['jane.doe@fabrikam.com', 'alexw@example.com']);
+    await directory.findGroupsByNames(['Project Falcon', 'Contractors']);
     await directory.countGuestsFromDomain('fabrikam.com');
     await directory.listAssignableGroups(10);
     await directory.searchAssignableGroups('Pro', 5);

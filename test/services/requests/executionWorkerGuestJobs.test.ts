@@ -19,7 +19,7 @@ describe('ExecutionWorker with guest jobs', () => {
 
   afterEach(() => store.close());
 
-  function worker(runner: GuestJobRunner): ExecutionWorker {
+  function worker(runner: GuestJobRunner, concurrency = 1): ExecutionWorker {
     return new ExecutionWorker({
       store,
       directory: unusedDirectory,
@@ -27,7 +27,7 @@ describe('ExecutionWorker with guest jobs', () => {
       settings: { inviteRedirectUrl: 'https://myapps.microsoft.com' },
       clock: { now: () => now },
       logger: silent,
-      options: { ...DEFAULT_WORKER_OPTIONS, workerId: 'w1', leaseMs: 30_000, maxAttempts: 2, backoffBaseMs: 1_000, concurrency: 1 },
+      options: { ...DEFAULT_WORKER_OPTIONS, workerId: 'w1', leaseMs: 30_000, maxAttempts: 2, backoffBaseMs: 1_000, concurrency },
       announcements: recordingAnnouncements().announcements,
       guestJobs: runner,
     });
@@ -45,6 +45,34 @@ describe('ExecutionWorker with guest jobs', () => {
     expect(runs).toBe(1);
     expect((await store.listOutbox('cards')).map((m) => m.payload)).toEqual([{ text: 'done' }]);
     expect(await store.getGuestJob(jobId)).toMatchObject({ state: 'done', result: { text: 'done' } });
+  });
+
+  it('runs the jobs a job queued at the full width of the worker in the same drain, not on the one lane that queued them', async () => {
+    await queue();
+    let running = 0;
+    let widest = 0;
+    let runs = 0;
+    const w = worker(
+      {
+        run: async (job) => {
+          runs += 1;
+          if (job.payload.operation === 'disable') {
+            for (let i = 0; i < 8; i++) await store.enqueueGuestJob({ operation: 'row' }, { actor: 'system', action: 'row_queued', at: now.toISOString() });
+            return { outbox: [] };
+          }
+          running += 1;
+          widest = Math.max(widest, running);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          running -= 1;
+          return { outbox: [] };
+        },
+        gaveUp: async () => card('gave up'),
+      },
+      4,
+    );
+    await w.drain();
+    expect(runs).toBe(9);
+    expect(widest).toBe(4);
   });
 
   it('keeps the result of a job with nothing to announce (the tab reads it from the job)', async () => {

@@ -1235,5 +1235,90 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         await expect(store.ping()).resolves.toBeUndefined();
       });
     });
+
+    describe('batch requests', () => {
+      const rowsOf = (n: number, prefix: string) =>
+        Array.from({ length: n }, (_, i) => ({
+          row: i + 1,
+          line: i + 2,
+          email: `${prefix}${i}@Batch.Example`,
+          displayName: `Guest ${i}`,
+          message: '',
+          groups: [{ id: 'group-1', displayName: 'Project X' }],
+          accessUntil: i === 0 ? '2025-06-30' : undefined,
+        }));
+
+      it('stores a batch with its rows in order, and counts them by state', async () => {
+        const request = newRequest({ kind: 'batch', details: inviteDetails({ email: '', groups: [], directoryRole: undefined }) });
+        const stored = await store.createBatchRequest(request, rowsOf(3, 'a'), createdAudit(request));
+        expect(stored.kind).toBe('batch');
+        const rows = await store.listBatchRows(request.id);
+        expect(rows.map((r) => [r.row, r.line, r.email, r.state])).toEqual([
+          [1, 2, 'a0@batch.example', 'queued'],
+          [2, 3, 'a1@batch.example', 'queued'],
+          [3, 4, 'a2@batch.example', 'queued'],
+        ]);
+        expect(rows[0]?.accessUntil).toBe('2025-06-30');
+        expect(rows[1]?.groups).toEqual([{ id: 'group-1', displayName: 'Project X' }]);
+        expect(await store.countBatchRows(request.id)).toEqual({ total: 3, queued: 3, done: 0, failed: 0 });
+      });
+
+      it('saves a row while it is queued and never changes a row that ended', async () => {
+        const request = newRequest({ kind: 'batch', details: inviteDetails({ email: '', groups: [] }) });
+        await store.createBatchRequest(request, rowsOf(2, 'b'), createdAudit(request));
+        expect(await store.saveBatchRow(request.id, 1, { state: 'queued', progress: { sentAt: at(1) } })).toBe(true);
+        expect(await store.saveBatchRow(request.id, 1, { state: 'done', progress: { sentAt: at(1), guestId: 'g-1', groupsDone: ['group-1'] } })).toBe(true);
+        expect(await store.saveBatchRow(request.id, 1, { state: 'failed', progress: {}, error: 'late' })).toBe(false);
+        expect(await store.saveBatchRow(request.id, 2, { state: 'failed', progress: {}, error: 'Graph said no' })).toBe(true);
+        const [first, second] = await store.listBatchRows(request.id);
+        expect(first?.state).toBe('done');
+        expect(first?.progress).toEqual({ sentAt: at(1), guestId: 'g-1', groupsDone: ['group-1'] });
+        expect(second?.error).toBe('Graph said no');
+        expect(await store.countBatchRows(request.id)).toEqual({ total: 2, queued: 0, done: 1, failed: 1 });
+      });
+
+      it('queues one guest job per queued row with the transition that starts the batch', async () => {
+        const request = newRequest({ kind: 'batch', details: inviteDetails({ email: '', groups: [] }) });
+        const created = await store.createBatchRequest(request, rowsOf(3, 'c'), createdAudit(request));
+        await store.saveBatchRow(request.id, 2, { state: 'failed', progress: {}, error: 'refused' });
+        const approved = won(
+          await store.transition({ id: request.id, from: 'pending', expectedVersion: created.version, to: 'approved', audit: createdAudit(request) }),
+        );
+        won(
+          await store.transition({
+            id: request.id,
+            from: 'approved',
+            expectedVersion: approved.version,
+            to: 'executing',
+            audit: createdAudit(request),
+            batchRowJobs: true,
+          }),
+        );
+        const payloads: unknown[] = [];
+        for (;;) {
+          const job = await store.claimJob('w', 60_000, dateAt(DAY));
+          if (!job) break;
+          if (job.kind === 'guest') payloads.push(job.payload);
+        }
+        expect(payloads).toEqual([
+          { order: 'batchRow', requestId: request.id, row: 1 },
+          { order: 'batchRow', requestId: request.id, row: 3 },
+        ]);
+      });
+
+      it('finds open addresses among single requests and the rows of open batches, but not failed rows', async () => {
+        const single = newRequest({ details: inviteDetails({ email: 'solo@open.example' }) });
+        await store.createRequest(single, createdAudit(single));
+        const batch = newRequest({ kind: 'batch', details: inviteDetails({ email: '', groups: [] }) });
+        await store.createBatchRequest(batch, rowsOf(2, 'open'), createdAudit(batch));
+        await store.saveBatchRow(batch.id, 2, { state: 'failed', progress: {}, error: 'refused' });
+        const found = await store.findOpenAddresses(['SOLO@open.example', 'open0@batch.example', 'open1@batch.example', 'none@open.example'], ['pending']);
+        expect(found.sort((a, b) => a.email.localeCompare(b.email))).toEqual([
+          { email: 'open0@batch.example', requestId: batch.id },
+          { email: 'solo@open.example', requestId: single.id },
+        ]);
+        expect(await store.findOpenAddresses(['solo@open.example'], ['completed'])).toEqual([]);
+      });
+    });
   });
 }
