@@ -98,6 +98,11 @@ const INSERT_OUTBOX = `
   INSERT INTO outbox (id, key, kind, request_id, payload, run_after, created_at) VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7)
   ON CONFLICT (key) DO NOTHING`;
 
+/** One request row, single or batch; the placeholders follow REQUEST_COLUMNS. */
+const INSERT_REQUEST = `INSERT INTO requests (${REQUEST_COLUMNS.join(', ')})
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11::jsonb, $12::jsonb, $13, $14, $15::jsonb)
+  RETURNING *`;
+
 /**
  * The Store on PostgreSQL, for several bot instances sharing one database. Every multi-statement
  * write is one transaction; request transitions are a compare-and-set on (id, state, version), so
@@ -152,13 +157,7 @@ export class PostgresStore implements Store {
     const stored: AccessRequest = { ...request, state: 'pending', version: 1, createdAt, updatedAt: createdAt };
     const auditValues = inOrder(auditRecord(auditFor(request.id, audit)), AUDIT_COLUMNS);
     return this.transaction(async (client) => {
-      const inserted = await query(
-        client,
-        `INSERT INTO requests (${REQUEST_COLUMNS.join(', ')})
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11::jsonb, $12::jsonb, $13, $14, $15::jsonb)
-         RETURNING *`,
-        inOrder(requestRecord(stored), REQUEST_COLUMNS),
-      );
+      const inserted = await query(client, INSERT_REQUEST, inOrder(requestRecord(stored), REQUEST_COLUMNS));
       await query(client, INSERT_AUDIT, auditValues);
       return rows.request(inserted.rows[0] ?? missing('request', request.id));
     });
@@ -173,13 +172,7 @@ export class PostgresStore implements Store {
     const stored: AccessRequest = { ...request, state: 'pending', version: 1, createdAt, updatedAt: createdAt };
     const auditValues = inOrder(auditRecord(auditFor(request.id, audit)), AUDIT_COLUMNS);
     return this.transaction(async (client) => {
-      const inserted = await query(
-        client,
-        `INSERT INTO requests (${REQUEST_COLUMNS.join(', ')})
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11::jsonb, $12::jsonb, $13, $14)
-         RETURNING *`,
-        inOrder(requestRecord(stored), REQUEST_COLUMNS),
-      );
+      const inserted = await query(client, INSERT_REQUEST, inOrder(requestRecord(stored), REQUEST_COLUMNS));
       // Rows go in chunks, each one statement, well under the protocol's limit of parameters.
       for (let i = 0; i < batchRows.length; i += BATCH_ROW_INSERT_CHUNK) {
         const chunk = batchRows.slice(i, i + BATCH_ROW_INSERT_CHUNK);
