@@ -348,8 +348,19 @@ export function createApp(options: AppOptions): App {
   });
   const batches = new BatchRequests({
     store,
-    preview: new BatchPreview({ store, directory, policy, settings: config, capabilities, access: config, clock, logger }),
+    preview: new BatchPreview({
+      store,
+      directory,
+      policy,
+      policies: stages ? policyBook : undefined,
+      settings: config,
+      capabilities,
+      access: config,
+      clock,
+      logger,
+    }),
     router,
+    policies: stages ? { book: policyBook, stages } : undefined,
     limits,
     capabilities,
     clock,

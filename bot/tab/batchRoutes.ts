@@ -9,6 +9,7 @@ import type { PreviewRow } from '../../services/requests/batches/batchPreview';
 import { MAX_CSV_BYTES } from '../../services/requests/batches/csv';
 import type { BatchRow } from '../../services/requests/batches/model';
 import { LIMITS } from '../../services/requests/inviteValidation';
+import { MAX_ANSWER } from '../../services/requests/policies/questions';
 import { defineRoute, ok, refused, type TabRoute } from './tabApi';
 import { requestView } from './views';
 
@@ -72,17 +73,30 @@ export function batchRoutes(deps: { batches: BatchRequests }): TabRoute[] {
       async handle(_call, { body }) {
         const result = await batches.preview(body.csv);
         if (!result.ok) return refused(400, result.message);
-        return ok({ rows: result.rows.map(previewRowView), valid: result.valid, invalid: result.invalid });
+        return ok({ rows: result.rows.map(previewRowView), valid: result.valid, invalid: result.invalid, questions: result.questions });
       },
     }),
     defineRoute({
       method: 'post',
       path: '/batches',
-      body: z.object({ csv: CSV, justification: z.string().max(LIMITS.justification * 2) }).strict(),
+      body: z
+        .object({
+          csv: CSV,
+          justification: z.string().max(LIMITS.justification * 2),
+          // Answers to the policy's questions, by question id; checked against the policy the batch falls under.
+          answers: z.record(z.string().max(64), z.string().max(MAX_ANSWER * 2)).optional(),
+        })
+        .strict(),
       maxBodyBytes: MAX_BATCH_BODY_BYTES,
       async handle(call, { body }) {
         const result = await batches.file(call.actor, call.tenantId, body, call.source);
-        if (!result.ok) return { status: 400, body: { error: result.message, ...(result.rows ? { rows: result.rows.map(previewRowView) } : {}) } };
+        if (!result.ok) {
+          const extra = {
+            ...(result.rows ? { rows: result.rows.map(previewRowView) } : {}),
+            ...(result.questionErrors ? { questionErrors: result.questionErrors } : {}),
+          };
+          return { status: 400, body: { error: result.message, ...extra } };
+        }
         return ok({
           request: requestView(result.request, call.actor),
           filed: result.filed,

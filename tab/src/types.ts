@@ -44,6 +44,17 @@ export interface PreviewAnswer {
   rows: PreviewRow[];
   valid: number;
   invalid: number;
+  /** The questions of the approval policy the valid rows would be filed under (none without one). */
+  questions: PolicyQuestion[];
+}
+
+/** A question an approval policy asks the requester. */
+export interface PolicyQuestion {
+  id: string;
+  label: string;
+  type: 'text' | 'choice' | 'date';
+  required: boolean;
+  choices?: string[];
 }
 
 /** One row of a filed batch with where it stands. */

@@ -10,9 +10,11 @@ import { toGraphFailure } from '../../directory/graphErrors';
 import { checkAccessUntil, type AccessPeriodSettings } from '../../lifecycle/accessPeriod';
 import type { Clock } from '../../platform/clock';
 import type { Logger } from '../../platform/logger';
-import { emptyInviteForm, LIMITS, normaliseEmail, validateInviteForm, type InvitePolicy } from '../inviteValidation';
+import { domainOf, emptyInviteForm, LIMITS, normaliseEmail, validateInviteForm, type InvitePolicy } from '../inviteValidation';
 import type { NamedRef } from '../model';
 import type { RequestPolicy } from '../requestPolicy';
+import type { PolicyBook } from '../policies/policyMatching';
+import { describeConflict, NOTHING_HELD, separationConflicts } from '../policies/separationOfDuties';
 import { describeExisting, OPEN_STATES, openRequestProblem } from '../requestValidator';
 import type { Store } from '../../store/store';
 import { parseInviteCsv, type CsvRow } from './csv';
@@ -46,6 +48,8 @@ export class BatchPreview {
       store: Pick<Store, 'findOpenAddresses'>;
       directory: PreviewDirectory;
       policy: Pick<RequestPolicy, 'refusals'>;
+      /** The approval policies' separation-of-duties rules, as the single form applies them; none without POLICIES_PATH. */
+      policies?: Pick<PolicyBook, 'separationRules'>;
       settings: InvitePolicy;
       capabilities: Pick<Capabilities, 'offMessage' | 'require'>;
       access: AccessPeriodSettings;
@@ -148,6 +152,17 @@ export class BatchPreview {
       for (const group of row.groups) {
         const reason = refusedGroups.get(group.id);
         if (reason) row.problems.push(reason);
+      }
+    }
+    // Separation of duties: a row's guest is new (an address already in the directory is refused above), so only the row's own groups can clash.
+    const { policies } = this.deps;
+    if (policies) {
+      for (const row of rows) {
+        if (row.groups.length < 2) continue;
+        const rules = policies.separationRules({ kind: 'batch', domains: [domainOf(row.email)], groups: row.groups, apps: [] });
+        for (const conflict of separationConflicts(rules, NOTHING_HELD, { groups: row.groups, apps: [] })) {
+          row.problems.push(describeConflict(conflict, row.displayName || row.email));
+        }
       }
     }
     return rows;

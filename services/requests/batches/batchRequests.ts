@@ -9,36 +9,21 @@ import type { Logger } from '../../platform/logger';
 import type { PersonLimits } from '../../platform/rateLimits';
 import type { ApprovalRouter } from '../approvalRouting';
 import { checkJustification, domainOf } from '../inviteValidation';
-import type { AccessRequest, AuditEntry, BatchSummary, InviteDetails, NamedRef, Person } from '../model';
+import type { AccessRequest, AuditEntry, BatchSummary, InviteDetails, Person } from '../model';
 import type { Store } from '../../store/store';
 import type { BatchPreview, PreviewRow } from './batchPreview';
 import type { BatchRow, NewBatchRow } from './model';
+import type { ApprovalStages } from '../policies/approvalStages';
+import type { PolicyQuestion } from '../policies/policyFile';
+import { subjectOf, type PolicyBook } from '../policies/policyMatching';
+import { checkAnswers } from '../policies/questions';
 
 export type FileBatchResult =
-  { ok: false; message: string; rows?: PreviewRow[] } | { ok: true; request: AccessRequest; filed: number; skipped: number; approversReached: number };
+  | { ok: false; message: string; rows?: PreviewRow[]; questionErrors?: Record<string, string> }
+  | { ok: true; request: AccessRequest; filed: number; skipped: number; approversReached: number };
 
-/** What a batch asks for, in the shape approval policies match on. */
-export interface BatchSubject {
-  kind: 'batch';
-  /** Every domain among the rows, once each. */
-  domains: string[];
-  /** Every group any row asks for, once each. */
-  groups: NamedRef[];
-  apps: [];
-  directoryRole?: NamedRef;
-}
-
-/** The subject policies match a batch on: its domains and groups as a whole (the strictest matching policy applies). */
-export function batchSubject(request: Pick<AccessRequest, 'details'>): BatchSubject {
-  const subject: BatchSubject = {
-    kind: 'batch',
-    domains: (request.details.batch?.domains ?? []).map((d) => d.domain),
-    groups: request.details.groups,
-    apps: [],
-  };
-  if (request.details.directoryRole) subject.directoryRole = request.details.directoryRole;
-  return subject;
-}
+/** The preview, with the questions of the policy the valid rows would be filed under. */
+export type BatchPreviewAnswer = { ok: false; message: string } | { ok: true; rows: PreviewRow[]; valid: number; invalid: number; questions: PolicyQuestion[] };
 
 /** Count and domains with counts, largest first, for the approval card. */
 export function summarise(rows: readonly Pick<NewBatchRow, 'email'>[]): BatchSummary {
@@ -54,6 +39,8 @@ export class BatchRequests {
       store: Store;
       preview: BatchPreview;
       router: Pick<ApprovalRouter, 'plan' | 'deliver' | 'mayDecide'>;
+      /** The approval policies and their stages; a batch falls under the strictest policy its rows as a whole match. */
+      policies?: { book: PolicyBook; stages: Pick<ApprovalStages, 'begin' | 'deliver' | 'refusal'> };
       limits: Pick<PersonLimits, 'fileRequest'>;
       capabilities: Pick<Capabilities, 'require'>;
       clock: Clock;
@@ -62,11 +49,25 @@ export class BatchRequests {
     },
   ) {}
 
-  preview(csv: string) {
-    return this.deps.preview.preview(csv);
+  async preview(csv: string): Promise<BatchPreviewAnswer> {
+    const result = await this.deps.preview.preview(csv);
+    if (!result.ok) return result;
+    const valid = result.rows.filter((r) => r.problems.length === 0);
+    return { ...result, questions: this.policyFor(valid)?.questions ?? [] };
   }
 
-  async file(actor: Person, tenantId: string, input: { csv: string; justification: string }, source: string): Promise<FileBatchResult> {
+  /** The policy the valid rows would be filed under, as one batch. */
+  private policyFor(rows: readonly Pick<PreviewRow, 'email' | 'groups'>[]) {
+    if (!this.deps.policies || rows.length === 0) return undefined;
+    return this.deps.policies.book.match(subjectOf({ kind: 'batch', details: batchDetails(rows, '', { aadObjectId: '', name: '' }) }))?.policy;
+  }
+
+  async file(
+    actor: Person,
+    tenantId: string,
+    input: { csv: string; justification: string; answers?: Readonly<Record<string, string>> },
+    source: string,
+  ): Promise<FileBatchResult> {
     const { store, router, clock } = this.deps;
     this.deps.capabilities.require('invite');
     const justificationProblem = checkJustification(input.justification);
@@ -76,6 +77,17 @@ export class BatchRequests {
     const valid = checked.rows.filter((r) => r.problems.length === 0);
     if (valid.length === 0)
       return { ok: false, message: 'No row of the file can be invited; correct the rows the preview names and try again.', rows: checked.rows };
+    const policy = this.policyFor(valid);
+    if (policy && policy.questions.length > 0) {
+      const answered = checkAnswers(policy.questions, input.answers ?? {});
+      if (!answered.ok) {
+        return {
+          ok: false,
+          message: `Your batch was not sent: it falls under the policy "${policy.name}". ${Object.values(answered.errors).join(' ')}`,
+          questionErrors: answered.errors,
+        };
+      }
+    }
     // One batch is one filing, however many rows it has.
     const allowance = await this.deps.limits.fileRequest(actor.aadObjectId);
     if (!allowance.allowed) {
@@ -94,17 +106,12 @@ export class BatchRequests {
       groups: r.groups,
       accessUntil: r.accessUntil,
     }));
-    const groups = [...new Map(rows.flatMap((r) => r.groups).map((g) => [g.id, g])).values()];
-    const summary = summarise(rows);
-    const details: InviteDetails = {
-      email: '',
-      displayName: `${rows.length} guest${rows.length === 1 ? '' : 's'}`,
-      message: '',
-      groups,
-      justification: input.justification.trim(),
-      sponsor: actor,
-      batch: summary,
-    };
+    const details = batchDetails(rows, input.justification.trim(), actor);
+    if (policy && policy.questions.length > 0) {
+      const answered = checkAnswers(policy.questions, input.answers ?? {});
+      if (answered.ok && answered.answers.length > 0) details.answers = answered.answers;
+    }
+    const { groups, batch: summary = summarise(rows) } = details;
     const at = clock.now().toISOString();
     const audit = (action: string, requestId: string | undefined, detail: AuditEntry['detail']): AuditEntry => ({
       requestId,
@@ -114,9 +121,11 @@ export class BatchRequests {
       detail,
       at: clock.now().toISOString(),
     });
-    const plan = await router.plan(actor, details);
+    // Under a policy the batch is decided by its stages, the first one started now; otherwise by the approver group as today.
+    const approval = await this.deps.policies?.stages.begin('batch', actor, details, at);
+    const plan = approval ? undefined : await router.plan(actor, details);
     const request = await store.createBatchRequest(
-      { id: this.deps.newId(), kind: 'batch', requester: actor, tenantId, details, context: {}, createdAt: at },
+      { id: this.deps.newId(), kind: 'batch', requester: actor, tenantId, details, context: {}, createdAt: at, ...(approval ? { approval } : {}) },
       rows,
       audit('request_created', undefined, {
         kind: 'batch',
@@ -124,10 +133,17 @@ export class BatchRequests {
         skipped: checked.invalid,
         groups: groups.length,
         domains: summary.domains.length,
+        ...(approval ? { policy: approval.policy, stages: approval.stages.length, answers: details.answers?.length ?? 0 } : {}),
       }),
     );
-    const reached = await router.deliver(request, plan);
-    await store.appendAudit(audit(reached > 0 ? 'approval_requested' : 'approval_unreachable', request.id, { reached, owners: false, fallback: false }));
+    const reached = plan ? await router.deliver(request, plan) : ((await this.deps.policies?.stages.deliver(request)) ?? 0);
+    await store.appendAudit(
+      audit(
+        reached > 0 ? 'approval_requested' : 'approval_unreachable',
+        request.id,
+        plan ? { reached, owners: false, fallback: false } : { reached, stage: 1 },
+      ),
+    );
     this.deps.logger.info({ requestId: request.id, rows: rows.length, skipped: checked.invalid }, 'batch filed');
     return { ok: true, request, filed: rows.length, skipped: checked.invalid, approversReached: reached };
   }
@@ -136,7 +152,27 @@ export class BatchRequests {
   async rowsFor(actor: Person, requestId: string): Promise<{ request: AccessRequest; rows: BatchRow[] } | undefined> {
     const request = await this.deps.store.getRequest(requestId);
     if (!request || request.kind !== 'batch') return undefined;
-    if (request.requester.aadObjectId !== actor.aadObjectId && !(await this.deps.router.mayDecide(actor, request))) return undefined;
+    if (request.requester.aadObjectId !== actor.aadObjectId && !(await this.mayDecide(actor, request))) return undefined;
     return { request, rows: await this.deps.store.listBatchRows(requestId) };
   }
+
+  /** Under a policy whoever may decide its current stage; otherwise the approver group (as for any request). */
+  private async mayDecide(actor: Person, request: AccessRequest): Promise<boolean> {
+    const { policies, router } = this.deps;
+    if (request.approval && policies) return (await policies.stages.refusal(actor, request)) === undefined;
+    return router.mayDecide(actor, request);
+  }
+}
+
+/** What a batch asks for, as one request: every row's groups once each, the domains with their counts, one justification. */
+function batchDetails(rows: readonly Pick<NewBatchRow, 'email' | 'groups'>[], justification: string, requester: Person): InviteDetails {
+  return {
+    email: '',
+    displayName: `${rows.length} guest${rows.length === 1 ? '' : 's'}`,
+    message: '',
+    groups: [...new Map(rows.flatMap((r) => r.groups).map((g) => [g.id, g])).values()],
+    justification,
+    sponsor: requester,
+    batch: summarise(rows),
+  };
 }

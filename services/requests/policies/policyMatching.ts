@@ -21,9 +21,11 @@ export interface PolicySubject {
 export function subjectOf(request: Pick<AccessRequest, 'kind' | 'details'>): PolicySubject {
   const { details } = request;
   const domain = details.email.slice(details.email.lastIndexOf('@') + 1).toLowerCase();
+  // A batch asks for guests from every domain among its rows, and is matched on all of them at once.
+  const domains = details.batch ? details.batch.domains.map((d) => d.domain) : domain ? [domain] : [];
   return {
     kind: request.kind,
-    domains: domain ? [domain] : [],
+    domains,
     groups: details.groups,
     apps: details.appAccess ? [{ id: details.appAccess.app.id, displayName: details.appAccess.app.displayName }] : [],
     directoryRole: details.directoryRole,

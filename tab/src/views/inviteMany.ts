@@ -3,9 +3,9 @@
  * nothing filed), and its valid rows sent for approval as one batch with one justification. A
  * filed batch shows its rows with their state (queued, done, failed with Graph's reason).
  */
-import { problemText } from '../api';
+import { ApiError, problemText } from '../api';
 import { append, button, h, notice, replace } from '../dom';
-import type { BatchRow, PreviewAnswer, RequestView } from '../types';
+import type { BatchRow, PolicyQuestion, PreviewAnswer, RequestView } from '../types';
 import type { ViewContext } from './context';
 
 /** The server's cap; said here too so a large file is refused before it is sent. */
@@ -16,6 +16,9 @@ export function inviteManyPanel(ctx: ViewContext, onFiled: (requestId: string) =
   const preview = h('div', { className: 'batch-preview' });
   const file = h('input', { attrs: { type: 'file', accept: '.csv,text/csv', 'aria-label': 'CSV file' } });
   let csv = '';
+  /** The answer inputs of the policy's questions, by question id; kept when the server refuses the batch. */
+  let answerInputs = new Map<string, HTMLInputElement | HTMLSelectElement>();
+  const questionErrors = new Map<string, HTMLElement>();
 
   const justification = h('textarea', {
     className: 'justification',
@@ -68,17 +71,54 @@ export function inviteManyPanel(ctx: ViewContext, onFiled: (requestId: string) =
       preview,
       table(['Line', 'Address', 'Name', 'Groups', 'Until', 'Check'], rows),
       h('label', null, 'Justification (one for the whole batch)', justification),
+      ...questionFields(answer.questions),
       h('div', { className: 'actions' }, send),
     );
   }
 
+  /** The approval policy's questions, asked once for the whole batch. */
+  function questionFields(questions: readonly PolicyQuestion[]): HTMLElement[] {
+    answerInputs = new Map();
+    questionErrors.clear();
+    return questions.map((q) => {
+      const input =
+        q.type === 'choice'
+          ? h(
+              'select',
+              { attrs: { 'aria-label': q.label } },
+              h('option', { attrs: { value: '' } }, ''),
+              ...(q.choices ?? []).map((c) => h('option', { attrs: { value: c } }, c)),
+            )
+          : h('input', { attrs: { type: q.type === 'date' ? 'date' : 'text', maxlength: '500', 'aria-label': q.label } });
+      const error = h('div', { className: 'bad', attrs: { 'aria-live': 'polite' } });
+      answerInputs.set(q.id, input);
+      questionErrors.set(q.id, error);
+      return h('label', null, `${q.label}${q.required ? ' (required)' : ''}`, input, error);
+    });
+  }
+
+  function answers(): Record<string, string> {
+    return Object.fromEntries([...answerInputs].map(([id, input]) => [id, input.value]));
+  }
+
   async function fileBatch(): Promise<void> {
     try {
-      const answer = await ctx.api.post<{ request: RequestView; filed: number; skipped: number }>('/batches', { csv, justification: justification.value });
+      for (const error of questionErrors.values()) replace(error);
+      const answer = await ctx.api.post<{ request: RequestView; filed: number; skipped: number }>('/batches', {
+        csv,
+        justification: justification.value,
+        answers: answers(),
+      });
       replace(status, notice(`Sent ${answer.filed} guests for approval as ${answer.request.id}.`, 'good'));
       replace(preview);
       onFiled(answer.request.id);
     } catch (error) {
+      // Everything typed stays; each question the policy needs answered says so next to it.
+      const named = error instanceof ApiError ? (error.body.questionErrors as Record<string, string> | undefined) : undefined;
+      for (const [id, text] of Object.entries(named ?? {})) {
+        const place = questionErrors.get(id);
+        if (place) replace(place, text);
+      }
       replace(status, notice(problemText(error), 'error'));
     }
   }

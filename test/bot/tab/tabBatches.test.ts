@@ -1,7 +1,10 @@
 import type { BatchRowView, PreviewRowView } from '../../../bot/tab/batchRoutes';
 import type { DecisionOutcome } from '../../../bot/tab/decisionRoutes';
 import type { RequestView } from '../../../bot/tab/views';
-import { DEMO_GROUP_IDS } from '../../../simulator/seed';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DEMO_GROUP_IDS, DEMO_USER_IDS } from '../../../simulator/seed';
 import { people } from '../../helpers/botHarness';
 import { cardsFor, say } from '../../helpers/conversation';
 import { TabClient } from '../../helpers/tabClient';
@@ -154,5 +157,72 @@ describe('Invite many in the tab', () => {
     expect((again.body.rows as PreviewRowView[])[0]?.problems).toEqual([
       `There is already an open request for ben@contoso.com (${batch.id}); wait for it to be decided.`,
     ]);
+  });
+
+  describe('under an approval policy', () => {
+    /** Batches with a Fabrikam guest: Alex's manager (Isaiah), then the security team; a change ticket; Contractors never with Project Falcon. */
+    const POLICY = `
+policies:
+  - name: Partner onboarding
+    match: { kinds: [batch], domains: [fabrikam.com] }
+    stages:
+      - name: the requester's manager
+        approvers: manager
+      - name: security team
+        approvers: group
+        group: { id: ${DEMO_GROUP_IDS.securityTeam}, name: Security Team }
+    questions:
+      - { id: ticket, label: Onboarding ticket, type: text, required: true }
+separationOfDuties:
+  - name: Contractors stay out of Falcon
+    groups: [{ id: ${DEMO_GROUP_IDS.contractors}, name: Contractors }, { id: ${DEMO_GROUP_IDS.projectFalcon}, name: Project Falcon }]
+`;
+
+    beforeEach(async () => {
+      await tab.stop();
+      const file = path.join(mkdtempSync(path.join(tmpdir(), 'batch-policy-')), 'policies.yaml');
+      writeFileSync(file, POLICY);
+      tab = await TabClient.start({ POLICIES_PATH: file });
+    });
+
+    it("asks the policy's questions, refuses a row a separation rule forbids, and runs no row before the last stage approves", async () => {
+      const isaiah = { aadObjectId: DEMO_USER_IDS.isaiahLanger, name: 'Isaiah Langer' };
+      const johanna = { aadObjectId: DEMO_USER_IDS.johannaLorenz, name: 'Johanna Lorenz' };
+      const file = csv('ana@fabrikam.com,Ana,Project Falcon,', 'ben@contoso.com,Ben,,', 'cy@fabrikam.com,Cy,Contractors; Project Falcon,');
+
+      const preview = await tab.post(people.alex, '/batches/preview', { csv: file });
+      expect(preview.body).toMatchObject({ valid: 2, invalid: 1, questions: [{ id: 'ticket', label: 'Onboarding ticket', required: true }] });
+      const problems = (preview.body.rows as PreviewRowView[])[2]?.problems.join(' ') ?? '';
+      expect(problems).toContain('Contractors stay out of Falcon');
+
+      // A required answer left empty: nothing is filed, and the answer's problem is named.
+      const unanswered = await tab.post(people.alex, '/batches', { csv: file, justification: JUSTIFICATION, answers: { ticket: ' ' } });
+      expect(unanswered.status).toBe(400);
+      expect(unanswered.body.error).toContain('it falls under the policy "Partner onboarding"');
+      expect(unanswered.body.questionErrors).toEqual({ ticket: 'Answer "Onboarding ticket": this request\'s policy requires it.' });
+      expect(await tab.harness.app.store.listRequestsByRequester(people.alex.aadObjectId, 10)).toEqual([]);
+
+      const filed = await tab.post(people.alex, '/batches', { csv: file, justification: JUSTIFICATION, answers: { ticket: 'ONB-42' } });
+      expect(filed.status).toBe(200);
+      const id = (filed.body.request as RequestView).id;
+      const stored = await tab.harness.app.store.getRequest(id);
+      expect(stored?.details.answers).toEqual([{ id: 'ticket', label: 'Onboarding ticket', answer: 'ONB-42' }]);
+      expect(stored?.approval).toMatchObject({ policy: 'Partner onboarding', current: 0 });
+
+      // The approver group alone cannot decide it: stage 1 is Alex's manager's.
+      expect(await decide(people.megan, id)).toMatchObject({ result: 'forbidden' });
+      expect(await decide(isaiah, id)).toMatchObject({ result: 'decided', request: { state: 'pending' } });
+      await tab.harness.settle();
+      expect(tab.harness.simulator.directory.invitations).toHaveLength(0);
+      // Isaiah decided stage 1, so he cannot decide stage 2 too; a member of the security team does.
+      expect(await decide(isaiah, id)).toMatchObject({ result: 'forbidden' });
+      expect((await tab.get(johanna, `/batches/${id}`)).status).toBe(200);
+      expect(await decide(johanna, id)).toMatchObject({ result: 'decided', request: { state: 'approved' } });
+      await tab.harness.settleUntilFinished(id);
+
+      expect(tab.harness.simulator.directory.invitations.map((i) => i.email).sort()).toEqual(['ana@fabrikam.com', 'ben@contoso.com']);
+      const audit = (await tab.harness.app.store.listAudit(id)).map((a) => a.action);
+      expect(audit).toEqual(expect.arrayContaining(['request_created', 'stage_approved', 'request_approved']));
+    });
   });
 });
