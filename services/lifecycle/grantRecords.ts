@@ -2,6 +2,7 @@
  * What a completed request gave, read from its execution steps: the grants recorded with the
  * completion, and the guest the bot looks after from then on.
  */
+import type { BatchRow } from '../requests/batches/model';
 import { accessUntilOf, sponsorOf, type AccessRequest, type ExecutionStep } from '../requests/model';
 import { endOfDay } from './accessPeriod';
 import type { NewGrant, NewManagedGuest } from './model';
@@ -9,6 +10,53 @@ import type { NewGrant, NewManagedGuest } from './model';
 /** A grant's id: one grant per request and target, so recording it again changes nothing. */
 export function grantId(requestId: string, kind: NewGrant['kind'], targetId: string): string {
   return `${requestId}/${kind}/${targetId}`;
+}
+
+/** A batch row's grant id: a batch gives the same group to many guests, so the guest is part of it. */
+export function batchGrantId(requestId: string, guestId: string, kind: NewGrant['kind'], targetId: string): string {
+  return `${requestId}/${guestId.toLowerCase()}/${kind}/${targetId}`;
+}
+
+/**
+ * The grants of a batch row that is done, ending with the row's last day. A group the guest was a
+ * member of already is recorded as not given, unless the row's own invitation created the guest (then
+ * nobody else can have given it: a retry that found the membership is finding this row's own).
+ */
+export function batchRowGrantsOf(row: BatchRow, guestId: string, createdGuest: boolean, at: string): NewGrant[] {
+  const endsAt = row.accessUntil ? endOfDay(row.accessUntil) : undefined;
+  const grant = (kind: NewGrant['kind'], targetId: string, targetName: string, given: boolean): NewGrant => ({
+    id: batchGrantId(row.requestId, guestId, kind, targetId),
+    requestId: row.requestId,
+    guestId,
+    kind,
+    targetId,
+    targetName,
+    given,
+    endsAt,
+    createdAt: at,
+  });
+  const grants: NewGrant[] = [];
+  if (createdGuest) grants.push(grant('account', guestId, 'Guest account', true));
+  const done = new Set(row.progress.groupsDone ?? []);
+  const already = new Set(row.progress.groupsAlready ?? []);
+  for (const group of row.groups) {
+    if (done.has(group.id)) grants.push(grant('group', group.id, group.displayName, createdGuest || !already.has(group.id)));
+  }
+  return grants;
+}
+
+/** A batch row's guest, sponsored by the batch's sponsor (the requester unless the batch names another). */
+export function batchRowGuestOf(request: AccessRequest, row: BatchRow, guestId: string, createdGuest: boolean, at: string): NewManagedGuest {
+  const sponsor = sponsorOf(request);
+  const guest: NewManagedGuest = {
+    guestId,
+    email: row.email,
+    displayName: row.displayName || row.email,
+    sponsor: { kind: 'user', id: sponsor.aadObjectId, name: sponsor.name },
+    createdAt: at,
+  };
+  if (createdGuest) guest.createdByRequest = request.id;
+  return guest;
 }
 
 /**

@@ -310,6 +310,15 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       CREATE INDEX batch_rows_email ON batch_rows (email);
     `,
   },
+  {
+    version: 9,
+    // One batch gives the same group to many guests: a grant is one per request, guest and target.
+    name: 'grants per guest of a batch',
+    sql: `
+      ALTER TABLE grants DROP CONSTRAINT grants_request_id_kind_target_id_key;
+      ALTER TABLE grants ADD CONSTRAINT grants_request_guest_target UNIQUE (request_id, guest_id, kind, target_id);
+    `,
+  },
 ];
 
 export interface PostgresMigrationResult {

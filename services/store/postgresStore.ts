@@ -202,14 +202,24 @@ export class PostgresStore implements Store {
 
   async saveBatchRow(requestId: string, row: number, patch: BatchRowPatch): Promise<boolean> {
     const columns = batchRowPatchColumns(patch, this.timestamp());
-    // A row that ended stays ended: a job re-claimed after its lease lapsed cannot undo it.
-    const result = await query(
-      this.pool,
-      `UPDATE batch_rows SET state = $3, progress = $4::jsonb, error = $5, updated_at = $6
-       WHERE request_id = $1 AND row_no = $2 AND state = 'queued'`,
-      [requestId, row, columns.state, columns.progress, columns.error, columns.updated_at],
-    );
-    return (result.rowCount ?? 0) > 0;
+    const save = async (db: Queryable): Promise<boolean> => {
+      // A row that ended stays ended: a job re-claimed after its lease lapsed cannot undo it.
+      const result = await query(
+        db,
+        `UPDATE batch_rows SET state = $3, progress = $4::jsonb, error = $5, updated_at = $6
+         WHERE request_id = $1 AND row_no = $2 AND state = 'queued'`,
+        [requestId, row, columns.state, columns.progress, columns.error, columns.updated_at],
+      );
+      return (result.rowCount ?? 0) > 0;
+    };
+    // Progress alone is one statement; a row's end with what it gave is one transaction.
+    if (!patch.grants?.length && !patch.managedGuest) return save(this.pool);
+    return this.transaction(async (client) => {
+      if (!(await save(client))) return false;
+      for (const grant of patch.grants ?? []) await insertGrant(client, grant);
+      if (patch.managedGuest) await insertManagedGuest(client, patch.managedGuest);
+      return true;
+    });
   }
 
   async countBatchRows(requestId: string): Promise<BatchRowCounts> {
@@ -885,7 +895,7 @@ async function insertGrant(client: PoolClient, grant: NewGrant): Promise<void> {
   const jsonless = GRANT_COLUMNS.map((_, i) => `$${i + 1}`).join(', ');
   await query(
     client,
-    `INSERT INTO grants (${GRANT_COLUMNS.join(', ')}) VALUES (${jsonless}) ON CONFLICT (request_id, kind, target_id) DO NOTHING`,
+    `INSERT INTO grants (${GRANT_COLUMNS.join(', ')}) VALUES (${jsonless}) ON CONFLICT (request_id, guest_id, kind, target_id) DO NOTHING`,
     inOrder(grantRecord(grant), GRANT_COLUMNS),
   );
 }

@@ -335,6 +335,41 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX batch_rows_email ON batch_rows (email);
     `,
   },
+  {
+    // One batch gives the same group to many guests: a grant is one per request, guest and target.
+    // SQLite cannot change a table's UNIQUE constraint in place, so the table is rebuilt with its rows.
+    name: 'grants per guest of a batch',
+    sql: `
+      CREATE TABLE grants_rebuilt (
+        id            TEXT    PRIMARY KEY,
+        request_id    TEXT    NOT NULL REFERENCES requests (id),
+        guest_id      TEXT    NOT NULL,
+        kind          TEXT    NOT NULL CHECK (kind IN ('account', 'group', 'appRole', 'directoryRole')),
+        target_id     TEXT    NOT NULL,
+        target_name   TEXT    NOT NULL,
+        assignment_id TEXT,
+        given         INTEGER NOT NULL CHECK (given IN (0, 1)),
+        state         TEXT    NOT NULL CHECK (state IN ('active', 'ending', 'ended', 'failed')),
+        ends_at       TEXT,
+        noticed_for   TEXT,
+        ended_at      TEXT,
+        end_reason    TEXT,
+        created_at    TEXT    NOT NULL,
+        version       INTEGER NOT NULL CHECK (version >= 1),
+        UNIQUE (request_id, guest_id, kind, target_id)
+      );
+      -- rowid is kept: grants of one moment are listed in the order they were recorded.
+      INSERT INTO grants_rebuilt (rowid, id, request_id, guest_id, kind, target_id, target_name, assignment_id, given, state,
+                                  ends_at, noticed_for, ended_at, end_reason, created_at, version)
+        SELECT rowid, id, request_id, guest_id, kind, target_id, target_name, assignment_id, given, state,
+               ends_at, noticed_for, ended_at, end_reason, created_at, version
+        FROM grants ORDER BY rowid;
+      DROP TABLE grants;
+      ALTER TABLE grants_rebuilt RENAME TO grants;
+      CREATE INDEX grants_guest ON grants (guest_id);
+      CREATE INDEX grants_state_ends_at ON grants (state, ends_at);
+    `,
+  },
 ];
 
 export interface MigrationResult {

@@ -271,7 +271,7 @@ function prepareStatements(db: Db) {
                           ends_at, noticed_for, ended_at, end_reason, created_at, version)
       VALUES (@id, @request_id, @guest_id, @kind, @target_id, @target_name, @assignment_id, @given, @state,
               @ends_at, @noticed_for, @ended_at, @end_reason, @created_at, @version)
-      ON CONFLICT (request_id, kind, target_id) DO NOTHING`),
+      ON CONFLICT (request_id, guest_id, kind, target_id) DO NOTHING`),
     getGrant: db.prepare<[string]>('SELECT * FROM grants WHERE id = ?'),
     listGrantsOfGuest: db.prepare<[string]>('SELECT * FROM grants WHERE guest_id = ? ORDER BY created_at, rowid'),
     listGrantsOfRequest: db.prepare<[string]>('SELECT * FROM grants WHERE request_id = ? ORDER BY created_at, rowid'),
@@ -482,7 +482,12 @@ export class SqliteStore implements Store {
 
   async saveBatchRow(requestId: string, row: number, patch: BatchRowPatch): Promise<boolean> {
     const columns = batchRowPatchColumns(patch, this.timestamp());
-    return this.write(() => this.statements.saveBatchRow.run({ request_id: requestId, row_no: row, ...columns }).changes > 0);
+    return this.write(() => {
+      if (this.statements.saveBatchRow.run({ request_id: requestId, row_no: row, ...columns }).changes === 0) return false;
+      for (const grant of patch.grants ?? []) this.statements.insertGrant.run(grantRecord(grant));
+      if (patch.managedGuest) this.statements.insertManagedGuest.run(managedGuestRecord(patch.managedGuest));
+      return true;
+    });
   }
 
   async countBatchRows(requestId: string): Promise<BatchRowCounts> {

@@ -28,7 +28,8 @@ export class TabClient {
 
   static async start(env: Record<string, string> = {}, options: Parameters<typeof BotHarness.start>[1] = {}): Promise<TabClient> {
     const tenantId = demoWellKnownIds().tenantId;
-    const issuer = new LocalIssuer({ privateKey: signingKey, tenantId, audience: LOCAL_TAB_AUDIENCE, clock: { now: () => new Date() } });
+    // Tokens are issued on the clock the server checks them with, so a test may move time.
+    const issuer = new LocalIssuer({ privateKey: signingKey, tenantId, audience: LOCAL_TAB_AUDIENCE, clock: options.clock ?? { now: () => new Date() } });
     const harness = await BotHarness.start(env, { ...options, tab: { localIssuer: issuer, ...options.tab } });
     return new TabClient(harness, issuer);
   }

@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import type { GraphDirectory } from '../../directory/graphDirectory';
 import { GraphFailure, toGraphFailure } from '../../directory/graphErrors';
+import { batchRowGrantsOf, batchRowGuestOf } from '../../lifecycle/grantRecords';
 import type { Clock } from '../../platform/clock';
 import type { Logger } from '../../platform/logger';
 import type { Announcements } from '../announcements';
@@ -141,7 +142,9 @@ export class BatchExecution implements PayloadJobRunner<GuestJob> {
         const refused = await beforeWrite();
         if (refused) return await fail(refused);
         try {
-          await directory.addGroupMember(group.id, guestId);
+          if ((await directory.addGroupMember(group.id, guestId)) === 'alreadyMember') {
+            progress.groupsAlready = [...(progress.groupsAlready ?? []), group.id];
+          }
         } catch (error) {
           const failure = toGraphFailure(error);
           const sinceInvite = progress.sentAt ? clock.now().getTime() - Date.parse(progress.sentAt) : Infinity;
@@ -154,7 +157,16 @@ export class BatchExecution implements PayloadJobRunner<GuestJob> {
         progress.groupsDone = [...(progress.groupsDone ?? []), group.id];
         await store.saveBatchRow(row.requestId, row.row, { state: 'queued', progress });
       }
-      await store.saveBatchRow(row.requestId, row.row, { state: 'done', progress });
+      // What the row gave, and its guest with the sponsor, are recorded with the row's end, as a single request's are.
+      const at = clock.now().toISOString();
+      const createdGuest = progress.existing !== true;
+      const done = { ...row, progress };
+      await store.saveBatchRow(row.requestId, row.row, {
+        state: 'done',
+        progress,
+        grants: batchRowGrantsOf(done, guestId, createdGuest, at),
+        managedGuest: batchRowGuestOf(request, done, guestId, createdGuest, at),
+      });
       return true;
     } catch (error) {
       if (error instanceof LeaseLost) throw error;

@@ -1,4 +1,5 @@
 /** A batch's rows as stored: one invitation each, carried out by its own job once the batch is approved. */
+import type { NewGrant, NewManagedGuest } from '../../lifecycle/model';
 import type { NamedRef } from '../model';
 
 export const BATCH_ROW_STATES = ['queued', 'done', 'failed'] as const;
@@ -17,6 +18,8 @@ export interface BatchRowProgress {
   existing?: boolean;
   /** Groups the guest was added to (or was a member of already). */
   groupsDone?: string[];
+  /** Of `groupsDone`, those the guest was a member of already (someone else gave them: their end removes nothing). */
+  groupsAlready?: string[];
 }
 
 export interface BatchRow {
@@ -46,6 +49,10 @@ export interface BatchRowPatch {
   state: BatchRowState;
   progress: BatchRowProgress;
   error?: string;
+  /** What a row that is done gave, recorded in the same transaction when the save wins (a grant already recorded is kept). */
+  grants?: readonly NewGrant[];
+  /** The row's guest with its sponsor, recorded with the grants unless the bot looks after them already. */
+  managedGuest?: NewManagedGuest;
 }
 
 export interface BatchRowCounts {

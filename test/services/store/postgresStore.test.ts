@@ -148,6 +148,47 @@ describe('PostgresStore (PostgreSQL specifics)', () => {
     expect(await store.getGuestJob('job-1')).toMatchObject({ state: 'done', result: { kind: 'revoked' } });
   });
 
+  it('keeps the grants written before batches recorded theirs, and then holds one grant per guest of a batch for the same group', async () => {
+    const insertGrant = (id: string, guestId: string) =>
+      querySchema(
+        schema,
+        `INSERT INTO grants (id, request_id, guest_id, kind, target_id, target_name, given, state, ends_at, created_at, version)
+         VALUES ($1, 'req-1', $2, 'group', 'group-1', 'Project X', 1, 'active', '2025-06-01T00:00:00.000Z', $3, 1)`,
+        [id, guestId, AT],
+      );
+    const pool = new Pool({ connectionString: schema.url });
+    try {
+      const client = await pool.connect();
+      try {
+        await migratePostgres(client, POSTGRES_MIGRATIONS.slice(0, 8));
+        await client.query(
+          `INSERT INTO requests (id, kind, state, version, requester_id, requester_name, tenant_id, email, details, created_at, updated_at)
+           VALUES ('req-1', 'invite', 'completed', 4, 'user-1', 'Rita', 't', 'gail@example.com', '{}', $1, $1)`,
+          [AT],
+        );
+      } finally {
+        client.release();
+      }
+    } finally {
+      await pool.end();
+    }
+    await insertGrant('req-1/group/group-1', 'guest-1');
+    await expect(insertGrant('req-1/guest-2/group/group-1', 'guest-2')).rejects.toThrow(/unique/i);
+
+    const store = await connect();
+    expect(await store.getGrant('req-1/group/group-1')).toMatchObject({
+      requestId: 'req-1',
+      guestId: 'guest-1',
+      targetId: 'group-1',
+      state: 'active',
+      version: 1,
+    });
+    expect((await store.listGrantsDue(new Date('2025-06-02T00:00:00.000Z'), 10)).map((g) => g.id)).toEqual(['req-1/group/group-1']);
+    await insertGrant('req-1/guest-2/group/group-1', 'guest-2');
+    await expect(insertGrant('req-1/guest-2/group/group-1-again', 'guest-2')).rejects.toThrow(/unique/i);
+    expect((await store.listGrants({ requestId: 'req-1' })).map((g) => g.guestId)).toEqual(['guest-1', 'guest-2']);
+  });
+
   it('explains a search_path that names no schema', async () => {
     const url = new URL(schema.url);
     url.searchParams.set('options', '-c search_path=no_such_schema_here');

@@ -188,6 +188,50 @@ describe('SqliteStore (SQLite specifics)', () => {
     await store.close();
   });
 
+  it('keeps the grants written before batches recorded theirs, and then holds one grant per guest of a batch for the same group', async () => {
+    const file = join(dir, 'grants.db');
+    const raw = connect(file);
+    // SQLite's steps are one more than PostgreSQL's: the step before this change is 'batch invitations'.
+    migrate(raw, MIGRATIONS.slice(0, MIGRATIONS.findIndex((m) => m.name === 'batch invitations') + 1));
+    raw
+      .prepare(
+        `INSERT INTO requests (id, kind, state, version, requester_id, requester_name, tenant_id, email, details, created_at, updated_at)
+      VALUES ('req-1', 'invite', 'completed', 4, 'user-1', 'Rita', 't', 'gail@example.com', '{}', ?, ?)`,
+      )
+      .run(AT, AT);
+    const insertGrant = (db: Database.Database, id: string, guestId: string): void => {
+      db.prepare(
+        `INSERT INTO grants (id, request_id, guest_id, kind, target_id, target_name, given, state, ends_at, created_at, version)
+         VALUES (?, 'req-1', ?, 'group', 'group-1', 'Project X', 1, 'active', '2025-06-01T00:00:00.000Z', ?, 1)`,
+      ).run(id, guestId, AT);
+    };
+    insertGrant(raw, 'req-1/group/group-1', 'guest-1');
+    // Before this step a second guest of the same request and group is refused.
+    expect(() => insertGrant(raw, 'req-1/guest-2/group/group-1', 'guest-2')).toThrow(/UNIQUE/);
+    raw.close();
+
+    const store = SqliteStore.open(file);
+    expect(await store.getGrant('req-1/group/group-1')).toMatchObject({
+      requestId: 'req-1',
+      guestId: 'guest-1',
+      targetId: 'group-1',
+      state: 'active',
+      version: 1,
+    });
+    expect((await store.listGrantsDue(new Date('2025-06-02T00:00:00.000Z'), 10)).map((g) => g.id)).toEqual(['req-1/group/group-1']);
+    await store.close();
+    const after = connect(file);
+    expect(MIGRATIONS.at(-1)?.name).toBe('grants per guest of a batch');
+    expect(userVersion(after)).toBe(MIGRATIONS.length);
+    insertGrant(after, 'req-1/guest-2/group/group-1', 'guest-2');
+    expect(() => insertGrant(after, 'req-1/guest-2/group/group-1-again', 'guest-2')).toThrow(/UNIQUE/);
+    expect(after.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'grants' AND sql IS NOT NULL ORDER BY name").all()).toEqual([
+      { name: 'grants_guest' },
+      { name: 'grants_state_ends_at' },
+    ]);
+    after.close();
+  });
+
   it('keeps every column, row and index of the jobs table when it widens the job kinds for lifecycle jobs', async () => {
     const file = join(dir, 'lifecycle.db');
     const before = MIGRATIONS.findIndex((m) => m.name === 'guest lifecycle');

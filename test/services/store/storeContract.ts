@@ -1277,6 +1277,59 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect(await store.countBatchRows(request.id)).toEqual({ total: 2, queued: 0, done: 1, failed: 1 });
       });
 
+      it('records what each row gave with its end, also when two rows of one batch give the same group, and only once', async () => {
+        const request = newRequest({ kind: 'batch', details: inviteDetails({ email: '', groups: [] }) });
+        await store.createBatchRequest(request, rowsOf(2, 'lc'), createdAudit(request));
+        const sponsor: Sponsor = { kind: 'user', id: 'sponsor-1', name: 'Sam Sponsor' };
+        const [first, second] = [uniqueId('guest-a'), uniqueId('guest-b')];
+        const end = (row: number, guestId: string) => ({
+          state: 'done' as const,
+          progress: { guestId, groupsDone: ['group-1'] },
+          grants: [
+            {
+              id: `${request.id}/${guestId}/group/group-1`,
+              requestId: request.id,
+              guestId,
+              kind: 'group' as const,
+              targetId: 'group-1',
+              targetName: 'Project X',
+              given: true,
+              endsAt: at(30 * DAY),
+              createdAt: at(MINUTE),
+            },
+          ],
+          managedGuest: {
+            guestId,
+            email: `lc${row - 1}@batch.example`,
+            displayName: `Guest ${row - 1}`,
+            sponsor,
+            createdByRequest: request.id,
+            createdAt: at(MINUTE),
+          },
+        });
+        expect(await store.saveBatchRow(request.id, 1, end(1, first))).toBe(true);
+        expect(await store.saveBatchRow(request.id, 2, end(2, second))).toBe(true);
+        // A re-claimed job ending the row again records nothing more.
+        expect(await store.saveBatchRow(request.id, 1, { ...end(1, first), managedGuest: { ...end(1, first).managedGuest, displayName: 'Late' } })).toBe(false);
+        const grants = await store.listGrants({ requestId: request.id });
+        expect(grants.map((g) => [g.guestId, g.kind, g.targetId, g.state, g.endsAt])).toEqual([
+          [first, 'group', 'group-1', 'active', at(30 * DAY)],
+          [second, 'group', 'group-1', 'active', at(30 * DAY)],
+        ]);
+        expect((await store.listGrants({ guestId: second })).map((g) => g.requestId)).toEqual([request.id]);
+        expect((await store.listManagedGuests([first, second])).map((g) => [g.guestId, g.displayName, g.sponsor.id]).sort()).toEqual([
+          [first, 'Guest 0', 'sponsor-1'],
+          [second, 'Guest 1', 'sponsor-1'],
+        ]);
+      });
+
+      it('records no grants for a row that fails', async () => {
+        const request = newRequest({ kind: 'batch', details: inviteDetails({ email: '', groups: [] }) });
+        await store.createBatchRequest(request, rowsOf(1, 'lf'), createdAudit(request));
+        expect(await store.saveBatchRow(request.id, 1, { state: 'failed', progress: {}, error: 'refused' })).toBe(true);
+        expect(await store.listGrants({ requestId: request.id })).toEqual([]);
+      });
+
       it('queues one guest job per queued row with the transition that starts the batch', async () => {
         const request = newRequest({ kind: 'batch', details: inviteDetails({ email: '', groups: [] }) });
         const created = await store.createBatchRequest(request, rowsOf(3, 'c'), createdAudit(request));
