@@ -79,8 +79,10 @@ export class RecordingConnector {
       let senderGone = false;
       res.once('close', () => (senderGone = !res.writableFinished));
       await this.held;
+      // A killed sender's socket may close in the same turn as the release: give the loop a moment to see it before recording.
+      await new Promise((resolve) => setTimeout(resolve, 50));
       this.waiting -= 1;
-      if (senderGone) return;
+      if (senderGone || req.socket.destroyed) return;
     }
     const parts = (req.url ?? '').split('?')[0].split('/').filter(Boolean).map(decodeURIComponent);
     // v3/conversations/{conversationId}/activities[/{activityId}]
