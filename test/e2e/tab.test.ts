@@ -275,7 +275,7 @@ describeWithBrowser('the personal tab in the local Teams host page', () => {
       await alex.tab.getByText('2 of 3 rows can be invited; 1 have problems and will be left out.').waitFor();
       await alex.tab.getByText('Enter one address of the form name@company.com.').waitFor();
       await alex.tab.getByRole('textbox', { name: 'Justification' }).fill('Fabrikam and Contoso engineers join the Falcon release.');
-      await alex.screenshot('20-tab-invite-many-preview');
+      await alex.screenshot('22-tab-invite-many-preview');
       await alex.tab.getByRole('button', { name: 'Send 2 for approval' }).click();
       const sent = alex.tab.getByText(/Sent 2 guests for approval as GA-/);
       await sent.waitFor();
