@@ -159,6 +159,49 @@ describe('Invite many in the tab', () => {
     ]);
   });
 
+  it("previews 493 valid of a 500-row file with 7 bad rows; one approval invites each exactly once under the write quota, and the end list names Graph's refusals", async () => {
+    tab.harness.simulator.directory.denyInvitationsTo(['refused.example']);
+    tab.harness.simulator.setFaults({ writeQuota: { writes: 100, windowMs: 1_000 } });
+    await say(tab.harness, people.alex, 'hello');
+    const lines: string[] = [];
+    for (let i = 0; i < 488; i++)
+      lines.push(`partner${i}@${i % 2 === 0 ? 'fabrikam.com' : 'contoso.com'},Partner ${i},${i % 5 === 0 ? 'Project Falcon' : ''},`);
+    for (let i = 0; i < 5; i++) lines.push(`refused${i}@refused.example,Refused ${i},,`);
+    lines.push('not an address,Bad 1,,', 'also bad@fabrikam.com,Bad 2,,', 'partner0@fabrikam.com,Twice,,', 'PARTNER1@contoso.com,Twice,,');
+    lines.push('x1@fabrikam.com,Unknown group,No Such Group,', 'meganb@example.com,Member,,', 'no-at-sign.fabrikam.com,Bad 3,,');
+    const file = csv(...lines);
+
+    const preview = await tab.post(people.alex, '/batches/preview', { csv: file });
+    expect(preview.body).toMatchObject({ valid: 493, invalid: 7 });
+    const batch = await fileBatch(file);
+    expect(batch).toMatchObject({ filed: 493, skipped: 7 });
+    expect(await decide(people.megan, batch.id)).toMatchObject({ result: 'decided', request: { state: 'approved' } });
+    const started = Date.now();
+    await tab.harness.settleUntilFinished(batch.id, 120_000);
+    // The quota held them back: after its first 100, the 488 invitations alone need 3.9 s at 100 writes a second.
+    expect(Date.now() - started).toBeGreaterThan(3_800);
+
+    const invited = tab.harness.simulator.directory.invitations.map((i) => i.email);
+    expect(invited).toHaveLength(488);
+    expect(new Set(invited).size).toBe(488);
+    const rows = (await tab.get(people.alex, `/batches/${batch.id}`)).body.rows as BatchRowView[];
+    expect(rows.filter((r) => r.state === 'done')).toHaveLength(488);
+    const failed = rows.filter((r) => r.state === 'failed');
+    expect(failed.map((r) => r.email)).toEqual([
+      'refused0@refused.example',
+      'refused1@refused.example',
+      'refused2@refused.example',
+      'refused3@refused.example',
+      'refused4@refused.example',
+    ]);
+    expect(failed.every((r) => r.error?.includes("Graph said: Invitations to 'refused.example' are blocked"))).toBe(true);
+    const last =
+      cardsFor(tab.harness, people.alex)
+        .filter((c) => c.text.includes(batch.id))
+        .at(-1)?.text ?? '';
+    expect(last).toContain('Batch finished: 488 of 493 invited, 5 failed.');
+  }, 150_000);
+
   describe('under an approval policy', () => {
     /** Batches with a Fabrikam guest: Alex's manager (Isaiah), then the security team; a change ticket; Contractors never with Project Falcon. */
     const POLICY = `
