@@ -5,8 +5,8 @@ import { errorText, execute, text, title } from './elements';
 import {
   accessUntilInputs,
   appRoleInput,
+  justificationInput,
   sponsorInput,
-  JUSTIFICATION_MAX_LENGTH,
   MESSAGE_MAX_LENGTH,
   textInput,
   type InviteFormField,
@@ -52,15 +52,7 @@ export function appAccessFormCard(model: InviteFormModel): AdaptiveCard {
   for (const [id, input] of accessUntilInputs(model)) field(id, input);
   field('sponsorEmail', sponsorInput(values.sponsorEmail));
   body.push(...questionInputs(model.questions ?? [], values.answers ?? {}, model.questionErrors ?? {}));
-  field(
-    'justification',
-    textInput('justification', 'Business justification', values.justification, {
-      isMultiline: true,
-      maxLength: JUSTIFICATION_MAX_LENGTH,
-      isRequired: true,
-      errorMessage: 'Explain why the guest needs access.',
-    }),
-  );
+  field('justification', justificationInput(values.justification));
 
   return adaptiveCard(body, [execute(VERBS.submitAppAccess, 'Send request', {}, { style: 'positive', associatedInputs: 'auto' })]);
 }

@@ -110,15 +110,7 @@ export function inviteFormCard(model: InviteFormModel): AdaptiveCard {
   for (const [id, input] of accessUntilInputs(model)) field(id, input);
   field('sponsorEmail', sponsorInput(values.sponsorEmail));
   body.push(...questionInputs(model.questions ?? [], values.answers ?? {}, model.questionErrors ?? {}));
-  field(
-    'justification',
-    textInput('justification', 'Business justification', values.justification, {
-      isMultiline: true,
-      maxLength: JUSTIFICATION_MAX_LENGTH,
-      isRequired: true,
-      errorMessage: 'Explain why the guest needs access.',
-    }),
-  );
+  field('justification', justificationInput(values.justification));
 
   return adaptiveCard(body, [execute(VERBS.submitInvite, 'Send request', {}, { style: 'positive', associatedInputs: 'auto' })]);
 }
@@ -152,6 +144,16 @@ export function accessUntilInputs(model: InviteFormModel): [InviteFormField, Inp
 }
 
 /** The sponsor: the requester unless a colleague is named. */
+/** The business justification both request forms end with. */
+export function justificationInput(value: string): InputText {
+  return textInput('justification', 'Business justification', value, {
+    isMultiline: true,
+    maxLength: JUSTIFICATION_MAX_LENGTH,
+    isRequired: true,
+    errorMessage: 'Explain why the guest needs access.',
+  });
+}
+
 export function sponsorInput(value: string): InputText {
   return textInput('sponsorEmail', "Sponsor, if not you: a colleague's email address", value, {
     style: 'Email',

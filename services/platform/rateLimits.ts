@@ -160,3 +160,9 @@ export class TurnGate {
     return this.running;
   }
 }
+
+/** "about 12 minutes", rounded up so that trying at that time works. */
+export function describeWait(ms: number): string {
+  const minutes = Math.ceil(ms / 60_000);
+  return minutes <= 1 ? 'a minute' : `about ${minutes} minutes`;
+}

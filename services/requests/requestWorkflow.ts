@@ -8,7 +8,7 @@ import { toGraphFailure } from '../directory/graphErrors';
 import { domainOf, emptyInviteForm, normaliseEmail, type FieldErrors, type InviteFormValues } from './inviteValidation';
 import type { Logger } from '../platform/logger';
 import type { AccessRequest, AuditEntry, Decision, InviteDetails, NamedRef, Person, RequestKind } from './model';
-import type { PersonLimits } from '../platform/rateLimits';
+import { describeWait, type PersonLimits } from '../platform/rateLimits';
 import type { RoleService } from '../directory/roles';
 import { describeRefusals, type RequestPolicy } from './requestPolicy';
 import type { RequestValidator } from './requestValidator';
@@ -639,12 +639,6 @@ export class RequestWorkflow {
   private audit(actor: string, action: string, source: string, requestId?: string, detail?: AuditEntry['detail']): AuditEntry {
     return { requestId, actor, action, source, detail, at: this.deps.clock.now().toISOString() };
   }
-}
-
-/** "about 12 minutes", rounded up so that trying at that time works. */
-function describeWait(ms: number): string {
-  const minutes = Math.ceil(ms / 60_000);
-  return minutes <= 1 ? 'a minute' : `about ${minutes} minutes`;
 }
 
 /** The guest chosen on the app access form, so a form that comes back shows it again. */

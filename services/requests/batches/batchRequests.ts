@@ -6,7 +6,7 @@
 import type { Capabilities } from '../../directory/capabilities';
 import type { Clock } from '../../platform/clock';
 import type { Logger } from '../../platform/logger';
-import type { PersonLimits } from '../../platform/rateLimits';
+import { describeWait, type PersonLimits } from '../../platform/rateLimits';
 import type { ApprovalRouter } from '../approvalRouting';
 import { checkJustification, domainOf } from '../inviteValidation';
 import type { AccessRequest, AuditEntry, BatchSummary, InviteDetails, Person } from '../model';
@@ -91,10 +91,9 @@ export class BatchRequests {
     // One batch is one filing, however many rows it has.
     const allowance = await this.deps.limits.fileRequest(actor.aadObjectId);
     if (!allowance.allowed) {
-      const minutes = Math.max(1, Math.ceil(allowance.retryAfterMs / 60_000));
       return {
         ok: false,
-        message: `Your batch was not sent: you have filed ${allowance.limit} requests within an hour, the most one person may. Send it again in about ${minutes} minute${minutes === 1 ? '' : 's'}.`,
+        message: `Your batch was not sent: you have filed ${allowance.limit} requests within an hour, the most one person may. Send it again in ${describeWait(allowance.retryAfterMs)}.`,
       };
     }
     const rows: NewBatchRow[] = valid.map((r, i) => ({
